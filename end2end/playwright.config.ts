@@ -1,0 +1,61 @@
+import { defineConfig, devices } from "@playwright/test";
+import * as os from "node:os";
+import * as path from "node:path";
+
+// `./shop test` passes the built binary, the app root and a free port. The server starts on a
+// fresh SQLite database, which it fills with the demo catalog on first start.
+const port = Number(process.env.E2E_PORT ?? 3100);
+const root = process.env.E2E_ROOT ?? path.resolve(__dirname, "..");
+const binary =
+  process.env.E2E_BINARY ?? path.join(os.homedir(), ".cache/emporium/target/debug/emporium");
+const dataDir = path.join(os.tmpdir(), `emporium-e2e-${port}`);
+const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: "./tests",
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 2,
+  reporter: [["list"]],
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      // Debian's Chromium: Playwright's own browser download is not reachable here.
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [
+    { name: "desktop", use: { ...devices["Desktop Chrome"], channel: undefined } },
+    { name: "phone", use: { ...devices["Pixel 7"], channel: undefined } },
+  ],
+  webServer: {
+    command: `rm -rf '${dataDir}' && exec '${binary}' serve`,
+    cwd: root,
+    url: `${baseURL}/readyz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      DATABASE_URL: `sqlite://${dataDir}/e2e.db`,
+      EMPORIUM_DATA_DIR: dataDir,
+      EMPORIUM_DEMO_PRODUCTS: "300",
+      RUST_LOG: "warn",
+    },
+  },
+});

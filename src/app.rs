@@ -1,0 +1,79 @@
+//! The application root: the HTML shell (server only) and the routed `App` that hydrates.
+
+use crate::{
+    catalog::pages::HomePage,
+    ui::{Footer, Header, NotFound},
+};
+use leptos::prelude::*;
+use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+/// The document around the app, rendered on the server for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Pages get a Content-Security-Policy that allows only our own scripts: the inline hydration
+/// and streaming scripts carry this response's nonce, and WebAssembly may be compiled.
+#[cfg(feature = "ssr")]
+fn set_page_security_policy() {
+    use http::{HeaderValue, header};
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: this attribute tells tests (and curious people) that
+    // the page is now interactive.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Router>
+            <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
+            <Header/>
+            <main id="main" class="mx-auto max-w-6xl px-4 py-8">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage/>
+                </Routes>
+            </main>
+            <Footer/>
+        </Router>
+    }
+}

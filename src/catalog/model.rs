@@ -1,0 +1,105 @@
+//! Catalog domain types shared by the server and the browser.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An amount of money in minor units (cents). Never a float.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Money(i64);
+
+impl Money {
+    /// Builds an amount from minor units; negative amounts are not prices.
+    pub fn from_minor(minor: i64) -> Result<Self, NegativeAmount> {
+        if minor < 0 {
+            Err(NegativeAmount)
+        } else {
+            Ok(Self(minor))
+        }
+    }
+
+    /// The amount in minor units, as stored in the database.
+    pub fn minor(self) -> i64 {
+        self.0
+    }
+}
+
+/// A price below zero was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("an amount of money cannot be negative")]
+pub struct NegativeAmount;
+
+impl fmt::Display for Money {
+    /// Formats as US dollars with thousands separators: `$1,234.50`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let whole = self.0 / 100;
+        let cents = self.0 % 100;
+        let digits = whole.to_string();
+        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        write!(f, "${grouped}.{cents:02}")
+    }
+}
+
+/// A category as a link: what the home page and navigation show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryLink {
+    pub slug: String,
+    pub name: String,
+}
+
+/// A product as it appears in a listing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductCard {
+    pub slug: String,
+    pub title: String,
+    pub brand: String,
+    /// The lowest price among the product's variants.
+    pub price: Money,
+    /// Units in stock across all variants.
+    pub stock: i64,
+}
+
+impl ProductCard {
+    /// Where the product's generated picture is served.
+    pub fn image_url(&self) -> String {
+        format!("/media/products/{}.svg", self.slug)
+    }
+}
+
+/// Everything the home page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeCatalog {
+    pub departments: Vec<CategoryLink>,
+    pub featured: Vec<ProductCard>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_formats_with_cents_and_thousands() {
+        let cases = [
+            (0, "$0.00"),
+            (5, "$0.05"),
+            (1999, "$19.99"),
+            (100_000, "$1,000.00"),
+            (123_456_789, "$1,234,567.89"),
+        ];
+        for (minor, shown) in cases {
+            assert_eq!(Money::from_minor(minor).unwrap().to_string(), shown);
+        }
+    }
+
+    #[test]
+    fn money_rejects_negative_amounts() {
+        assert_eq!(Money::from_minor(-1), Err(NegativeAmount));
+    }
+}

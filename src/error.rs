@@ -1,0 +1,100 @@
+//! The one application error type. Every server function returns `Result<T, AppError>`; each
+//! variant carries its HTTP status and a message that is safe to show to a shopper.
+
+use http::StatusCode;
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// An error a shopper may see. Internal details never travel in it: they are logged on the
+/// server with the request ID, and only the ID reaches the browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The request itself is wrong; the message says what to fix.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The page or record does not exist (or is not the caller's to see).
+    #[error("We couldn't find that page.")]
+    NotFound,
+    /// The browser could not reach the shop.
+    #[error("We couldn't reach the shop. Check your connection and try again.")]
+    Network,
+    /// Something failed on our side; `request_id` lets support find the log entry.
+    #[error("Something went wrong on our side. Reference: {request_id}")]
+    Internal { request_id: String },
+}
+
+impl AppError {
+    /// The HTTP status that goes with this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Network => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                Self::BadRequest("The request was incomplete or malformed.".into())
+            }
+            ServerFnErrorErr::Request(_) => Self::Network,
+            other => internal(&other),
+        }
+    }
+}
+
+/// Logs an unexpected failure once, with the request ID, and returns the error a shopper sees.
+#[cfg(feature = "ssr")]
+pub fn internal(cause: &dyn std::fmt::Display) -> AppError {
+    let request_id = crate::server::http::current_request_id().unwrap_or_else(|| "none".into());
+    tracing::error!(%request_id, error = %cause, "internal error");
+    AppError::Internal { request_id }
+}
+
+/// In the browser there is no log to write to and no request ID to quote.
+#[cfg(not(feature = "ssr"))]
+pub fn internal(_cause: &dyn std::fmt::Display) -> AppError {
+    AppError::Internal {
+        request_id: "none".into(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        internal(&error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_show_only_the_reference() {
+        let error = AppError::Internal {
+            request_id: "abc123".into(),
+        };
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            error.to_string(),
+            "Something went wrong on our side. Reference: abc123"
+        );
+    }
+
+    #[test]
+    fn malformed_arguments_are_bad_requests() {
+        let error = AppError::from_server_fn_error(ServerFnErrorErr::Args("x".into()));
+        assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+        assert!(!error.to_string().contains('x'));
+    }
+}

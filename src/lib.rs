@@ -1,0 +1,18 @@
+//! Emporium: an online shop as one Leptos app. The server renders every page and the browser
+//! hydrates it into a single-page app. Each feature lives in its own domain module.
+
+pub mod app;
+pub mod catalog;
+pub mod error;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Entry point of the WASM bundle: attaches the app to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

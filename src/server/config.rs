@@ -1,0 +1,247 @@
+//! Typed runtime configuration, loaded once at start-up from `Leptos.toml` and the environment.
+//!
+//! `Leptos.toml` holds an `[emporium]` table (read here) and a `[package.metadata.leptos]` table
+//! (read by `leptos_config`). Environment variables override both; `.env.example` lists them.
+
+use super::db::DatabaseUrl;
+use leptos::config::LeptosOptions;
+use serde::Deserialize;
+use std::{fmt, path::PathBuf};
+
+/// The configuration file used when `EMPORIUM_CONFIG` does not name another.
+pub const DEFAULT_CONFIG_FILE: &str = "Leptos.toml";
+
+/// Development generates missing secrets; production insists on being given them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Everything the server needs to know, validated.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub environment: Environment,
+    pub database_url: DatabaseUrl,
+    /// Where the SQLite file, the development secret and uploaded media live.
+    pub data_dir: PathBuf,
+    /// Products to generate when `serve` starts on an empty catalog (0 turns this off).
+    pub demo_products: u32,
+    /// The signing secret given in the environment, if any (see `secret::resolve`).
+    pub secret: Option<String>,
+    pub leptos: LeptosOptions,
+}
+
+/// A setting was missing or wrong. Printed as one line naming the setting.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub setting: String,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: {}: {}", self.setting, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn error(setting: &str, problem: impl fmt::Display) -> ConfigError {
+    ConfigError {
+        setting: setting.to_owned(),
+        problem: problem.to_string(),
+    }
+}
+
+/// The `[emporium]` table of `Leptos.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct FileSettings {
+    environment: Environment,
+    database_url: String,
+    data_dir: PathBuf,
+    demo_products: u32,
+}
+
+#[derive(Debug, Deserialize)]
+struct FileLayout {
+    emporium: FileSettings,
+}
+
+impl Config {
+    /// Reads the file named by `EMPORIUM_CONFIG` (default `Leptos.toml`) and the process
+    /// environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let path = std::env::var("EMPORIUM_CONFIG").unwrap_or_else(|_| DEFAULT_CONFIG_FILE.into());
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            error(
+                &path,
+                format!("cannot read the configuration file ({e}); run from the app folder or set EMPORIUM_CONFIG"),
+            )
+        })?;
+        Self::from_sources(&path, &text, |key| std::env::var(key).ok())
+    }
+
+    /// Builds the configuration from the file's text and an environment lookup, so tests can
+    /// check every rule without touching the real environment.
+    pub fn from_sources(
+        path: &str,
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file: FileLayout = toml::from_str(text).map_err(|e| error(path, one_line(&e)))?;
+        let file = file.emporium;
+
+        let environment = match env("EMPORIUM_ENV") {
+            Some(value) => match value.as_str() {
+                "development" => Environment::Development,
+                "production" => Environment::Production,
+                _ => return Err(error("EMPORIUM_ENV", "must be development or production")),
+            },
+            None => file.environment,
+        };
+        let (database_key, database_url) = match env("DATABASE_URL") {
+            Some(url) => ("DATABASE_URL", url),
+            None => ("emporium.database-url", file.database_url),
+        };
+        let database_url = database_url
+            .parse::<DatabaseUrl>()
+            .map_err(|e| error(database_key, e))?;
+        let data_dir = env("EMPORIUM_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or(file.data_dir);
+        let demo_products = match env("EMPORIUM_DEMO_PRODUCTS") {
+            Some(value) => value
+                .parse()
+                .map_err(|_| error("EMPORIUM_DEMO_PRODUCTS", "must be a whole number"))?,
+            None => file.demo_products,
+        };
+        let secret = env("EMPORIUM_SECRET").filter(|s| !s.is_empty());
+        if environment == Environment::Production && secret.is_none() {
+            return Err(error(
+                "EMPORIUM_SECRET",
+                "must be set when EMPORIUM_ENV=production (generate one with `openssl rand -hex 32`)",
+            ));
+        }
+        let leptos = leptos::config::get_config_from_str(text)
+            .map_err(|e| error("[package.metadata.leptos]", one_line(&e)))?;
+
+        Ok(Self {
+            environment,
+            database_url,
+            data_dir,
+            demo_products,
+            secret,
+            leptos,
+        })
+    }
+}
+
+/// Error messages from parsers span lines; start-up errors must be one line.
+fn one_line(error: &dyn fmt::Display) -> String {
+    error
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const SHIPPED: &str = include_str!("../../Leptos.toml");
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_sources("Leptos.toml", SHIPPED, |key| vars.get(key).cloned())
+    }
+
+    #[test]
+    fn the_shipped_file_is_a_valid_development_configuration() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.database_url.as_str(), "sqlite://data/emporium.db");
+        assert_eq!(config.leptos.output_name.as_ref(), "emporium");
+        assert!(config.leptos.hash_files);
+    }
+
+    #[test]
+    fn leptos_toml_matches_cargo_metadata() {
+        let cargo: toml::Table = toml::from_str(include_str!("../../Cargo.toml")).unwrap();
+        let built = &cargo["package"]["metadata"]["leptos"];
+        let runtime: toml::Table = toml::from_str(SHIPPED).unwrap();
+        let served = &runtime["package"]["metadata"]["leptos"];
+        for key in [
+            "output-name",
+            "site-root",
+            "site-pkg-dir",
+            "site-addr",
+            "hash-files",
+        ] {
+            assert_eq!(
+                built.get(key),
+                served.get(key),
+                "{key} differs between Cargo.toml and Leptos.toml"
+            );
+        }
+    }
+
+    #[test]
+    fn environment_variables_override_the_file() {
+        let config = load(&[
+            ("DATABASE_URL", "postgres://u:p@127.0.0.1:5432/shop"),
+            ("EMPORIUM_DATA_DIR", "/var/lib/emporium"),
+            ("EMPORIUM_DEMO_PRODUCTS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.database_url.as_str(),
+            "postgres://u:p@127.0.0.1:5432/shop"
+        );
+        assert_eq!(config.data_dir, PathBuf::from("/var/lib/emporium"));
+        assert_eq!(config.demo_products, 0);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let cases = [
+            (("DATABASE_URL", "mysql://x"), "DATABASE_URL"),
+            (("EMPORIUM_ENV", "staging"), "EMPORIUM_ENV"),
+            (("EMPORIUM_DEMO_PRODUCTS", "lots"), "EMPORIUM_DEMO_PRODUCTS"),
+        ];
+        for ((key, value), setting) in cases {
+            let err = load(&[(key, value)]).unwrap_err();
+            assert_eq!(err.setting, setting);
+            assert!(!err.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_a_secret() {
+        let err = load(&[("EMPORIUM_ENV", "production")]).unwrap_err();
+        assert_eq!(err.setting, "EMPORIUM_SECRET");
+        let config = load(&[
+            ("EMPORIUM_ENV", "production"),
+            ("EMPORIUM_SECRET", "x".repeat(64).as_str()),
+        ])
+        .unwrap();
+        assert_eq!(config.environment, Environment::Production);
+    }
+
+    #[test]
+    fn a_malformed_file_is_reported_on_one_line() {
+        let err = Config::from_sources("Leptos.toml", "[emporium\nfoo", |_| None).unwrap_err();
+        assert_eq!(err.setting, "Leptos.toml");
+        assert!(!err.to_string().contains('\n'));
+        let unknown = SHIPPED.replace("demo-products", "demo-prodcuts");
+        let err = Config::from_sources("Leptos.toml", &unknown, |_| None).unwrap_err();
+        assert!(err.problem.contains("demo-prodcuts"), "{}", err.problem);
+    }
+}

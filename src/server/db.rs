@@ -1,0 +1,246 @@
+//! The database handle: one portable `sqlx::AnyPool` over SQLite or PostgreSQL, picked by the
+//! scheme of `DATABASE_URL`. Queries use `$1`-style placeholders and SQL both backends accept.
+
+use sqlx::{
+    AnyPool, Executor,
+    any::{AnyPoolOptions, install_default_drivers},
+    migrate::Migrator,
+};
+use std::{fmt, str::FromStr, time::Duration};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database engine a URL points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A `DATABASE_URL` whose scheme is known to be supported.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    /// For SQLite, the file the URL names (`None` for in-memory databases).
+    pub fn sqlite_path(&self) -> Option<&str> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let rest = self
+            .url
+            .trim_start_matches("sqlite:")
+            .trim_start_matches("//");
+        let path = rest.split('?').next().unwrap_or_default();
+        (!path.is_empty() && path != ":memory:").then_some(path)
+    }
+}
+
+/// The URL could not be used; the message says why without echoing credentials.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "must start with sqlite:// or postgres:// (for example sqlite://data/emporium.db or postgres://user:password@127.0.0.1:5432/emporium)"
+)]
+pub struct UnsupportedDatabaseUrl;
+
+impl FromStr for DatabaseUrl {
+    type Err = UnsupportedDatabaseUrl;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        let url = url.trim();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(UnsupportedDatabaseUrl);
+        };
+        let has_location = url.split_once(':').is_some_and(|(_, rest)| {
+            !rest.trim_start_matches('/').is_empty() || rest.contains(":memory:")
+        });
+        if !has_location {
+            return Err(UnsupportedDatabaseUrl);
+        }
+        Ok(Self {
+            url: url.to_owned(),
+            backend,
+        })
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    /// Never prints the password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = match (self.url.split_once("://"), self.url.rfind('@')) {
+            (Some((scheme, _)), Some(at)) => format!("{scheme}://***{}", &self.url[at..]),
+            _ => self.url.clone(),
+        };
+        f.write_str(&shown)
+    }
+}
+
+/// The shared connection pool plus the backend it talks to.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Opening the database failed; the message names the database without its password.
+#[derive(Debug)]
+pub struct ConnectError {
+    url: DatabaseUrl,
+    source: sqlx::Error,
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            sqlx::Error::PoolTimedOut => write!(
+                f,
+                "cannot open database {:?}: no answer within the wait time; is the server running and reachable?",
+                self.url
+            ),
+            other => write!(f, "cannot open database {:?}: {other}", self.url),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl Db {
+    /// Connects, waiting up to `patience` for a database that is still starting.
+    /// SQLite files (and their folder) are created when missing.
+    pub async fn connect(url: &DatabaseUrl, patience: Duration) -> Result<Self, ConnectError> {
+        install_default_drivers();
+        let url_for_pool = match url.sqlite_path() {
+            Some(path) => {
+                if let Some(dir) = std::path::Path::new(path).parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| ConnectError {
+                        url: url.clone(),
+                        source: sqlx::Error::Io(e),
+                    })?;
+                }
+                with_query_param(url.as_str(), "mode=rwc")
+            }
+            None => url.as_str().to_owned(),
+        };
+        let backend = url.backend();
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            // sqlx keeps retrying refused connections until this timeout, which gives a
+            // database that is still starting time to come up.
+            .acquire_timeout(patience)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            });
+        options
+            .connect(&url_for_pool)
+            .await
+            .map(|pool| Self { pool, backend })
+            .map_err(|source| ConnectError {
+                url: url.clone(),
+                source,
+            })
+    }
+
+    /// Applies pending migrations for this backend; a second run is a no-op.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a transaction that will write. SQLite takes the write lock up front so
+    /// concurrent writers queue on the busy timeout instead of failing to upgrade a read lock.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// True when a trivial query succeeds: what `/readyz` reports.
+    pub async fn is_ready(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+fn with_query_param(url: &str, param: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{param}")
+}
+
+/// Milliseconds since the Unix epoch: the portable timestamp stored in every table.
+pub fn now_ms() -> i64 {
+    let elapsed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_are_recognised_by_scheme() {
+        let sqlite: DatabaseUrl = "sqlite://data/emporium.db".parse().unwrap();
+        assert_eq!(sqlite.backend(), Backend::Sqlite);
+        assert_eq!(sqlite.sqlite_path(), Some("data/emporium.db"));
+        let postgres: DatabaseUrl = "postgres://u:p@127.0.0.1:5432/shop".parse().unwrap();
+        assert_eq!(postgres.backend(), Backend::Postgres);
+        assert_eq!(postgres.sqlite_path(), None);
+        for bad in [
+            "",
+            "mysql://x/y",
+            "data/emporium.db",
+            "sqlite://",
+            "postgres://",
+        ] {
+            assert!(bad.parse::<DatabaseUrl>().is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let url: DatabaseUrl = "postgres://shop:s3cret@db:5432/shop".parse().unwrap();
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("@db:5432/shop"), "{shown}");
+    }
+}

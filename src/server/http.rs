@@ -1,0 +1,141 @@
+//! The HTTP stack: routes, health checks, request IDs, security and caching headers, compression.
+
+use super::state::AppState;
+use crate::app::{App, shell};
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderName, HeaderValue, Request, StatusCode, header},
+    response::IntoResponse,
+    routing::get,
+};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use serde_json::json;
+use tower::ServiceBuilder;
+use tower_http::{
+    compression::CompressionLayer,
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
+
+/// The header that carries the request ID in requests, responses and logs.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Responses that set no policy of their own (JSON, images, static files) get the strictest one;
+/// HTML pages set theirs, with a per-response script nonce, in `app::shell`.
+const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Hashed bundle files never change under the same name.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Builds the whole application router around `state`.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let pkg_dir = format!("{}/{}", state.leptos.site_root, state.leptos.site_pkg_dir);
+    let pkg = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(IMMUTABLE),
+        ))
+        .service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/media/products/{file}", get(crate::catalog::images::product_image))
+        .nest_service(&format!("/{}", state.leptos.site_pkg_dir), pkg)
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || leptos::prelude::provide_context(state.clone())
+            },
+            {
+                let options = state.leptos.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            {
+                let state = state.clone();
+                move || leptos::prelude::provide_context(state.clone())
+            },
+            shell,
+        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CompressionLayer::new())
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(DEFAULT_CSP),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("strict-origin-when-cross-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_FRAME_OPTIONS,
+                    HeaderValue::from_static("DENY"),
+                )),
+        )
+        .with_state(state)
+}
+
+/// Process up: 200 whenever the server can answer at all.
+async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Ready for traffic: 200 when the database answers, 503 when it does not.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.db.is_ready().await {
+        (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": "ok" })),
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "database": "unreachable" })),
+        )
+    }
+}
+
+/// 64 random bits in hex: unique enough to find one request in the logs.
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let id = format!("{:016x}", rand::random::<u64>());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// The ID of the request being handled, inside a server function or a page render.
+pub fn current_request_id() -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    let id = parts.headers.get(REQUEST_ID)?.to_str().ok()?;
+    Some(id.to_owned())
+}

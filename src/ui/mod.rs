@@ -1,0 +1,103 @@
+//! The page shell shared by every route: header, footer, and error pages.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The top bar: shop name, search, and account links. The menu button collapses the links on
+/// narrow screens; it works once the page is hydrated.
+#[component]
+pub fn Header() -> impl IntoView {
+    let (menu_open, set_menu_open) = signal(false);
+    view! {
+        <header class="border-b border-slate-200 bg-white">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
+                <a href="/" class="text-2xl font-bold text-brand-700">"Emporium"</a>
+                <form action="/search" method="get" role="search" class="order-last flex w-full gap-2 md:order-none md:w-auto md:flex-1">
+                    <label for="site-search" class="sr-only">"Search"</label>
+                    <input
+                        id="site-search"
+                        name="q"
+                        type="search"
+                        placeholder="Search products"
+                        class="w-full rounded-md border border-slate-300 px-3 py-2"
+                    />
+                    <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">
+                        "Go"
+                    </button>
+                </form>
+                <button
+                    type="button"
+                    class="ml-auto rounded-md border border-slate-300 px-3 py-2 md:hidden"
+                    aria-controls="site-menu"
+                    aria-expanded=move || menu_open.get().to_string()
+                    on:click=move |_| set_menu_open.update(|open| *open = !*open)
+                >
+                    "Menu"
+                </button>
+                <nav
+                    id="site-menu"
+                    aria-label="Account"
+                    class=move || {
+                        if menu_open.get() { "flex w-full gap-4 md:w-auto" } else { "hidden gap-4 md:flex" }
+                    }
+                >
+                    <a href="/cart" class="font-medium hover:text-brand-700">"Cart"</a>
+                    <a href="/login" class="font-medium hover:text-brand-700">"Sign in"</a>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="mt-16 border-t border-slate-200 bg-white">
+            <div class="mx-auto max-w-6xl px-4 py-6 text-sm text-slate-600">
+                "Emporium — an open-source shop. Prices in US dollars."
+            </div>
+        </footer>
+    }
+}
+
+/// Shows the errors from an `ErrorBoundary` and, during server rendering, sets the response
+/// status from the first of them.
+#[component]
+pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let errors: Vec<AppError> = errors
+        .get_untracked()
+        .into_iter()
+        .map(|(_, e)| {
+            e.downcast_ref::<AppError>()
+                .cloned()
+                .unwrap_or_else(|| crate::error::internal(&e))
+        })
+        .collect();
+    let first = errors.first().cloned().unwrap_or(AppError::NotFound);
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(first.status());
+    }
+    let heading = match first {
+        AppError::NotFound => "Page not found",
+        AppError::BadRequest(_) => "That didn't work",
+        AppError::Network | AppError::Internal { .. } => "Something went wrong",
+    };
+    view! {
+        <Title text=heading/>
+        <section class="mx-auto max-w-xl py-16 text-center">
+            <h1 class="mb-4 text-3xl font-bold">{heading}</h1>
+            {errors.into_iter().map(|e| view! { <p class="text-slate-700">{e.to_string()}</p> }).collect_view()}
+            <a href="/" class="mt-6 inline-block font-medium text-brand-700 underline">"Back to the shop"</a>
+        </section>
+    }
+}
+
+/// The router's fallback: a real 404 page with status 404.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let errors = ArcRwSignal::new(Errors::default());
+    errors.update(|e| e.insert_with_default_key(AppError::NotFound));
+    view! { <ErrorPage errors/> }
+}

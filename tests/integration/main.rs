@@ -1,0 +1,7 @@
+//! Integration tests: one binary, every test run against SQLite and PostgreSQL, each with a
+//! database of its own.
+
+mod support;
+
+mod catalog;
+mod platform;

@@ -1,0 +1,132 @@
+//! The platform every feature stands on: health checks, headers, errors, migrations.
+
+use crate::{
+    on_both_backends,
+    support::{Backend, TestDb, body_text, spawn_app},
+};
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+
+on_both_backends!(
+    health_and_readiness_report_the_database,
+    unknown_pages_get_the_404_page,
+    pages_carry_security_headers_and_a_request_id,
+    migrations_run_twice_without_change,
+    responses_are_compressed_when_the_browser_asks,
+    product_pictures_are_generated_and_cached,
+);
+
+async fn health_and_readiness_report_the_database(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(body_text(health).await, r#"{"status":"ok"}"#);
+
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert!(body_text(ready).await.contains(r#""database":"ok""#));
+
+    app.db().pool().close().await;
+    let not_ready = app.get("/readyz").await;
+    assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body_text(not_ready).await.contains("unreachable"));
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+async fn unknown_pages_get_the_404_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let html = body_text(response).await;
+    assert!(html.contains("Page not found"), "{html}");
+    assert!(html.contains("Back to the shop"));
+}
+
+async fn pages_carry_security_headers_and_a_request_id(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    let csp = headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("the policy carries a script nonce")
+        .to_owned();
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(
+        headers[header::REFERRER_POLICY],
+        "strict-origin-when-cross-origin"
+    );
+    let request_id = headers["x-request-id"].to_str().unwrap();
+    assert_eq!(request_id.len(), 16);
+    let html = body_text(response).await;
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the nonce"
+    );
+
+    let other = app.get("/").await;
+    assert_ne!(
+        other.headers()["x-request-id"],
+        request_id,
+        "each request gets its own ID"
+    );
+
+    let json = app.get("/healthz").await;
+    assert_eq!(
+        json.headers()[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+}
+
+async fn migrations_run_twice_without_change(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    test_db.db.migrate().await.expect("a second run is a no-op");
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(test_db.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(applied, 1);
+}
+
+async fn responses_are_compressed_when_the_browser_asks(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let request = Request::get("/")
+        .header(header::ACCEPT_ENCODING, "br, gzip")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.request(request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+}
+
+async fn product_pictures_are_generated_and_cached(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/media/products/acme-classic-laptop-1.svg").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "image/svg+xml");
+    assert!(
+        response.headers()[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    assert!(body_text(response).await.starts_with("<svg"));
+    assert_eq!(
+        app.get("/media/products/..%2Fsecret.svg").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/media/products/acme.png").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

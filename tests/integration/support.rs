@@ -1,0 +1,214 @@
+//! The test harness: `spawn_app` builds the real router over a fresh database.
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, Response},
+};
+pub use emporium::server::db::Backend;
+use emporium::server::{config::Config, db::Db, http::router, secret, state::AppState};
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::Duration,
+};
+use tower::ServiceExt;
+
+/// The PostgreSQL server the tests create their databases on; `./shop setup` prepares it.
+/// The role needs CREATEDB.
+fn postgres_admin_url() -> String {
+    std::env::var("EMPORIUM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://emporium:emporium@127.0.0.1:5432/emporium".into())
+}
+
+/// Runs one async test body against each backend, as two test functions.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::support::Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
+/// An isolated database, removed when the value is dropped.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteFile(PathBuf),
+    PostgresDatabase { admin_url: String, name: String },
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    format!(
+        "emporium_test_{}_{}_{:08x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        // Nanoseconds keep names apart across runs that reuse a process id.
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos()
+    )
+}
+
+impl TestDb {
+    /// A fresh, migrated database on `backend`.
+    pub async fn new(backend: Backend) -> Self {
+        let name = unique_name();
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                (
+                    format!("sqlite://{}", path.display()),
+                    Cleanup::SqliteFile(path),
+                )
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let admin = Db::connect(&admin_url.parse().unwrap(), Duration::from_secs(5))
+                    .await
+                    .expect("PostgreSQL must be running for the tests: run ./shop setup");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(admin.pool())
+                    .await
+                    .expect("the test role needs CREATEDB");
+                admin.pool().close().await;
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin_url);
+                (
+                    format!("{base}/{name}"),
+                    Cleanup::PostgresDatabase { admin_url, name },
+                )
+            }
+        };
+        let db = Db::connect(&url.parse().unwrap(), Duration::from_secs(5))
+            .await
+            .expect("connect to the test database");
+        db.migrate().await.expect("migrations apply");
+        Self { db, url, cleanup }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::PostgresDatabase { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime, which cannot block on async work, so the
+                // database is dropped from a thread with a runtime of its own.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
+                    runtime.block_on(async {
+                        let admin = Db::connect(&admin_url.parse().ok()?, Duration::from_secs(5))
+                            .await
+                            .ok()?;
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(admin.pool())
+                            .await
+                            .ok()
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The application over a fresh database, driven in-process through `tower::ServiceExt`.
+pub struct TestApp {
+    pub router: Router,
+    pub test_db: TestDb,
+    data_dir: PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// Builds the real router, configured from the shipped `Leptos.toml`, over a fresh database.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let test_db = TestDb::new(backend).await;
+    let data_dir = std::env::temp_dir().join(unique_name());
+    let url = test_db.url.clone();
+    let data_dir_text = data_dir.display().to_string();
+    let mut config = Config::from_sources(
+        "Leptos.toml",
+        include_str!("../../Leptos.toml"),
+        |key| match key {
+            "DATABASE_URL" => Some(url.clone()),
+            "EMPORIUM_DATA_DIR" => Some(data_dir_text.clone()),
+            _ => None,
+        },
+    )
+    .expect("the shipped configuration is valid");
+    // Tests run without a built site, so there is no hash file next to the test binary.
+    config.leptos.hash_files = false;
+    let secret = secret::resolve(&config).expect("development secret");
+    let state = AppState {
+        db: test_db.db.clone(),
+        leptos: config.leptos.clone(),
+        config: Arc::new(config),
+        secret,
+    };
+    TestApp {
+        router: router(state),
+        test_db,
+        data_dir,
+    }
+}
+
+impl TestApp {
+    pub fn db(&self) -> &Db {
+        &self.test_db.db
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> Response<Body> {
+        self.router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible")
+    }
+
+    pub async fn get(&self, uri: &str) -> Response<Body> {
+        self.request(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+}
+
+/// The whole body of a response as text.
+pub async fn body_text(response: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 body")
+}
