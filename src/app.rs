@@ -1,13 +1,15 @@
 //! The application root: the HTML shell (server only) and the routed `App` that hydrates.
 
 use crate::{
+    accounts::pages::{LoginPage, RegisterPage, SecurityPage, provide_session},
+    admin::pages::AdminPage,
     catalog::pages::HomePage,
     ui::{Footer, Header, NotFound},
 };
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -57,6 +59,7 @@ fn set_page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_session();
     // Effects run only in the browser: this attribute tells tests (and curious people) that
     // the page is now interactive.
     Effect::new(|_| {
@@ -71,6 +74,12 @@ pub fn App() -> impl IntoView {
             <main id="main" class="mx-auto max-w-6xl px-4 py-8">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=StaticSegment("login") view=LoginPage/>
+                    <Route path=StaticSegment("register") view=RegisterPage/>
+                    // Pages behind sign-in render in full before responding, so a signed-out
+                    // visitor gets a real redirect (and an admin page a real 403).
+                    <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

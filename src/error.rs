@@ -15,9 +15,21 @@ pub enum AppError {
     /// The request itself is wrong; the message says what to fix.
     #[error("{0}")]
     BadRequest(String),
+    /// The caller must sign in first.
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    /// Signed in, but not allowed to do this.
+    #[error("You don't have permission to do that.")]
+    Forbidden,
     /// The page or record does not exist (or is not the caller's to see).
     #[error("We couldn't find that page.")]
     NotFound,
+    /// The request clashes with what exists (e.g. an email already registered).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many failed attempts; try again after the given number of seconds.
+    #[error("Too many attempts. Please wait a minute and try again.")]
+    TooManyAttempts { retry_after_secs: u64 },
     /// The browser could not reach the shop.
     #[error("We couldn't reach the shop. Check your connection and try again.")]
     Network,
@@ -31,7 +43,11 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Network => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -42,14 +58,33 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let error = match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
                 Self::BadRequest("The request was incomplete or malformed.".into())
             }
             ServerFnErrorErr::Request(_) => Self::Network,
             other => internal(&other),
+        };
+        #[cfg(feature = "ssr")]
+        let error = respond(error);
+        error
+    }
+}
+
+/// Gives a server function's HTTP response the status of its error (and `Retry-After` when
+/// rate limited), then returns the error for the function to return.
+#[cfg(feature = "ssr")]
+pub fn respond(error: AppError) -> AppError {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(error.status());
+        if let AppError::TooManyAttempts { retry_after_secs } = &error {
+            response.insert_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from(*retry_after_secs),
+            );
         }
     }
+    error
 }
 
 /// Logs an unexpected failure once, with the request ID, and returns the error a shopper sees.

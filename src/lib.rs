@@ -1,6 +1,8 @@
 //! Emporium: an online shop as one Leptos app. The server renders every page and the browser
 //! hydrates it into a single-page app. Each feature lives in its own domain module.
 
+pub mod accounts;
+pub mod admin;
 pub mod app;
 pub mod catalog;
 pub mod error;

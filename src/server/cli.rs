@@ -2,14 +2,25 @@
 
 use super::{
     config::Config,
-    db::{Backend, Db},
+    db::{Backend, Db, now_ms},
     http::router,
     secret,
     state::AppState,
 };
-use crate::catalog::seed;
+use crate::{
+    accounts::{
+        db,
+        model::{Email, check_password_length},
+        password::{self, Passwords},
+        tokens::{TokenKeys, random_hex},
+    },
+    catalog::seed,
+};
 use clap::{Parser, Subcommand};
 use std::{process::ExitCode, sync::Arc, time::Duration};
+
+/// The account made alongside the demo catalog.
+const DEMO_ADMIN_EMAIL: &str = "admin@emporium.test";
 
 /// How long to wait for PostgreSQL to accept connections before giving up.
 const DATABASE_PATIENCE: Duration = Duration::from_secs(10);
@@ -32,6 +43,12 @@ enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Generate a deterministic demo catalog into an empty database.
+    /// Create an admin account, or make an existing account an admin. The password is read
+    /// from EMPORIUM_ADMIN_PASSWORD or, when that is unset, from the first line of stdin.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+    },
     Seed {
         /// Number of products to generate.
         #[arg(long, default_value_t = 1000)]
@@ -74,16 +91,46 @@ async fn run(command: Command) -> Result<(), Failure> {
             tracing::info!(?report, "demo catalog loaded");
             Ok(())
         }
+        Command::CreateAdmin { email } => create_admin(&db, &email).await,
         Command::Serve => serve(config, db).await,
     }
 }
 
-async fn serve(config: Config, db: Db) -> Result<(), Failure> {
-    if config.demo_products > 0 {
-        load_demo_catalog(&db, config.demo_products).await?;
+async fn create_admin(db: &Db, email: &str) -> Result<(), Failure> {
+    let email = Email::parse(email).map_err(|m| format!("--email: {m}"))?;
+    let password = match std::env::var("EMPORIUM_ADMIN_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    check_password_length(&password).map_err(|m| format!("password: {m}"))?;
+    password::check_strength(&password, &[email.as_str()]).map_err(|m| format!("password: {m}"))?;
+    if make_admin(db, &email, password).await? {
+        tracing::info!(%email, "admin account created");
+    } else {
+        tracing::info!(%email, "existing account is now an admin with the new password");
     }
+    Ok(())
+}
+
+/// Creates the admin account `email`, or promotes it. Returns true when created.
+async fn make_admin(db: &Db, email: &Email, password: String) -> Result<bool, Failure> {
+    let hash = Passwords::new()
+        .hash(password)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(db::upsert_admin(db, email, &hash, now_ms()).await?)
+}
+
+async fn serve(config: Config, db: Db) -> Result<(), Failure> {
     let secret = secret::resolve(&config)?;
     let addr = config.leptos.site_addr;
+    if config.demo_products > 0 && load_demo_catalog(&db, config.demo_products).await? {
+        create_demo_admin(&db, addr).await?;
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         format!("cannot listen on {addr} ({e}); set LEPTOS_SITE_ADDR to a free address")
     })?;
@@ -95,25 +142,39 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         db,
         leptos: config.leptos.clone(),
         config: Arc::new(config),
-        secret,
+        tokens: TokenKeys::new(secret.bytes()),
+        passwords: Passwords::new(),
     };
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
 }
 
 /// A first start on an empty database gets the demo catalog, so the shop is never blank.
-async fn load_demo_catalog(db: &Db, products: u32) -> Result<(), Failure> {
+/// Returns true when it was loaded now.
+async fn load_demo_catalog(db: &Db, products: u32) -> Result<bool, Failure> {
     match seed::seed(db, usize::try_from(products)?, 42).await {
         Ok(report) => {
             tracing::info!(?report, "first start: demo catalog loaded");
-            Ok(())
+            Ok(true)
         }
-        Err(seed::SeedError::NotEmpty) => Ok(()),
+        Err(seed::SeedError::NotEmpty) => Ok(false),
         Err(e) => Err(e.into()),
     }
+}
+
+/// With the demo catalog comes a demo admin with a random password, shown once here so a
+/// newcomer can open /admin. It is never written anywhere else.
+async fn create_demo_admin(db: &Db, addr: std::net::SocketAddr) -> Result<(), Failure> {
+    let password = random_hex(12);
+    make_admin(db, &Email::parse(DEMO_ADMIN_EMAIL)?, password.clone()).await?;
+    tracing::info!(
+        "demo admin created: sign in at http://{addr}/login as {DEMO_ADMIN_EMAIL} with password {password} (shown only now)"
+    );
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -205,6 +205,14 @@ fn with_query_param(url: &str, param: &str) -> String {
     format!("{url}{separator}{param}")
 }
 
+/// True when `error` is a violation of the named constraint or unique index. PostgreSQL
+/// reports the name; SQLite only mentions it in the message.
+pub fn violates(error: &sqlx::Error, constraint: &str) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.constraint() == Some(constraint) || e.message().contains(constraint))
+}
+
 /// Milliseconds since the Unix epoch: the portable timestamp stored in every table.
 pub fn now_ms() -> i64 {
     let elapsed = std::time::SystemTime::now()

@@ -5,8 +5,9 @@ use crate::app::{App, shell};
 use axum::{
     Json, Router,
     extract::State,
-    http::{HeaderName, HeaderValue, Request, StatusCode, header},
-    response::IntoResponse,
+    http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -14,6 +15,7 @@ use serde_json::json;
 use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     services::ServeDir,
     set_header::SetResponseHeaderLayer,
@@ -29,6 +31,9 @@ const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 /// Hashed bundle files never change under the same name.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// No form or server function needs more; bigger bodies get 413 before any work is done.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Builds the whole application router around `state`.
 pub fn router(state: AppState) -> Router {
@@ -69,6 +74,11 @@ pub fn router(state: AppState) -> Router {
             },
             shell,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::accounts::session::authenticate,
+        ))
+        .layer(middleware::from_fn(refuse_cross_site_writes))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))
@@ -81,6 +91,7 @@ pub fn router(state: AppState) -> Router {
                     tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
                 }))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
                 .layer(CompressionLayer::new())
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::CONTENT_SECURITY_POLICY,
@@ -100,6 +111,38 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// CSRF defence on top of `SameSite` cookies: a request that changes state must come from a
+/// page of this site (its `Origin`, or failing that its `Referer`, names our host). Requests
+/// carrying neither header are allowed only without cookies, so there is no session to abuse.
+async fn refuse_cross_site_writes(request: axum::extract::Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe || is_same_site(request.headers()) {
+        return next.run(request).await;
+    }
+    tracing::warn!(uri = %request.uri(), "cross-site write refused");
+    (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+}
+
+fn is_same_site(headers: &HeaderMap) -> bool {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let source = text(header::ORIGIN).or_else(|| text(header::REFERER));
+    match (source, text(header::HOST)) {
+        (Some(source), Some(host)) => source
+            .split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
+            .is_some_and(|authority| authority.eq_ignore_ascii_case(host)),
+        (Some(_), None) => false,
+        (None, _) => headers.get(header::COOKIE).is_none(),
+    }
 }
 
 /// Process up: 200 whenever the server can answer at all.
@@ -138,4 +181,49 @@ pub fn current_request_id() -> Option<String> {
     let parts = leptos::prelude::use_context::<http::request::Parts>()?;
     let id = parts.headers.get(REQUEST_ID)?.to_str().ok()?;
     Some(id.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(HeaderName, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), HeaderValue::from_static(v)))
+            .collect()
+    }
+
+    #[test]
+    fn writes_must_come_from_this_site() {
+        use header::{COOKIE, HOST, ORIGIN, REFERER};
+        assert!(is_same_site(&headers(&[
+            (HOST, "shop.test"),
+            (ORIGIN, "https://shop.test")
+        ])));
+        assert!(is_same_site(&headers(&[
+            (HOST, "shop.test:3000"),
+            (REFERER, "http://shop.test:3000/login")
+        ])));
+        assert!(!is_same_site(&headers(&[
+            (HOST, "shop.test"),
+            (ORIGIN, "https://evil.test")
+        ])));
+        assert!(!is_same_site(&headers(&[
+            (HOST, "shop.test"),
+            (ORIGIN, "null")
+        ])));
+        assert!(!is_same_site(&headers(&[
+            (HOST, "shop.test"),
+            (ORIGIN, "https://shop.test.evil.test")
+        ])));
+        assert!(!is_same_site(&headers(&[
+            (HOST, "shop.test"),
+            (COOKIE, "emporium_access=x")
+        ])));
+        assert!(
+            is_same_site(&headers(&[(HOST, "shop.test")])),
+            "no cookies, nothing to forge"
+        );
+    }
 }

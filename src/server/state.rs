@@ -1,7 +1,8 @@
 //! Application state: built once at start-up, shared by axum handlers (`State`) and by server
 //! functions and pages (Leptos context).
 
-use super::{config::Config, db::Db, secret::Secret};
+use super::{config::Config, db::Db};
+use crate::accounts::{password::Passwords, tokens::TokenKeys};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -10,7 +11,10 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
-    pub secret: Secret,
+    /// Signs and verifies access tokens; built once from the server secret.
+    pub tokens: TokenKeys,
+    /// Argon2 hashing, bounded so sign-ins cannot starve page rendering.
+    pub passwords: Passwords,
     pub leptos: LeptosOptions,
 }
 

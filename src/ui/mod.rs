@@ -1,6 +1,6 @@
 //! The page shell shared by every route: header, footer, and error pages.
 
-use crate::error::AppError;
+use crate::{accounts::pages::UserMenu, error::AppError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -41,9 +41,11 @@ pub fn Header() -> impl IntoView {
                     class=move || {
                         if menu_open.get() { "flex w-full gap-4 md:w-auto" } else { "hidden gap-4 md:flex" }
                     }
+                    // Following a link or pressing a button in the menu closes it.
+                    on:click=move |_| set_menu_open.set(false)
                 >
                     <a href="/cart" class="font-medium hover:text-brand-700">"Cart"</a>
-                    <a href="/login" class="font-medium hover:text-brand-700">"Sign in"</a>
+                    <UserMenu/>
                 </nav>
             </div>
         </header>
@@ -81,7 +83,11 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
     let heading = match first {
         AppError::NotFound => "Page not found",
-        AppError::BadRequest(_) => "That didn't work",
+        AppError::Unauthorized => "Please sign in",
+        AppError::Forbidden => "Access denied",
+        AppError::BadRequest(_) | AppError::Conflict(_) | AppError::TooManyAttempts { .. } => {
+            "That didn't work"
+        }
         AppError::Network | AppError::Internal { .. } => "Something went wrong",
     };
     view! {

@@ -3,5 +3,6 @@
 
 mod support;
 
+mod accounts;
 mod catalog;
 mod platform;

@@ -95,7 +95,8 @@ async fn migrations_run_twice_without_change(backend: Backend) {
         .fetch_one(test_db.db.pool())
         .await
         .unwrap();
-    assert_eq!(applied, 1);
+    let files = std::fs::read_dir("migrations/postgres").unwrap().count();
+    assert_eq!(usize::try_from(applied).unwrap(), files);
 }
 
 async fn responses_are_compressed_when_the_browser_asks(backend: Backend) {

@@ -3,10 +3,15 @@
 use axum::{
     Router,
     body::Body,
-    http::{Request, Response},
+    extract::ConnectInfo,
+    http::{Request, Response, StatusCode, header},
 };
 pub use emporium::server::db::Backend;
-use emporium::server::{config::Config, db::Db, http::router, secret, state::AppState};
+use emporium::{
+    accounts::{password::Passwords, tokens::TokenKeys},
+    server::{config::Config, db::Db, http::router, secret, state::AppState},
+};
+use std::{collections::BTreeMap, net::SocketAddr};
 use std::{
     path::PathBuf,
     sync::{
@@ -144,6 +149,7 @@ impl Drop for TestDb {
 /// The application over a fresh database, driven in-process through `tower::ServiceExt`.
 pub struct TestApp {
     pub router: Router,
+    state: AppState,
     pub test_db: TestDb,
     data_dir: PathBuf,
 }
@@ -177,16 +183,22 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         db: test_db.db.clone(),
         leptos: config.leptos.clone(),
         config: Arc::new(config),
-        secret,
+        tokens: TokenKeys::new(secret.bytes()),
+        passwords: Passwords::new(),
     };
     TestApp {
-        router: router(state),
+        router: router(state.clone()),
+        state,
         test_db,
         data_dir,
     }
 }
 
 impl TestApp {
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     pub fn db(&self) -> &Db {
         &self.test_db.db
     }
@@ -211,4 +223,130 @@ pub async fn body_text(response: Response<Body>) -> String {
         .await
         .expect("body");
     String::from_utf8(bytes.to_vec()).expect("UTF-8 body")
+}
+
+/// A browser-like client: keeps cookies, sends same-site `Origin` on writes, and comes from
+/// an IP address of its own (so rate limits do not leak between clients).
+pub struct Client<'a> {
+    app: &'a TestApp,
+    pub cookies: BTreeMap<String, String>,
+    ip: SocketAddr,
+}
+
+/// What a server function call returned.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+static NEXT_IP: AtomicU32 = AtomicU32::new(1);
+
+impl TestApp {
+    pub fn client(&self) -> Client<'_> {
+        let n = NEXT_IP.fetch_add(1, Ordering::Relaxed);
+        Client {
+            app: self,
+            cookies: BTreeMap::new(),
+            ip: SocketAddr::from(([10, 0, (n >> 8) as u8, n as u8], 40_000)),
+        }
+    }
+}
+
+impl Client<'_> {
+    fn cookie_header(&self) -> Option<String> {
+        (!self.cookies.is_empty()).then(|| {
+            self.cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    pub async fn send(&mut self, mut request: Request<Body>) -> Reply {
+        request.extensions_mut().insert(ConnectInfo(self.ip));
+        request
+            .headers_mut()
+            .insert(header::HOST, "shop.test".parse().unwrap());
+        if let Some(cookies) = self.cookie_header() {
+            request
+                .headers_mut()
+                .insert(header::COOKIE, cookies.parse().unwrap());
+        }
+        let response = self.app.request(request).await;
+        for value in response.headers().get_all(header::SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        Reply {
+            status,
+            headers,
+            body: body_text(response).await,
+        }
+    }
+
+    /// Calls a server function with form-encoded arguments, as `ActionForm` does.
+    pub async fn call(&mut self, function: &str, form: &[(&str, &str)]) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = Request::post(format!("/api/{function}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "http://shop.test")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Loads a page as a browser does.
+    pub async fn get(&mut self, uri: &str) -> Reply {
+        let request = Request::get(uri)
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Signs in through a router of its own, for work spawned onto other tasks.
+pub async fn login_with(router: Router, email: &str, password: &str) {
+    let mut request = Request::post("/api/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "email={}&password={}",
+            encode(email),
+            encode(password)
+        )))
+        .unwrap();
+    let n = NEXT_IP.fetch_add(1, Ordering::Relaxed);
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((
+            [10, 1, (n >> 8) as u8, n as u8],
+            40_000,
+        ))));
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
 }

@@ -1,0 +1,295 @@
+//! Account queries: users, refresh-token families, and failed-attempt counts.
+
+use super::{
+    model::{Email, Role, SessionUser},
+    tokens::{REFRESH_TTL_SECS, hash_refresh_token, new_refresh_token, random_hex},
+};
+use crate::server::db::Db;
+
+/// A concurrent request may present a refresh token that another request rotated a moment
+/// ago; within this window that is not treated as theft.
+pub const ROTATION_GRACE_MS: i64 = 30_000;
+
+/// A user row, with the password hash. Not `Serialize`: it never leaves the server.
+#[derive(sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: String,
+}
+
+impl UserRow {
+    pub fn role(&self) -> Role {
+        // The column's check constraint admits only the two known roles.
+        Role::parse(&self.role).unwrap_or(Role::Customer)
+    }
+
+    pub fn to_session_user(&self) -> SessionUser {
+        SessionUser {
+            id: self.id,
+            name: self.name.clone(),
+            email: self.email.clone(),
+            role: self.role(),
+        }
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, name, password_hash, role";
+
+/// Inserts a user; a duplicate email surfaces as a violation of `users_email_key`.
+pub async fn insert_user(
+    db: &Db,
+    email: &Email,
+    name: &str,
+    password_hash: &str,
+    role: Role,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash, role, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(name)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(now)
+    .fetch_one(db.pool())
+    .await
+}
+
+pub async fn find_user_by_email(db: &Db, email: &Email) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)"
+    ))
+    .bind(email.as_str())
+    .fetch_optional(db.pool())
+    .await
+}
+
+pub async fn find_user(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+}
+
+pub async fn set_password(
+    db: &Db,
+    user_id: i64,
+    password_hash: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Makes an admin of an existing account, or creates one. Returns true when created.
+pub async fn upsert_admin(
+    db: &Db,
+    email: &Email,
+    password_hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE users SET role = 'admin', password_hash = $1, updated_at = $2 WHERE lower(email) = lower($3)",
+    )
+    .bind(password_hash)
+    .bind(now)
+    .bind(email.as_str())
+    .execute(db.pool())
+    .await?
+    .rows_affected();
+    if updated > 0 {
+        return Ok(false);
+    }
+    insert_user(db, email, "Administrator", password_hash, Role::Admin, now).await?;
+    Ok(true)
+}
+
+/// A new sign-in: a new family and its first refresh token (returned in the clear, once).
+pub async fn start_family(db: &Db, user_id: i64, now: i64) -> Result<String, sqlx::Error> {
+    let token = new_refresh_token();
+    sqlx::query(
+        "INSERT INTO refresh_tokens (user_id, family, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user_id)
+    .bind(random_hex(16))
+    .bind(hash_refresh_token(&token))
+    .bind(now)
+    .bind(now + REFRESH_TTL_SECS * 1000)
+    .execute(db.pool())
+    .await?;
+    Ok(token)
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refresh {
+    /// The token was good: here is its successor.
+    Rotated {
+        user_id: i64,
+        role: Role,
+        token: String,
+    },
+    /// Another request rotated it a moment ago: the session stands, no new token.
+    JustRotated { user_id: i64, role: Role },
+    /// Unknown, expired or revoked, or reused after rotation (then its family is revoked now).
+    Rejected,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    user_id: i64,
+    family: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+    revoked_at: Option<i64>,
+    role: String,
+}
+
+/// Uses a refresh token: rotates it, or detects its reuse and revokes its family.
+pub async fn rotate(db: &Db, presented: &str, now: i64) -> Result<Refresh, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let row: Option<TokenRow> = sqlx::query_as(
+        "SELECT t.id, t.user_id, t.family, t.expires_at, t.used_at, t.revoked_at, u.role \
+         FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+    )
+    .bind(hash_refresh_token(presented))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Refresh::Rejected);
+    };
+    let role = Role::parse(&row.role).unwrap_or(Role::Customer);
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Ok(Refresh::Rejected);
+    }
+    if let Some(used_at) = row.used_at {
+        if now - used_at <= ROTATION_GRACE_MS {
+            return Ok(Refresh::JustRotated {
+                user_id: row.user_id,
+                role,
+            });
+        }
+        tracing::warn!(
+            user_id = row.user_id,
+            "refresh token reused; revoking its family"
+        );
+        revoke_family_in(&mut tx, &row.family, now).await?;
+        tx.commit().await?;
+        return Ok(Refresh::Rejected);
+    }
+    let claimed =
+        sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if claimed == 0 {
+        return Ok(Refresh::JustRotated {
+            user_id: row.user_id,
+            role,
+        });
+    }
+    let token = new_refresh_token();
+    sqlx::query(
+        "INSERT INTO refresh_tokens (user_id, family, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(row.user_id)
+    .bind(&row.family)
+    .bind(hash_refresh_token(&token))
+    .bind(now)
+    .bind(now + REFRESH_TTL_SECS * 1000)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Refresh::Rotated {
+        user_id: row.user_id,
+        role,
+        token,
+    })
+}
+
+async fn revoke_family_in(
+    tx: &mut sqlx::AnyConnection,
+    family: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(family)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// The family a presented refresh token belongs to, if the token is known.
+pub async fn family_of(db: &Db, presented: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT user_id, family FROM refresh_tokens WHERE token_hash = $1")
+        .bind(hash_refresh_token(presented))
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// Signs one device out.
+pub async fn revoke_family(db: &Db, family: &str, now: i64) -> Result<(), sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    revoke_family_in(&mut conn, family, now).await
+}
+
+/// Signs a user out everywhere, except (optionally) the family of the current device.
+pub async fn revoke_user_families(
+    db: &Db,
+    user_id: i64,
+    keep_family: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = $1 \
+         WHERE user_id = $2 AND revoked_at IS NULL AND family <> $3",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(keep_family.unwrap_or(""))
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Failed attempts recorded for `scope` since `since`.
+pub async fn count_failures(db: &Db, scope: &str, since: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM auth_failures WHERE scope = $1 AND at >= $2")
+        .bind(scope)
+        .bind(since)
+        .fetch_one(db.pool())
+        .await
+}
+
+/// Records one failed attempt against each scope, and forgets attempts older than an hour.
+pub async fn record_failure(db: &Db, scopes: &[&str], now: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    for scope in scopes {
+        sqlx::query("INSERT INTO auth_failures (scope, at) VALUES ($1, $2)")
+            .bind(*scope)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM auth_failures WHERE at < $1")
+        .bind(now - 3_600_000)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}

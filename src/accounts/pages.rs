@@ -1,0 +1,252 @@
+//! Account pages and the session context the whole app reads.
+
+use super::{
+    api::{ChangePassword, Login, Logout, Register, SignOutEverywhere, get_current_user},
+    model::SessionUser,
+};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_location, use_query_map},
+};
+
+/// The signed-in user and the actions that change who that is. Provided once by `App`.
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+    pub login: ServerAction<Login>,
+    pub register: ServerAction<Register>,
+    pub logout: ServerAction<Logout>,
+    pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
+}
+
+/// Creates the session context; the user is fetched again whenever an action changes it.
+pub fn provide_session() {
+    let login = ServerAction::<Login>::new();
+    let register = ServerAction::<Register>::new();
+    let logout = ServerAction::<Logout>::new();
+    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    let user = Resource::new(
+        move || {
+            (
+                login.version().get(),
+                register.version().get(),
+                logout.version().get(),
+                sign_out_everywhere.version().get(),
+            )
+        },
+        |_| get_current_user(),
+    );
+    provide_context(SessionContext {
+        user,
+        login,
+        register,
+        logout,
+        sign_out_everywhere,
+    });
+}
+
+fn session() -> SessionContext {
+    expect_context::<SessionContext>()
+}
+
+/// The account part of the header: the user's name and "Sign out", or "Sign in".
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    let SessionContext { user, logout, .. } = session();
+    view! {
+        <Transition fallback=|| view! { <a href="/login" class="font-medium hover:text-brand-700">"Sign in"</a> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => view! {
+                        <a href="/account/security" class="font-medium hover:text-brand-700" data-testid="user-name">{user.name}</a>
+                        <ActionForm action=logout attr:class="inline">
+                            <button type="submit" class="font-medium hover:text-brand-700">"Sign out"</button>
+                        </ActionForm>
+                    }.into_any(),
+                    _ => view! { <a href="/login" class="font-medium hover:text-brand-700">"Sign in"</a> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Shows `children` to signed-in users; sends everyone else to sign in and back.
+#[component]
+pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
+    let user = session().user;
+    let location = use_location();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => children.read_value()().into_any(),
+                    _ => {
+                        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+                        view! { <Redirect path=format!("/login?next={}", encode_component(&here))/> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode_component(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const INPUT: &str = "w-full rounded-md border border-slate-300 px-3 py-2";
+const LABEL: &str = "mb-1 block font-medium";
+const BUTTON: &str =
+    "w-full rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800";
+
+/// The message of a failed action, announced to screen readers.
+#[component]
+fn FormError(error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.get().is_some()>
+            <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-red-800">{move || error.get()}</p>
+        </Show>
+    }
+}
+
+fn error_of<T: Clone + 'static>(
+    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+) -> Signal<Option<String>> {
+    Signal::derive(move || value.get().and_then(|r| r.err()).map(|e| e.to_string()))
+}
+
+/// The `next` query parameter, passed on through the form.
+fn next_param() -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || query.read().get("next").unwrap_or_default())
+}
+
+/// `/login`.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = session().login;
+    let next = next_param();
+    view! {
+        <Title text="Sign in — Emporium"/>
+        <section class="mx-auto max-w-sm">
+            <h1 class="mb-6 text-2xl font-bold">"Sign in"</h1>
+            <ActionForm action=login attr:class="space-y-4">
+                <input type="hidden" name="next" prop:value=next/>
+                <div>
+                    <label for="login-email" class=LABEL>"Email"</label>
+                    <input id="login-email" name="email" type="email" autocomplete="email" required class=INPUT/>
+                </div>
+                <div>
+                    <label for="login-password" class=LABEL>"Password"</label>
+                    <input id="login-password" name="password" type="password" autocomplete="current-password" required class=INPUT/>
+                </div>
+                <FormError error=error_of(login.value())/>
+                <button type="submit" class=BUTTON>"Sign in"</button>
+            </ActionForm>
+            <p class="mt-6 text-slate-700">
+                "New to Emporium? "
+                <a href=move || format!("/register?next={}", encode_component(&next.get())) class="font-medium text-brand-700 underline">"Create an account"</a>
+            </p>
+        </section>
+    }
+}
+
+/// `/register`.
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let register = session().register;
+    let next = next_param();
+    view! {
+        <Title text="Create an account — Emporium"/>
+        <section class="mx-auto max-w-sm">
+            <h1 class="mb-6 text-2xl font-bold">"Create an account"</h1>
+            <ActionForm action=register attr:class="space-y-4">
+                <input type="hidden" name="next" prop:value=next/>
+                <div>
+                    <label for="register-name" class=LABEL>"Name"</label>
+                    <input id="register-name" name="name" type="text" autocomplete="name" required maxlength="100" class=INPUT/>
+                </div>
+                <div>
+                    <label for="register-email" class=LABEL>"Email"</label>
+                    <input id="register-email" name="email" type="email" autocomplete="email" required class=INPUT/>
+                </div>
+                <div>
+                    <label for="register-password" class=LABEL>"Password"</label>
+                    <input id="register-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="128" aria-describedby="password-hint" class=INPUT/>
+                    <p id="password-hint" class="mt-1 text-sm text-slate-600">"8 to 128 characters. A few unrelated words make a strong password."</p>
+                </div>
+                <FormError error=error_of(register.value())/>
+                <button type="submit" class=BUTTON>"Create account"</button>
+            </ActionForm>
+            <p class="mt-6 text-slate-700">
+                "Already have an account? "
+                <a href=move || format!("/login?next={}", encode_component(&next.get())) class="font-medium text-brand-700 underline">"Sign in"</a>
+            </p>
+        </section>
+    }
+}
+
+/// `/account/security`: change password, sign out everywhere.
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    view! {
+        <Title text="Sign-in and security — Emporium"/>
+        <RequireUser>
+            <SecurityForms/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn SecurityForms() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let everywhere = session().sign_out_everywhere;
+    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    view! {
+        <section class="mx-auto max-w-sm space-y-10">
+            <h1 class="text-2xl font-bold">"Sign-in and security"</h1>
+            <div>
+                <h2 class="mb-4 text-xl font-semibold">"Change password"</h2>
+                <ActionForm action=change attr:class="space-y-4">
+                    <div>
+                        <label for="current-password" class=LABEL>"Current password"</label>
+                        <input id="current-password" name="current_password" type="password" autocomplete="current-password" required class=INPUT/>
+                    </div>
+                    <div>
+                        <label for="new-password" class=LABEL>"New password"</label>
+                        <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="8" maxlength="128" class=INPUT/>
+                    </div>
+                    <FormError error=error_of(change.value())/>
+                    <Show when=changed>
+                        <p role="status" class="rounded-md bg-green-50 px-3 py-2 text-green-800">
+                            "Password changed. Your other devices have been signed out."
+                        </p>
+                    </Show>
+                    <button type="submit" class=BUTTON>"Change password"</button>
+                </ActionForm>
+            </div>
+            <div>
+                <h2 class="mb-2 text-xl font-semibold">"Devices"</h2>
+                <p class="mb-4 text-slate-700">"Sign out on every device where you are signed in, including this one."</p>
+                <ActionForm action=everywhere>
+                    <button type="submit" class="w-full rounded-md border border-slate-300 px-4 py-2 font-medium hover:border-red-600 hover:text-red-700">
+                        "Sign out everywhere"
+                    </button>
+                </ActionForm>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,394 @@
+//! Sessions on the server: the middleware that authenticates every request (refreshing an
+//! expired access token silently), the cookies, `require_user`/`require_admin`, and the
+//! account operations the server functions call.
+
+use super::{
+    db::{self, Refresh},
+    model::{Email, Role, SessionUser, check_password_length, parse_name},
+    password,
+    tokens::{ACCESS_TTL_SECS, REFRESH_TTL_SECS},
+};
+use crate::{
+    error::{AppError, internal},
+    server::{
+        config::Environment,
+        db::{now_ms, violates},
+        state::AppState,
+    },
+};
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderMap, HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
+use std::net::SocketAddr;
+
+pub const ACCESS_COOKIE: &str = "emporium_access";
+pub const REFRESH_COOKIE: &str = "emporium_refresh";
+
+/// Failed attempts allowed per scope (IP, account) within `FAILURE_WINDOW_MS`.
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_MS: i64 = 60_000;
+
+/// Who is making the request. Put in the request's extensions by `authenticate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub user_id: i64,
+    pub role: Role,
+}
+
+/// Middleware: resolves the session from a bearer token, the access cookie, or, when the
+/// access token is missing or expired, the refresh cookie (rotating it).
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let access = cookie(headers, ACCESS_COOKIE);
+    let refresh = cookie(headers, REFRESH_COOKIE).map(str::to_owned);
+    let secure = state.config.environment == Environment::Production;
+
+    let mut set_cookies = Vec::new();
+    let mut session = bearer
+        .or(access)
+        .and_then(|token| state.tokens.verify(token))
+        .map(|(user_id, role)| Session { user_id, role });
+    if session.is_none() && bearer.is_none() {
+        if let Some(refresh) = refresh {
+            match db::rotate(&state.db, &refresh, now_ms()).await {
+                Ok(Refresh::Rotated {
+                    user_id,
+                    role,
+                    token,
+                }) => {
+                    set_cookies = session_cookies(&state, user_id, role, &token);
+                    session = Some(Session { user_id, role });
+                }
+                Ok(Refresh::JustRotated { user_id, role }) => {
+                    session = Some(Session { user_id, role })
+                }
+                Ok(Refresh::Rejected) => set_cookies = cleared_cookies(secure),
+                Err(error) => tracing::error!(%error, "refreshing a session failed"),
+            }
+        } else if access.is_some() {
+            set_cookies = cleared_cookies(secure);
+        }
+    }
+    if let Some(session) = session {
+        request.extensions_mut().insert(session);
+    }
+    let mut response = next.run(request).await;
+    for value in set_cookies {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The value of cookie `name` in the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> Option<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .ok()
+}
+
+fn session_cookies(state: &AppState, user_id: i64, role: Role, refresh: &str) -> Vec<HeaderValue> {
+    let secure = state.config.environment == Environment::Production;
+    let access = state.tokens.issue(user_id, role, now_ms() / 1000);
+    [
+        set_cookie(ACCESS_COOKIE, &access, ACCESS_TTL_SECS, secure),
+        set_cookie(REFRESH_COOKIE, refresh, REFRESH_TTL_SECS, secure),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn cleared_cookies(secure: bool) -> Vec<HeaderValue> {
+    [
+        set_cookie(ACCESS_COOKIE, "", 0, secure),
+        set_cookie(REFRESH_COOKIE, "", 0, secure),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The request being handled, inside a server function or page render.
+fn request_parts() -> Option<http::request::Parts> {
+    leptos::prelude::use_context::<http::request::Parts>()
+}
+
+/// The session of the current request, if signed in.
+pub fn current_session() -> Option<Session> {
+    request_parts()?.extensions.get::<Session>().copied()
+}
+
+/// The signed-in user's session, or 401.
+pub fn require_user() -> Result<Session, AppError> {
+    current_session().ok_or(AppError::Unauthorized)
+}
+
+/// The signed-in admin's session: 401 when signed out, 403 for any other role.
+pub fn require_admin() -> Result<Session, AppError> {
+    let session = require_user()?;
+    match session.role {
+        Role::Admin => Ok(session),
+        Role::Customer => Err(AppError::Forbidden),
+    }
+}
+
+/// The client's address, for rate limiting.
+fn client_ip() -> String {
+    request_parts()
+        .and_then(|p| {
+            p.extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn set_response_cookies(cookies: Vec<HeaderValue>) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        for value in cookies {
+            response.append_header(header::SET_COOKIE, value);
+        }
+    }
+}
+
+/// Refuses when any scope has used up its failures for the window.
+async fn check_rate(state: &AppState, scopes: &[&str]) -> Result<(), AppError> {
+    let since = now_ms() - FAILURE_WINDOW_MS;
+    for scope in scopes {
+        if db::count_failures(&state.db, scope, since).await? >= MAX_FAILURES {
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs: u64::try_from(FAILURE_WINDOW_MS / 1000).unwrap_or(60),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn fail(state: &AppState, scopes: &[&str], error: AppError) -> AppError {
+    if let Err(e) = db::record_failure(&state.db, scopes, now_ms()).await {
+        return internal(&e);
+    }
+    error
+}
+
+/// Starts a session for `user` on this response.
+async fn start_session(state: &AppState, user_id: i64, role: Role) -> Result<(), AppError> {
+    let refresh = db::start_family(&state.db, user_id, now_ms()).await?;
+    set_response_cookies(session_cookies(state, user_id, role, &refresh));
+    Ok(())
+}
+
+/// Creates a customer account and signs it in.
+pub async fn register(
+    state: &AppState,
+    name: &str,
+    email: &str,
+    password: String,
+) -> Result<SessionUser, AppError> {
+    let ip_scope = format!("ip:{}", client_ip());
+    check_rate(state, &[&ip_scope]).await?;
+    let validated = (|| {
+        let name = parse_name(name).map_err(|m| AppError::BadRequest(m.into()))?;
+        let email = Email::parse(email).map_err(|m| AppError::BadRequest(m.into()))?;
+        check_password_length(&password).map_err(|m| AppError::BadRequest(m.into()))?;
+        password::check_strength(&password, &[&name, email.as_str()])
+            .map_err(AppError::BadRequest)?;
+        Ok::<_, AppError>((name, email))
+    })();
+    let (name, email) = match validated {
+        Ok(valid) => valid,
+        Err(error) => return Err(fail(state, &[&ip_scope], error).await),
+    };
+    let hash = state.passwords.hash(password).await?;
+    let user_id =
+        match db::insert_user(&state.db, &email, &name, &hash, Role::Customer, now_ms()).await {
+            Ok(id) => id,
+            Err(e) if violates(&e, "users_email_key") => {
+                let error = AppError::Conflict("An account with this email already exists.".into());
+                return Err(fail(state, &[&ip_scope], error).await);
+            }
+            Err(e) => return Err(e.into()),
+        };
+    start_session(state, user_id, Role::Customer).await?;
+    Ok(SessionUser {
+        id: user_id,
+        name,
+        email: email.to_string(),
+        role: Role::Customer,
+    })
+}
+
+/// The one message for an unknown email and a wrong password.
+const BAD_CREDENTIALS: &str = "That email and password don't match an account.";
+
+/// Checks credentials and signs in. Unknown emails take as long as wrong passwords.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: String,
+) -> Result<SessionUser, AppError> {
+    let ip_scope = format!("ip:{}", client_ip());
+    let Ok(email) = Email::parse(email) else {
+        return Err(fail(
+            state,
+            &[&ip_scope],
+            AppError::BadRequest(BAD_CREDENTIALS.into()),
+        )
+        .await);
+    };
+    let account_scope = format!("email:{}", email.as_str().to_lowercase());
+    check_rate(state, &[&ip_scope, &account_scope]).await?;
+    let user = db::find_user_by_email(&state.db, &email).await?;
+    let verified = state
+        .passwords
+        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
+    match user {
+        Some(user) if verified => {
+            start_session(state, user.id, user.role()).await?;
+            Ok(user.to_session_user())
+        }
+        _ => Err(fail(
+            state,
+            &[&ip_scope, &account_scope],
+            AppError::BadRequest(BAD_CREDENTIALS.into()),
+        )
+        .await),
+    }
+}
+
+/// The refresh-token family of this device, if its cookie is known.
+async fn current_family(state: &AppState) -> Result<Option<(i64, String)>, AppError> {
+    let Some(parts) = request_parts() else {
+        return Ok(None);
+    };
+    match cookie(&parts.headers, REFRESH_COOKIE) {
+        Some(token) => Ok(db::family_of(&state.db, token).await?),
+        None => Ok(None),
+    }
+}
+
+/// Signs this device out: revokes its family and clears the cookies.
+pub async fn logout(state: &AppState) -> Result<(), AppError> {
+    if let Some((_, family)) = current_family(state).await? {
+        db::revoke_family(&state.db, &family, now_ms()).await?;
+    }
+    set_response_cookies(cleared_cookies(
+        state.config.environment == Environment::Production,
+    ));
+    Ok(())
+}
+
+/// Changes the password (the current one is required) and signs out every other device.
+pub async fn change_password(
+    state: &AppState,
+    current: String,
+    new: String,
+) -> Result<(), AppError> {
+    let session = require_user()?;
+    let user = db::find_user(&state.db, session.user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let account_scope = format!("email:{}", user.email.to_lowercase());
+    check_rate(state, &[&account_scope]).await?;
+    if !state
+        .passwords
+        .verify(current, Some(user.password_hash.clone()))
+        .await?
+    {
+        let error = AppError::BadRequest("Your current password is not right.".into());
+        return Err(fail(state, &[&account_scope], error).await);
+    }
+    check_password_length(&new).map_err(|m| AppError::BadRequest(m.into()))?;
+    password::check_strength(&new, &[&user.name, &user.email]).map_err(AppError::BadRequest)?;
+    let hash = state.passwords.hash(new).await?;
+    let now = now_ms();
+    db::set_password(&state.db, user.id, &hash, now).await?;
+    let keep = current_family(state)
+        .await?
+        .filter(|(owner, _)| *owner == user.id)
+        .map(|(_, f)| f);
+    db::revoke_user_families(&state.db, user.id, keep.as_deref(), now).await?;
+    Ok(())
+}
+
+/// Revokes every session of the signed-in user, this one included.
+pub async fn sign_out_everywhere(state: &AppState) -> Result<(), AppError> {
+    let session = require_user()?;
+    db::revoke_user_families(&state.db, session.user_id, None, now_ms()).await?;
+    set_response_cookies(cleared_cookies(
+        state.config.environment == Environment::Production,
+    ));
+    Ok(())
+}
+
+/// The signed-in user, read fresh from the database.
+pub async fn current_user(state: &AppState) -> Result<Option<SessionUser>, AppError> {
+    match current_session() {
+        Some(session) => Ok(db::find_user(&state.db, session.user_id)
+            .await?
+            .map(|u| u.to_session_user())),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; emporium_access=tok; x_emporium_access=no"),
+        );
+        assert_eq!(cookie(&headers, ACCESS_COOKIE), Some("tok"));
+        assert_eq!(cookie(&headers, REFRESH_COOKIE), None);
+        headers.insert(header::COOKIE, HeaderValue::from_static("emporium_access="));
+        assert_eq!(
+            cookie(&headers, ACCESS_COOKIE),
+            None,
+            "an empty cookie is no cookie"
+        );
+    }
+
+    #[test]
+    fn session_cookies_are_http_only_and_same_site() {
+        let value = set_cookie(ACCESS_COOKIE, "t", 900, true).unwrap();
+        let text = value.to_str().unwrap();
+        assert!(
+            text.contains("HttpOnly")
+                && text.contains("SameSite=Lax")
+                && text.ends_with("; Secure"),
+            "{text}"
+        );
+        let local = set_cookie(ACCESS_COOKIE, "t", 900, false).unwrap();
+        assert!(!local.to_str().unwrap().contains("Secure"));
+    }
+}

@@ -1,0 +1,7 @@
+//! The admin dashboard (role admin only).
+
+pub mod api;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod db;

@@ -1,0 +1,515 @@
+//! Accounts and sessions over HTTP: registration, sign-in, refresh rotation and theft
+//! detection, sign-out, password change, rate limits, roles, and hostile input.
+
+use crate::{
+    on_both_backends,
+    support::{Backend, Client, TestApp, spawn_app},
+};
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use emporium::{
+    accounts::{db, model::Email, tokens::TokenKeys},
+    server::db::now_ms,
+};
+use std::time::{Duration, Instant};
+
+on_both_backends!(
+    refresh_rotates_and_reuse_revokes_the_family,
+    a_concurrent_refresh_within_the_grace_window_keeps_the_session,
+    sign_out_revokes_the_family,
+    changing_the_password_signs_out_other_devices,
+    repeated_failures_are_rate_limited,
+    admin_functions_need_the_admin_role,
+    hostile_input_is_rejected_without_writing,
+    forged_tokens_are_treated_as_signed_out,
+    pages_behind_sign_in_redirect_with_a_return_path,
+    sign_ins_do_not_stall_page_rendering,
+);
+
+const PASSWORD: &str = "violet tractor sings softly";
+
+fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", now_ms() % 1_000_000_007)
+}
+
+async fn register<'a>(app: &'a TestApp, name: &str, email: &str) -> Client<'a> {
+    let mut client = app.client();
+    let reply = client
+        .call(
+            "register",
+            &[("name", name), ("email", email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(client.cookies.contains_key("emporium_access"));
+    assert!(client.cookies.contains_key("emporium_refresh"));
+    client
+}
+
+async fn signed_in_name(client: &mut Client<'_>) -> Option<String> {
+    let reply = client.call("current_user", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let user: Option<serde_json::Value> = serde_json::from_str(&reply.body).unwrap();
+    user.map(|u| u["name"].as_str().unwrap().to_owned())
+}
+
+/// Moves every rotation of refresh tokens back in time, past the grace window.
+async fn age_rotations(app: &TestApp) {
+    sqlx::query("UPDATE refresh_tokens SET used_at = used_at - 60000 WHERE used_at IS NOT NULL")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+}
+
+async fn count_users(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
+async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut client = register(&app, "Ann Lee", &unique_email("ann")).await;
+    assert_eq!(
+        signed_in_name(&mut client).await.as_deref(),
+        Some("Ann Lee")
+    );
+
+    // The access token expires (the browser drops the cookie): the refresh token rotates.
+    client.cookies.remove("emporium_access");
+    let first_refresh = client.cookies["emporium_refresh"].clone();
+    assert_eq!(
+        signed_in_name(&mut client).await.as_deref(),
+        Some("Ann Lee")
+    );
+    let second_refresh = client.cookies["emporium_refresh"].clone();
+    assert_ne!(
+        first_refresh, second_refresh,
+        "the refresh token rotates on use"
+    );
+    assert!(client.cookies.contains_key("emporium_access"));
+
+    // Someone replays the old token later: the whole family is revoked.
+    age_rotations(&app).await;
+    let mut thief = app.client();
+    thief
+        .cookies
+        .insert("emporium_refresh".into(), first_refresh);
+    assert_eq!(signed_in_name(&mut thief).await, None);
+    assert!(thief.cookies.is_empty(), "the replayed cookies are cleared");
+
+    client.cookies.remove("emporium_access");
+    assert_eq!(
+        signed_in_name(&mut client).await,
+        None,
+        "the device holding the family is signed out too"
+    );
+}
+
+async fn a_concurrent_refresh_within_the_grace_window_keeps_the_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut client = register(&app, "Bo", &unique_email("bo")).await;
+    client.cookies.remove("emporium_access");
+    let refresh = client.cookies["emporium_refresh"].clone();
+    assert_eq!(signed_in_name(&mut client).await.as_deref(), Some("Bo"));
+
+    // A second tab sent the same refresh token a moment later.
+    let mut other_tab = app.client();
+    other_tab.cookies.insert("emporium_refresh".into(), refresh);
+    assert_eq!(signed_in_name(&mut other_tab).await.as_deref(), Some("Bo"));
+    client.cookies.remove("emporium_access");
+    assert_eq!(
+        signed_in_name(&mut client).await.as_deref(),
+        Some("Bo"),
+        "no theft was detected"
+    );
+}
+
+async fn sign_out_revokes_the_family(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("cy");
+    register(&app, "Cy", &email).await;
+    let mut client = app.client();
+    let reply = client
+        .call("login", &[("email", &email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let refresh = client.cookies["emporium_refresh"].clone();
+
+    let reply = client.call("logout", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(client.cookies.is_empty(), "sign-out clears the cookies");
+    let mut replay = app.client();
+    replay.cookies.insert("emporium_refresh".into(), refresh);
+    assert_eq!(
+        signed_in_name(&mut replay).await,
+        None,
+        "the signed-out refresh token is dead"
+    );
+}
+
+async fn changing_the_password_signs_out_other_devices(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("di");
+    let mut laptop = register(&app, "Di", &email).await;
+    let mut phone = app.client();
+    phone
+        .call("login", &[("email", &email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(signed_in_name(&mut phone).await.as_deref(), Some("Di"));
+
+    let wrong = laptop
+        .call(
+            "change_password",
+            &[
+                ("current_password", "not it at all"),
+                ("new_password", "amber glacier waltz quietly"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    let reply = laptop
+        .call(
+            "change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "amber glacier waltz quietly"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    phone.cookies.remove("emporium_access");
+    assert_eq!(
+        signed_in_name(&mut phone).await,
+        None,
+        "other devices are signed out"
+    );
+    laptop.cookies.remove("emporium_access");
+    assert_eq!(
+        signed_in_name(&mut laptop).await.as_deref(),
+        Some("Di"),
+        "this device stays signed in"
+    );
+
+    let mut fresh = app.client();
+    let old = fresh
+        .call("login", &[("email", &email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(old.status, StatusCode::BAD_REQUEST);
+    let new = fresh
+        .call(
+            "login",
+            &[
+                ("email", &email),
+                ("password", "amber glacier waltz quietly"),
+            ],
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::OK);
+}
+
+async fn repeated_failures_are_rate_limited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("eve");
+    register(&app, "Eve", &email).await;
+    let mut attacker = app.client();
+    for _ in 0..5 {
+        let reply = attacker
+            .call(
+                "login",
+                &[("email", &email), ("password", "wrong password")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        assert!(
+            reply.body.contains("don't match an account"),
+            "{}",
+            reply.body
+        );
+    }
+    let limited = attacker
+        .call("login", &[("email", &email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.headers[header::RETRY_AFTER], "60");
+    assert!(
+        !attacker.cookies.contains_key("emporium_access"),
+        "no session while limited"
+    );
+
+    // The account itself is limited from everywhere for the window, other accounts are not.
+    let mut elsewhere = app.client();
+    let reply = elsewhere
+        .call("login", &[("email", &email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    let other = unique_email("other");
+    register(&app, "Other", &other).await;
+    let reply = elsewhere
+        .call("login", &[("email", &other), ("password", PASSWORD)])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+
+    // Unknown emails and wrong passwords give the same message.
+    let reply = app
+        .client()
+        .call(
+            "login",
+            &[("email", "nobody@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("don't match an account"));
+}
+
+async fn admin_functions_need_the_admin_role(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert_eq!(
+        app.client().call("admin_overview", &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut customer = register(&app, "Fay", &unique_email("fay")).await;
+    assert_eq!(
+        customer.call("admin_overview", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let email = Email::parse(&unique_email("boss")).unwrap();
+    let hash = app.state().passwords.hash(PASSWORD.into()).await.unwrap();
+    db::upsert_admin(app.db(), &email, &hash, now_ms())
+        .await
+        .unwrap();
+    let mut admin = app.client();
+    admin
+        .call(
+            "login",
+            &[("email", email.as_str()), ("password", PASSWORD)],
+        )
+        .await;
+    let reply = admin.call("admin_overview", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains(r#""customers":1"#), "{}", reply.body);
+}
+
+async fn hostile_input_is_rejected_without_writing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let taken = unique_email("gus");
+    register(&app, "Gus", &taken).await;
+    let before = count_users(&app).await;
+    let cases: [(&str, &str, &str, StatusCode, &str); 7] = [
+        (
+            "Hal",
+            "",
+            PASSWORD,
+            StatusCode::BAD_REQUEST,
+            "Enter your email",
+        ),
+        (
+            "Hal",
+            "not-an-email",
+            PASSWORD,
+            StatusCode::BAD_REQUEST,
+            "valid email",
+        ),
+        (
+            "",
+            "hal@example.com",
+            PASSWORD,
+            StatusCode::BAD_REQUEST,
+            "Enter your name",
+        ),
+        (
+            "Hal",
+            "hal@example.com",
+            "short",
+            StatusCode::BAD_REQUEST,
+            "at least 8",
+        ),
+        (
+            "Hal",
+            "hal@example.com",
+            "password123",
+            StatusCode::BAD_REQUEST,
+            "too easy to guess",
+        ),
+        (
+            "Hal",
+            "hal@example.com",
+            &"x".repeat(129),
+            StatusCode::BAD_REQUEST,
+            "at most 128",
+        ),
+        (
+            "Gus again",
+            &taken.to_uppercase(),
+            PASSWORD,
+            StatusCode::CONFLICT,
+            "already exists",
+        ),
+    ];
+    for (name, email, password, status, message) in cases {
+        let mut client = app.client();
+        let reply = client
+            .call(
+                "register",
+                &[("name", name), ("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(reply.status, status, "{email:?}: {}", reply.body);
+        assert!(reply.body.contains(message), "{email:?}: {}", reply.body);
+        assert!(client.cookies.is_empty());
+    }
+    let missing = app.client().call("register", &[("name", "Hal")]).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+
+    let body = format!(
+        "name=Hal&email=hal%40example.com&password={}",
+        "a".repeat(10 * 1024 * 1024)
+    );
+    let huge = Request::post("/api/register")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(
+        app.client().send(huge).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+
+    let cross_site = Request::post("/api/register")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::from(
+            "name=Hal&email=hal%40example.com&password=violet+tractor+sings+softly",
+        ))
+        .unwrap();
+    assert_eq!(
+        app.client().send(cross_site).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    assert_eq!(count_users(&app).await, before, "no row was written");
+}
+
+async fn forged_tokens_are_treated_as_signed_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = register(&app, "Ida", &unique_email("ida")).await;
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let genuine = client.cookies["emporium_access"].clone();
+    let foreign = TokenKeys::new(b"someone-else's-secret-of-32-bytes!!").issue(
+        user_id,
+        emporium::accounts::model::Role::Admin,
+        now_ms() / 1000,
+    );
+    let mut tampered: Vec<&str> = genuine.split('.').collect();
+    let admin_claims =
+        "eyJzdWIiOiIxIiwicm9sZSI6ImFkbWluIiwiaWF0IjoxLCJleHAiOjk5OTk5OTk5OTksImp0aSI6IngifQ";
+    tampered[1] = admin_claims;
+    let tampered = tampered.join(".");
+    let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{admin_claims}.");
+    for token in [
+        "garbage",
+        "a.b.c",
+        foreign.as_str(),
+        tampered.as_str(),
+        none.as_str(),
+        "%%%;;",
+    ] {
+        let mut visitor = app.client();
+        visitor
+            .cookies
+            .insert("emporium_access".into(), token.into());
+        assert_eq!(signed_in_name(&mut visitor).await, None, "{token}");
+        let reply = visitor.call("admin_overview", &[]).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{token}");
+
+        let bearer = Request::post("/api/admin_overview")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(
+            app.client().send(bearer).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{token}"
+        );
+    }
+
+    // A genuine token works as a bearer token too, for API clients.
+    let bearer = Request::post("/api/current_user")
+        .header(header::AUTHORIZATION, format!("Bearer {genuine}"))
+        .body(Body::empty())
+        .unwrap();
+    let reply = app.client().send(bearer).await;
+    assert!(reply.body.contains("Ida"), "{}", reply.body);
+}
+
+async fn pages_behind_sign_in_redirect_with_a_return_path(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut visitor = app.client();
+    let reply = visitor.get("/account/security").await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        reply.headers[header::LOCATION],
+        "/login?next=/account/security"
+    );
+
+    let mut customer = register(&app, "Jo", &unique_email("jo")).await;
+    let page = customer.get("/account/security").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Change password"));
+    let admin = customer.get("/admin").await;
+    assert_eq!(admin.status, StatusCode::FORBIDDEN);
+    assert!(admin.body.contains("Access denied"));
+
+    // An expired access token on a page load is refreshed silently.
+    customer.cookies.remove("emporium_access");
+    let page = customer.get("/account/security").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(customer.cookies.contains_key("emporium_access"));
+}
+
+/// 20 simultaneous sign-ins must not slow the home page beyond twice its idle latency:
+/// hashing runs on the blocking pool, a bounded number at a time.
+async fn sign_ins_do_not_stall_page_rendering(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("kim");
+    register(&app, "Kim", &email).await;
+
+    async fn home_p95(app: &TestApp) -> Duration {
+        let mut times = Vec::new();
+        for _ in 0..20 {
+            let started = Instant::now();
+            assert_eq!(app.get("/").await.status(), StatusCode::OK);
+            times.push(started.elapsed());
+        }
+        times.sort();
+        times[18]
+    }
+    home_p95(&app).await;
+    let idle = home_p95(&app).await;
+    let logins: Vec<_> = (0..20)
+        .map(|_| {
+            let (router, email) = (app.router.clone(), email.clone());
+            tokio::spawn(async move {
+                crate::support::login_with(router, &email, PASSWORD).await;
+            })
+        })
+        .collect();
+    let loaded = home_p95(&app).await;
+    for login in logins {
+        login.await.unwrap();
+    }
+    println!("home page p95: idle {idle:?}, during 20 sign-ins {loaded:?}");
+    let budget = idle.max(Duration::from_millis(10)) * 2;
+    assert!(
+        loaded <= budget,
+        "p95 {loaded:?} exceeds twice idle ({idle:?})"
+    );
+}
