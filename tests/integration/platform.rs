@@ -16,6 +16,7 @@ on_both_backends!(
     migrations_run_twice_without_change,
     responses_are_compressed_when_the_browser_asks,
     product_pictures_are_generated_and_cached,
+    a_failing_database_shows_the_error_page_with_a_reference,
 );
 
 async fn health_and_readiness_report_the_database(backend: Backend) {
@@ -129,5 +130,26 @@ async fn product_pictures_are_generated_and_cached(backend: Backend) {
     assert_eq!(
         app.get("/media/products/acme.png").await.status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+async fn a_failing_database_shows_the_error_page_with_a_reference(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.db().pool().close().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = body_text(response).await;
+    assert!(html.contains("Something went wrong"), "{html}");
+    assert!(
+        html.contains(&format!("Reference: {request_id}")),
+        "the page quotes the request ID"
+    );
+    assert!(
+        !html.to_lowercase().contains("pool"),
+        "no internal error text reaches the browser"
     );
 }
