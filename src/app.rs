@@ -3,13 +3,13 @@
 use crate::{
     accounts::pages::{LoginPage, RegisterPage, SecurityPage, provide_session},
     admin::pages::AdminPage,
-    catalog::pages::HomePage,
+    catalog::pages::{HomePage, ProductPage},
     ui::{Footer, Header, NotFound},
 };
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -74,6 +74,9 @@ pub fn App() -> impl IntoView {
             <main id="main" class="mx-auto max-w-6xl px-4 py-8">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage/>
+                    // Product pages render in full before responding: complete HTML for search
+                    // engines, and a real 404 status for an unknown product.
+                    <Route path=(StaticSegment("p"), ParamSegment("slug")) view=ProductPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage/>
                     <Route path=StaticSegment("register") view=RegisterPage/>
                     // Pages behind sign-in render in full before responding, so a signed-out

@@ -6,6 +6,8 @@ pub mod admin;
 pub mod app;
 pub mod catalog;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod events;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

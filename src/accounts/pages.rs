@@ -4,9 +4,8 @@ use super::{
     api::{ChangePassword, Login, Logout, Register, SignOutEverywhere, get_current_user},
     model::SessionUser,
 };
-use crate::error::AppError;
+use crate::{error::AppError, ui::PageTitle};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{
     components::Redirect,
     hooks::{use_location, use_query_map},
@@ -140,7 +139,7 @@ pub fn LoginPage() -> impl IntoView {
     let login = session().login;
     let next = next_param();
     view! {
-        <Title text="Sign in — Emporium"/>
+        <PageTitle text="Sign in — Emporium"/>
         <section class="mx-auto max-w-sm">
             <h1 class="mb-6 text-2xl font-bold">"Sign in"</h1>
             <ActionForm action=login attr:class="space-y-4">
@@ -170,7 +169,7 @@ pub fn RegisterPage() -> impl IntoView {
     let register = session().register;
     let next = next_param();
     view! {
-        <Title text="Create an account — Emporium"/>
+        <PageTitle text="Create an account — Emporium"/>
         <section class="mx-auto max-w-sm">
             <h1 class="mb-6 text-2xl font-bold">"Create an account"</h1>
             <ActionForm action=register attr:class="space-y-4">
@@ -203,7 +202,7 @@ pub fn RegisterPage() -> impl IntoView {
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     view! {
-        <Title text="Sign-in and security — Emporium"/>
+        <PageTitle text="Sign-in and security — Emporium"/>
         <RequireUser>
             <SecurityForms/>
         </RequireUser>

@@ -1,15 +1,17 @@
 //! Admin pages.
 
 use super::api::get_admin_overview;
-use crate::{accounts::pages::RequireUser, ui::ErrorPage};
+use crate::{
+    accounts::pages::RequireUser,
+    ui::{ErrorPage, PageTitle},
+};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// `/admin`: signed-out visitors go to sign in; customers get the 403 page.
 #[component]
 pub fn AdminPage() -> impl IntoView {
     view! {
-        <Title text="Admin — Emporium"/>
+        <PageTitle text="Admin — Emporium"/>
         <RequireUser>
             <Dashboard/>
         </RequireUser>

@@ -1,6 +1,6 @@
 //! Catalog queries. Portable SQL for SQLite and PostgreSQL through `sqlx::Any`.
 
-use super::model::{CategoryLink, Money, ProductCard};
+use super::model::{CategoryLink, Money, ProductCard, ProductDetail, VariantView, parse_options};
 use crate::server::db::Db;
 
 #[derive(sqlx::FromRow)]
@@ -62,4 +62,98 @@ pub async fn newest_products(db: &Db, limit: i64) -> Result<Vec<ProductCard>, sq
     .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().map(ProductCard::from).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    id: i64,
+    slug: String,
+    title: String,
+    brand: String,
+    description: String,
+    category_id: i64,
+    rating_count: i64,
+    rating_total: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct VariantRow {
+    sku: String,
+    options: String,
+    price_minor: i64,
+    compare_at_minor: Option<i64>,
+    stock: i64,
+}
+
+/// An active product with its id, for the product page. `json_ld` is left empty for the caller.
+pub async fn product_detail(
+    db: &Db,
+    slug: &str,
+) -> Result<Option<(i64, ProductDetail)>, sqlx::Error> {
+    let product: Option<ProductRow> = sqlx::query_as(
+        "SELECT p.id, p.slug, p.title, b.name AS brand, p.description, p.category_id, p.rating_count, p.rating_total \
+         FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.slug = $1 AND p.status = 'active'",
+    )
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(product) = product else {
+        return Ok(None);
+    };
+    let trail: Vec<CategoryRow> = sqlx::query_as(
+        "WITH RECURSIVE trail (id, parent_id, slug, name, depth) AS ( \
+             SELECT id, parent_id, slug, name, 0 FROM categories WHERE id = $1 \
+             UNION ALL \
+             SELECT c.id, c.parent_id, c.slug, c.name, t.depth + 1 FROM categories c JOIN trail t ON c.id = t.parent_id \
+         ) SELECT slug, name FROM trail ORDER BY depth DESC",
+    )
+    .bind(product.category_id)
+    .fetch_all(db.pool())
+    .await?;
+    let variants: Vec<VariantRow> = sqlx::query_as(
+        "SELECT sku, options, price_minor, compare_at_minor, stock FROM product_variants \
+         WHERE product_id = $1 ORDER BY position, id",
+    )
+    .bind(product.id)
+    .fetch_all(db.pool())
+    .await?;
+    if variants.is_empty() {
+        return Ok(None);
+    }
+    let attributes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, value FROM product_attributes WHERE product_id = $1 ORDER BY position, name",
+    )
+    .bind(product.id)
+    .fetch_all(db.pool())
+    .await?;
+    let detail = ProductDetail {
+        slug: product.slug,
+        title: product.title,
+        brand: product.brand,
+        description: product.description,
+        trail: trail
+            .into_iter()
+            .map(|r| CategoryLink {
+                slug: r.slug,
+                name: r.name,
+            })
+            .collect(),
+        variants: variants
+            .into_iter()
+            .map(|v| VariantView {
+                sku: v.sku,
+                options: parse_options(&v.options),
+                // Check constraints keep stored prices non-negative.
+                price: Money::from_minor(v.price_minor).unwrap_or_default(),
+                compare_at: v.compare_at_minor.and_then(|m| Money::from_minor(m).ok()),
+                stock: v.stock,
+            })
+            .collect(),
+        attributes,
+        rating_count: product.rating_count,
+        rating_tenths: (product.rating_count > 0)
+            .then(|| product.rating_total * 10 / product.rating_count),
+        json_ld: String::new(),
+    };
+    Ok(Some((product.id, detail)))
 }

@@ -80,6 +80,75 @@ pub struct HomeCatalog {
     pub featured: Vec<ProductCard>,
 }
 
+/// One purchasable version of a product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantView {
+    pub sku: String,
+    /// Option pairs such as `[("Size", "M")]`; empty for a product without options.
+    pub options: Vec<(String, String)>,
+    pub price: Money,
+    /// The price before a discount, when the variant is on sale.
+    pub compare_at: Option<Money>,
+    pub stock: i64,
+}
+
+impl VariantView {
+    /// "Size: M, Colour: Red", or the SKU for a variant without options.
+    pub fn label(&self) -> String {
+        if self.options.is_empty() {
+            return self.sku.clone();
+        }
+        self.options
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Splits stored option text (`"Size=M; Colour=Red"`) into pairs.
+pub fn parse_options(text: &str) -> Vec<(String, String)> {
+    text.split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .filter(|(name, value)| !name.is_empty() && !value.is_empty())
+        .collect()
+}
+
+/// What a shopper is told about stock.
+pub fn stock_status(stock: i64) -> String {
+    match stock {
+        i64::MIN..=0 => "Out of stock".to_owned(),
+        n @ 1..=5 => format!("Only {n} left"),
+        _ => "In stock".to_owned(),
+    }
+}
+
+/// Everything the product page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductDetail {
+    pub slug: String,
+    pub title: String,
+    pub brand: String,
+    pub description: String,
+    /// From the department down to the product's own category.
+    pub trail: Vec<CategoryLink>,
+    /// In display order; never empty.
+    pub variants: Vec<VariantView>,
+    pub attributes: Vec<(String, String)>,
+    pub rating_count: i64,
+    /// Average stars times ten (45 = 4.5), when there are ratings.
+    pub rating_tenths: Option<i64>,
+    /// Schema.org `Product` markup, already escaped for a `<script>` element.
+    pub json_ld: String,
+}
+
+impl ProductDetail {
+    pub fn image_url(&self) -> String {
+        format!("/media/products/{}.svg", self.slug)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +165,23 @@ mod tests {
         for (minor, shown) in cases {
             assert_eq!(Money::from_minor(minor).unwrap().to_string(), shown);
         }
+    }
+
+    #[test]
+    fn options_are_parsed_from_stored_text() {
+        assert_eq!(
+            parse_options("Size=M; Colour=Red"),
+            vec![("Size".into(), "M".into()), ("Colour".into(), "Red".into())]
+        );
+        assert!(parse_options("").is_empty());
+        assert!(parse_options("nonsense;=x;y=").is_empty());
+    }
+
+    #[test]
+    fn stock_is_described_for_shoppers() {
+        assert_eq!(stock_status(0), "Out of stock");
+        assert_eq!(stock_status(3), "Only 3 left");
+        assert_eq!(stock_status(6), "In stock");
     }
 
     #[test]

@@ -1,19 +1,20 @@
 //! Catalog pages.
 
 use super::{
-    api::load_home_catalog,
-    model::{CategoryLink, ProductCard},
+    api::{get_product, load_home_catalog},
+    model::{CategoryLink, ProductCard, ProductDetail, stock_status},
 };
-use crate::ui::ErrorPage;
+use crate::ui::{ErrorPage, PageTitle};
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Link, Meta};
+use leptos_router::hooks::use_params_map;
 
 /// `/`: departments and new arrivals, read from the database and rendered on the server.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let catalog = Resource::new(|| (), |_| load_home_catalog());
     view! {
-        <Title text="Emporium — everything, delivered"/>
+        <PageTitle text="Emporium — everything, delivered"/>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading the shop…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
                 {move || Suspend::new(async move {
@@ -55,11 +56,7 @@ fn DepartmentTile(category: CategoryLink) -> impl IntoView {
 #[component]
 pub fn ProductTile(product: ProductCard) -> impl IntoView {
     let href = format!("/p/{}", product.slug);
-    let stock = match product.stock {
-        0 => "Out of stock".to_owned(),
-        n @ 1..=5 => format!("Only {n} left"),
-        _ => "In stock".to_owned(),
-    };
+    let stock = stock_status(product.stock);
     view! {
         <li class="flex flex-col overflow-hidden rounded-lg border border-slate-200 bg-white">
             <img src=product.image_url() alt="" width="400" height="300" loading="lazy" class="aspect-[4/3] w-full object-cover"/>
@@ -70,5 +67,124 @@ pub fn ProductTile(product: ProductCard) -> impl IntoView {
                 <p class="text-sm text-slate-600">{stock}</p>
             </div>
         </li>
+    }
+}
+
+/// `/p/{slug}`: one product, its variants, description and attributes.
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let params = use_params_map();
+    let product = Resource::new(
+        move || params.read().get("slug").unwrap_or_default(),
+        get_product,
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
+                {move || Suspend::new(async move {
+                    product.await.map(|product| view! { <ProductView product/> })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+/// The first 160 characters of the description, cut at a word.
+fn summary(text: &str) -> String {
+    if text.chars().count() <= 160 {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(157).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
+#[component]
+fn ProductView(product: ProductDetail) -> impl IntoView {
+    let selected = RwSignal::new(0_usize);
+    let variants = StoredValue::new(product.variants.clone());
+    let current = move || variants.with_value(|v| v[selected.get().min(v.len() - 1)].clone());
+    let option_name = product
+        .variants
+        .first()
+        .and_then(|v| v.options.first())
+        .map(|(name, _)| name.clone())
+        .unwrap_or_else(|| "Option".into());
+    let has_choice = product.variants.len() > 1;
+    view! {
+        <PageTitle text=format!("{} — Emporium", product.title)/>
+        <Meta name="description" content=summary(&product.description)/>
+        <Link rel="canonical" href=format!("/p/{}", product.slug)/>
+        <script type="application/ld+json" inner_html=product.json_ld.clone()></script>
+        <nav aria-label="Breadcrumb" class="mb-6 text-sm text-slate-600">
+            <ol class="flex flex-wrap gap-2">
+                <li><a href="/" class="hover:text-brand-700">"Home"</a></li>
+                {product.trail.iter().map(|c| view! {
+                    <li aria-hidden="true">"›"</li>
+                    <li><a href=format!("/c/{}", c.slug) class="hover:text-brand-700">{c.name.clone()}</a></li>
+                }).collect_view()}
+            </ol>
+        </nav>
+        <article class="grid gap-8 md:grid-cols-2">
+            <img src=product.image_url() alt=product.title.clone() width="400" height="300" class="w-full rounded-lg border border-slate-200"/>
+            <div class="space-y-4">
+                <h1 class="text-3xl font-bold">{product.title.clone()}</h1>
+                <p class="text-slate-600">"by " {product.brand.clone()}</p>
+                <p class="flex items-baseline gap-3">
+                    <span class="text-2xl font-semibold" data-testid="price">{move || current().price.to_string()}</span>
+                    {move || current().compare_at.map(|was| view! {
+                        <span class="text-slate-500 line-through">
+                            <span class="sr-only">"Was "</span>{was.to_string()}
+                        </span>
+                    })}
+                </p>
+                <p data-testid="stock" class="font-medium">{move || stock_status(current().stock)}</p>
+                <Show when=move || has_choice>
+                    <fieldset>
+                        <legend class="mb-2 font-medium">{option_name.clone()}</legend>
+                        <div class="flex flex-wrap gap-2">
+                            {variants.with_value(|all| all.iter().enumerate().map(|(i, v)| {
+                                let id = format!("variant-{}", v.sku);
+                                let text = v.options.iter().map(|(_, value)| value.as_str()).collect::<Vec<_>>().join(" / ");
+                                view! {
+                                    <div>
+                                        <input
+                                            type="radio"
+                                            id=id.clone()
+                                            name="variant"
+                                            value=v.sku.clone()
+                                            class="peer sr-only"
+                                            checked=i == 0
+                                            on:change=move |_| selected.set(i)
+                                        />
+                                        <label for=id class="cursor-pointer rounded-md border border-slate-300 px-3 py-1 peer-checked:border-brand-700 peer-checked:bg-brand-700 peer-checked:text-white peer-focus-visible:ring-2 peer-focus-visible:ring-brand-600">
+                                            {if text.is_empty() { v.sku.clone() } else { text }}
+                                        </label>
+                                    </div>
+                                }
+                            }).collect_view())}
+                        </div>
+                    </fieldset>
+                </Show>
+                <p class="text-sm text-slate-600">"SKU " {move || current().sku}</p>
+                <p class="leading-relaxed">{product.description.clone()}</p>
+                <Show when={
+                    let empty = product.attributes.is_empty();
+                    move || !empty
+                }>
+                    <table class="w-full text-left text-sm">
+                        <caption class="mb-2 text-left font-medium">"Details"</caption>
+                        <tbody>
+                            {product.attributes.iter().map(|(name, value)| view! {
+                                <tr class="border-t border-slate-200">
+                                    <th scope="row" class="py-2 pr-4 font-medium">{name.clone()}</th>
+                                    <td class="py-2">{value.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </Show>
+            </div>
+        </article>
     }
 }

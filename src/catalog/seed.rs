@@ -1,7 +1,7 @@
 //! The demo catalog: a deterministic, realistic shop generated without the network.
 //! The same seed always yields the same categories, brands, products, variants and stock.
 
-use crate::server::db::Db;
+use crate::server::db::{Db, values_list};
 use std::time::Instant;
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bind parameters.
@@ -501,6 +501,14 @@ const CAPACITIES: &[(&str, i64)] = &[
     ("1 TB", 45_000),
 ];
 
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Lower-case words joined by hyphens: what URLs use.
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
@@ -522,6 +530,8 @@ struct NewProduct {
     description: String,
     created_at: i64,
     variants: Vec<NewVariant>,
+    /// Name and value, e.g. ("Material", "bamboo").
+    attributes: Vec<(&'static str, String)>,
 }
 
 struct NewVariant {
@@ -615,6 +625,10 @@ fn make_product(rng: &mut Rng, n: usize, leaf: &Leaf, category: usize) -> NewPro
         description,
         created_at: EPOCH_MS + i64::try_from(n).unwrap_or(0) * 60_000,
         variants,
+        attributes: vec![
+            ("Material", capitalise(material)),
+            ("Warranty", "2 years".to_owned()),
+        ],
     }
 }
 
@@ -701,25 +715,10 @@ async fn insert_products(
     brand_ids: &[i64],
     leaves: &[(&Leaf, i64)],
 ) -> Result<usize, sqlx::Error> {
-    let mut sql = String::from(
-        "INSERT INTO products (slug, title, brand_id, category_id, description, status, created_at, updated_at) VALUES ",
+    let sql = format!(
+        "INSERT INTO products (slug, title, brand_id, category_id, description, status, created_at, updated_at) VALUES {}",
+        values_list(batch.len(), "(?, ?, ?, ?, ?, 'active', ?, ?)")
     );
-    for i in 0..batch.len() {
-        let p = i * 7;
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, 'active', ${}, ${})",
-            p + 1,
-            p + 2,
-            p + 3,
-            p + 4,
-            p + 5,
-            p + 6,
-            p + 7
-        ));
-    }
     let mut query = sqlx::query(&sql);
     for product in batch {
         query = query
@@ -733,29 +732,14 @@ async fn insert_products(
     }
     query.execute(&mut **tx).await?;
 
-    let mut sql = String::from(
-        "INSERT INTO product_variants (product_id, sku, options, price_minor, compare_at_minor, stock, position) VALUES ",
+    let count: usize = batch.iter().map(|p| p.variants.len()).sum();
+    let sql = format!(
+        "INSERT INTO product_variants (product_id, sku, options, price_minor, compare_at_minor, stock, position) VALUES {}",
+        values_list(
+            count,
+            "((SELECT id FROM products WHERE slug = ?), ?, ?, ?, ?, ?, ?)"
+        )
     );
-    let mut count = 0;
-    for product in batch {
-        for _ in &product.variants {
-            let p = count * 7;
-            if count > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "((SELECT id FROM products WHERE slug = ${}), ${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7
-            ));
-            count += 1;
-        }
-    }
     let mut query = sqlx::query(&sql);
     for product in batch {
         for (position, variant) in product.variants.iter().enumerate() {
@@ -766,6 +750,26 @@ async fn insert_products(
                 .bind(variant.price)
                 .bind(variant.compare_at)
                 .bind(variant.stock)
+                .bind(i64::try_from(position).unwrap_or(0));
+        }
+    }
+    query.execute(&mut **tx).await?;
+
+    let attributes: usize = batch.iter().map(|p| p.attributes.len()).sum();
+    let sql = format!(
+        "INSERT INTO product_attributes (product_id, name, value, position) VALUES {}",
+        values_list(
+            attributes,
+            "((SELECT id FROM products WHERE slug = ?), ?, ?, ?)"
+        )
+    );
+    let mut query = sqlx::query(&sql);
+    for product in batch {
+        for (position, (name, value)) in product.attributes.iter().enumerate() {
+            query = query
+                .bind(&product.slug)
+                .bind(*name)
+                .bind(value)
                 .bind(i64::try_from(position).unwrap_or(0));
         }
     }

@@ -15,6 +15,7 @@ use crate::{
         tokens::{TokenKeys, random_hex},
     },
     catalog::seed,
+    events::EventSink,
 };
 use clap::{Parser, Subcommand};
 use std::{process::ExitCode, sync::Arc, time::Duration};
@@ -138,12 +139,14 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
+    let events = EventSink::start(db.clone());
     let state = AppState {
         db,
         leptos: config.leptos.clone(),
         config: Arc::new(config),
         tokens: TokenKeys::new(secret.bytes()),
         passwords: Passwords::new(),
+        events,
     };
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

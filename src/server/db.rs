@@ -205,6 +205,27 @@ fn with_query_param(url: &str, param: &str) -> String {
     format!("{url}{separator}{param}")
 }
 
+/// The `VALUES` list of a multi-row INSERT: `row` repeated `rows` times, each `?` in it replaced
+/// by the next `$n` placeholder. `values_list(2, "(?, 'x', ?)")` is `($1, 'x', $2), ($3, 'x', $4)`.
+pub fn values_list(rows: usize, row: &str) -> String {
+    let mut sql = String::with_capacity(rows * (row.len() + 8));
+    let mut n = 0;
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        for c in row.chars() {
+            if c == '?' {
+                n += 1;
+                sql.push_str(&format!("${n}"));
+            } else {
+                sql.push(c);
+            }
+        }
+    }
+    sql
+}
+
 /// True when `error` is a violation of the named constraint or unique index. PostgreSQL
 /// reports the name; SQLite only mentions it in the message.
 pub fn violates(error: &sqlx::Error, constraint: &str) -> bool {
@@ -242,6 +263,15 @@ mod tests {
         ] {
             assert!(bad.parse::<DatabaseUrl>().is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn values_lists_number_their_placeholders() {
+        assert_eq!(
+            values_list(2, "(?, 'x', ?)"),
+            "($1, 'x', $2), ($3, 'x', $4)"
+        );
+        assert_eq!(values_list(1, "(?)"), "($1)");
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! functions and pages (Leptos context).
 
 use super::{config::Config, db::Db};
-use crate::accounts::{password::Passwords, tokens::TokenKeys};
+use crate::{
+    accounts::{password::Passwords, tokens::TokenKeys},
+    events::EventSink,
+};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -15,6 +18,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// Argon2 hashing, bounded so sign-ins cannot starve page rendering.
     pub passwords: Passwords,
+    /// Behaviour events, written in batches off the request path.
+    pub events: EventSink,
     pub leptos: LeptosOptions,
 }
 

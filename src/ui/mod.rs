@@ -4,6 +4,23 @@ use crate::{accounts::pages::UserMenu, error::AppError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// Sets the document title. `leptos_meta` writes the title into server-rendered HTML without
+/// escaping it, so a product called `</title><script>…` could inject markup; the server copy is
+/// escaped here (the browser's `document.title` takes plain text and needs no escaping).
+#[component]
+pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
+    let formatter = |text: String| {
+        if cfg!(feature = "ssr") {
+            text.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        } else {
+            text
+        }
+    };
+    view! { <Title text formatter/> }
+}
+
 /// The top bar: shop name, search, and account links. The menu button collapses the links on
 /// narrow screens; it works once the page is hydrated.
 #[component]
@@ -91,7 +108,7 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
         AppError::Network | AppError::Internal { .. } => "Something went wrong",
     };
     view! {
-        <Title text=heading/>
+        <PageTitle text=heading/>
         <section class="mx-auto max-w-xl py-16 text-center">
             <h1 class="mb-4 text-3xl font-bold">{heading}</h1>
             {errors.into_iter().map(|e| view! { <p class="text-slate-700">{e.to_string()}</p> }).collect_view()}

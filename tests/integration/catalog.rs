@@ -15,6 +15,9 @@ on_both_backends!(
     seeding_refuses_a_catalog_that_has_products,
     the_home_page_lists_departments_and_newest_products,
     the_home_catalog_server_function_returns_json,
+    the_product_page_shows_variants_and_records_a_view,
+    unknown_and_archived_products_get_the_404_page,
+    html_in_a_product_title_is_shown_as_text,
 );
 
 /// Title, price and stock of every variant, in a stable order.
@@ -128,4 +131,119 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// A seeded product with more than one variant: (id, slug, title).
+async fn product_with_variants(app: &crate::support::TestApp) -> (i64, String, String) {
+    sqlx::query_as(
+        "SELECT p.id, p.slug, p.title FROM products p \
+         WHERE (SELECT COUNT(*) FROM product_variants v WHERE v.product_id = p.id) > 1 \
+         ORDER BY p.id LIMIT 1",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap()
+}
+
+async fn the_product_page_shows_variants_and_records_a_view(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed(app.db(), 60, 5).await.unwrap();
+    let (id, slug, title) = product_with_variants(&app).await;
+    let (first_price, second_sku): (i64, String) = sqlx::query_as(
+        "SELECT MIN(CASE WHEN position = 0 THEN price_minor END), MAX(CASE WHEN position = 1 THEN sku END) \
+         FROM product_variants WHERE product_id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let department: String = sqlx::query_scalar(
+        "SELECT top.name FROM products p JOIN categories leaf ON leaf.id = p.category_id \
+         JOIN categories mid ON mid.id = leaf.parent_id JOIN categories top ON top.id = mid.parent_id WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+
+    let response = app.get(&format!("/p/{slug}")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = body_text(response).await;
+    assert!(html.contains(&escape(&title)), "title shown");
+    assert!(
+        html.contains(
+            &emporium::catalog::model::Money::from_minor(first_price)
+                .unwrap()
+                .to_string()
+        )
+    );
+    assert!(
+        html.contains(&format!("value=\"{second_sku}\"")),
+        "every variant is selectable"
+    );
+    assert!(
+        html.contains(&escape(&department)),
+        "breadcrumb reaches the department"
+    );
+    assert!(html.contains("Material"), "attribute table");
+    assert!(html.contains(r#""@type":"Product""#), "JSON-LD markup");
+    assert!(html.contains(&format!(r#"<link href="/p/{slug}" rel="canonical">"#)));
+
+    app.state().events.flush().await;
+    let views: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE kind = 'product_view' AND product_id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(views, 1);
+}
+
+async fn unknown_and_archived_products_get_the_404_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed(app.db(), 5, 5).await.unwrap();
+    let response = app.get("/p/no-such-product").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(body_text(response).await.contains("Page not found"));
+
+    let slug: String = sqlx::query_scalar("UPDATE products SET status = 'archived' WHERE id = (SELECT MIN(id) FROM products) RETURNING slug")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/p/{slug}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn html_in_a_product_title_is_shown_as_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed(app.db(), 5, 5).await.unwrap();
+    let slug: String = sqlx::query_scalar(
+        "UPDATE products SET title = '</title><script>alert(1)</script>', description = '</script><b>bold</b>' \
+         WHERE id = (SELECT MIN(id) FROM products) RETURNING slug",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let html = body_text(app.get(&format!("/p/{slug}")).await).await;
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "title escaped"
+    );
+    assert!(!html.contains("<script>alert(1)"), "no script injected");
+    assert!(
+        !html.contains("</title><script>"),
+        "the <title> cannot be closed early"
+    );
+    assert!(
+        html.contains("<title>&lt;/title&gt;&lt;script&gt;"),
+        "the page title shows the text"
+    );
+    assert!(
+        !html.contains("</script><b>"),
+        "JSON-LD cannot be closed early"
+    );
+    assert!(!html.contains("<b>bold</b>"));
 }

@@ -9,6 +9,7 @@ use axum::{
 pub use emporium::server::db::Backend;
 use emporium::{
     accounts::{password::Passwords, tokens::TokenKeys},
+    events::EventSink,
     server::{config::Config, db::Db, http::router, secret, state::AppState},
 };
 use std::{collections::BTreeMap, net::SocketAddr};
@@ -185,6 +186,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         config: Arc::new(config),
         tokens: TokenKeys::new(secret.bytes()),
         passwords: Passwords::new(),
+        events: EventSink::start(test_db.db.clone()),
     };
     TestApp {
         router: router(state.clone()),

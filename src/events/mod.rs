@@ -1,0 +1,131 @@
+//! Behaviour events (views, searches, cart adds, purchases): recorded from every feature, read
+//! later by recommendations and analytics. Requests hand events to a channel and move on; one
+//! background task writes them in batches.
+//!
+//! Events still in the channel when a node stops abruptly are lost: at most one batch, about a
+//! second's worth. They are statistics, not records.
+
+use crate::server::db::{Db, now_ms, values_list};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// Largest batch written in one statement (5 parameters a row).
+const BATCH: usize = 500;
+/// How long an event may wait for companions before its batch is written.
+const LINGER: Duration = Duration::from_millis(1000);
+/// Events queued beyond this are dropped (with a warning) rather than slowing requests down.
+const QUEUE: usize = 10_000;
+
+/// One thing a shopper did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub kind: &'static str,
+    pub user_id: Option<i64>,
+    pub product_id: Option<i64>,
+    /// JSON text.
+    pub payload: String,
+    pub at: i64,
+}
+
+impl Event {
+    pub fn new(kind: &'static str) -> Self {
+        Self {
+            kind,
+            user_id: None,
+            product_id: None,
+            payload: "{}".into(),
+            at: now_ms(),
+        }
+    }
+}
+
+enum Message {
+    Record(Event),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The sending side, cheap to clone, kept in `AppState`.
+#[derive(Clone)]
+pub struct EventSink {
+    sender: mpsc::Sender<Message>,
+}
+
+impl EventSink {
+    /// Starts the writer task on the current runtime.
+    pub fn start(db: Db) -> Self {
+        let (sender, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(db, receiver));
+        Self { sender }
+    }
+
+    /// Queues an event without waiting.
+    pub fn record(&self, event: Event) {
+        if let Err(error) = self.sender.try_send(Message::Record(event)) {
+            tracing::warn!(%error, "event dropped");
+        }
+    }
+
+    /// Waits until every event recorded before this call is in the database.
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.sender.send(Message::Flush(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
+}
+
+async fn write_batches(db: Db, mut receiver: mpsc::Receiver<Message>) {
+    let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+    loop {
+        let message = if batch.is_empty() {
+            receiver.recv().await
+        } else {
+            match tokio::time::timeout(LINGER, receiver.recv()).await {
+                Ok(message) => message,
+                Err(_) => {
+                    write(&db, &mut batch).await;
+                    continue;
+                }
+            }
+        };
+        match message {
+            Some(Message::Record(event)) => {
+                batch.push(event);
+                if batch.len() == BATCH {
+                    write(&db, &mut batch).await;
+                }
+            }
+            Some(Message::Flush(done)) => {
+                write(&db, &mut batch).await;
+                let _ = done.send(());
+            }
+            None => {
+                write(&db, &mut batch).await;
+                return;
+            }
+        }
+    }
+}
+
+async fn write(db: &Db, batch: &mut Vec<Event>) {
+    if batch.is_empty() {
+        return;
+    }
+    let sql = format!(
+        "INSERT INTO events (kind, user_id, product_id, payload, created_at) VALUES {}",
+        values_list(batch.len(), "(?, ?, ?, ?, ?)")
+    );
+    let mut query = sqlx::query(&sql);
+    for event in batch.iter() {
+        query = query
+            .bind(event.kind)
+            .bind(event.user_id)
+            .bind(event.product_id)
+            .bind(&event.payload)
+            .bind(event.at);
+    }
+    if let Err(error) = query.execute(db.pool()).await {
+        tracing::error!(%error, events = batch.len(), "writing events failed; batch dropped");
+    }
+    batch.clear();
+}
