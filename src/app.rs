@@ -4,6 +4,7 @@ use crate::{
     accounts::pages::{LoginPage, RegisterPage, SecurityPage, provide_session},
     admin::pages::AdminPage,
     catalog::pages::{HomePage, ProductPage},
+    search::pages::{CategoryPage, SearchPage},
     ui::{Footer, Header, NotFound},
 };
 use leptos::prelude::*;
@@ -77,6 +78,8 @@ pub fn App() -> impl IntoView {
                     // Product pages render in full before responding: complete HTML for search
                     // engines, and a real 404 status for an unknown product.
                     <Route path=(StaticSegment("p"), ParamSegment("slug")) view=ProductPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("search") view=SearchPage/>
+                    <Route path=(StaticSegment("c"), ParamSegment("slug")) view=CategoryPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage/>
                     <Route path=StaticSegment("register") view=RegisterPage/>
                     // Pages behind sign-in render in full before responding, so a signed-out

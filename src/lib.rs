@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod events;
+pub mod search;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -1,7 +1,7 @@
 //! Catalog queries. Portable SQL for SQLite and PostgreSQL through `sqlx::Any`.
 
 use super::model::{CategoryLink, Money, ProductCard, ProductDetail, VariantView, parse_options};
-use crate::server::db::Db;
+use crate::server::db::{Db, values_list};
 
 #[derive(sqlx::FromRow)]
 struct CategoryRow {
@@ -156,4 +156,42 @@ pub async fn product_detail(
         json_ld: String::new(),
     };
     Ok(Some((product.id, detail)))
+}
+
+/// Listing cards for `ids`, in the order given. Unknown or inactive ids are skipped.
+pub async fn product_cards(db: &Db, ids: &[i64]) -> Result<Vec<ProductCard>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT p.id, p.slug, p.title, b.name AS brand, \
+             CAST((SELECT MIN(v.price_minor) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS price_minor, \
+             CAST((SELECT COALESCE(SUM(v.stock), 0) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS stock \
+         FROM products p JOIN brands b ON b.id = p.brand_id \
+         WHERE p.status = 'active' AND p.id IN ({})",
+        values_list(ids.len(), "?")
+    );
+    let mut query = sqlx::query_as::<_, (i64, String, String, String, Option<i64>, i64)>(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let mut rows: std::collections::HashMap<i64, ProductCard> = query
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .filter_map(|(id, slug, title, brand, price, stock)| {
+            let price = Money::from_minor(price?).ok()?;
+            Some((
+                id,
+                ProductCard {
+                    slug,
+                    title,
+                    brand,
+                    price,
+                    stock,
+                },
+            ))
+        })
+        .collect();
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }

@@ -16,6 +16,7 @@ use crate::{
     },
     catalog::seed,
     events::EventSink,
+    search::index::SearchIndex,
 };
 use clap::{Parser, Subcommand};
 use std::{process::ExitCode, sync::Arc, time::Duration};
@@ -140,6 +141,11 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         Backend::Postgres => "postgres",
     };
     let events = EventSink::start(db.clone());
+    let search = Arc::new(SearchIndex::new()?);
+    search
+        .rebuild(&db)
+        .await
+        .map_err(|e| format!("building the search index failed: {e}"))?;
     let state = AppState {
         db,
         leptos: config.leptos.clone(),
@@ -147,6 +153,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         tokens: TokenKeys::new(secret.bytes()),
         passwords: Passwords::new(),
         events,
+        search,
     };
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -10,8 +10,9 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use serde_json::json;
+use std::sync::OnceLock;
 use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
@@ -35,9 +36,17 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// No form or server function needs more; bigger bodies get 413 before any work is done.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The app's routes, generated once per process. While leptos generates a route list it
+/// suppresses resource loading process-wide, so a page rendering at that moment would never
+/// finish (leptos-rs/leptos#4773); generating once, before any router exists, rules that out.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the whole application router around `state`.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let pkg_dir = format!("{}/{}", state.leptos.site_root, state.leptos.site_pkg_dir);
     let pkg = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(

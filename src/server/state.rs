@@ -5,6 +5,7 @@ use super::{config::Config, db::Db};
 use crate::{
     accounts::{password::Passwords, tokens::TokenKeys},
     events::EventSink,
+    search::index::SearchIndex,
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Behaviour events, written in batches off the request path.
     pub events: EventSink,
+    /// This node's search index, derived from the database.
+    pub search: Arc<SearchIndex>,
     pub leptos: LeptosOptions,
 }
 

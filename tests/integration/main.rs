@@ -6,3 +6,4 @@ mod support;
 mod accounts;
 mod catalog;
 mod platform;
+mod search;

@@ -10,6 +10,7 @@ pub use emporium::server::db::Backend;
 use emporium::{
     accounts::{password::Passwords, tokens::TokenKeys},
     events::EventSink,
+    search::index::SearchIndex,
     server::{config::Config, db::Db, http::router, secret, state::AppState},
 };
 use std::{collections::BTreeMap, net::SocketAddr};
@@ -37,14 +38,25 @@ macro_rules! on_both_backends {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::support::Backend::Sqlite).await;
+                $crate::support::within_time_limit(super::$name($crate::support::Backend::Sqlite)).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::support::Backend::Postgres).await;
+                $crate::support::within_time_limit(super::$name($crate::support::Backend::Postgres)).await;
             }
         }
     )*};
+}
+
+/// Fails a test that has not finished in two minutes, so a hang shows up as a failure with its
+/// name instead of stalling the whole run.
+pub async fn within_time_limit(test: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(Duration::from_secs(120), test)
+        .await
+        .is_err()
+    {
+        panic!("the test did not finish within two minutes");
+    }
 }
 
 /// An isolated database, removed when the value is dropped.
@@ -187,6 +199,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         tokens: TokenKeys::new(secret.bytes()),
         passwords: Passwords::new(),
         events: EventSink::start(test_db.db.clone()),
+        search: Arc::new(SearchIndex::new().expect("search index")),
     };
     TestApp {
         router: router(state.clone()),

@@ -1,0 +1,72 @@
+import { expect, test, type Page } from "@playwright/test";
+
+async function waitForHydration(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Swaps two letters in the middle of the longest word: a typical typo. */
+function withTypo(title: string): string {
+  const words = title.split(" ");
+  const longest = words.reduce((a, b) => (b.length > a.length ? b : a));
+  const i = Math.floor(longest.length / 2);
+  const typo = longest.slice(0, i - 1) + longest[i] + longest[i - 1] + longest.slice(i + 1);
+  return words.map((w) => (w === longest ? typo : w)).join(" ");
+}
+
+function prices(texts: string[]): number[] {
+  return texts.map((t) => Number(t.replace(/[$,]/g, "")));
+}
+
+test("a search with a typo still finds the product", async ({ page }) => {
+  const home = await (await page.request.post("/api/load_home_catalog")).json();
+  const title: string = home.featured[0].title;
+  const query = withTypo(title);
+  expect(query).not.toBe(title);
+
+  await page.goto("/");
+  await page.getByLabel("Search").fill(query);
+  await page.getByLabel("Search").press("Enter");
+
+  await expect(page).toHaveURL(/\/search\?q=/);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(query);
+  await expect(page.getByRole("region", { name: "Results" }).getByRole("link", { name: title })).toBeVisible();
+});
+
+test("filters and sorting live in the URL and change the results", async ({ page }) => {
+  await page.goto("/search");
+  await waitForHydration(page);
+  const count = page.getByTestId("result-count");
+  const allText = await count.textContent();
+
+  await page.getByLabel("Category").selectOption("electronics");
+  await page.getByLabel("Min price").fill("20");
+  await page.getByLabel("Max price").fill("500");
+  await page.getByLabel("Sort by").selectOption({ label: "Price: low to high" });
+  await page.getByRole("button", { name: "Apply filters" }).click();
+
+  await expect(page).toHaveURL(/category=electronics/);
+  await expect(page).toHaveURL(/min_price=20/);
+  await expect(page).toHaveURL(/max_price=500/);
+  await expect(page).toHaveURL(/sort=price_asc/);
+  await expect(count).not.toHaveText(allText ?? "");
+  await expect(page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Electronics" })).toBeVisible();
+
+  const results = page.getByRole("region", { name: "Results" });
+  const shown = prices(await results.getByText(/^\$[\d,]+\.\d\d$/).allTextContents());
+  expect(shown.length).toBeGreaterThan(0);
+  expect(shown.every((p) => p >= 20 && p <= 500)).toBeTruthy();
+  expect(shown).toEqual([...shown].sort((a, b) => a - b));
+
+  await page.goBack();
+  await expect(page).toHaveURL("/search");
+  await expect(count).toHaveText(allText ?? "");
+});
+
+test("a category page lists its products and links its departments", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("link", { name: "Electronics" }).click();
+  await expect(page).toHaveURL("/c/electronics");
+  await expect(page.getByRole("heading", { level: 1, name: "Electronics" })).toBeVisible();
+  const response = await page.request.get("/c/no-such-category");
+  expect(response.status()).toBe(404);
+});

@@ -1,0 +1,64 @@
+//! The search server function.
+
+use super::model::{RawSearch, SearchResults};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Searches the catalog. `scope` is the category of a `/c/{slug}` page (unknown → not found);
+/// bad filter values never fail, they come back as notices. Records a `search` event.
+#[server(endpoint = "search")]
+pub async fn search_products(
+    // Absent when the URL has no query string at all.
+    #[server(default)] raw: RawSearch,
+    scope: Option<String>,
+) -> Result<SearchResults, AppError> {
+    use super::model::SearchRequest;
+    use crate::{
+        accounts::session::current_session,
+        catalog::db::product_cards,
+        error::{internal, respond},
+        events::Event,
+        server::state::AppState,
+    };
+
+    let state = AppState::current()?;
+    let (mut request, notices) = SearchRequest::parse(&raw);
+    if let Some(slug) = scope {
+        if !state.search.has_category(&slug) {
+            return Err(respond(AppError::NotFound));
+        }
+        request.category = Some(slug);
+    }
+    let index = state.search.clone();
+    let search_request = request.clone();
+    let hits = tokio::task::spawn_blocking(move || index.search(&search_request))
+        .await
+        .map_err(|e| internal(&e))?
+        .map_err(|e| internal(&e))?;
+    let items = product_cards(&state.db, &hits.ids).await?;
+    state.events.record(Event {
+        user_id: current_session().map(|s| s.user_id),
+        payload: serde_json::json!({
+            "query": request.text,
+            "results": hits.total,
+            "category": request.category,
+            "brand": request.brand,
+            "min_price": request.min_price.map(|m| m.minor()),
+            "max_price": request.max_price.map(|m| m.minor()),
+            "rating": request.rating,
+            "in_stock": request.in_stock,
+            "sort": request.sort.key(),
+            "page": request.page,
+        })
+        .to_string(),
+        ..Event::new("search")
+    });
+    Ok(SearchResults {
+        request,
+        notices,
+        total: hits.total,
+        items,
+        facets: hits.facets,
+        trail: hits.trail,
+    })
+}

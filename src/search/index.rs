@@ -1,0 +1,581 @@
+//! The tantivy index: built from the database, searched in memory.
+//!
+//! Documents hold what search needs (text to match, facets, and fast fields for filters and
+//! sorting). Results are product ids; the listing itself is read from the database.
+
+use super::model::{FacetCount, Facets, MAX_TERMS, PAGE_SIZE, PriceBand, SearchRequest, Sort};
+use crate::{
+    catalog::model::{CategoryLink, Money},
+    server::db::Db,
+};
+use std::{
+    collections::HashMap,
+    ops::Bound,
+    sync::{Mutex, RwLock},
+    time::Instant,
+};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
+    Term,
+    collector::{Count, FacetCollector, TopDocs},
+    query::{
+        AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
+        TermQuery,
+    },
+    schema::{
+        FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, Value,
+    },
+};
+
+/// Price bands offered as filters, in minor units: [lower, upper).
+const BANDS: [(Option<i64>, Option<i64>); 5] = [
+    (None, Some(2_500)),
+    (Some(2_500), Some(5_000)),
+    (Some(5_000), Some(10_000)),
+    (Some(10_000), Some(25_000)),
+    (Some(25_000), None),
+];
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    title: Field,
+    brand_name: Field,
+    category_names: Field,
+    body: Field,
+    brand: Field,
+    category: Field,
+    price: Field,
+    rating: Field,
+    in_stock: Field,
+    created: Field,
+}
+
+/// A category as search knows it: its facet path and the trail of names above it.
+#[derive(Clone)]
+struct CategoryInfo {
+    path: Facet,
+    trail: Vec<CategoryLink>,
+}
+
+/// Lookups rebuilt with the index.
+#[derive(Default)]
+struct Names {
+    categories: HashMap<String, CategoryInfo>,
+    brands: HashMap<String, String>,
+}
+
+/// The search index of one app node.
+pub struct SearchIndex {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    names: RwLock<Names>,
+}
+
+/// The filters of a search, by dimension, so each facet can be counted without its own filter.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dimension {
+    Category,
+    Brand,
+    Price,
+    Rating,
+    Stock,
+}
+
+/// What a search found: product ids in order, the total, facet counts and the category trail.
+pub struct Hits {
+    pub ids: Vec<i64>,
+    pub total: u64,
+    pub facets: Facets,
+    pub trail: Vec<CategoryLink>,
+}
+
+/// A search failed inside tantivy (a bug or resource problem, never bad user input).
+pub type SearchError = tantivy::TantivyError;
+
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    id: i64,
+    title: String,
+    description: String,
+    brand_slug: String,
+    brand_name: String,
+    category_id: i64,
+    rating_count: i64,
+    rating_total: i64,
+    created_at: i64,
+    price_minor: i64,
+    stock: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CategoryRow {
+    id: i64,
+    parent_id: Option<i64>,
+    slug: String,
+    name: String,
+}
+
+impl SearchIndex {
+    /// An empty index; `rebuild` fills it.
+    pub fn new() -> Result<Self, SearchError> {
+        let mut schema = Schema::builder();
+        let fields = Fields {
+            id: schema.add_i64_field("id", INDEXED | STORED),
+            title: schema.add_text_field("title", TEXT),
+            brand_name: schema.add_text_field("brand_name", TEXT),
+            category_names: schema.add_text_field("category_names", TEXT),
+            body: schema.add_text_field("body", TEXT),
+            brand: schema.add_facet_field("brand", FacetOptions::default()),
+            category: schema.add_facet_field("category", FacetOptions::default()),
+            price: schema.add_u64_field("price", INDEXED | FAST),
+            rating: schema.add_u64_field("rating", INDEXED | FAST),
+            in_stock: schema.add_u64_field("in_stock", INDEXED | FAST),
+            created: schema.add_i64_field("created", FAST),
+        };
+        let index = Index::create_in_ram(schema.build());
+        let writer = index.writer_with_num_threads(1, 50_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            names: RwLock::new(Names::default()),
+        })
+    }
+
+    /// Replaces the whole index with the active products in the database.
+    pub async fn rebuild(
+        &self,
+        db: &Db,
+    ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+        let started = Instant::now();
+        let categories: Vec<CategoryRow> =
+            sqlx::query_as("SELECT id, parent_id, slug, name FROM categories")
+                .fetch_all(db.pool())
+                .await?;
+        let brands: Vec<(String, String)> = sqlx::query_as("SELECT slug, name FROM brands")
+            .fetch_all(db.pool())
+            .await?;
+        let products: Vec<ProductRow> = sqlx::query_as(
+            "SELECT p.id, p.title, p.description, b.slug AS brand_slug, b.name AS brand_name, p.category_id, \
+                 p.rating_count, p.rating_total, p.created_at, \
+                 CAST(COALESCE((SELECT MIN(v.price_minor) FROM product_variants v WHERE v.product_id = p.id), 0) AS BIGINT) AS price_minor, \
+                 CAST((SELECT COALESCE(SUM(v.stock), 0) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS stock \
+             FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.status = 'active'",
+        )
+        .fetch_all(db.pool())
+        .await?;
+        let attributes: Vec<(i64, String)> =
+            sqlx::query_as("SELECT product_id, value FROM product_attributes")
+                .fetch_all(db.pool())
+                .await?;
+
+        let by_id: HashMap<i64, &CategoryRow> = categories.iter().map(|c| (c.id, c)).collect();
+        let mut infos: HashMap<i64, CategoryInfo> = HashMap::new();
+        for category in &categories {
+            let mut chain = vec![category];
+            while let Some(parent) = chain
+                .last()
+                .and_then(|c| c.parent_id)
+                .and_then(|id| by_id.get(&id))
+            {
+                if chain.len() > 16 {
+                    break;
+                }
+                chain.push(*parent);
+            }
+            chain.reverse();
+            infos.insert(
+                category.id,
+                CategoryInfo {
+                    path: Facet::from_path(chain.iter().map(|c| c.slug.as_str())),
+                    trail: chain
+                        .iter()
+                        .map(|c| CategoryLink {
+                            slug: c.slug.clone(),
+                            name: c.name.clone(),
+                        })
+                        .collect(),
+                },
+            );
+        }
+        let mut attribute_text: HashMap<i64, String> = HashMap::new();
+        for (product_id, value) in attributes {
+            let text = attribute_text.entry(product_id).or_default();
+            text.push(' ');
+            text.push_str(&value);
+        }
+
+        let f = self.fields;
+        let count = products.len();
+        let mut writer = self.writer.lock().map_err(|_| "search writer poisoned")?;
+        writer.delete_all_documents()?;
+        for p in products {
+            let Some(info) = infos.get(&p.category_id) else {
+                continue;
+            };
+            let mut doc = TantivyDocument::new();
+            doc.add_i64(f.id, p.id);
+            doc.add_text(f.title, &p.title);
+            doc.add_text(f.brand_name, &p.brand_name);
+            doc.add_text(
+                f.category_names,
+                info.trail
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            doc.add_text(
+                f.body,
+                format!(
+                    "{} {}",
+                    p.description,
+                    attribute_text.get(&p.id).map_or("", String::as_str)
+                ),
+            );
+            doc.add_facet(f.brand, Facet::from_path([p.brand_slug.as_str()]));
+            doc.add_facet(f.category, info.path.clone());
+            doc.add_u64(f.price, u64::try_from(p.price_minor).unwrap_or(0));
+            let rating = if p.rating_count > 0 {
+                p.rating_total * 10 / p.rating_count
+            } else {
+                0
+            };
+            doc.add_u64(f.rating, u64::try_from(rating).unwrap_or(0));
+            doc.add_u64(f.in_stock, u64::from(p.stock > 0));
+            doc.add_i64(f.created, p.created_at);
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        let mut names = self.names.write().map_err(|_| "search names poisoned")?;
+        names.categories = categories
+            .iter()
+            .filter_map(|c| infos.get(&c.id).map(|info| (c.slug.clone(), info.clone())))
+            .collect();
+        names.brands = brands.into_iter().collect();
+        tracing::info!(
+            products = count,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "search index built"
+        );
+        Ok(count)
+    }
+
+    /// True when `slug` names a category in the index.
+    pub fn has_category(&self, slug: &str) -> bool {
+        self.names
+            .read()
+            .is_ok_and(|n| n.categories.contains_key(slug))
+    }
+
+    /// Words of the query, as the index's tokenizer produces them.
+    fn terms(text: &str) -> Vec<String> {
+        text.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .take(MAX_TERMS)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Every word must match somewhere; exact matches outrank typo matches, and a title match
+    /// outranks a brand, category or description match.
+    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        let terms = Self::terms(text);
+        if terms.is_empty() {
+            return None;
+        }
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in terms {
+            let distance = match word.chars().count() {
+                n if n >= 8 => 2,
+                n if n >= 4 => 1,
+                _ => 0,
+            };
+            let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (field, boost) in [
+                (f.title, 3.0),
+                (f.brand_name, 2.0),
+                (f.category_names, 1.5),
+                (f.body, 1.0),
+            ] {
+                let term = Term::from_field_text(field, &word);
+                let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(exact), boost * 2.0)),
+                ));
+                if distance > 0 {
+                    let fuzzy = FuzzyTermQuery::new(term, distance, true);
+                    should.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(fuzzy), boost)),
+                    ));
+                }
+            }
+            must.push((Occur::Must, Box::new(BooleanQuery::new(should))));
+        }
+        Some(Box::new(BooleanQuery::new(must)))
+    }
+
+    fn filters(&self, request: &SearchRequest, names: &Names) -> Vec<(Dimension, Box<dyn Query>)> {
+        let f = self.fields;
+        let mut filters: Vec<(Dimension, Box<dyn Query>)> = Vec::new();
+        if let Some(slug) = &request.category {
+            let query: Box<dyn Query> = match names.categories.get(slug) {
+                Some(info) => Box::new(TermQuery::new(
+                    Term::from_facet(f.category, &info.path),
+                    IndexRecordOption::Basic,
+                )),
+                None => Box::new(EmptyQuery),
+            };
+            filters.push((Dimension::Category, query));
+        }
+        if let Some(slug) = &request.brand {
+            let facet = Facet::from_path([slug.as_str()]);
+            filters.push((
+                Dimension::Brand,
+                Box::new(TermQuery::new(
+                    Term::from_facet(f.brand, &facet),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if request.min_price.is_some() || request.max_price.is_some() {
+            filters.push((
+                Dimension::Price,
+                self.price_range(request.min_price, request.max_price, true),
+            ));
+        }
+        if let Some(stars) = request.rating {
+            let lower = Term::from_field_u64(f.rating, u64::from(stars) * 10);
+            filters.push((
+                Dimension::Rating,
+                Box::new(RangeQuery::new(Bound::Included(lower), Bound::Unbounded)),
+            ));
+        }
+        if request.in_stock {
+            let term = Term::from_field_u64(f.in_stock, 1);
+            filters.push((
+                Dimension::Stock,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
+        }
+        filters
+    }
+
+    /// Prices from `min` up to `max` (inclusive, or exclusive for bands).
+    fn price_range(
+        &self,
+        min: Option<Money>,
+        max: Option<Money>,
+        max_inclusive: bool,
+    ) -> Box<dyn Query> {
+        let term = |m: Money| {
+            Term::from_field_u64(self.fields.price, u64::try_from(m.minor()).unwrap_or(0))
+        };
+        let lower = min.map_or(Bound::Included(term(Money::default())), |m| {
+            Bound::Included(term(m))
+        });
+        let upper = match max {
+            Some(m) if max_inclusive => Bound::Included(term(m)),
+            Some(m) => Bound::Excluded(term(m)),
+            None => Bound::Unbounded,
+        };
+        Box::new(RangeQuery::new(lower, upper))
+    }
+
+    fn compose(
+        text: &Option<Box<dyn Query>>,
+        filters: &[(Dimension, Box<dyn Query>)],
+        except: Option<Dimension>,
+        extra: Option<Box<dyn Query>>,
+    ) -> BooleanQuery {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            text.as_ref()
+                .map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone()),
+        )];
+        for (dimension, filter) in filters {
+            if Some(*dimension) != except {
+                clauses.push((Occur::Must, filter.box_clone()));
+            }
+        }
+        if let Some(extra) = extra {
+            clauses.push((Occur::Must, extra));
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    /// Runs a search: one page of ids plus facet counts for the same query.
+    pub fn search(&self, request: &SearchRequest) -> Result<Hits, SearchError> {
+        let names = self
+            .names
+            .read()
+            .map_err(|_| tantivy::TantivyError::Poisoned)?;
+        let searcher = self.reader.searcher();
+        let text = self.text_query(&request.text);
+        let filters = self.filters(request, &names);
+        let main = Self::compose(&text, &filters, None, None);
+        let offset = (request.page - 1) * PAGE_SIZE;
+        let page = TopDocs::with_limit(PAGE_SIZE).and_offset(offset);
+        let sort = match request.sort {
+            Sort::Relevance if text.is_none() => Sort::Newest,
+            other => other,
+        };
+        let (addresses, total): (Vec<DocAddress>, usize) = match sort {
+            Sort::Relevance => {
+                let (top, total) = searcher.search(&main, &(page.order_by_score(), Count))?;
+                (top.into_iter().map(|(_, a)| a).collect(), total)
+            }
+            Sort::Newest => {
+                let (top, total) = searcher.search(
+                    &main,
+                    &(
+                        page.order_by_fast_field::<i64>("created", Order::Desc),
+                        Count,
+                    ),
+                )?;
+                (top.into_iter().map(|(_, a)| a).collect(), total)
+            }
+            Sort::PriceAsc | Sort::PriceDesc | Sort::Rating => {
+                let (field, order) = match sort {
+                    Sort::PriceAsc => ("price", Order::Asc),
+                    Sort::PriceDesc => ("price", Order::Desc),
+                    _ => ("rating", Order::Desc),
+                };
+                let (top, total) = searcher.search(
+                    &main,
+                    &(page.order_by_fast_field::<u64>(field, order), Count),
+                )?;
+                (top.into_iter().map(|(_, a)| a).collect(), total)
+            }
+        };
+        let ids = addresses
+            .into_iter()
+            .map(|address| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                Ok(doc
+                    .get_first(self.fields.id)
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default())
+            })
+            .collect::<Result<Vec<i64>, SearchError>>()?;
+        let trail = request
+            .category
+            .as_ref()
+            .and_then(|slug| names.categories.get(slug))
+            .map(|info| info.trail.clone())
+            .unwrap_or_default();
+        let facets = self.facets(&searcher, request, &names, &text, &filters, &main)?;
+        Ok(Hits {
+            ids,
+            total: total as u64,
+            facets,
+            trail,
+        })
+    }
+
+    fn facets(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        names: &Names,
+        text: &Option<Box<dyn Query>>,
+        filters: &[(Dimension, Box<dyn Query>)],
+        main: &BooleanQuery,
+    ) -> Result<Facets, SearchError> {
+        // Categories: the children of the chosen category (or the departments), within every filter.
+        let parent = request
+            .category
+            .as_ref()
+            .and_then(|slug| names.categories.get(slug))
+            .map_or_else(Facet::root, |info| info.path.clone());
+        let mut collector = FacetCollector::for_field("category");
+        collector.add_facet(parent.clone());
+        let counts = searcher.search(main, &collector)?;
+        let mut categories: Vec<FacetCount> = counts
+            .get(parent)
+            .filter_map(|(facet, count)| {
+                let slug = facet.to_path().last().map(|s| (*s).to_owned())?;
+                let label = names.categories.get(&slug)?.trail.last()?.name.clone();
+                Some(FacetCount {
+                    key: slug,
+                    label,
+                    count,
+                })
+            })
+            .collect();
+        categories.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+
+        // Brands, counted as if no brand were chosen.
+        let mut collector = FacetCollector::for_field("brand");
+        collector.add_facet(Facet::root());
+        let without_brand = Self::compose(text, filters, Some(Dimension::Brand), None);
+        let counts = searcher.search(&without_brand, &collector)?;
+        let mut brands: Vec<FacetCount> = counts
+            .top_k(Facet::root(), 15)
+            .into_iter()
+            .filter_map(|(facet, count)| {
+                let slug = facet.to_path().last().map(|s| (*s).to_owned())?;
+                let label = names.brands.get(&slug)?.clone();
+                Some(FacetCount {
+                    key: slug,
+                    label,
+                    count,
+                })
+            })
+            .collect();
+        brands.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+
+        let mut price_bands = Vec::with_capacity(BANDS.len());
+        for (lower, upper) in BANDS {
+            let (min, max) = (
+                lower.and_then(|m| Money::from_minor(m).ok()),
+                upper.and_then(|m| Money::from_minor(m).ok()),
+            );
+            let query = Self::compose(
+                text,
+                filters,
+                Some(Dimension::Price),
+                Some(self.price_range(min, max, false)),
+            );
+            let count = searcher.search(&query, &Count)? as u64;
+            price_bands.push(PriceBand { min, max, count });
+        }
+
+        let mut ratings = Vec::with_capacity(4);
+        for stars in (1..=4u64).rev() {
+            let lower = Term::from_field_u64(self.fields.rating, stars * 10);
+            let band: Box<dyn Query> =
+                Box::new(RangeQuery::new(Bound::Included(lower), Bound::Unbounded));
+            let query = Self::compose(text, filters, Some(Dimension::Rating), Some(band));
+            let count = searcher.search(&query, &Count)? as u64;
+            let label = if stars == 1 {
+                "1 star & up".to_owned()
+            } else {
+                format!("{stars} stars & up")
+            };
+            ratings.push(FacetCount {
+                key: stars.to_string(),
+                label,
+                count,
+            });
+        }
+        Ok(Facets {
+            categories,
+            brands,
+            price_bands,
+            ratings,
+        })
+    }
+}

@@ -1,0 +1,251 @@
+//! `/search` and `/c/{slug}`: the same listing, with filters, facets, sorting and pages in the
+//! URL. The filter form is a GET form, so it works before hydration too.
+
+use super::{
+    api::search_products,
+    model::{RawSearch, SearchRequest, SearchResults, Sort, dollars},
+};
+use crate::{
+    catalog::pages::ProductTile,
+    ui::{ErrorPage, PageTitle},
+};
+use leptos::prelude::*;
+use leptos_router::{
+    components::Form,
+    hooks::{use_params_map, use_query_map},
+};
+
+/// The URL's query string as a `RawSearch`.
+fn raw_search() -> Memo<RawSearch> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        let query = query.read();
+        let get = |key: &str| query.get(key);
+        RawSearch {
+            q: get("q"),
+            category: get("category"),
+            brand: get("brand"),
+            min_price: get("min_price"),
+            max_price: get("max_price"),
+            rating: get("rating"),
+            in_stock: get("in_stock"),
+            sort: get("sort"),
+            page: get("page"),
+        }
+    })
+}
+
+/// `/search?q=…`.
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let raw = raw_search();
+    let results = Resource::new(move || raw.get(), |raw| search_products(raw, None));
+    view! { <Listing results/> }
+}
+
+/// `/c/{slug}`: the listing scoped to a category and its descendants.
+#[component]
+pub fn CategoryPage() -> impl IntoView {
+    let raw = raw_search();
+    let params = use_params_map();
+    let results = Resource::new(
+        move || (raw.get(), params.read().get("slug")),
+        |(raw, slug)| search_products(raw, slug),
+    );
+    view! { <Listing results/> }
+}
+
+#[component]
+fn Listing(results: Resource<Result<SearchResults, crate::error::AppError>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <p class="text-slate-500">"Searching…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
+                {move || Suspend::new(async move { results.await.map(|results| view! { <ResultsView results/> }) })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+fn heading(results: &SearchResults) -> String {
+    match (results.request.text.as_str(), results.trail.last()) {
+        ("", Some(category)) => category.name.clone(),
+        ("", None) => "All products".to_owned(),
+        (text, _) => format!("Results for “{text}”"),
+    }
+}
+
+#[component]
+fn ResultsView(results: SearchResults) -> impl IntoView {
+    let request = results.request.clone();
+    let title = heading(&results);
+    let pages = results.pages();
+    let total = results.total;
+    let trail = results.trail.clone();
+    let has_trail = !trail.is_empty();
+    let filters = view! { <Filters request=request.clone() results=results.clone()/> };
+    view! {
+        <PageTitle text=format!("{title} — Emporium")/>
+        <Show when=move || has_trail>
+            <nav aria-label="Breadcrumb" class="mb-4 text-sm text-slate-600">
+                <ol class="flex flex-wrap gap-2">
+                    <li><a href="/" class="hover:text-brand-700">"Home"</a></li>
+                    {trail.iter().map(|c| view! {
+                        <li aria-hidden="true">"›"</li>
+                        <li><a href=format!("/c/{}", c.slug) class="hover:text-brand-700">{c.name.clone()}</a></li>
+                    }).collect_view()}
+                </ol>
+            </nav>
+        </Show>
+        <h1 class="mb-2 text-2xl font-bold">{title}</h1>
+        <p class="mb-4 text-slate-600" data-testid="result-count">
+            {match total { 1 => "1 result".to_owned(), n => format!("{n} results") }}
+        </p>
+        {results.notices.iter().map(|n| view! {
+            <p role="status" class="mb-2 rounded-md bg-amber-50 px-3 py-2 text-amber-900">{n.clone()}</p>
+        }).collect_view()}
+        <div class="grid gap-8 lg:grid-cols-[16rem_1fr]">
+            <aside class="space-y-6">
+                {filters}
+            </aside>
+            <section aria-label="Results">
+                {if results.items.is_empty() {
+                    view! {
+                        <div class="rounded-lg border border-slate-200 bg-white p-8 text-center">
+                            <p class="text-lg font-medium">"No products match your search."</p>
+                            <p class="mt-2 text-slate-600">"Check the spelling, use fewer words, or remove a filter."</p>
+                            <a href="/search" class="mt-4 inline-block font-medium text-brand-700 underline">"See all products"</a>
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <ul class="grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-3">
+                            {results.items.into_iter().map(|p| view! { <ProductTile product=p/> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                <Pagination request pages/>
+            </section>
+        </div>
+    }
+}
+
+const LABEL: &str = "mb-1 block text-sm font-medium";
+const INPUT: &str = "w-full rounded-md border border-slate-300 px-2 py-1";
+
+#[component]
+fn Filters(request: SearchRequest, results: SearchResults) -> impl IntoView {
+    let facets = results.facets.clone();
+    let links = request.clone();
+    let (category, brand, rating) = (
+        request.category.clone(),
+        request.brand.clone(),
+        request.rating,
+    );
+    let price = |m: Option<crate::catalog::model::Money>| m.map(dollars).unwrap_or_default();
+    let category_options = {
+        let mut options = facets.categories.clone();
+        // The chosen category itself stays selectable alongside its children.
+        if let Some(current) = results.trail.last()
+            && !options.iter().any(|o| o.key == current.slug)
+        {
+            options.insert(
+                0,
+                super::model::FacetCount {
+                    key: current.slug.clone(),
+                    label: current.name.clone(),
+                    count: results.total,
+                },
+            );
+        }
+        options
+    };
+    view! {
+        <Form method="GET" action="/search" attr:class="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+            <input type="hidden" name="q" value=request.text.clone()/>
+            <div>
+                <label for="filter-category" class=LABEL>"Category"</label>
+                <select id="filter-category" name="category" class=INPUT>
+                    <option value="" selected=category.is_none()>"All categories"</option>
+                    {category_options.into_iter().map(|c| {
+                        let selected = category.as_deref() == Some(c.key.as_str());
+                        view! { <option value=c.key selected=selected>{format!("{} ({})", c.label, c.count)}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="filter-brand" class=LABEL>"Brand"</label>
+                <select id="filter-brand" name="brand" class=INPUT>
+                    <option value="" selected=brand.is_none()>"All brands"</option>
+                    {facets.brands.iter().map(|b| {
+                        let selected = brand.as_deref() == Some(b.key.as_str());
+                        view! { <option value=b.key.clone() selected=selected>{format!("{} ({})", b.label, b.count)}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="grid grid-cols-2 gap-2">
+                <div>
+                    <label for="filter-min" class=LABEL>"Min price"</label>
+                    <input id="filter-min" name="min_price" inputmode="decimal" value=price(request.min_price) class=INPUT/>
+                </div>
+                <div>
+                    <label for="filter-max" class=LABEL>"Max price"</label>
+                    <input id="filter-max" name="max_price" inputmode="decimal" value=price(request.max_price) class=INPUT/>
+                </div>
+            </div>
+            <div>
+                <label for="filter-rating" class=LABEL>"Minimum rating"</label>
+                <select id="filter-rating" name="rating" class=INPUT>
+                    <option value="" selected=rating.is_none()>"Any rating"</option>
+                    {facets.ratings.iter().map(|r| {
+                        let selected = rating.map(|s| s.to_string()) == Some(r.key.clone());
+                        view! { <option value=r.key.clone() selected=selected>{format!("{} ({})", r.label, r.count)}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="flex items-center gap-2">
+                <input id="filter-stock" type="checkbox" name="in_stock" value="1" checked=request.in_stock/>
+                <label for="filter-stock" class="text-sm font-medium">"In stock only"</label>
+            </div>
+            <div>
+                <label for="filter-sort" class=LABEL>"Sort by"</label>
+                <select id="filter-sort" name="sort" class=INPUT>
+                    {Sort::ALL.into_iter().map(|s| view! { <option value=s.key() selected=request.sort == s>{s.label()}</option> }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="w-full rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">"Apply filters"</button>
+        </Form>
+        <nav aria-label="Price bands" class="rounded-lg border border-slate-200 bg-white p-4 text-sm">
+            <h2 class="mb-2 font-medium">"Price"</h2>
+            <ul class="space-y-1">
+                {facets.price_bands.iter().filter(|b| b.count > 0).map(|band| {
+                    let label = match (band.min, band.max) {
+                        (None, Some(max)) => format!("Under {max}"),
+                        (Some(min), Some(max)) => format!("{min} to {max}"),
+                        (Some(min), None) => format!("{min} and above"),
+                        (None, None) => "Any price".to_owned(),
+                    };
+                    let href = links.url_with(|r| {
+                        r.min_price = band.min;
+                        r.max_price = band.max.and_then(|m| crate::catalog::model::Money::from_minor(m.minor() - 1).ok());
+                        r.page = 1;
+                    });
+                    view! { <li><a href=href class="hover:text-brand-700">{format!("{label} ({})", band.count)}</a></li> }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+#[component]
+fn Pagination(request: SearchRequest, pages: usize) -> impl IntoView {
+    let page = request.page;
+    let previous = (page > 1).then(|| request.url_with(|r| r.page = page - 1));
+    let next = (page < pages).then(|| request.url_with(|r| r.page = page + 1));
+    view! {
+        <nav aria-label="Pages" class="mt-6 flex items-center justify-between">
+            {previous.map(|href| view! { <a href=href rel="prev" class="font-medium text-brand-700 underline">"Previous"</a> })}
+            <span class="text-slate-600">{format!("Page {page} of {pages}")}</span>
+            {next.map(|href| view! { <a href=href rel="next" class="font-medium text-brand-700 underline">"Next"</a> })}
+        </nav>
+    }
+}

@@ -1,0 +1,210 @@
+//! Search and category browsing against the real index, on both databases.
+
+use crate::{
+    on_both_backends,
+    support::{Backend, TestApp, body_text, spawn_app},
+};
+use axum::http::StatusCode;
+use emporium::{
+    catalog::seed::seed,
+    search::model::{RawSearch, SearchResults},
+};
+
+on_both_backends!(
+    a_typo_still_finds_the_product,
+    facet_counts_match_the_database,
+    filters_and_sorting_shape_the_results,
+    hostile_queries_get_results_or_notices_never_errors,
+    category_pages_list_their_products_and_unknown_ones_are_404,
+);
+
+async fn seeded(backend: Backend, products: usize) -> TestApp {
+    let app = spawn_app(backend).await;
+    seed(app.db(), products, 11).await.unwrap();
+    app
+}
+
+async fn rebuild(app: &TestApp) {
+    app.state().search.rebuild(app.db()).await.unwrap();
+}
+
+/// Calls the search server function as the browser does.
+async fn search(app: &TestApp, pairs: &[(&str, &str)]) -> SearchResults {
+    let form: Vec<(String, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (format!("raw[{k}]"), *v))
+        .collect();
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let reply = app.client().call("search", &form).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+async fn a_typo_still_finds_the_product(backend: Backend) {
+    let app = seeded(backend, 150).await;
+    let slug: String = sqlx::query_scalar(
+        "UPDATE products SET title = 'Zanzibar Porcelain Teapot' WHERE id = (SELECT MIN(id) FROM products) RETURNING slug",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    rebuild(&app).await;
+    for query in ["zanzibar teapot", "zanzibr teapot", "porcelian", "TEAPOT"] {
+        let results = search(&app, &[("q", query)]).await;
+        assert_eq!(
+            results.items.first().map(|p| p.slug.as_str()),
+            Some(slug.as_str()),
+            "{query:?}"
+        );
+    }
+    let nothing = search(&app, &[("q", "qqqqxxxxzzzz")]).await;
+    assert_eq!(nothing.total, 0);
+
+    app.state().events.flush().await;
+    let searches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'search'")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(searches, 5);
+}
+
+async fn facet_counts_match_the_database(backend: Backend) {
+    let app = seeded(backend, 300).await;
+    rebuild(&app).await;
+    let all = search(&app, &[]).await;
+    let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE status = 'active'")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(all.total, active as u64);
+
+    for department in &all.facets.categories {
+        let in_sql: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM products p JOIN categories leaf ON leaf.id = p.category_id \
+             JOIN categories mid ON mid.id = leaf.parent_id JOIN categories top ON top.id = mid.parent_id \
+             WHERE top.slug = $1 AND p.status = 'active'",
+        )
+        .bind(&department.key)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(department.count, in_sql as u64, "{}", department.key);
+        let scoped = search(&app, &[("category", &department.key)]).await;
+        assert_eq!(scoped.total, in_sql as u64);
+    }
+    let brand = &all.facets.brands[0];
+    let in_sql: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM products p JOIN brands b ON b.id = p.brand_id WHERE b.slug = $1 AND p.status = 'active'",
+    )
+    .bind(&brand.key)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(brand.count, in_sql as u64);
+    let bands: u64 = all.facets.price_bands.iter().map(|b| b.count).sum();
+    assert_eq!(bands, all.total, "every product falls in one price band");
+}
+
+async fn filters_and_sorting_shape_the_results(backend: Backend) {
+    let app = seeded(backend, 300).await;
+    rebuild(&app).await;
+    let results = search(
+        &app,
+        &[
+            ("min_price", "20"),
+            ("max_price", "150"),
+            ("sort", "price_asc"),
+        ],
+    )
+    .await;
+    assert!(results.total > 0);
+    let prices: Vec<i64> = results.items.iter().map(|p| p.price.minor()).collect();
+    assert!(
+        prices.iter().all(|p| (2000..=15000).contains(p)),
+        "{prices:?}"
+    );
+    assert!(
+        prices.windows(2).all(|w| w[0] <= w[1]),
+        "ascending: {prices:?}"
+    );
+
+    let descending = search(&app, &[("sort", "price_desc")]).await;
+    let prices: Vec<i64> = descending.items.iter().map(|p| p.price.minor()).collect();
+    assert!(
+        prices.windows(2).all(|w| w[0] >= w[1]),
+        "descending: {prices:?}"
+    );
+
+    let in_stock = search(&app, &[("in_stock", "1")]).await;
+    assert!(in_stock.items.iter().all(|p| p.stock > 0));
+    let out_of_stock: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM products p WHERE (SELECT SUM(stock) FROM product_variants v WHERE v.product_id = p.id) = 0",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(in_stock.total + out_of_stock as u64, 300);
+
+    let second = search(&app, &[("page", "2")]).await;
+    let first = search(&app, &[]).await;
+    assert_eq!(second.request.page, 2);
+    assert!(
+        second.items.iter().all(|p| !first.items.contains(p)),
+        "pages do not overlap"
+    );
+}
+
+async fn hostile_queries_get_results_or_notices_never_errors(backend: Backend) {
+    let app = seeded(backend, 50).await;
+    rebuild(&app).await;
+    let long = "laptop ".repeat(1500);
+    let cases: [&[(&str, &str)]; 9] = [
+        &[("q", "\"unbalanced")],
+        &[("q", "title:(foo) AND bar*~2 ^3")],
+        &[("q", "' OR 1=1 --")],
+        &[("q", long.as_str())],
+        &[("q", "<script>alert(1)</script>")],
+        &[("min_price", "-5"), ("max_price", "1e9")],
+        &[("min_price", "90"), ("max_price", "10")],
+        &[("sort", "cheapest"), ("page", "1000000000")],
+        &[("category", "../../etc"), ("rating", "11")],
+    ];
+    for pairs in cases {
+        let results = search(&app, pairs).await;
+        assert!(results.items.len() <= 24, "{pairs:?}");
+    }
+    let notices = search(&app, &[("sort", "cheapest"), ("page", "1000000000")])
+        .await
+        .notices;
+    assert_eq!(notices.len(), 2, "{notices:?}");
+
+    let page = app
+        .get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E&page=0")
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = body_text(page).await;
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(
+        html.contains("isn't valid"),
+        "the page explains the bad page number"
+    );
+}
+
+async fn category_pages_list_their_products_and_unknown_ones_are_404(backend: Backend) {
+    let app = seeded(backend, 100).await;
+    rebuild(&app).await;
+    let response = app.get("/c/electronics").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = body_text(response).await;
+    assert!(
+        html.contains("<h1 class=\"mb-2 text-2xl font-bold\">Electronics</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("aria-label=\"Breadcrumb\""));
+    assert_eq!(
+        app.get("/c/no-such-category").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let raw = RawSearch::default();
+    assert_eq!(raw.q, None);
+}
