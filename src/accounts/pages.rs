@@ -4,7 +4,10 @@ use super::{
     api::{ChangePassword, Login, Logout, Register, SignOutEverywhere, get_current_user},
     model::SessionUser,
 };
-use crate::{error::AppError, ui::PageTitle};
+use crate::{
+    error::AppError,
+    ui::{PageTitle, encode_query},
+};
 use leptos::prelude::*;
 use leptos_router::{
     components::Redirect,
@@ -85,25 +88,12 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
                     Ok(Some(_)) => children.read_value()().into_any(),
                     _ => {
                         let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-                        view! { <Redirect path=format!("/login?next={}", encode_component(&here))/> }.into_any()
+                        view! { <Redirect path=format!("/login?next={}", encode_query(&here))/> }.into_any()
                     }
                 }
             })}
         </Suspense>
     }
-}
-
-/// Percent-encodes a query value.
-fn encode_component(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 const INPUT: &str = "w-full rounded-md border border-slate-300 px-3 py-2";
@@ -157,7 +147,7 @@ pub fn LoginPage() -> impl IntoView {
             </ActionForm>
             <p class="mt-6 text-slate-700">
                 "New to Emporium? "
-                <a href=move || format!("/register?next={}", encode_component(&next.get())) class="font-medium text-brand-700 underline">"Create an account"</a>
+                <a href=move || format!("/register?next={}", encode_query(&next.get())) class="font-medium text-brand-700 underline">"Create an account"</a>
             </p>
         </section>
     }
@@ -192,7 +182,7 @@ pub fn RegisterPage() -> impl IntoView {
             </ActionForm>
             <p class="mt-6 text-slate-700">
                 "Already have an account? "
-                <a href=move || format!("/login?next={}", encode_component(&next.get())) class="font-medium text-brand-700 underline">"Sign in"</a>
+                <a href=move || format!("/login?next={}", encode_query(&next.get())) class="font-medium text-brand-700 underline">"Sign in"</a>
             </p>
         </section>
     }

@@ -9,27 +9,11 @@ struct CategoryRow {
     name: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct ProductCardRow {
-    slug: String,
-    title: String,
-    brand: String,
-    price_minor: i64,
-    stock: i64,
-}
-
-impl From<ProductCardRow> for ProductCard {
-    fn from(row: ProductCardRow) -> Self {
-        Self {
-            slug: row.slug,
-            title: row.title,
-            brand: row.brand,
-            // The column has a `price_minor >= 0` check, so a negative value cannot be stored.
-            price: Money::from_minor(row.price_minor).unwrap_or_default(),
-            stock: row.stock,
-        }
-    }
-}
+/// Selects `price_minor` (the lowest variant price, NULL without variants) and `stock` (units
+/// across variants) for the product aliased `p`. Aggregated per returned row only.
+pub const PRICE_AND_STOCK: &str = "\
+    CAST((SELECT MIN(v.price_minor) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS price_minor, \
+    CAST((SELECT COALESCE(SUM(v.stock), 0) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS stock";
 
 /// Top-level categories in their display order.
 pub async fn departments(db: &Db) -> Result<Vec<CategoryLink>, sqlx::Error> {
@@ -47,21 +31,17 @@ pub async fn departments(db: &Db) -> Result<Vec<CategoryLink>, sqlx::Error> {
         .collect())
 }
 
-/// The newest active products. Prices and stock are aggregated only for the rows returned.
+/// The newest active products that can be bought.
 pub async fn newest_products(db: &Db, limit: i64) -> Result<Vec<ProductCard>, sqlx::Error> {
-    let rows: Vec<ProductCardRow> = sqlx::query_as(
-        "SELECT p.slug, p.title, b.name AS brand, \
-             CAST((SELECT MIN(v.price_minor) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS price_minor, \
-             CAST((SELECT COALESCE(SUM(v.stock), 0) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS stock \
-         FROM products p JOIN brands b ON b.id = p.brand_id \
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM products p \
          WHERE p.status = 'active' AND EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = p.id) \
-         ORDER BY p.created_at DESC, p.id DESC \
-         LIMIT $1",
+         ORDER BY p.created_at DESC, p.id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.into_iter().map(ProductCard::from).collect())
+    product_cards(db, &ids).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -164,9 +144,7 @@ pub async fn product_cards(db: &Db, ids: &[i64]) -> Result<Vec<ProductCard>, sql
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT p.id, p.slug, p.title, b.name AS brand, \
-             CAST((SELECT MIN(v.price_minor) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS price_minor, \
-             CAST((SELECT COALESCE(SUM(v.stock), 0) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS stock \
+        "SELECT p.id, p.slug, p.title, b.name AS brand, {PRICE_AND_STOCK} \
          FROM products p JOIN brands b ON b.id = p.brand_id \
          WHERE p.status = 'active' AND p.id IN ({})",
         values_list(ids.len(), "?")

@@ -66,10 +66,14 @@ pub struct ProductCard {
     pub stock: i64,
 }
 
+/// Where a product's picture is served.
+pub fn image_url(slug: &str) -> String {
+    format!("/media/products/{slug}.svg")
+}
+
 impl ProductCard {
-    /// Where the product's generated picture is served.
     pub fn image_url(&self) -> String {
-        format!("/media/products/{}.svg", self.slug)
+        image_url(&self.slug)
     }
 }
 
@@ -145,7 +149,7 @@ pub struct ProductDetail {
 
 impl ProductDetail {
     pub fn image_url(&self) -> String {
-        format!("/media/products/{}.svg", self.slug)
+        image_url(&self.slug)
     }
 }
 

@@ -4,7 +4,7 @@ use super::{
     api::{get_product, load_home_catalog},
     model::{CategoryLink, ProductCard, ProductDetail, stock_status},
 };
-use crate::ui::{ErrorPage, PageTitle};
+use crate::ui::{Breadcrumb, ErrorPage, PageTitle};
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
 use leptos_router::hooks::use_params_map;
@@ -116,15 +116,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
         <Meta name="description" content=summary(&product.description)/>
         <Link rel="canonical" href=format!("/p/{}", product.slug)/>
         <script type="application/ld+json" inner_html=product.json_ld.clone()></script>
-        <nav aria-label="Breadcrumb" class="mb-6 text-sm text-slate-600">
-            <ol class="flex flex-wrap gap-2">
-                <li><a href="/" class="hover:text-brand-700">"Home"</a></li>
-                {product.trail.iter().map(|c| view! {
-                    <li aria-hidden="true">"›"</li>
-                    <li><a href=format!("/c/{}", c.slug) class="hover:text-brand-700">{c.name.clone()}</a></li>
-                }).collect_view()}
-            </ol>
-        </nav>
+        <Breadcrumb trail=product.trail.clone()/>
         <article class="grid gap-8 md:grid-cols-2">
             <img src=product.image_url() alt=product.title.clone() width="400" height="300" class="w-full rounded-lg border border-slate-200"/>
             <div class="space-y-4">

@@ -5,7 +5,10 @@
 
 use super::model::{FacetCount, Facets, MAX_TERMS, PAGE_SIZE, PriceBand, SearchRequest, Sort};
 use crate::{
-    catalog::model::{CategoryLink, Money},
+    catalog::{
+        db::PRICE_AND_STOCK,
+        model::{CategoryLink, Money},
+    },
     server::db::Db,
 };
 use std::{
@@ -105,7 +108,8 @@ struct ProductRow {
     rating_count: i64,
     rating_total: i64,
     created_at: i64,
-    price_minor: i64,
+    /// NULL for a product without variants, which cannot be bought and is not indexed.
+    price_minor: Option<i64>,
     stock: i64,
 }
 
@@ -161,13 +165,11 @@ impl SearchIndex {
         let brands: Vec<(String, String)> = sqlx::query_as("SELECT slug, name FROM brands")
             .fetch_all(db.pool())
             .await?;
-        let products: Vec<ProductRow> = sqlx::query_as(
+        let products: Vec<ProductRow> = sqlx::query_as(&format!(
             "SELECT p.id, p.title, p.description, b.slug AS brand_slug, b.name AS brand_name, p.category_id, \
-                 p.rating_count, p.rating_total, p.created_at, \
-                 CAST(COALESCE((SELECT MIN(v.price_minor) FROM product_variants v WHERE v.product_id = p.id), 0) AS BIGINT) AS price_minor, \
-                 CAST((SELECT COALESCE(SUM(v.stock), 0) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS stock \
-             FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.status = 'active'",
-        )
+                 p.rating_count, p.rating_total, p.created_at, {PRICE_AND_STOCK} \
+             FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.status = 'active'"
+        ))
         .fetch_all(db.pool())
         .await?;
         let attributes: Vec<(i64, String)> =
@@ -216,7 +218,7 @@ impl SearchIndex {
         let mut writer = self.writer.lock().map_err(|_| "search writer poisoned")?;
         writer.delete_all_documents()?;
         for p in products {
-            let Some(info) = infos.get(&p.category_id) else {
+            let (Some(info), Some(price)) = (infos.get(&p.category_id), p.price_minor) else {
                 continue;
             };
             let mut doc = TantivyDocument::new();
@@ -241,7 +243,7 @@ impl SearchIndex {
             );
             doc.add_facet(f.brand, Facet::from_path([p.brand_slug.as_str()]));
             doc.add_facet(f.category, info.path.clone());
-            doc.add_u64(f.price, u64::try_from(p.price_minor).unwrap_or(0));
+            doc.add_u64(f.price, u64::try_from(price).unwrap_or(0));
             let rating = if p.rating_count > 0 {
                 p.rating_total * 10 / p.rating_count
             } else {

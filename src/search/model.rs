@@ -1,6 +1,9 @@
 //! Search requests and results as they travel between browser and server.
 
-use crate::catalog::model::{Money, ProductCard};
+use crate::{
+    catalog::model::{Money, ProductCard},
+    ui::encode_query,
+};
 use serde::{Deserialize, Serialize};
 
 /// Results on one page.
@@ -243,7 +246,7 @@ impl SearchRequest {
         }
         let query: Vec<String> = pairs
             .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .map(|(k, v)| format!("{k}={}", encode_query(v)))
             .collect();
         if query.is_empty() {
             "/search".into()
@@ -261,20 +264,6 @@ pub fn dollars(money: Money) -> String {
     } else {
         format!("{whole}.{cents:02}")
     }
-}
-
-/// Percent-encodes a query-string value.
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// One value of a facet and how many results have it.

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{
     catalog::pages::ProductTile,
-    ui::{ErrorPage, PageTitle},
+    ui::{Breadcrumb, ErrorPage, PageTitle},
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -86,15 +86,7 @@ fn ResultsView(results: SearchResults) -> impl IntoView {
     view! {
         <PageTitle text=format!("{title} — Emporium")/>
         <Show when=move || has_trail>
-            <nav aria-label="Breadcrumb" class="mb-4 text-sm text-slate-600">
-                <ol class="flex flex-wrap gap-2">
-                    <li><a href="/" class="hover:text-brand-700">"Home"</a></li>
-                    {trail.iter().map(|c| view! {
-                        <li aria-hidden="true">"›"</li>
-                        <li><a href=format!("/c/{}", c.slug) class="hover:text-brand-700">{c.name.clone()}</a></li>
-                    }).collect_view()}
-                </ol>
-            </nav>
+            <Breadcrumb trail=trail.clone()/>
         </Show>
         <h1 class="mb-2 text-2xl font-bold">{title}</h1>
         <p class="mb-4 text-slate-600" data-testid="result-count">

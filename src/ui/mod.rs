@@ -1,6 +1,6 @@
 //! The page shell shared by every route: header, footer, and error pages.
 
-use crate::{accounts::pages::UserMenu, error::AppError};
+use crate::{accounts::pages::UserMenu, catalog::model::CategoryLink, error::AppError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -123,4 +123,47 @@ pub fn NotFound() -> impl IntoView {
     let errors = ArcRwSignal::new(Errors::default());
     errors.update(|e| e.insert_with_default_key(AppError::NotFound));
     view! { <ErrorPage errors/> }
+}
+
+/// Percent-encodes a query-string value. `/` stays readable (it is allowed in a query) and a
+/// space becomes `+`.
+pub fn encode_query(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// "Home › Department › Category" links above a product or a listing.
+#[component]
+pub fn Breadcrumb(trail: Vec<CategoryLink>) -> impl IntoView {
+    view! {
+        <nav aria-label="Breadcrumb" class="mb-4 text-sm text-slate-600">
+            <ol class="flex flex-wrap gap-2">
+                <li><a href="/" class="hover:text-brand-700">"Home"</a></li>
+                {trail.into_iter().map(|c| view! {
+                    <li aria-hidden="true">"›"</li>
+                    <li><a href=format!("/c/{}", c.slug) class="hover:text-brand-700">{c.name}</a></li>
+                }).collect_view()}
+            </ol>
+        </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_query;
+
+    #[test]
+    fn query_values_are_encoded_readably() {
+        assert_eq!(encode_query("/account/security"), "/account/security");
+        assert_eq!(encode_query("red shoes & socks"), "red+shoes+%26+socks");
+        assert_eq!(encode_query("a=b?c#d"), "a%3Db%3Fc%23d");
+    }
 }
