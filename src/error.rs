@@ -72,11 +72,21 @@ impl FromServerFnError for AppError {
 }
 
 /// Gives a server function's HTTP response the status of its error (and `Retry-After` when
-/// rate limited), then returns the error for the function to return.
+/// rate limited), then returns the error for the function to return. A plain HTML form post
+/// (no JavaScript yet) keeps its status: it is redirected back to the form with the error.
 #[cfg(feature = "ssr")]
 pub fn respond(error: AppError) -> AppError {
+    let form_post = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(error.status());
+        if !form_post {
+            response.set_status(error.status());
+        }
         if let AppError::TooManyAttempts { retry_after_secs } = &error {
             response.insert_header(
                 http::header::RETRY_AFTER,

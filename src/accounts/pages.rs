@@ -8,7 +8,10 @@ use crate::{
     error::AppError,
     ui::{PageTitle, encode_query},
 };
-use leptos::prelude::*;
+use leptos::{
+    prelude::*,
+    server_fn::{ServerFn, error::ServerFnUrlError},
+};
 use leptos_router::{
     components::Redirect,
     hooks::{use_location, use_query_map},
@@ -111,10 +114,26 @@ fn FormError(error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-fn error_of<T: Clone + 'static>(
-    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-) -> Signal<Option<String>> {
-    Signal::derive(move || value.get().and_then(|r| r.err()).map(|e| e.to_string()))
+/// The error of the last submission of `action`'s form. After hydration it comes from the
+/// action; without JavaScript the server redirects back with the error in the URL (`__path`,
+/// `__err`), and it is read from there.
+fn error_of<S>(action: ServerAction<S>) -> Signal<Option<String>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let query = use_query_map();
+    let value = action.value();
+    Signal::derive(move || {
+        if let Some(result) = value.get() {
+            return result.err().map(|e| e.to_string());
+        }
+        let query = query.read();
+        (query.get("__path").as_deref() == Some(S::PATH))
+            .then(|| query.get("__err"))
+            .flatten()
+            .map(|err| ServerFnUrlError::<AppError>::decode_err(&err).to_string())
+    })
 }
 
 /// The `next` query parameter, passed on through the form.
@@ -142,7 +161,7 @@ pub fn LoginPage() -> impl IntoView {
                     <label for="login-password" class=LABEL>"Password"</label>
                     <input id="login-password" name="password" type="password" autocomplete="current-password" required class=INPUT/>
                 </div>
-                <FormError error=error_of(login.value())/>
+                <FormError error=error_of(login)/>
                 <button type="submit" class=BUTTON>"Sign in"</button>
             </ActionForm>
             <p class="mt-6 text-slate-700">
@@ -177,7 +196,7 @@ pub fn RegisterPage() -> impl IntoView {
                     <input id="register-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="128" aria-describedby="password-hint" class=INPUT/>
                     <p id="password-hint" class="mt-1 text-sm text-slate-600">"8 to 128 characters. A few unrelated words make a strong password."</p>
                 </div>
-                <FormError error=error_of(register.value())/>
+                <FormError error=error_of(register)/>
                 <button type="submit" class=BUTTON>"Create account"</button>
             </ActionForm>
             <p class="mt-6 text-slate-700">
@@ -218,7 +237,7 @@ fn SecurityForms() -> impl IntoView {
                         <label for="new-password" class=LABEL>"New password"</label>
                         <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="8" maxlength="128" class=INPUT/>
                     </div>
-                    <FormError error=error_of(change.value())/>
+                    <FormError error=error_of(change)/>
                     <Show when=changed>
                         <p role="status" class="rounded-md bg-green-50 px-3 py-2 text-green-800">
                             "Password changed. Your other devices have been signed out."

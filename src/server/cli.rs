@@ -141,6 +141,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         Backend::Postgres => "postgres",
     };
     let events = EventSink::start(db.clone());
+    let pending_events = events.clone();
     let search = Arc::new(SearchIndex::new()?);
     search
         .rebuild(&db)
@@ -160,6 +161,8 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // Requests have finished: write the events they queued before the process exits.
+    pending_events.flush().await;
     Ok(())
 }
 

@@ -25,6 +25,7 @@ on_both_backends!(
     hostile_input_is_rejected_without_writing,
     forged_tokens_are_treated_as_signed_out,
     pages_behind_sign_in_redirect_with_a_return_path,
+    sign_in_works_without_javascript,
 );
 
 // Latency is measured with nothing else running: `./shop test` runs these two on their own,
@@ -526,4 +527,53 @@ async fn sign_ins_do_not_stall_page_rendering(backend: Backend) {
         loaded <= budget,
         "p95 {loaded:?} exceeds twice idle ({idle:?})"
     );
+}
+
+/// A plain form post (what a browser sends before the WASM has loaded): success redirects to
+/// `next`, failure comes back to the form with the message on the page.
+async fn sign_in_works_without_javascript(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("nojs");
+    register(&app, "Noor", &email).await;
+
+    let form_post = |password: &str| {
+        Request::post("/api/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::ORIGIN, "http://shop.test")
+            .header(
+                header::REFERER,
+                "http://shop.test/login?next=/account/security",
+            )
+            .body(Body::from(format!(
+                "email={}&password={}&next=%2Faccount%2Fsecurity",
+                email.replace('@', "%40"),
+                password.replace(' ', "+")
+            )))
+            .unwrap()
+    };
+    let mut browser = app.client();
+    let failed = browser.send(form_post("wrong password here")).await;
+    assert!(failed.status.is_redirection(), "{}", failed.status);
+    let back = failed.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let path = back
+        .strip_prefix("http://shop.test")
+        .unwrap_or(&back)
+        .to_owned();
+    assert!(path.starts_with("/login?"), "{path}");
+    let page = browser.get(&path).await;
+    // The apostrophe may be escaped; the rest of the message is plain text.
+    assert!(
+        page.body.contains("That email and password don"),
+        "the form shows the error"
+    );
+    assert!(!browser.cookies.contains_key("emporium_access"));
+
+    let signed_in = browser.send(form_post(PASSWORD)).await;
+    assert!(signed_in.status.is_redirection(), "{}", signed_in.status);
+    assert_eq!(signed_in.headers[header::LOCATION], "/account/security");
+    assert!(browser.cookies.contains_key("emporium_access"));
 }

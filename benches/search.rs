@@ -1,0 +1,182 @@
+//! Search benchmark: 100,000 demo products in a fresh SQLite database, then a fixed mix of
+//! queries against the in-process index, timed one by one. Prints p50/p95/p99 per kind.
+//!
+//! Run with `./shop bench` (or `cargo bench --features ssr --bench search`).
+
+use emporium::{
+    catalog::{db::product_cards, seed::seed},
+    search::{
+        index::SearchIndex,
+        model::{RawSearch, SearchRequest},
+    },
+    server::db::Db,
+};
+use std::time::{Duration, Instant};
+
+const PRODUCTS: usize = 100_000;
+const ROUNDS: usize = 200;
+
+fn raw(pairs: &[(&str, &str)]) -> RawSearch {
+    let get = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v).to_owned())
+    };
+    RawSearch {
+        q: get("q"),
+        category: get("category"),
+        brand: get("brand"),
+        min_price: get("min_price"),
+        max_price: get("max_price"),
+        rating: get("rating"),
+        in_stock: get("in_stock"),
+        sort: get("sort"),
+        page: get("page"),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let dir = std::env::temp_dir().join(format!("emporium-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}/bench.db", dir.display())
+        .parse()
+        .expect("url");
+    let db = Db::connect(&url, Duration::from_secs(5))
+        .await
+        .expect("database");
+    db.migrate().await.expect("migrations");
+
+    let started = Instant::now();
+    let report = seed(&db, PRODUCTS, 42).await.expect("seed");
+    println!(
+        "seed: {} products, {} variants in {:.1} s",
+        report.products,
+        report.variants,
+        started.elapsed().as_secs_f64()
+    );
+
+    let index = SearchIndex::new().expect("index");
+    let started = Instant::now();
+    index.rebuild(&db).await.expect("rebuild");
+    println!("index build: {:.1} s", started.elapsed().as_secs_f64());
+
+    let kinds: [(&str, Vec<RawSearch>); 6] = [
+        (
+            "keyword",
+            vec![
+                raw(&[("q", "laptop")]),
+                raw(&[("q", "merino wool")]),
+                raw(&[("q", "northwind kettle")]),
+            ],
+        ),
+        (
+            "typo",
+            vec![
+                raw(&[("q", "lpatop")]),
+                raw(&[("q", "headphnoes")]),
+                raw(&[("q", "skilet")]),
+            ],
+        ),
+        (
+            "filters only",
+            vec![
+                raw(&[("category", "electronics")]),
+                raw(&[("brand", "acme"), ("in_stock", "1")]),
+                raw(&[("min_price", "20"), ("max_price", "80")]),
+            ],
+        ),
+        (
+            "keyword + filters + sort",
+            vec![
+                raw(&[
+                    ("q", "classic"),
+                    ("category", "fashion"),
+                    ("sort", "price_asc"),
+                ]),
+                raw(&[
+                    ("q", "speaker"),
+                    ("max_price", "200"),
+                    ("sort", "price_desc"),
+                    ("in_stock", "1"),
+                ]),
+                raw(&[("q", "pro"), ("brand", "lumen"), ("sort", "newest")]),
+            ],
+        ),
+        (
+            "deep page",
+            vec![
+                raw(&[("page", "300")]),
+                raw(&[("q", "essential"), ("page", "40")]),
+            ],
+        ),
+        (
+            "suggest-style prefix",
+            vec![
+                raw(&[("q", "lap")]),
+                raw(&[("q", "coffee")]),
+                raw(&[("q", "tent")]),
+            ],
+        ),
+    ];
+
+    println!();
+    println!(
+        "{:<26} {:>7} {:>9} {:>9} {:>9}   {:>9}",
+        "query kind", "runs", "p50", "p95", "p99", "p95 +DB"
+    );
+    let mut all = Vec::new();
+    for (kind, searches) in &kinds {
+        let requests: Vec<SearchRequest> =
+            searches.iter().map(|r| SearchRequest::parse(r).0).collect();
+        let mut engine = Vec::with_capacity(ROUNDS * requests.len());
+        let mut with_db = Vec::with_capacity(ROUNDS * requests.len());
+        for round in 0..ROUNDS {
+            for request in &requests {
+                let started = Instant::now();
+                let hits = index.search(request).expect("search");
+                engine.push(started.elapsed());
+                if round % 4 == 0 {
+                    product_cards(&db, &hits.ids).await.expect("cards");
+                    with_db.push(started.elapsed());
+                }
+            }
+        }
+        engine.sort();
+        with_db.sort();
+        println!(
+            "{:<26} {:>7} {:>9.2?} {:>9.2?} {:>9.2?}   {:>9.2?}",
+            kind,
+            engine.len(),
+            percentile(&engine, 0.50),
+            percentile(&engine, 0.95),
+            percentile(&engine, 0.99),
+            percentile(&with_db, 0.95),
+        );
+        all.extend(engine);
+    }
+    all.sort();
+    println!(
+        "{:<26} {:>7} {:>9.2?} {:>9.2?} {:>9.2?}",
+        "all",
+        all.len(),
+        percentile(&all, 0.50),
+        percentile(&all, 0.95),
+        percentile(&all, 0.99)
+    );
+    db.pool().close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
