@@ -684,6 +684,9 @@ pub async fn seed(db: &Db, products: usize, seed: u64) -> Result<SeedReport, See
         }
     }
     tx.commit().await?;
+    // Fresh statistics let the query planners pick primary-key lookups over the low-selectivity
+    // status index (SQLite otherwise scans every active product to find a page of ids).
+    sqlx::query("ANALYZE").execute(db.pool()).await?;
     Ok(SeedReport {
         categories,
         brands: BRANDS.len(),
