@@ -70,3 +70,31 @@ test("a category page lists its products and links its departments", async ({ pa
   const response = await page.request.get("/c/no-such-category");
   expect(response.status()).toBe(404);
 });
+
+test("the search box suggests products as you type, by mouse or keyboard", async ({ page }) => {
+  const home = await (await page.request.post("/api/load_home_catalog")).json();
+  const title: string = home.featured[0].title;
+  // Everything but the last two characters: the last word is still being typed.
+  const typed = title.slice(0, -2);
+
+  await page.goto("/");
+  await waitForHydration(page);
+  const box = page.getByRole("combobox", { name: "Search" });
+  await box.pressSequentially(typed, { delay: 5 });
+  const list = page.getByRole("listbox", { name: "Suggestions" });
+  await expect(list.getByRole("option", { name: title })).toBeVisible();
+  expect(await list.getByRole("option").count()).toBeLessThanOrEqual(8);
+  await expect(box).toHaveAttribute("aria-expanded", "true");
+
+  await box.press("ArrowDown");
+  await expect(list.getByRole("option").first()).toHaveAttribute("aria-selected", "true");
+  const first = await list.getByRole("option").first().textContent();
+  await box.press("Enter");
+  await expect(page.getByRole("heading", { level: 1, name: first ?? "" })).toBeVisible();
+  await expect(page).toHaveURL(/\/p\//);
+
+  await box.fill("");
+  await box.pressSequentially(typed, { delay: 5 });
+  await list.getByRole("option", { name: title }).click();
+  await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+});

@@ -1,6 +1,6 @@
 //! The search server function.
 
-use super::model::{RawSearch, SearchResults};
+use super::model::{RawSearch, SearchResults, Suggestion};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -61,4 +61,19 @@ pub async fn search_products(
         facets: hits.facets,
         trail: hits.trail,
     })
+}
+
+/// Up to eight products for what has been typed in the search box so far.
+#[server(endpoint = "suggest")]
+pub async fn suggest_products(q: String) -> Result<Vec<Suggestion>, AppError> {
+    use super::model::{MAX_QUERY_CHARS, MAX_SUGGESTIONS};
+    use crate::{error::internal, server::state::AppState};
+
+    let state = AppState::current()?;
+    let text: String = q.chars().take(MAX_QUERY_CHARS).collect();
+    let index = state.search.clone();
+    tokio::task::spawn_blocking(move || index.suggest(&text, MAX_SUGGESTIONS))
+        .await
+        .map_err(|e| internal(&e))?
+        .map_err(|e| internal(&e))
 }

@@ -3,7 +3,9 @@
 //! Documents hold what search needs (text to match, facets, and fast fields for filters and
 //! sorting). Results are product ids; the listing itself is read from the database.
 
-use super::model::{FacetCount, Facets, MAX_TERMS, PAGE_SIZE, PriceBand, SearchRequest, Sort};
+use super::model::{
+    FacetCount, Facets, MAX_TERMS, PAGE_SIZE, PriceBand, SearchRequest, Sort, Suggestion,
+};
 use crate::{
     catalog::{
         db::PRICE_AND_STOCK,
@@ -43,6 +45,7 @@ const BANDS: [(Option<i64>, Option<i64>); 5] = [
 struct Fields {
     id: Field,
     title: Field,
+    slug: Field,
     brand_name: Field,
     category_names: Field,
     body: Field,
@@ -100,6 +103,7 @@ pub type SearchError = tantivy::TantivyError;
 #[derive(sqlx::FromRow)]
 struct ProductRow {
     id: i64,
+    slug: String,
     title: String,
     description: String,
     brand_slug: String,
@@ -127,7 +131,8 @@ impl SearchIndex {
         let mut schema = Schema::builder();
         let fields = Fields {
             id: schema.add_i64_field("id", INDEXED | STORED),
-            title: schema.add_text_field("title", TEXT),
+            title: schema.add_text_field("title", TEXT | STORED),
+            slug: schema.add_text_field("slug", STORED),
             brand_name: schema.add_text_field("brand_name", TEXT),
             category_names: schema.add_text_field("category_names", TEXT),
             body: schema.add_text_field("body", TEXT),
@@ -166,7 +171,7 @@ impl SearchIndex {
             .fetch_all(db.pool())
             .await?;
         let products: Vec<ProductRow> = sqlx::query_as(&format!(
-            "SELECT p.id, p.title, p.description, b.slug AS brand_slug, b.name AS brand_name, p.category_id, \
+            "SELECT p.id, p.slug, p.title, p.description, b.slug AS brand_slug, b.name AS brand_name, p.category_id, \
                  p.rating_count, p.rating_total, p.created_at, {PRICE_AND_STOCK} \
              FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.status = 'active'"
         ))
@@ -224,6 +229,7 @@ impl SearchIndex {
             let mut doc = TantivyDocument::new();
             doc.add_i64(f.id, p.id);
             doc.add_text(f.title, &p.title);
+            doc.add_text(f.slug, &p.slug);
             doc.add_text(f.brand_name, &p.brand_name);
             doc.add_text(
                 f.category_names,
@@ -269,6 +275,51 @@ impl SearchIndex {
             "search index built"
         );
         Ok(count)
+    }
+
+    /// Up to `limit` products whose titles match what has been typed so far: every word but the
+    /// last as in a search, the last as the start of a word.
+    pub fn suggest(&self, text: &str, limit: usize) -> Result<Vec<Suggestion>, SearchError> {
+        let f = self.fields;
+        let mut terms = Self::terms(text);
+        let Some(last) = terms.pop() else {
+            return Ok(Vec::new());
+        };
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(words) = self.text_query(&terms.join(" ")) {
+            must.push((Occur::Must, words));
+        }
+        let distance = if last.chars().count() >= 4 { 1 } else { 0 };
+        let mut started: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in [(f.title, 2.0), (f.brand_name, 1.0)] {
+            let term = Term::from_field_text(field, &last);
+            let prefix = FuzzyTermQuery::new_prefix(term, distance, true);
+            started.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(prefix), boost)),
+            ));
+        }
+        must.push((Occur::Must, Box::new(BooleanQuery::new(started))));
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &BooleanQuery::new(must),
+            &TopDocs::with_limit(limit.max(1)).order_by_score(),
+        )?;
+        top.into_iter()
+            .map(|(_, address)| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                let text = |field| {
+                    doc.get_first(field)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                Ok(Suggestion {
+                    title: text(f.title),
+                    slug: text(f.slug),
+                })
+            })
+            .collect()
     }
 
     /// True when `slug` names a category in the index.

@@ -266,6 +266,16 @@ pub fn dollars(money: Money) -> String {
     }
 }
 
+/// A product offered while typing in the search box.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub title: String,
+    pub slug: String,
+}
+
+/// Suggestions shown at most.
+pub const MAX_SUGGESTIONS: usize = 8;
+
 /// One value of a facet and how many results have it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FacetCount {

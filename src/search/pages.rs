@@ -2,8 +2,8 @@
 //! URL. The filter form is a GET form, so it works before hydration too.
 
 use super::{
-    api::search_products,
-    model::{RawSearch, SearchRequest, SearchResults, Sort, dollars},
+    api::{search_products, suggest_products},
+    model::{RawSearch, SearchRequest, SearchResults, Sort, Suggestion, dollars},
 };
 use crate::{
     catalog::pages::ProductTile,
@@ -12,8 +12,9 @@ use crate::{
 use leptos::prelude::*;
 use leptos_router::{
     components::Form,
-    hooks::{use_params_map, use_query_map},
+    hooks::{use_navigate, use_params_map, use_query_map},
 };
+use std::time::Duration;
 
 /// The URL's query string as a `RawSearch`.
 fn raw_search() -> Memo<RawSearch> {
@@ -239,5 +240,136 @@ fn Pagination(request: SearchRequest, pages: usize) -> impl IntoView {
             <span class="text-slate-600">{format!("Page {page} of {pages}")}</span>
             {next.map(|href| view! { <a href=href rel="next" class="font-medium text-brand-700 underline">"Next"</a> })}
         </nav>
+    }
+}
+
+/// The header's search box: a GET form to `/search` that, once hydrated, suggests products as
+/// you type (an ARIA combobox: arrows move, Enter opens the highlighted product, Escape closes).
+#[component]
+pub fn SearchBox() -> impl IntoView {
+    let query = use_query_map();
+    let text = RwSignal::new(query.read_untracked().get("q").unwrap_or_default());
+    let suggestions = RwSignal::new(Vec::<Suggestion>::new());
+    let active = RwSignal::new(None::<usize>);
+    let open = move || !suggestions.read().is_empty();
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let navigate = use_navigate();
+
+    let close = move || {
+        suggestions.set(Vec::new());
+        active.set(None);
+    };
+    let request = move |value: String| {
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        if value.trim().chars().count() < 2 {
+            close();
+            return;
+        }
+        // Wait for a pause in typing before asking the server.
+        let handle = set_timeout_with_handle(
+            move || {
+                leptos::task::spawn_local(async move {
+                    if let Ok(found) = suggest_products(value).await {
+                        suggestions.set(found);
+                        active.set(None);
+                    }
+                });
+            },
+            Duration::from_millis(150),
+        );
+        pending.set_value(handle.ok());
+    };
+    let open_product = {
+        let navigate = navigate.clone();
+        move |slug: String| {
+            close();
+            navigate(&format!("/p/{slug}"), Default::default());
+        }
+    };
+    let on_keydown = {
+        let open_product = open_product.clone();
+        move |ev: leptos::ev::KeyboardEvent| {
+            let count = suggestions.read().len();
+            match ev.key().as_str() {
+                "ArrowDown" if count > 0 => {
+                    ev.prevent_default();
+                    active.update(|a| *a = Some(a.map_or(0, |i| (i + 1) % count)));
+                }
+                "ArrowUp" if count > 0 => {
+                    ev.prevent_default();
+                    active.update(|a| *a = Some(a.map_or(count - 1, |i| (i + count - 1) % count)));
+                }
+                "Enter" => {
+                    let chosen = active
+                        .get()
+                        .and_then(|i| suggestions.read().get(i).map(|s| s.slug.clone()));
+                    if let Some(slug) = chosen {
+                        ev.prevent_default();
+                        open_product(slug);
+                    } else {
+                        close();
+                    }
+                }
+                "Escape" => close(),
+                _ => {}
+            }
+        }
+    };
+    view! {
+        <Form method="GET" action="/search" attr:role="search" attr:class="order-last flex w-full gap-2 md:order-none md:w-auto md:flex-1">
+            <label for="site-search" class="sr-only">"Search"</label>
+            <div class="relative w-full">
+                <input
+                    id="site-search"
+                    name="q"
+                    type="search"
+                    placeholder="Search products"
+                    autocomplete="off"
+                    role="combobox"
+                    aria-autocomplete="list"
+                    aria-controls="search-suggestions"
+                    aria-expanded=move || open().to_string()
+                    aria-activedescendant=move || active.get().map(|i| format!("suggestion-{i}"))
+                    prop:value=text
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev);
+                        text.set(value.clone());
+                        request(value);
+                    }
+                    on:keydown=on_keydown
+                    on:blur=move |_| close()
+                    class="w-full rounded-md border border-slate-300 px-3 py-2"
+                />
+                <ul
+                    id="search-suggestions"
+                    role="listbox"
+                    aria-label="Suggestions"
+                    class=move || if open() { "absolute z-10 mt-1 w-full overflow-hidden rounded-md border border-slate-200 bg-white shadow-lg" } else { "hidden" }
+                >
+                    {move || suggestions.get().into_iter().enumerate().map(|(i, s)| {
+                        let open_product = open_product.clone();
+                        let slug = s.slug.clone();
+                        view! {
+                            <li
+                                id=format!("suggestion-{i}")
+                                role="option"
+                                aria-selected=move || (active.get() == Some(i)).to_string()
+                                class=move || if active.get() == Some(i) { "cursor-pointer bg-brand-700 px-3 py-2 text-white" } else { "cursor-pointer px-3 py-2 hover:bg-slate-100" }
+                                // mousedown, not click: it comes before the input's blur closes the list.
+                                on:mousedown=move |ev| {
+                                    ev.prevent_default();
+                                    open_product(slug.clone());
+                                }
+                            >
+                                {s.title}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+            <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">"Go"</button>
+        </Form>
     }
 }

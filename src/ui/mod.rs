@@ -1,6 +1,9 @@
 //! The page shell shared by every route: header, footer, and error pages.
 
-use crate::{accounts::pages::UserMenu, catalog::model::CategoryLink, error::AppError};
+use crate::{
+    accounts::pages::UserMenu, catalog::model::CategoryLink, error::AppError,
+    search::pages::SearchBox,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -30,19 +33,7 @@ pub fn Header() -> impl IntoView {
         <header class="border-b border-slate-200 bg-white">
             <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
                 <a href="/" class="text-2xl font-bold text-brand-700">"Emporium"</a>
-                <form action="/search" method="get" role="search" class="order-last flex w-full gap-2 md:order-none md:w-auto md:flex-1">
-                    <label for="site-search" class="sr-only">"Search"</label>
-                    <input
-                        id="site-search"
-                        name="q"
-                        type="search"
-                        placeholder="Search products"
-                        class="w-full rounded-md border border-slate-300 px-3 py-2"
-                    />
-                    <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">
-                        "Go"
-                    </button>
-                </form>
+                <SearchBox/>
                 <button
                     type="button"
                     class="ml-auto rounded-md border border-slate-300 px-3 py-2 md:hidden"

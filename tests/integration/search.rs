@@ -16,6 +16,7 @@ on_both_backends!(
     filters_and_sorting_shape_the_results,
     hostile_queries_get_results_or_notices_never_errors,
     category_pages_list_their_products_and_unknown_ones_are_404,
+    suggestions_complete_the_last_word,
 );
 
 async fn seeded(backend: Backend, products: usize) -> TestApp {
@@ -207,4 +208,31 @@ async fn category_pages_list_their_products_and_unknown_ones_are_404(backend: Ba
     );
     let raw = RawSearch::default();
     assert_eq!(raw.q, None);
+}
+
+async fn suggestions_complete_the_last_word(backend: Backend) {
+    let app = seeded(backend, 100).await;
+    let slug: String = sqlx::query_scalar(
+        "UPDATE products SET title = 'Zanzibar Porcelain Teapot' WHERE id = (SELECT MIN(id) FROM products) RETURNING slug",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    rebuild(&app).await;
+    for typed in ["zanz", "Zanzibar porc", "zanzibar teap", "zanzbar teapot"] {
+        let reply = app.client().call("suggest", &[("q", typed)]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let suggestions: Vec<serde_json::Value> = serde_json::from_str(&reply.body).unwrap();
+        assert!(suggestions.len() <= 8);
+        assert_eq!(
+            suggestions.first().map(|s| s["slug"].as_str().unwrap()),
+            Some(slug.as_str()),
+            "{typed:?}"
+        );
+    }
+    let reply = app.client().call("suggest", &[("q", "")]).await;
+    assert_eq!(reply.body, "[]");
+    let long = "x".repeat(10_000);
+    let reply = app.client().call("suggest", &[("q", long.as_str())]).await;
+    assert_eq!(reply.status, StatusCode::OK);
 }
