@@ -1,15 +1,14 @@
-//! Password hashing with Argon2id. Hashing is slow on purpose, so it runs on the blocking pool
-//! and never stalls the async executor; a semaphore keeps it to all cores but one, so a burst
-//! of sign-ins queues instead of starving page rendering. Unknown emails still pay for a
-//! verification.
+//! Password hashing with Argon2id. Hashing is slow on purpose, so it runs on low-priority
+//! threads of its own and never stalls the async executor or starves page rendering. Unknown
+//! emails still pay for a verification.
 
 use crate::error::{AppError, internal};
 use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
     password_hash::{SaltString, rand_core::OsRng},
 };
-use std::sync::{Arc, OnceLock};
-use tokio::sync::Semaphore;
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use tokio::sync::oneshot;
 
 /// OWASP's recommended minimum for Argon2id: 19 MiB, 2 passes, 1 lane.
 fn hasher() -> Argon2<'static> {
@@ -40,29 +39,55 @@ fn verify_now(password: &str, phc: &str) -> bool {
     })
 }
 
-/// Runs Argon2 work off the executor, a bounded number at a time.
+/// A unit of hashing work for the password threads.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs Argon2 work on threads of its own: as many as there are cores minus one, each at a
+/// lower scheduling priority than the threads serving requests. A burst of sign-ins then queues
+/// for those threads and yields the CPU to page rendering instead of competing with it.
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl Passwords {
-    /// Allows as many concurrent hashes as there are cores, minus one for serving pages.
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self {
-            permits: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..cores.saturating_sub(1).max(1) {
+            let queue = Arc::clone(&queue);
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-{n}"))
+                .spawn(move || {
+                    lower_priority();
+                    // The loop ends when every `Passwords` handle is gone.
+                    while let Ok(job) = queue
+                        .lock()
+                        .map_err(drop)
+                        .and_then(|q| q.recv().map_err(drop))
+                    {
+                        job();
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "could not start a password thread");
+            }
         }
+        Self { jobs }
     }
 
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self.permits.acquire().await.map_err(|e| internal(&e))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| internal(&e))
+        let (done, result) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|e| internal(&e))?;
+        result.await.map_err(|e| internal(&e))
     }
 
     /// Hashes a new password into a PHC string.
@@ -82,6 +107,15 @@ impl Passwords {
             }
         })
         .await
+    }
+}
+
+/// Lowers the calling thread's priority (nice 10). On Linux the nice value is per thread.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; `who = 0` names the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 

@@ -499,13 +499,13 @@ async fn sign_ins_do_not_stall_page_rendering(backend: Backend) {
 
     async fn home_p95(app: &TestApp) -> Duration {
         let mut times = Vec::new();
-        for _ in 0..20 {
+        for _ in 0..60 {
             let started = Instant::now();
             assert_eq!(app.get("/").await.status(), StatusCode::OK);
             times.push(started.elapsed());
         }
         times.sort();
-        times[18]
+        times[56]
     }
     home_p95(&app).await;
     let idle = home_p95(&app).await;
