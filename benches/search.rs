@@ -16,26 +16,6 @@ use std::time::{Duration, Instant};
 const PRODUCTS: usize = 100_000;
 const ROUNDS: usize = 200;
 
-fn raw(pairs: &[(&str, &str)]) -> RawSearch {
-    let get = |key: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| (*v).to_owned())
-    };
-    RawSearch {
-        q: get("q"),
-        category: get("category"),
-        brand: get("brand"),
-        min_price: get("min_price"),
-        max_price: get("max_price"),
-        rating: get("rating"),
-        in_stock: get("in_stock"),
-        sort: get("sort"),
-        page: get("page"),
-    }
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index]
@@ -78,57 +58,57 @@ async fn run() {
         (
             "keyword",
             vec![
-                raw(&[("q", "laptop")]),
-                raw(&[("q", "merino wool")]),
-                raw(&[("q", "northwind kettle")]),
+                RawSearch::from_pairs(&[("q", "laptop")]),
+                RawSearch::from_pairs(&[("q", "merino wool")]),
+                RawSearch::from_pairs(&[("q", "northwind kettle")]),
             ],
         ),
         (
             "typo",
             vec![
-                raw(&[("q", "lpatop")]),
-                raw(&[("q", "headphnoes")]),
-                raw(&[("q", "skilet")]),
+                RawSearch::from_pairs(&[("q", "lpatop")]),
+                RawSearch::from_pairs(&[("q", "headphnoes")]),
+                RawSearch::from_pairs(&[("q", "skilet")]),
             ],
         ),
         (
             "filters only",
             vec![
-                raw(&[("category", "electronics")]),
-                raw(&[("brand", "acme"), ("in_stock", "1")]),
-                raw(&[("min_price", "20"), ("max_price", "80")]),
+                RawSearch::from_pairs(&[("category", "electronics")]),
+                RawSearch::from_pairs(&[("brand", "acme"), ("in_stock", "1")]),
+                RawSearch::from_pairs(&[("min_price", "20"), ("max_price", "80")]),
             ],
         ),
         (
             "keyword + filters + sort",
             vec![
-                raw(&[
+                RawSearch::from_pairs(&[
                     ("q", "classic"),
                     ("category", "fashion"),
                     ("sort", "price_asc"),
                 ]),
-                raw(&[
+                RawSearch::from_pairs(&[
                     ("q", "speaker"),
                     ("max_price", "200"),
                     ("sort", "price_desc"),
                     ("in_stock", "1"),
                 ]),
-                raw(&[("q", "pro"), ("brand", "lumen"), ("sort", "newest")]),
+                RawSearch::from_pairs(&[("q", "pro"), ("brand", "lumen"), ("sort", "newest")]),
             ],
         ),
         (
             "deep page",
             vec![
-                raw(&[("page", "300")]),
-                raw(&[("q", "essential"), ("page", "40")]),
+                RawSearch::from_pairs(&[("page", "300")]),
+                RawSearch::from_pairs(&[("q", "essential"), ("page", "40")]),
             ],
         ),
         (
             "suggest-style prefix",
             vec![
-                raw(&[("q", "lap")]),
-                raw(&[("q", "coffee")]),
-                raw(&[("q", "tent")]),
+                RawSearch::from_pairs(&[("q", "lap")]),
+                RawSearch::from_pairs(&[("q", "coffee")]),
+                RawSearch::from_pairs(&[("q", "tent")]),
             ],
         ),
     ];

@@ -75,6 +75,33 @@ pub struct RawSearch {
     pub page: Option<String>,
 }
 
+impl RawSearch {
+    /// Reads each parameter through `get`, e.g. from a URL's query map.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            q: get("q"),
+            category: get("category"),
+            brand: get("brand"),
+            min_price: get("min_price"),
+            max_price: get("max_price"),
+            rating: get("rating"),
+            in_stock: get("in_stock"),
+            sort: get("sort"),
+            page: get("page"),
+        }
+    }
+
+    /// From `(name, value)` pairs.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+        Self::from_lookup(|key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+}
+
 /// A validated search. Built only by `SearchRequest::parse`, which turns every bad value into
 /// a notice for the shopper and a sensible default, never an error page.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -327,29 +354,9 @@ impl SearchResults {
 mod tests {
     use super::*;
 
-    fn raw(pairs: &[(&str, &str)]) -> RawSearch {
-        let get = |key: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| (*v).to_owned())
-        };
-        RawSearch {
-            q: get("q"),
-            category: get("category"),
-            brand: get("brand"),
-            min_price: get("min_price"),
-            max_price: get("max_price"),
-            rating: get("rating"),
-            in_stock: get("in_stock"),
-            sort: get("sort"),
-            page: get("page"),
-        }
-    }
-
     #[test]
     fn a_clean_request_has_no_notices() {
-        let (request, notices) = SearchRequest::parse(&raw(&[
+        let (request, notices) = SearchRequest::parse(&RawSearch::from_pairs(&[
             ("q", " laptop "),
             ("category", "computers"),
             ("min_price", "25"),
@@ -371,7 +378,7 @@ mod tests {
 
     #[test]
     fn bad_values_become_notices_and_defaults() {
-        let (request, notices) = SearchRequest::parse(&raw(&[
+        let (request, notices) = SearchRequest::parse(&RawSearch::from_pairs(&[
             ("q", &"x".repeat(10_000)),
             ("category", "' OR 1=1 --"),
             ("min_price", "-5"),
@@ -392,8 +399,10 @@ mod tests {
 
     #[test]
     fn a_reversed_price_range_is_swapped() {
-        let (request, notices) =
-            SearchRequest::parse(&raw(&[("min_price", "100"), ("max_price", "20")]));
+        let (request, notices) = SearchRequest::parse(&RawSearch::from_pairs(&[
+            ("min_price", "100"),
+            ("max_price", "20"),
+        ]));
         assert_eq!(notices.len(), 1);
         assert_eq!(request.min_price.unwrap().minor(), 2000);
         assert_eq!(request.max_price.unwrap().minor(), 10000);
@@ -401,7 +410,7 @@ mod tests {
 
     #[test]
     fn urls_round_trip_through_the_parser() {
-        let (request, _) = SearchRequest::parse(&raw(&[
+        let (request, _) = SearchRequest::parse(&RawSearch::from_pairs(&[
             ("q", "red shoes"),
             ("brand", "acme"),
             ("max_price", "49.99"),

@@ -21,18 +21,7 @@ fn raw_search() -> Memo<RawSearch> {
     let query = use_query_map();
     Memo::new(move |_| {
         let query = query.read();
-        let get = |key: &str| query.get(key);
-        RawSearch {
-            q: get("q"),
-            category: get("category"),
-            brand: get("brand"),
-            min_price: get("min_price"),
-            max_price: get("max_price"),
-            rating: get("rating"),
-            in_stock: get("in_stock"),
-            sort: get("sort"),
-            page: get("page"),
-        }
+        RawSearch::from_lookup(|key| query.get(key))
     })
 }
 

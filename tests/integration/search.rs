@@ -25,6 +25,17 @@ async fn seeded(backend: Backend, products: usize) -> TestApp {
     app
 }
 
+/// Gives the first product a distinctive title; returns its slug.
+async fn rename_first_product(app: &TestApp, title: &str) -> String {
+    sqlx::query_scalar(
+        "UPDATE products SET title = $1 WHERE id = (SELECT MIN(id) FROM products) RETURNING slug",
+    )
+    .bind(title)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap()
+}
+
 async fn rebuild(app: &TestApp) {
     app.state().search.rebuild(app.db()).await.unwrap();
 }
@@ -43,12 +54,7 @@ async fn search(app: &TestApp, pairs: &[(&str, &str)]) -> SearchResults {
 
 async fn a_typo_still_finds_the_product(backend: Backend) {
     let app = seeded(backend, 150).await;
-    let slug: String = sqlx::query_scalar(
-        "UPDATE products SET title = 'Zanzibar Porcelain Teapot' WHERE id = (SELECT MIN(id) FROM products) RETURNING slug",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let slug = rename_first_product(&app, "Zanzibar Porcelain Teapot").await;
     rebuild(&app).await;
     for query in ["zanzibar teapot", "zanzibr teapot", "porcelian", "TEAPOT"] {
         let results = search(&app, &[("q", query)]).await;
@@ -212,12 +218,7 @@ async fn category_pages_list_their_products_and_unknown_ones_are_404(backend: Ba
 
 async fn suggestions_complete_the_last_word(backend: Backend) {
     let app = seeded(backend, 100).await;
-    let slug: String = sqlx::query_scalar(
-        "UPDATE products SET title = 'Zanzibar Porcelain Teapot' WHERE id = (SELECT MIN(id) FROM products) RETURNING slug",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let slug = rename_first_product(&app, "Zanzibar Porcelain Teapot").await;
     rebuild(&app).await;
     for typed in ["zanz", "Zanzibar porc", "zanzibar teap", "zanzbar teapot"] {
         let reply = app.client().call("suggest", &[("q", typed)]).await;
