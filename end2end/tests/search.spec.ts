@@ -82,6 +82,8 @@ test("the search box suggests products as you type, by mouse or keyboard", async
   const box = page.getByRole("combobox", { name: "Search" });
   await box.pressSequentially(typed, { delay: 5 });
   const list = page.getByRole("listbox", { name: "Suggestions" });
+  // Wait, as a person would, until the list has caught up with the typing.
+  await expect(list).toHaveAttribute("aria-busy", "false");
   await expect(list.getByRole("option", { name: title })).toBeVisible();
   expect(await list.getByRole("option").count()).toBeLessThanOrEqual(8);
   await expect(box).toHaveAttribute("aria-expanded", "true");
@@ -95,6 +97,7 @@ test("the search box suggests products as you type, by mouse or keyboard", async
 
   await box.fill("");
   await box.pressSequentially(typed, { delay: 5 });
+  await expect(list).toHaveAttribute("aria-busy", "false");
   await list.getByRole("option", { name: title }).click();
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
 });

@@ -236,15 +236,25 @@ fn Pagination(request: SearchRequest, pages: usize) -> impl IntoView {
 /// you type (an ARIA combobox: arrows move, Enter opens the highlighted product, Escape closes).
 #[component]
 pub fn SearchBox() -> impl IntoView {
-    let query = use_query_map();
-    let text = RwSignal::new(query.read_untracked().get("q").unwrap_or_default());
+    // The search being shown, as the box's initial value. A plain attribute, not a bound
+    // property: hydration must not overwrite what someone typed before the page was interactive.
+    let initial = use_query_map()
+        .read_untracked()
+        .get("q")
+        .unwrap_or_default();
     let suggestions = RwSignal::new(Vec::<Suggestion>::new());
     let active = RwSignal::new(None::<usize>);
     let open = move || !suggestions.read().is_empty();
     let pending = StoredValue::new(None::<TimeoutHandle>);
+    // Numbers each request, so an answer that arrives after a newer request was sent is dropped.
+    let latest = StoredValue::new(0_u64);
+    // True while the newest request is unanswered: the list is about to change.
+    let busy = RwSignal::new(false);
     let navigate = use_navigate();
 
     let close = move || {
+        latest.update_value(|n| *n += 1);
+        busy.set(false);
         suggestions.set(Vec::new());
         active.set(None);
     };
@@ -256,13 +266,23 @@ pub fn SearchBox() -> impl IntoView {
             close();
             return;
         }
+        latest.update_value(|n| *n += 1);
+        let this_request = latest.get_value();
+        busy.set(true);
         // Wait for a pause in typing before asking the server.
         let handle = set_timeout_with_handle(
             move || {
                 leptos::task::spawn_local(async move {
-                    if let Ok(found) = suggest_products(value).await {
+                    let found = suggest_products(value).await;
+                    if latest.get_value() != this_request {
+                        return;
+                    }
+                    busy.set(false);
+                    if let Ok(found) = found {
+                        if found != suggestions.get_untracked() {
+                            active.set(None);
+                        }
                         suggestions.set(found);
-                        active.set(None);
                     }
                 });
             },
@@ -321,12 +341,8 @@ pub fn SearchBox() -> impl IntoView {
                     aria-controls="search-suggestions"
                     aria-expanded=move || open().to_string()
                     aria-activedescendant=move || active.get().map(|i| format!("suggestion-{i}"))
-                    prop:value=text
-                    on:input=move |ev| {
-                        let value = event_target_value(&ev);
-                        text.set(value.clone());
-                        request(value);
-                    }
+                    value=initial
+                    on:input=move |ev| request(event_target_value(&ev))
                     on:keydown=on_keydown
                     on:blur=move |_| close()
                     class="w-full rounded-md border border-slate-300 px-3 py-2"
@@ -335,6 +351,7 @@ pub fn SearchBox() -> impl IntoView {
                     id="search-suggestions"
                     role="listbox"
                     aria-label="Suggestions"
+                    aria-busy=move || busy.get().to_string()
                     class=move || if open() { "absolute z-10 mt-1 w-full overflow-hidden rounded-md border border-slate-200 bg-white shadow-lg" } else { "hidden" }
                 >
                     {move || suggestions.get().into_iter().enumerate().map(|(i, s)| {
