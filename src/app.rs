@@ -73,17 +73,16 @@ pub fn App() -> impl IntoView {
             <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
             <Header/>
             <main id="main" class="mx-auto max-w-6xl px-4 py-8">
+                // Pages that read data render in full before the response starts, so its status
+                // is always right (404 for an unknown product or category, 500 when the database
+                // fails, a real redirect or 403 behind sign-in) and search engines get whole pages.
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage/>
-                    // Product pages render in full before responding: complete HTML for search
-                    // engines, and a real 404 status for an unknown product.
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("p"), ParamSegment("slug")) view=ProductPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("search") view=SearchPage/>
+                    <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("c"), ParamSegment("slug")) view=CategoryPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage/>
                     <Route path=StaticSegment("register") view=RegisterPage/>
-                    // Pages behind sign-in render in full before responding, so a signed-out
-                    // visitor gets a real redirect (and an admin page a real 403).
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                 </Routes>
