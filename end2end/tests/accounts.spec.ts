@@ -10,6 +10,24 @@ async function waitForHydration(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }
 
+/** Fills in and submits the sign-up form, as a person would. */
+async function register(page: Page, name: string, email: string) {
+  await page.goto("/register");
+  await waitForHydration(page);
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+/** Fills in and submits the sign-in form shown on the current page. */
+async function signIn(page: Page, email: string, password: string) {
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
 /** The account links sit behind the menu button on a phone. */
 async function openMenu(page: Page, isMobile: boolean) {
   if (isMobile) await page.getByRole("button", { name: "Menu" }).click();
@@ -21,12 +39,7 @@ test("register, stay signed in, sign out, sign in again, and return to a protect
 }) => {
   const email = uniqueEmail("journey");
 
-  await page.goto("/register");
-  await waitForHydration(page);
-  await page.getByLabel("Name").fill("Rosa Parks");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
+  await register(page, "Rosa Parks", email);
 
   await expect(page).toHaveURL("/");
   await openMenu(page, isMobile);
@@ -43,10 +56,7 @@ test("register, stay signed in, sign out, sign in again, and return to a protect
 
   await page.goto("/account/security");
   await expect(page).toHaveURL("/login?next=/account/security");
-  await waitForHydration(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, email, PASSWORD);
 
   await expect(page).toHaveURL("/account/security");
   await expect(page.getByRole("heading", { name: "Sign-in and security" })).toBeVisible();
@@ -61,30 +71,19 @@ test("a wrong password shows one clear message and signs nobody in", async ({ pa
   await page.context().clearCookies();
 
   await page.goto("/login");
-  await waitForHydration(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("not my password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, email, "not my password");
   await expect(page.getByRole("alert")).toHaveText("That email and password don't match an account.");
   await expect(page).toHaveURL("/login");
 });
 
 test("a new password signs out the other device", async ({ page: laptop, browser, baseURL }) => {
   const email = uniqueEmail("change");
-  await laptop.goto("/register");
-  await waitForHydration(laptop);
-  await laptop.getByLabel("Name").fill("Lin");
-  await laptop.getByLabel("Email").fill(email);
-  await laptop.getByLabel("Password").fill(PASSWORD);
-  await laptop.getByRole("button", { name: "Create account" }).click();
+  await register(laptop, "Lin", email);
   await expect(laptop).toHaveURL("/");
 
   const phone = await (await browser.newContext({ baseURL })).newPage();
   await phone.goto("/login?next=/account/security");
-  await waitForHydration(phone);
-  await phone.getByLabel("Email").fill(email);
-  await phone.getByLabel("Password").fill(PASSWORD);
-  await phone.getByRole("button", { name: "Sign in" }).click();
+  await signIn(phone, email, PASSWORD);
   await expect(phone).toHaveURL("/account/security");
 
   await laptop.goto("/account/security");

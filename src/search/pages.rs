@@ -3,7 +3,7 @@
 
 use super::{
     api::{search_products, suggest_products},
-    model::{RawSearch, SearchRequest, SearchResults, Sort, Suggestion, dollars},
+    model::{FacetCount, RawSearch, SearchRequest, SearchResults, Sort, Suggestion, dollars},
 };
 use crate::{
     catalog::pages::ProductTile,
@@ -144,26 +144,8 @@ fn Filters(request: SearchRequest, results: SearchResults) -> impl IntoView {
     view! {
         <Form method="GET" action="/search" attr:class="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
             <input type="hidden" name="q" value=request.text.clone()/>
-            <div>
-                <label for="filter-category" class=LABEL>"Category"</label>
-                <select id="filter-category" name="category" class=INPUT>
-                    <option value="" selected=category.is_none()>"All categories"</option>
-                    {category_options.into_iter().map(|c| {
-                        let selected = category.as_deref() == Some(c.key.as_str());
-                        view! { <option value=c.key selected=selected>{format!("{} ({})", c.label, c.count)}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
-            <div>
-                <label for="filter-brand" class=LABEL>"Brand"</label>
-                <select id="filter-brand" name="brand" class=INPUT>
-                    <option value="" selected=brand.is_none()>"All brands"</option>
-                    {facets.brands.iter().map(|b| {
-                        let selected = brand.as_deref() == Some(b.key.as_str());
-                        view! { <option value=b.key.clone() selected=selected>{format!("{} ({})", b.label, b.count)}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
+            <FacetSelect id="filter-category" name="category" label="Category" any="All categories" options=category_options selected=category/>
+            <FacetSelect id="filter-brand" name="brand" label="Brand" any="All brands" options=facets.brands.clone() selected=brand/>
             <div class="grid grid-cols-2 gap-2">
                 <div>
                     <label for="filter-min" class=LABEL>"Min price"</label>
@@ -174,16 +156,14 @@ fn Filters(request: SearchRequest, results: SearchResults) -> impl IntoView {
                     <input id="filter-max" name="max_price" inputmode="decimal" value=price(request.max_price) class=INPUT/>
                 </div>
             </div>
-            <div>
-                <label for="filter-rating" class=LABEL>"Minimum rating"</label>
-                <select id="filter-rating" name="rating" class=INPUT>
-                    <option value="" selected=rating.is_none()>"Any rating"</option>
-                    {facets.ratings.iter().map(|r| {
-                        let selected = rating.map(|s| s.to_string()) == Some(r.key.clone());
-                        view! { <option value=r.key.clone() selected=selected>{format!("{} ({})", r.label, r.count)}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
+            <FacetSelect
+                id="filter-rating"
+                name="rating"
+                label="Minimum rating"
+                any="Any rating"
+                options=facets.ratings.clone()
+                selected=rating.map(|stars| stars.to_string())
+            />
             <div class="flex items-center gap-2">
                 <input id="filter-stock" type="checkbox" name="in_stock" value="1" checked=request.in_stock/>
                 <label for="filter-stock" class="text-sm font-medium">"In stock only"</label>
@@ -215,6 +195,30 @@ fn Filters(request: SearchRequest, results: SearchResults) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </nav>
+    }
+}
+
+/// A labelled `<select>` of facet values with their counts, plus an "any" choice.
+#[component]
+fn FacetSelect(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    any: &'static str,
+    options: Vec<FacetCount>,
+    selected: Option<String>,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=id class=LABEL>{label}</label>
+            <select id=id name=name class=INPUT>
+                <option value="" selected=selected.is_none()>{any}</option>
+                {options.into_iter().map(|option| {
+                    let chosen = selected.as_deref() == Some(option.key.as_str());
+                    view! { <option value=option.key selected=chosen>{format!("{} ({})", option.label, option.count)}</option> }
+                }).collect_view()}
+            </select>
+        </div>
     }
 }
 
