@@ -1,6 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from "./tests/support";
 
 // `./shop test` passes the built binary, the app root and a free port. The server starts on a
 // fresh SQLite database, which it fills with the demo catalog on first start.
@@ -43,7 +44,8 @@ export default defineConfig({
     { name: "phone", use: { ...devices["Pixel 7"], channel: undefined } },
   ],
   webServer: {
-    command: `rm -rf '${dataDir}' && exec '${binary}' serve`,
+    // An admin account for the admin journeys (see tests/support.ts), then the shop.
+    command: `rm -rf '${dataDir}' && '${binary}' create-admin --email '${ADMIN_EMAIL}' && exec '${binary}' serve`,
     cwd: root,
     url: `${baseURL}/readyz`,
     reuseExistingServer: false,
@@ -56,6 +58,7 @@ export default defineConfig({
       EMPORIUM_DATA_DIR: dataDir,
       EMPORIUM_DEMO_PRODUCTS: "300",
       RUST_LOG: "warn",
+      EMPORIUM_ADMIN_PASSWORD: ADMIN_PASSWORD,
     },
   },
 });

@@ -2,7 +2,7 @@
 
 use crate::{
     accounts::pages::{LoginPage, RegisterPage, SecurityPage, provide_session},
-    admin::pages::AdminPage,
+    admin::pages::{AdminPage, AdminProductPage, AdminProductsPage},
     catalog::pages::{HomePage, ProductPage},
     search::pages::{CategoryPage, SearchPage},
     ui::{Footer, Header, NotFound},
@@ -85,6 +85,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("register") view=RegisterPage/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("products")) view=AdminProductsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("products"), ParamSegment("id")) view=AdminProductPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

@@ -15,6 +15,9 @@ pub enum AppError {
     /// The request itself is wrong; the message says what to fix.
     #[error("{0}")]
     BadRequest(String),
+    /// Some fields of a form are wrong; each message says what to fix in its field.
+    #[error("Please correct the highlighted fields.")]
+    Invalid(Vec<FieldError>),
     /// The caller must sign in first.
     #[error("Please sign in to continue.")]
     Unauthorized,
@@ -38,11 +41,39 @@ pub enum AppError {
     Internal { request_id: String },
 }
 
+/// What is wrong with one form field, named as in the form (`title`, `variants[0][sku]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
 impl AppError {
+    /// The message for `field`, when this error names it.
+    pub fn field(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
     /// The HTTP status that goes with this error.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,

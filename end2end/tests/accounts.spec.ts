@@ -1,37 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-
-const PASSWORD = "violet tractor sings softly";
-
-function uniqueEmail(tag: string): string {
-  return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
-}
-
-async function waitForHydration(page: Page) {
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-}
-
-/** Fills in and submits the sign-up form, as a person would. */
-async function register(page: Page, name: string, email: string) {
-  await page.goto("/register");
-  await waitForHydration(page);
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-}
-
-/** Fills in and submits the sign-in form shown on the current page. */
-async function signIn(page: Page, email: string, password: string) {
-  await waitForHydration(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
-/** The account links sit behind the menu button on a phone. */
-async function openMenu(page: Page, isMobile: boolean) {
-  if (isMobile) await page.getByRole("button", { name: "Menu" }).click();
-}
+import { expect, test } from "@playwright/test";
+import { PASSWORD, openMenu, register, signIn, uniqueEmail, waitForHydration } from "./support";
 
 test("register, stay signed in, sign out, sign in again, and return to a protected page", async ({
   page,

@@ -2,16 +2,16 @@
 
 use super::{
     api::{ChangePassword, Login, Logout, Register, SignOutEverywhere, get_current_user},
-    model::SessionUser,
+    model::{Role, SessionUser},
 };
 use crate::{
     error::AppError,
-    ui::{PageTitle, encode_query},
+    ui::{
+        ErrorPage, PageTitle, encode_query,
+        forms::{BUTTON, FormError, INPUT, LABEL, error_of},
+    },
 };
-use leptos::{
-    prelude::*,
-    server_fn::{ServerFn, error::ServerFnUrlError},
-};
+use leptos::prelude::*;
 use leptos_router::{
     components::Redirect,
     hooks::{use_location, use_query_map},
@@ -82,58 +82,50 @@ pub fn UserMenu() -> impl IntoView {
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let user = session().user;
-    let location = use_location();
     let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(_)) => children.read_value()().into_any(),
-                    _ => {
-                        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-                        view! { <Redirect path=format!("/login?next={}", encode_query(&here))/> }.into_any()
-                    }
+                    _ => view! { <SignInFirst/> }.into_any(),
                 }
             })}
         </Suspense>
     }
 }
 
-const INPUT: &str = "w-full rounded-md border border-slate-300 px-3 py-2";
-const LABEL: &str = "mb-1 block font-medium";
-const BUTTON: &str =
-    "w-full rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800";
-
-/// The message of a failed action, announced to screen readers.
+/// Shows `children` to admins and the 403 page to other signed-in users; sends visitors to
+/// sign in and back.
 #[component]
-fn FormError(error: Signal<Option<String>>) -> impl IntoView {
+pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
+    let user = session().user;
+    let children = StoredValue::new(children);
     view! {
-        <Show when=move || error.get().is_some()>
-            <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-red-800">{move || error.get()}</p>
-        </Show>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) if user.role == Role::Admin => Ok(children.read_value()().into_any()),
+                        Ok(Some(_)) => Err(AppError::Forbidden),
+                        _ => Ok(view! { <SignInFirst/> }.into_any()),
+                    }
+                })}
+            </ErrorBoundary>
+        </Suspense>
     }
 }
 
-/// The error of the last submission of `action`'s form. After hydration it comes from the
-/// action; without JavaScript the server redirects back with the error in the URL (`__path`,
-/// `__err`), and it is read from there.
-fn error_of<S>(action: ServerAction<S>) -> Signal<Option<String>>
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    let query = use_query_map();
-    let value = action.value();
-    Signal::derive(move || {
-        if let Some(result) = value.get() {
-            return result.err().map(|e| e.to_string());
-        }
-        let query = query.read();
-        (query.get("__path").as_deref() == Some(S::PATH))
-            .then(|| query.get("__err"))
-            .flatten()
-            .map(|err| ServerFnUrlError::<AppError>::decode_err(&err).to_string())
-    })
+/// Goes to the sign-in page, which comes back here afterwards.
+#[component]
+fn SignInFirst() -> impl IntoView {
+    let location = use_location();
+    let here = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    );
+    view! { <Redirect path=format!("/login?next={}", encode_query(&here))/> }
 }
 
 /// The `next` query parameter, passed on through the form.

@@ -1,6 +1,7 @@
-//! Admin server functions. Every one starts with `require_admin`.
+//! Admin server functions and their wire types. Every one starts with `require_admin`.
 
-use crate::error::AppError;
+use super::model::ProductForm;
+use crate::{catalog::model::Money, error::AppError};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -11,10 +12,154 @@ pub struct Overview {
     pub customers: i64,
 }
 
+/// A category as the product form offers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryOption {
+    pub slug: String,
+    /// The path from the department: "Clothing › Men › Shoes".
+    pub label: String,
+}
+
+/// What the admin product list shows, from the URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductFilter {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub page: i64,
+}
+
+/// One product in the admin list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminProductRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub brand: String,
+    pub status: String,
+    pub variants: i64,
+    pub stock: i64,
+    /// The lowest variant price; None without variants.
+    pub price: Option<Money>,
+}
+
+/// One page of the admin product list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminProducts {
+    pub rows: Vec<AdminProductRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// The product form's data: the product (empty for a new one) and the categories to choose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductEditor {
+    pub product: ProductForm,
+    pub categories: Vec<CategoryOption>,
+}
+
 #[server(endpoint = "admin_overview")]
 pub async fn get_admin_overview() -> Result<Overview, AppError> {
     use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
     require_admin().map_err(respond)?;
     let state = AppState::current()?;
     Ok(super::db::overview(&state.db).await?)
+}
+
+/// A page of products for the admin list.
+#[server(endpoint = "admin_products")]
+pub async fn list_admin_products(
+    // Absent for the first page without filters.
+    #[server(default)] filter: ProductFilter,
+) -> Result<AdminProducts, AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    Ok(super::db::list_products(&state.db, &filter).await?)
+}
+
+/// The product form for product `id`, or an empty one when `id` is None.
+#[server(endpoint = "admin_product")]
+pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppError> {
+    use super::{db, model::VariantForm};
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    let mut product = match id {
+        Some(id) => db::product_form(&state.db, id)
+            .await?
+            .ok_or(AppError::NotFound)
+            .map_err(respond)?,
+        None => ProductForm {
+            status: "active".into(),
+            ..ProductForm::default()
+        },
+    };
+    // One empty row to add a variant with.
+    product.variants.push(VariantForm::default());
+    Ok(ProductEditor {
+        product,
+        categories: db::category_options(&state.db).await?,
+    })
+}
+
+/// Creates or updates a product with its variants; the product is searchable at once. Goes to
+/// the product's edit page.
+#[server(endpoint = "save_product")]
+pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    let input = product
+        .check()
+        .map_err(|errors| respond(AppError::Invalid(errors)))?;
+    let id = super::db::save_product(&state.db, &input)
+        .await
+        .map_err(respond)?;
+    reindex(&state, id).await;
+    leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
+    Ok(id)
+}
+
+/// Archives, activates or drafts a product.
+#[server(endpoint = "set_product_status")]
+pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError> {
+    use super::model::Status;
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    let status = Status::parse(&status)
+        .ok_or_else(|| respond(AppError::BadRequest("Unknown product status.".into())))?;
+    if !super::db::set_status(&state.db, id, status).await? {
+        return Err(respond(AppError::NotFound));
+    }
+    reindex(&state, id).await;
+    leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
+    Ok(())
+}
+
+/// Deletes a product for good; goes back to the product list.
+#[server(endpoint = "delete_product")]
+pub async fn delete_product(id: i64) -> Result<(), AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    if !super::db::delete_product(&state.db, id).await? {
+        return Err(respond(AppError::NotFound));
+    }
+    reindex(&state, id).await;
+    leptos_axum::redirect("/admin/products?deleted=1");
+    Ok(())
+}
+
+/// This node's index follows a write at once (other nodes follow through `search::sync`). The
+/// write has committed, so a failure here is logged rather than reported to the admin.
+#[cfg(feature = "ssr")]
+async fn reindex(state: &crate::server::state::AppState, id: i64) {
+    if let Err(error) = state.search.reindex(&state.db, &[id]).await {
+        tracing::warn!(%error, product = id, "search index: re-indexing after a write failed");
+    }
 }

@@ -1,7 +1,18 @@
-//! Admin queries.
+//! Admin queries: the dashboard's numbers and product management.
 
-use super::api::Overview;
-use crate::server::db::Db;
+use super::{
+    api::{AdminProductRow, AdminProducts, CategoryOption, Overview, ProductFilter},
+    model::{ProductForm, ProductInput, Status, VariantForm, variant_field},
+};
+use crate::{
+    catalog::model::{Money, slugify},
+    error::{AppError, FieldError},
+    search::sync::record_change,
+    server::db::{Db, now_ms, values_list, violates},
+};
+
+/// Products on one page of the admin list.
+pub const ADMIN_PAGE_SIZE: i64 = 50;
 
 pub async fn overview(db: &Db) -> Result<Overview, sqlx::Error> {
     let (products, customers): (i64, i64) = sqlx::query_as(
@@ -13,4 +24,340 @@ pub async fn overview(db: &Db) -> Result<Overview, sqlx::Error> {
         products,
         customers,
     })
+}
+
+/// Every category, labelled with its path ("Clothing › Men › Shoes"), in path order.
+pub async fn category_options(db: &Db) -> Result<Vec<CategoryOption>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "WITH RECURSIVE tree (id, slug, label) AS ( \
+             SELECT id, slug, name FROM categories WHERE parent_id IS NULL \
+             UNION ALL \
+             SELECT c.id, c.slug, t.label || ' › ' || c.name FROM categories c JOIN tree t ON c.parent_id = t.id \
+         ) SELECT slug, label FROM tree ORDER BY label",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, label)| CategoryOption { slug, label })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: i64,
+    slug: String,
+    title: String,
+    brand: String,
+    status: String,
+    variants: i64,
+    stock: i64,
+    price_minor: Option<i64>,
+}
+
+/// One page of products, newest changes first, matching the filter's text (title or SKU).
+pub async fn list_products(db: &Db, filter: &ProductFilter) -> Result<AdminProducts, sqlx::Error> {
+    let text = filter.q.trim().to_lowercase();
+    let pattern = format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let status = filter.status.as_deref().and_then(Status::parse);
+    let conditions = "($1 = '' OR lower(p.title) LIKE $2 ESCAPE '\\' \
+         OR EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = p.id AND lower(v.sku) LIKE $2 ESCAPE '\\')) \
+         AND ($3 = '' OR p.status = $3)";
+    let status_text = status.map_or("", Status::as_str);
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM products p WHERE {conditions}"
+    ))
+    .bind(&text)
+    .bind(&pattern)
+    .bind(status_text)
+    .fetch_one(db.pool())
+    .await?;
+    let page = filter.page.max(1);
+    let rows: Vec<ListRow> = sqlx::query_as(&format!(
+        "SELECT p.id, p.slug, p.title, b.name AS brand, p.status, \
+             CAST((SELECT COUNT(*) FROM product_variants v WHERE v.product_id = p.id) AS BIGINT) AS variants, \
+             {} \
+         FROM products p JOIN brands b ON b.id = p.brand_id WHERE {conditions} \
+         ORDER BY p.updated_at DESC, p.id DESC LIMIT $4 OFFSET $5",
+        crate::catalog::db::PRICE_AND_STOCK
+    ))
+    .bind(&text)
+    .bind(&pattern)
+    .bind(status_text)
+    .bind(ADMIN_PAGE_SIZE)
+    .bind((page - 1).saturating_mul(ADMIN_PAGE_SIZE))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(AdminProducts {
+        rows: rows
+            .into_iter()
+            .map(|r| AdminProductRow {
+                id: r.id,
+                slug: r.slug,
+                title: r.title,
+                brand: r.brand,
+                status: r.status,
+                variants: r.variants,
+                stock: r.stock,
+                price: r.price_minor.and_then(|m| Money::from_minor(m).ok()),
+            })
+            .collect(),
+        total,
+        page,
+        pages: (total + ADMIN_PAGE_SIZE - 1) / ADMIN_PAGE_SIZE,
+    })
+}
+
+/// A product as its edit form shows it.
+pub async fn product_form(db: &Db, id: i64) -> Result<Option<ProductForm>, sqlx::Error> {
+    let product: Option<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT p.title, p.slug, b.name, c.slug, p.description, p.status \
+         FROM products p JOIN brands b ON b.id = p.brand_id JOIN categories c ON c.id = p.category_id \
+         WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((title, slug, brand, category, description, status)) = product else {
+        return Ok(None);
+    };
+    let variants: Vec<(i64, String, String, i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT id, sku, options, price_minor, compare_at_minor, stock FROM product_variants \
+         WHERE product_id = $1 ORDER BY position, id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let amount = |minor: i64| {
+        Money::from_minor(minor)
+            .map(|m| m.amount())
+            .unwrap_or_default()
+    };
+    Ok(Some(ProductForm {
+        id: Some(id),
+        title,
+        slug,
+        brand,
+        category,
+        description,
+        status,
+        variants: variants
+            .into_iter()
+            .map(|(id, sku, options, price, compare_at, stock)| VariantForm {
+                id: Some(id),
+                sku,
+                options,
+                price: amount(price),
+                compare_at: compare_at.map(amount).unwrap_or_default(),
+                stock: stock.to_string(),
+                remove: None,
+            })
+            .collect(),
+    }))
+}
+
+/// Creates or updates a product and its variants in one transaction, and records the change
+/// for search. Returns the product's id.
+pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError> {
+    let mut tx = db.begin_write().await?;
+    let category: Option<i64> = sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
+        .bind(&input.category)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let mut errors = Vec::new();
+    if category.is_none() {
+        errors.push(FieldError::new("category", "That category doesn't exist."));
+    }
+    let this = input.id.unwrap_or(0);
+    let slug_taken: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM products WHERE slug = $1 AND id <> $2")
+            .bind(&input.slug)
+            .bind(this)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if slug_taken.is_some() {
+        errors.push(FieldError::new(
+            "slug",
+            "Another product already uses this slug.",
+        ));
+    }
+    let skus = input.variants.len();
+    let sql = format!(
+        "SELECT sku FROM product_variants WHERE sku IN ({}) AND product_id <> ${}",
+        values_list(skus, "?"),
+        skus + 1
+    );
+    let mut query = sqlx::query_scalar::<_, String>(&sql);
+    for variant in &input.variants {
+        query = query.bind(&variant.sku);
+    }
+    let taken: Vec<String> = query.bind(this).fetch_all(&mut *tx).await?;
+    for variant in input.variants.iter().filter(|v| taken.contains(&v.sku)) {
+        errors.push(FieldError::new(
+            variant_field(variant.row, "sku"),
+            "Another product already uses this SKU.",
+        ));
+    }
+    let Some(category) = category.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let brand = brand_id(&mut tx, &input.brand).await?;
+    let now = now_ms();
+    let id = match input.id {
+        Some(id) => {
+            let updated = sqlx::query(
+                "UPDATE products SET title = $1, slug = $2, brand_id = $3, category_id = $4, \
+                 description = $5, status = $6, updated_at = $7 WHERE id = $8",
+            )
+            .bind(&input.title)
+            .bind(&input.slug)
+            .bind(brand)
+            .bind(category)
+            .bind(&input.description)
+            .bind(input.status.as_str())
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(conflicts)?;
+            if updated.rows_affected() == 0 {
+                return Err(AppError::NotFound);
+            }
+            id
+        }
+        None => sqlx::query_scalar(
+            "INSERT INTO products (title, slug, brand_id, category_id, description, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        )
+        .bind(&input.title)
+        .bind(&input.slug)
+        .bind(brand)
+        .bind(category)
+        .bind(&input.description)
+        .bind(input.status.as_str())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflicts)?,
+    };
+    for removed in &input.removed {
+        sqlx::query("DELETE FROM product_variants WHERE id = $1 AND product_id = $2")
+            .bind(removed)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (position, variant) in input.variants.iter().enumerate() {
+        let position = i64::try_from(position).unwrap_or(i64::MAX);
+        let compare_at = variant.compare_at.map(Money::minor);
+        match variant.id {
+            Some(variant_id) => {
+                let updated = sqlx::query(
+                    "UPDATE product_variants SET sku = $1, options = $2, price_minor = $3, \
+                     compare_at_minor = $4, stock = $5, position = $6 WHERE id = $7 AND product_id = $8",
+                )
+                .bind(&variant.sku)
+                .bind(&variant.options)
+                .bind(variant.price.minor())
+                .bind(compare_at)
+                .bind(variant.stock)
+                .bind(position)
+                .bind(variant_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(conflicts)?;
+                // A variant id that is not this product's: nothing of another product changes.
+                if updated.rows_affected() == 0 {
+                    return Err(AppError::NotFound);
+                }
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO product_variants (product_id, sku, options, price_minor, compare_at_minor, stock, position) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(&variant.sku)
+                .bind(&variant.options)
+                .bind(variant.price.minor())
+                .bind(compare_at)
+                .bind(variant.stock)
+                .bind(position)
+                .execute(&mut *tx)
+                .await
+                .map_err(conflicts)?;
+            }
+        }
+    }
+    record_change(&mut tx, Some(id)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The id of the brand named `name` (matched by its slug), created when new.
+async fn brand_id(tx: &mut sqlx::AnyConnection, name: &str) -> Result<i64, sqlx::Error> {
+    let slug = slugify(name);
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM brands WHERE slug = $1")
+        .bind(&slug)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match existing {
+        Some(id) => Ok(id),
+        None => {
+            sqlx::query_scalar("INSERT INTO brands (slug, name) VALUES ($1, $2) RETURNING id")
+                .bind(&slug)
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await
+        }
+    }
+}
+
+/// A unique constraint hit by a concurrent save, as the field error it stands for.
+fn conflicts(error: sqlx::Error) -> AppError {
+    if violates(&error, "products_slug_key") {
+        AppError::Invalid(vec![FieldError::new(
+            "slug",
+            "Another product already uses this slug.",
+        )])
+    } else if violates(&error, "product_variants_sku_key") {
+        AppError::Invalid(vec![FieldError::new(
+            variant_field(0, "sku"),
+            "One of these SKUs is already used by another product.",
+        )])
+    } else {
+        error.into()
+    }
+}
+
+/// Moves a product to `status`. False when there is no such product.
+pub async fn set_status(db: &Db, id: i64, status: Status) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let updated = sqlx::query("UPDATE products SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    record_change(&mut tx, Some(id)).await?;
+    tx.commit().await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Deletes a product and its variants. False when there is no such product.
+pub async fn delete_product(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let deleted = sqlx::query("DELETE FROM products WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    record_change(&mut tx, Some(id)).await?;
+    tx.commit().await?;
+    Ok(deleted.rows_affected() == 1)
 }

@@ -1,6 +1,7 @@
 //! The admin dashboard (role admin only).
 
 pub mod api;
+pub mod model;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

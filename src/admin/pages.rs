@@ -1,45 +1,369 @@
-//! Admin pages.
+//! Admin pages. Signed-out visitors are sent to sign in; customers get the 403 page (and every
+//! server function behind these pages refuses them too).
 
-use super::api::get_admin_overview;
+use super::{
+    api::{
+        AdminProducts, DeleteProduct, ProductEditor, ProductFilter, SaveProduct, SetProductStatus,
+        get_admin_overview, get_product_editor, list_admin_products,
+    },
+    model::{ProductForm, Status, VariantForm, variant_field},
+};
 use crate::{
-    accounts::pages::RequireUser,
-    ui::{ErrorPage, PageTitle},
+    accounts::pages::RequireAdmin,
+    error::AppError,
+    ui::{
+        ErrorPage, PageTitle, encode_query,
+        forms::{FieldMessage, FormError, INPUT, LABEL, error_of},
+    },
 };
 use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// `/admin`: signed-out visitors go to sign in; customers get the 403 page.
+/// Links between the admin pages.
+#[component]
+fn AdminNav() -> impl IntoView {
+    view! {
+        <nav aria-label="Admin" class="mb-6 flex gap-4 border-b border-slate-200 pb-3 font-medium">
+            <a href="/admin" class="hover:text-brand-700">"Dashboard"</a>
+            <a href="/admin/products" class="hover:text-brand-700">"Products"</a>
+        </nav>
+    }
+}
+
+/// The frame of every admin page: sign-in gate, navigation, loading and error states.
+#[component]
+fn AdminFrame(#[prop(into)] title: String, children: ChildrenFn) -> impl IntoView {
+    let children = StoredValue::new(children);
+    view! {
+        <PageTitle text=format!("{title} — Emporium admin")/>
+        <RequireAdmin>
+            <AdminNav/>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
+                    {children.read_value()()}
+                </ErrorBoundary>
+            </Suspense>
+        </RequireAdmin>
+    }
+}
+
+/// `/admin`: the dashboard.
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_admin_overview());
     view! {
-        <PageTitle text="Admin — Emporium"/>
-        <RequireUser>
-            <Dashboard/>
-        </RequireUser>
+        <AdminFrame title="Dashboard">
+            {move || Suspend::new(async move {
+                overview.await.map(|o| view! {
+                    <h1 class="mb-6 text-2xl font-bold">"Admin dashboard"</h1>
+                    <dl class="grid grid-cols-2 gap-4 sm:max-w-md">
+                        <div class="rounded-lg border border-slate-200 bg-white p-4">
+                            <dt class="text-sm text-slate-600">"Products"</dt>
+                            <dd class="text-2xl font-semibold">{o.products}</dd>
+                        </div>
+                        <div class="rounded-lg border border-slate-200 bg-white p-4">
+                            <dt class="text-sm text-slate-600">"Customers"</dt>
+                            <dd class="text-2xl font-semibold">{o.customers}</dd>
+                        </div>
+                    </dl>
+                })
+            })}
+        </AdminFrame>
+    }
+}
+
+/// `/admin/products?q=&status=&page=`: the product list.
+#[component]
+pub fn AdminProductsPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = move || {
+        let query = query.read();
+        ProductFilter {
+            q: query.get("q").unwrap_or_default(),
+            status: query.get("status").filter(|s| !s.is_empty()),
+            page: query
+                .get("page")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(1)
+                .clamp(1, 100_000),
+        }
+    };
+    let products = Resource::new(filter, list_admin_products);
+    let deleted = move || query.read().get("deleted").is_some();
+    view! {
+        <AdminFrame title="Products">
+            <div class="mb-4 flex flex-wrap items-end justify-between gap-4">
+                <h1 class="text-2xl font-bold">"Products"</h1>
+                <a href="/admin/products/new" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">
+                    "New product"
+                </a>
+            </div>
+            <Show when=deleted>
+                <p role="status" class="mb-4 rounded-md bg-green-50 px-3 py-2 text-green-800">"Product deleted."</p>
+            </Show>
+            <form method="get" action="/admin/products" class="mb-4 flex flex-wrap items-end gap-3">
+                <div>
+                    <label for="admin-q" class=LABEL>"Search products"</label>
+                    <input id="admin-q" name="q" type="search" class=INPUT prop:value=move || filter().q/>
+                </div>
+                <div>
+                    <label for="admin-status" class=LABEL>"Status"</label>
+                    <select id="admin-status" name="status" class=INPUT>
+                        <option value="">"Any status"</option>
+                        {Status::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || filter().status.as_deref() == Some(s.as_str())>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 font-medium">"Filter"</button>
+            </form>
+            {move || Suspend::new(async move {
+                products.await.map(|page| view! { <ProductTable page filter=filter()/> })
+            })}
+        </AdminFrame>
     }
 }
 
 #[component]
-fn Dashboard() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_admin_overview());
+fn ProductTable(page: AdminProducts, filter: ProductFilter) -> impl IntoView {
+    let link = move |to: i64| {
+        format!(
+            "/admin/products?q={}&status={}&page={to}",
+            encode_query(&filter.q),
+            encode_query(filter.status.as_deref().unwrap_or_default())
+        )
+    };
+    let previous = (page.page > 1).then(|| link(page.page - 1));
+    let next = (page.page < page.pages).then(|| link(page.page + 1));
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
-                {move || Suspend::new(async move {
-                    overview.await.map(|o| view! {
-                        <h1 class="mb-6 text-2xl font-bold">"Admin dashboard"</h1>
-                        <dl class="grid grid-cols-2 gap-4 sm:max-w-md">
-                            <div class="rounded-lg border border-slate-200 bg-white p-4">
-                                <dt class="text-sm text-slate-600">"Products"</dt>
-                                <dd class="text-2xl font-semibold">{o.products}</dd>
-                            </div>
-                            <div class="rounded-lg border border-slate-200 bg-white p-4">
-                                <dt class="text-sm text-slate-600">"Customers"</dt>
-                                <dd class="text-2xl font-semibold">{o.customers}</dd>
-                            </div>
-                        </dl>
-                    })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <p class="mb-2 text-slate-600">{format!("{} products", page.total)}</p>
+        <div class="overflow-x-auto">
+            <table class="w-full border-collapse bg-white text-left">
+                <thead class="border-b border-slate-300 text-sm text-slate-600">
+                    <tr>
+                        <th class="p-2">"Title"</th>
+                        <th class="p-2">"Brand"</th>
+                        <th class="p-2">"Status"</th>
+                        <th class="p-2">"Variants"</th>
+                        <th class="p-2">"Stock"</th>
+                        <th class="p-2">"From"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.rows.into_iter().map(|row| view! {
+                        <tr class="border-b border-slate-100">
+                            <td class="p-2"><a href=format!("/admin/products/{}", row.id) class="font-medium text-brand-700 underline">{row.title}</a></td>
+                            <td class="p-2">{row.brand}</td>
+                            <td class="p-2">{row.status}</td>
+                            <td class="p-2">{row.variants}</td>
+                            <td class="p-2">{row.stock}</td>
+                            <td class="p-2">{row.price.map(|p| p.to_string()).unwrap_or_default()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav aria-label="Pages" class="mt-4 flex gap-4">
+            {previous.map(|href| view! { <a href=href rel="prev" class="underline">"Previous"</a> })}
+            {next.map(|href| view! { <a href=href rel="next" class="underline">"Next"</a> })}
+        </nav>
+    }
+}
+
+/// `/admin/products/new` and `/admin/products/{id}`: the product form.
+#[component]
+pub fn AdminProductPage() -> impl IntoView {
+    let params = use_params_map();
+    let save = ServerAction::<SaveProduct>::new();
+    let status = ServerAction::<SetProductStatus>::new();
+    let id = move || params.read().get("id").unwrap_or_default();
+    // The form is loaded again after a successful save (new variants get their ids), but not
+    // after a failed one, which would wipe what the admin typed.
+    let saves = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_))) {
+            saves.update(|n| *n += 1);
+        }
+    });
+    let editor = Resource::new(
+        move || (id(), saves.get(), status.version().get()),
+        |(id, _, _)| async move {
+            match id.as_str() {
+                "new" => get_product_editor(None).await,
+                other => match other.parse::<i64>() {
+                    Ok(id) => get_product_editor(Some(id)).await,
+                    Err(_) => Err(AppError::NotFound),
+                },
+            }
+        },
+    );
+    let title = move || {
+        if id() == "new" {
+            "New product"
+        } else {
+            "Edit product"
+        }
+    };
+    view! {
+        <AdminFrame title="Product">
+            <h1 class="mb-6 text-2xl font-bold">{title}</h1>
+            {move || Suspend::new(async move {
+                editor.await.map(|editor| view! { <ProductEditorView editor save status/> })
+            })}
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn ProductEditorView(
+    editor: ProductEditor,
+    save: ServerAction<SaveProduct>,
+    status: ServerAction<SetProductStatus>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let error = error_of(save);
+    let saved = move || query.read().get("saved").is_some() && error.get().is_none();
+    let ProductEditor {
+        product,
+        categories,
+    } = editor;
+    let id = product.id;
+    let text = move |name: &'static str, label: &'static str, value: String| {
+        let input_id = format!("product-{name}");
+        let hint = format!("{input_id}-error");
+        view! {
+            <div>
+                <label for=input_id.clone() class=LABEL>{label}</label>
+                <input id=input_id name=format!("product[{name}]") type="text" value=value class=INPUT
+                    aria-describedby=hint.clone()
+                    aria-invalid=move || error.get().and_then(|e| e.field(name)).is_some().to_string()/>
+                <FieldMessage error field=name id=hint/>
+            </div>
+        }
+    };
+    let archived = product.status == Status::Archived.as_str();
+    let ProductForm {
+        title,
+        slug,
+        brand,
+        category,
+        description,
+        status: current_status,
+        variants,
+        ..
+    } = product;
+    view! {
+        <Show when=saved>
+            <p role="status" class="mb-4 rounded-md bg-green-50 px-3 py-2 text-green-800">"Product saved."</p>
+        </Show>
+        <ActionForm action=save attr:class="max-w-3xl space-y-4">
+            {id.map(|id| view! { <input type="hidden" name="product[id]" value=id/> })}
+            {text("title", "Title", title)}
+            {text("slug", "URL slug (optional)", slug)}
+            {text("brand", "Brand", brand)}
+            <div>
+                <label for="product-category" class=LABEL>"Category"</label>
+                <select id="product-category" name="product[category]" class=INPUT aria-describedby="product-category-error">
+                    <option value="">"Choose a category"</option>
+                    {categories.into_iter().map(|c| {
+                        let selected = c.slug == category;
+                        view! { <option value=c.slug selected=selected>{c.label}</option> }
+                    }).collect_view()}
+                </select>
+                <FieldMessage error field="category" id="product-category-error"/>
+            </div>
+            <div>
+                <label for="product-description" class=LABEL>"Description"</label>
+                <textarea id="product-description" name="product[description]" rows="5" class=INPUT aria-describedby="product-description-error">{description}</textarea>
+                <FieldMessage error field="description" id="product-description-error"/>
+            </div>
+            <div>
+                <label for="product-status" class=LABEL>"Status"</label>
+                <select id="product-status" name="product[status]" class=INPUT>
+                    {Status::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=s.as_str() == current_status>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <fieldset class="space-y-4">
+                <legend class="text-lg font-semibold">"Variants"</legend>
+                <p class="text-sm text-slate-600">"Fill in the empty row to add a variant. Options look like Size=M; Colour=Red."</p>
+                {variants.into_iter().enumerate().map(|(row, variant)| view! { <VariantRow row variant error/> }).collect_view()}
+            </fieldset>
+            <FormError error/>
+            <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">"Save product"</button>
+        </ActionForm>
+        {id.map(|id| view! { <ProductActions id status archived/> })}
+    }
+}
+
+/// The form name of a variant field: inside the `product` argument of `save_product`.
+fn input_name(row: usize, name: &str) -> String {
+    format!("product[variants][{row}][{name}]")
+}
+
+#[component]
+fn VariantRow(row: usize, variant: VariantForm, error: Signal<Option<AppError>>) -> impl IntoView {
+    let existing = variant.id;
+    let cell = move |name: &'static str, label: &'static str, value: String, kind: &'static str| {
+        let field = variant_field(row, name);
+        let input_id = format!("variant-{row}-{name}");
+        let hint = format!("{input_id}-error");
+        let invalid_field = field.clone();
+        view! {
+            <div>
+                <label for=input_id.clone() class="mb-1 block text-sm font-medium">{label}</label>
+                <input id=input_id name=input_name(row, name) type="text" inputmode=kind value=value class=INPUT
+                    aria-describedby=hint.clone()
+                    aria-invalid=move || error.get().and_then(|e| e.field(&invalid_field)).is_some().to_string()/>
+                <FieldMessage error field=field id=hint/>
+            </div>
+        }
+    };
+    view! {
+        <div class="grid gap-3 rounded-lg border border-slate-200 bg-white p-3 sm:grid-cols-6" data-testid="variant-row">
+            {existing.map(|id| view! { <input type="hidden" name=input_name(row, "id") value=id/> })}
+            {cell("sku", "SKU", variant.sku, "text")}
+            <div class="sm:col-span-2">{cell("options", "Options", variant.options, "text")}</div>
+            {cell("price", "Price", variant.price, "decimal")}
+            {cell("compare_at", "Compare-at price", variant.compare_at, "decimal")}
+            {cell("stock", "Stock", variant.stock, "numeric")}
+            {existing.map(|_| view! {
+                <label class="flex items-center gap-2 text-sm">
+                    <input type="checkbox" name=input_name(row, "remove")/>
+                    "Remove"
+                </label>
+            })}
+        </div>
+    }
+}
+
+/// Archive (or restore) and delete, for a product that exists.
+#[component]
+fn ProductActions(
+    id: i64,
+    status: ServerAction<SetProductStatus>,
+    archived: bool,
+) -> impl IntoView {
+    let delete = ServerAction::<DeleteProduct>::new();
+    let (next_status, label) = if archived {
+        (Status::Active, "Restore product")
+    } else {
+        (Status::Archived, "Archive product")
+    };
+    view! {
+        <div class="mt-8 flex flex-wrap gap-4 border-t border-slate-200 pt-6">
+            <ActionForm action=status>
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="status" value=next_status.as_str()/>
+                <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 font-medium">{label}</button>
+            </ActionForm>
+            <ActionForm action=delete>
+                <input type="hidden" name="id" value=id/>
+                <button type="submit" class="rounded-md border border-red-300 px-4 py-2 font-medium text-red-700 hover:border-red-600">"Delete product"</button>
+            </ActionForm>
+            <FormError error=error_of(delete)/>
+            <FormError error=error_of(status)/>
+        </div>
     }
 }

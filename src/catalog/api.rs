@@ -56,7 +56,7 @@ fn json_ld(product: &ProductDetail) -> String {
             serde_json::json!({
                 "@type": "Offer",
                 "sku": v.sku,
-                "price": format!("{}.{:02}", v.price.minor() / 100, v.price.minor() % 100),
+                "price": v.price.amount(),
                 "priceCurrency": "USD",
                 "availability": if v.stock > 0 { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" },
             })

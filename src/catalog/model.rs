@@ -23,6 +23,74 @@ impl Money {
     pub fn minor(self) -> i64 {
         self.0
     }
+
+    /// The amount as a person types it: `1234.50`.
+    pub fn amount(self) -> String {
+        format!("{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+
+    /// Parses dollars as typed by a person ("25", "19.99", ".5") into minor units.
+    pub fn parse(text: &str) -> Result<Self, BadAmount> {
+        let text = text.trim();
+        if text.starts_with('-') {
+            return Err(BadAmount::Negative);
+        }
+        let (whole, cents) = text.split_once('.').unwrap_or((text, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() && cents.is_empty()
+            || cents.len() > 2
+            || whole.len() > 9
+            || !digits(whole)
+            || !digits(cents)
+        {
+            return Err(BadAmount::Malformed);
+        }
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| BadAmount::Malformed)?
+        };
+        let cents: i64 = if cents.is_empty() {
+            0
+        } else {
+            format!("{cents:0<2}")
+                .parse()
+                .map_err(|_| BadAmount::Malformed)?
+        };
+        Ok(Self(whole * 100 + cents))
+    }
+}
+
+/// Why typed text is not an amount of money.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BadAmount {
+    #[error("Enter an amount like 25 or 19.99.")]
+    Malformed,
+    #[error("An amount can't be negative.")]
+    Negative,
+}
+
+/// Lower-case words joined by hyphens: what URLs use.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+/// True for a non-empty slug of at most 100 lower-case letters, digits and inner hyphens.
+pub fn is_slug(text: &str) -> bool {
+    (1..=100).contains(&text.len())
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// A price below zero was given.
@@ -186,6 +254,34 @@ mod tests {
         assert_eq!(stock_status(0), "Out of stock");
         assert_eq!(stock_status(3), "Only 3 left");
         assert_eq!(stock_status(6), "In stock");
+    }
+
+    #[test]
+    fn typed_amounts_parse_to_cents() {
+        for (text, minor) in [
+            ("25", 2500),
+            ("19.99", 1999),
+            ("0.5", 50),
+            (".5", 50),
+            (" 7 ", 700),
+        ] {
+            assert_eq!(Money::parse(text).map(Money::minor), Ok(minor), "{text}");
+        }
+        for text in ["", ".", "abc", "1.234", "1e3", "12,50", "9999999999", "+5"] {
+            assert_eq!(Money::parse(text), Err(BadAmount::Malformed), "{text}");
+        }
+        assert_eq!(Money::parse("-1"), Err(BadAmount::Negative));
+    }
+
+    #[test]
+    fn slugs_are_lower_case_words_and_hyphens() {
+        assert_eq!(slugify("Phones & Tablets"), "phones-tablets");
+        assert_eq!(slugify("Men's Shoes"), "men-s-shoes");
+        assert_eq!(slugify("  E-Reader!  "), "e-reader");
+        assert!(is_slug("e-reader-2"));
+        for bad in ["", "-a", "a-", "A", "a b", "a/b"] {
+            assert!(!is_slug(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The demo catalog: a deterministic, realistic shop generated without the network.
 //! The same seed always yields the same categories, brands, products, variants and stock.
 
+use super::model::slugify;
 use crate::server::db::{Db, values_list};
 use std::time::Instant;
 
@@ -509,19 +510,6 @@ fn capitalise(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Lower-case words joined by hyphens: what URLs use.
-pub fn slugify(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    slug.trim_end_matches('-').to_owned()
-}
-
 struct NewProduct {
     slug: String,
     title: String,
@@ -783,13 +771,6 @@ async fn insert_products(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slugs_are_lowercase_words_joined_by_hyphens() {
-        assert_eq!(slugify("Phones & Tablets"), "phones-tablets");
-        assert_eq!(slugify("Men's Shoes"), "men-s-shoes");
-        assert_eq!(slugify("  E-Reader!  "), "e-reader");
-    }
 
     #[test]
     fn the_tree_has_three_levels_and_at_least_thirty_categories() {

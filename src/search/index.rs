@@ -11,7 +11,7 @@ use crate::{
         db::PRICE_AND_STOCK,
         model::{CategoryLink, Money},
     },
-    server::db::Db,
+    server::db::{Db, values_list},
 };
 use std::{
     collections::HashMap,
@@ -67,7 +67,10 @@ struct CategoryInfo {
 /// Lookups rebuilt with the index.
 #[derive(Default)]
 struct Names {
+    /// By slug, for filters and facet labels.
     categories: HashMap<String, CategoryInfo>,
+    /// By id, for building documents.
+    by_id: HashMap<i64, CategoryInfo>,
     brands: HashMap<String, String>,
 }
 
@@ -100,6 +103,9 @@ pub struct Hits {
 /// A search failed inside tantivy (a bug or resource problem, never bad user input).
 pub type SearchError = tantivy::TantivyError;
 
+/// Building or updating the index failed (database or tantivy).
+pub type IndexError = Box<dyn std::error::Error + Send + Sync>;
+
 #[derive(sqlx::FromRow)]
 struct ProductRow {
     id: i64,
@@ -123,6 +129,82 @@ struct CategoryRow {
     parent_id: Option<i64>,
     slug: String,
     name: String,
+}
+
+/// Every category with its facet path and trail, by id.
+async fn category_infos(db: &Db) -> Result<HashMap<i64, CategoryInfo>, sqlx::Error> {
+    let categories: Vec<CategoryRow> =
+        sqlx::query_as("SELECT id, parent_id, slug, name FROM categories")
+            .fetch_all(db.pool())
+            .await?;
+    let by_id: HashMap<i64, &CategoryRow> = categories.iter().map(|c| (c.id, c)).collect();
+    let mut infos = HashMap::with_capacity(categories.len());
+    for category in &categories {
+        let mut chain = vec![category];
+        while let Some(parent) = chain
+            .last()
+            .and_then(|c| c.parent_id)
+            .and_then(|id| by_id.get(&id))
+        {
+            if chain.len() > 16 {
+                break;
+            }
+            chain.push(*parent);
+        }
+        chain.reverse();
+        infos.insert(
+            category.id,
+            CategoryInfo {
+                path: Facet::from_path(chain.iter().map(|c| c.slug.as_str())),
+                trail: chain
+                    .iter()
+                    .map(|c| CategoryLink {
+                        slug: c.slug.clone(),
+                        name: c.name.clone(),
+                    })
+                    .collect(),
+            },
+        );
+    }
+    Ok(infos)
+}
+
+/// Active products (all, or those among `ids`) and their attribute text by product id.
+async fn product_rows(
+    db: &Db,
+    ids: Option<&[i64]>,
+) -> Result<(Vec<ProductRow>, HashMap<i64, String>), sqlx::Error> {
+    let among = ids.map_or(String::new(), |ids| {
+        format!(" AND p.id IN ({})", values_list(ids.len(), "?"))
+    });
+    let sql = format!(
+        "SELECT p.id, p.slug, p.title, p.description, b.slug AS brand_slug, b.name AS brand_name, p.category_id, \
+             p.rating_count, p.rating_total, p.created_at, {PRICE_AND_STOCK} \
+         FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.status = 'active'{among}"
+    );
+    let mut query = sqlx::query_as::<_, ProductRow>(&sql);
+    for id in ids.unwrap_or_default() {
+        query = query.bind(*id);
+    }
+    let products = query.fetch_all(db.pool()).await?;
+    let sql = format!(
+        "SELECT product_id, value FROM product_attributes{}",
+        ids.map_or(String::new(), |ids| format!(
+            " WHERE product_id IN ({})",
+            values_list(ids.len(), "?")
+        ))
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+    for id in ids.unwrap_or_default() {
+        query = query.bind(*id);
+    }
+    let mut attributes: HashMap<i64, String> = HashMap::new();
+    for (product_id, value) in query.fetch_all(db.pool()).await? {
+        let text = attributes.entry(product_id).or_default();
+        text.push(' ');
+        text.push_str(&value);
+    }
+    Ok((products, attributes))
 }
 
 impl SearchIndex {
@@ -158,116 +240,30 @@ impl SearchIndex {
     }
 
     /// Replaces the whole index with the active products in the database.
-    pub async fn rebuild(
-        &self,
-        db: &Db,
-    ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn rebuild(&self, db: &Db) -> Result<usize, IndexError> {
         let started = Instant::now();
-        let categories: Vec<CategoryRow> =
-            sqlx::query_as("SELECT id, parent_id, slug, name FROM categories")
-                .fetch_all(db.pool())
-                .await?;
+        let categories = category_infos(db).await?;
         let brands: Vec<(String, String)> = sqlx::query_as("SELECT slug, name FROM brands")
             .fetch_all(db.pool())
             .await?;
-        let products: Vec<ProductRow> = sqlx::query_as(&format!(
-            "SELECT p.id, p.slug, p.title, p.description, b.slug AS brand_slug, b.name AS brand_name, p.category_id, \
-                 p.rating_count, p.rating_total, p.created_at, {PRICE_AND_STOCK} \
-             FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.status = 'active'"
-        ))
-        .fetch_all(db.pool())
-        .await?;
-        let attributes: Vec<(i64, String)> =
-            sqlx::query_as("SELECT product_id, value FROM product_attributes")
-                .fetch_all(db.pool())
-                .await?;
-
-        let by_id: HashMap<i64, &CategoryRow> = categories.iter().map(|c| (c.id, c)).collect();
-        let mut infos: HashMap<i64, CategoryInfo> = HashMap::new();
-        for category in &categories {
-            let mut chain = vec![category];
-            while let Some(parent) = chain
-                .last()
-                .and_then(|c| c.parent_id)
-                .and_then(|id| by_id.get(&id))
-            {
-                if chain.len() > 16 {
-                    break;
-                }
-                chain.push(*parent);
-            }
-            chain.reverse();
-            infos.insert(
-                category.id,
-                CategoryInfo {
-                    path: Facet::from_path(chain.iter().map(|c| c.slug.as_str())),
-                    trail: chain
-                        .iter()
-                        .map(|c| CategoryLink {
-                            slug: c.slug.clone(),
-                            name: c.name.clone(),
-                        })
-                        .collect(),
-                },
-            );
-        }
-        let mut attribute_text: HashMap<i64, String> = HashMap::new();
-        for (product_id, value) in attributes {
-            let text = attribute_text.entry(product_id).or_default();
-            text.push(' ');
-            text.push_str(&value);
-        }
-
-        let f = self.fields;
+        let (products, attributes) = product_rows(db, None).await?;
         let count = products.len();
         let mut writer = self.writer.lock().map_err(|_| "search writer poisoned")?;
         writer.delete_all_documents()?;
-        for p in products {
-            let (Some(info), Some(price)) = (infos.get(&p.category_id), p.price_minor) else {
-                continue;
-            };
-            let mut doc = TantivyDocument::new();
-            doc.add_i64(f.id, p.id);
-            doc.add_text(f.title, &p.title);
-            doc.add_text(f.slug, &p.slug);
-            doc.add_text(f.brand_name, &p.brand_name);
-            doc.add_text(
-                f.category_names,
-                info.trail
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
-            doc.add_text(
-                f.body,
-                format!(
-                    "{} {}",
-                    p.description,
-                    attribute_text.get(&p.id).map_or("", String::as_str)
-                ),
-            );
-            doc.add_facet(f.brand, Facet::from_path([p.brand_slug.as_str()]));
-            doc.add_facet(f.category, info.path.clone());
-            doc.add_u64(f.price, u64::try_from(price).unwrap_or(0));
-            let rating = if p.rating_count > 0 {
-                p.rating_total * 10 / p.rating_count
-            } else {
-                0
-            };
-            doc.add_u64(f.rating, u64::try_from(rating).unwrap_or(0));
-            doc.add_u64(f.in_stock, u64::from(p.stock > 0));
-            doc.add_i64(f.created, p.created_at);
-            writer.add_document(doc)?;
+        for p in &products {
+            if let Some(doc) = self.document(p, &categories, &attributes) {
+                writer.add_document(doc)?;
+            }
         }
         writer.commit()?;
         drop(writer);
         self.reader.reload()?;
         let mut names = self.names.write().map_err(|_| "search names poisoned")?;
         names.categories = categories
-            .iter()
-            .filter_map(|c| infos.get(&c.id).map(|info| (c.slug.clone(), info.clone())))
+            .values()
+            .filter_map(|info| Some((info.trail.last()?.slug.clone(), info.clone())))
             .collect();
+        names.by_id = categories;
         names.brands = brands.into_iter().collect();
         tracing::info!(
             products = count,
@@ -275,6 +271,85 @@ impl SearchIndex {
             "search index built"
         );
         Ok(count)
+    }
+
+    /// Brings the given products up to date: each is removed, then added again if it is active.
+    /// A product in a category this index does not know yet makes it rebuild everything.
+    pub async fn reindex(&self, db: &Db, ids: &[i64]) -> Result<(), IndexError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let (products, attributes) = product_rows(db, Some(ids)).await?;
+        let known = {
+            let names = self.names.read().map_err(|_| "search names poisoned")?;
+            products
+                .iter()
+                .all(|p| names.by_id.contains_key(&p.category_id))
+        };
+        if !known {
+            return self.rebuild(db).await.map(drop);
+        }
+        let mut names = self.names.write().map_err(|_| "search names poisoned")?;
+        let mut writer = self.writer.lock().map_err(|_| "search writer poisoned")?;
+        for id in ids {
+            writer.delete_term(Term::from_field_i64(self.fields.id, *id));
+        }
+        for p in &products {
+            if let Some(doc) = self.document(p, &names.by_id, &attributes) {
+                writer.add_document(doc)?;
+            }
+            names
+                .brands
+                .insert(p.brand_slug.clone(), p.brand_name.clone());
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The search document of an active product; None when it cannot be bought (no variants).
+    fn document(
+        &self,
+        p: &ProductRow,
+        categories: &HashMap<i64, CategoryInfo>,
+        attributes: &HashMap<i64, String>,
+    ) -> Option<TantivyDocument> {
+        let f = self.fields;
+        let (info, price) = (categories.get(&p.category_id)?, p.price_minor?);
+        let mut doc = TantivyDocument::new();
+        doc.add_i64(f.id, p.id);
+        doc.add_text(f.title, &p.title);
+        doc.add_text(f.slug, &p.slug);
+        doc.add_text(f.brand_name, &p.brand_name);
+        doc.add_text(
+            f.category_names,
+            info.trail
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        doc.add_text(
+            f.body,
+            format!(
+                "{} {}",
+                p.description,
+                attributes.get(&p.id).map_or("", String::as_str)
+            ),
+        );
+        doc.add_facet(f.brand, Facet::from_path([p.brand_slug.as_str()]));
+        doc.add_facet(f.category, info.path.clone());
+        doc.add_u64(f.price, u64::try_from(price).unwrap_or(0));
+        let rating = if p.rating_count > 0 {
+            p.rating_total * 10 / p.rating_count
+        } else {
+            0
+        };
+        doc.add_u64(f.rating, u64::try_from(rating).unwrap_or(0));
+        doc.add_u64(f.in_stock, u64::from(p.stock > 0));
+        doc.add_i64(f.created, p.created_at);
+        Some(doc)
     }
 
     /// Up to `limit` products whose titles match what has been typed so far: every word but the

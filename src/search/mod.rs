@@ -7,3 +7,5 @@ pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod index;
+#[cfg(feature = "ssr")]
+pub mod sync;

@@ -1,7 +1,7 @@
 //! Search requests and results as they travel between browser and server.
 
 use crate::{
-    catalog::model::{Money, ProductCard},
+    catalog::model::{Money, ProductCard, is_slug},
     ui::encode_query,
 };
 use serde::{Deserialize, Serialize};
@@ -123,31 +123,6 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn is_slug(s: &str) -> bool {
-    s.len() <= 200
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// Dollars as typed ("25", "19.99") to minor units.
-fn parse_price(text: &str) -> Result<Money, ()> {
-    let (whole, cents) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty() && cents.is_empty() || cents.len() > 2 || whole.len() > 9 {
-        return Err(());
-    }
-    let whole: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| ())?
-    };
-    let cents: i64 = if cents.is_empty() {
-        0
-    } else {
-        format!("{cents:0<2}").parse().map_err(|_| ())?
-    };
-    Money::from_minor(whole * 100 + cents).map_err(|_| ())
-}
-
 impl SearchRequest {
     /// Validates the URL's values. Returns the request and what was wrong with the input.
     pub fn parse(raw: &RawSearch) -> (Self, Vec<String>) {
@@ -172,9 +147,9 @@ impl SearchRequest {
         let category = slug(&raw.category, "category", &mut notices);
         let brand = slug(&raw.brand, "brand", &mut notices);
         let mut price = |value: &Option<String>, what: &str| match non_empty(value) {
-            Some(text) => match parse_price(text) {
+            Some(text) => match Money::parse(text) {
                 Ok(money) => Some(money),
-                Err(()) => {
+                Err(_) => {
                     notices.push(format!(
                         "{what} must be an amount like 25 or 19.99, so it was ignored."
                     ));

@@ -16,7 +16,7 @@ use crate::{
     },
     catalog::seed,
     events::EventSink,
-    search::index::SearchIndex,
+    search::{index::SearchIndex, sync::Follower},
 };
 use clap::{Parser, Subcommand};
 use std::{process::ExitCode, sync::Arc, time::Duration};
@@ -44,13 +44,13 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Generate a deterministic demo catalog into an empty database.
     /// Create an admin account, or make an existing account an admin. The password is read
     /// from EMPORIUM_ADMIN_PASSWORD or, when that is unset, from the first line of stdin.
     CreateAdmin {
         #[arg(long)]
         email: String,
     },
+    /// Generate a deterministic demo catalog into an empty database.
     Seed {
         /// Number of products to generate.
         #[arg(long, default_value_t = 1000)]
@@ -143,10 +143,10 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
     let events = EventSink::start(db.clone());
     let pending_events = events.clone();
     let search = Arc::new(SearchIndex::new()?);
-    search
-        .rebuild(&db)
+    let follower = Follower::start(search.clone(), db.clone())
         .await
         .map_err(|e| format!("building the search index failed: {e}"))?;
+    tokio::spawn(follower.run());
     let state = AppState {
         db,
         leptos: config.leptos.clone(),

@@ -7,6 +7,8 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+pub mod forms;
+
 /// Sets the document title. `leptos_meta` writes the title into server-rendered HTML without
 /// escaping it, so a product called `</title><script>…` could inject markup; the server copy is
 /// escaped here (the browser's `document.title` takes plain text and needs no escaping).
@@ -93,9 +95,10 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
         AppError::NotFound => "Page not found",
         AppError::Unauthorized => "Please sign in",
         AppError::Forbidden => "Access denied",
-        AppError::BadRequest(_) | AppError::Conflict(_) | AppError::TooManyAttempts { .. } => {
-            "That didn't work"
-        }
+        AppError::BadRequest(_)
+        | AppError::Invalid(_)
+        | AppError::Conflict(_)
+        | AppError::TooManyAttempts { .. } => "That didn't work",
         AppError::Network | AppError::Internal { .. } => "Something went wrong",
     };
     view! {

@@ -3,7 +3,7 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, Client, TestApp, spawn_app},
+    support::{Backend, Client, PASSWORD, TestApp, register, spawn_app, unique_email},
 };
 use axum::{
     body::Body,
@@ -41,26 +41,6 @@ async fn sign_ins_do_not_stall_page_rendering_on_sqlite() {
 async fn sign_ins_do_not_stall_page_rendering_on_postgres() {
     crate::support::within_time_limit(sign_ins_do_not_stall_page_rendering(Backend::Postgres))
         .await;
-}
-
-const PASSWORD: &str = "violet tractor sings softly";
-
-fn unique_email(tag: &str) -> String {
-    format!("{tag}-{}@example.com", now_ms() % 1_000_000_007)
-}
-
-async fn register<'a>(app: &'a TestApp, name: &str, email: &str) -> Client<'a> {
-    let mut client = app.client();
-    let reply = client
-        .call(
-            "register",
-            &[("name", name), ("email", email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert!(client.cookies.contains_key("emporium_access"));
-    assert!(client.cookies.contains_key("emporium_refresh"));
-    client
 }
 
 async fn signed_in_name(client: &mut Client<'_>) -> Option<String> {

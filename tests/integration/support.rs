@@ -8,10 +8,16 @@ use axum::{
 };
 pub use emporium::server::db::Backend;
 use emporium::{
-    accounts::{password::Passwords, tokens::TokenKeys},
+    accounts::{model::Email, password::Passwords, tokens::TokenKeys},
     events::EventSink,
     search::index::SearchIndex,
-    server::{config::Config, db::Db, http::router, secret, state::AppState},
+    server::{
+        config::Config,
+        db::{Db, now_ms},
+        http::router,
+        secret,
+        state::AppState,
+    },
 };
 use std::{collections::BTreeMap, net::SocketAddr};
 use std::{
@@ -364,4 +370,45 @@ pub async fn login_with(router: Router, email: &str, password: &str) {
         ))));
     let response = router.oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// The password every test account uses.
+pub const PASSWORD: &str = "violet tractor sings softly";
+
+/// An email address no other test run has used.
+pub fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", unique_name())
+}
+
+/// A new customer account, signed in.
+pub async fn register<'a>(app: &'a TestApp, name: &str, email: &str) -> Client<'a> {
+    let mut client = app.client();
+    let reply = client
+        .call(
+            "register",
+            &[("name", name), ("email", email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(client.cookies.contains_key("emporium_access"));
+    assert!(client.cookies.contains_key("emporium_refresh"));
+    client
+}
+
+/// A new admin account, signed in.
+pub async fn admin(app: &TestApp) -> Client<'_> {
+    let email = Email::parse(&unique_email("admin")).unwrap();
+    let hash = app.state().passwords.hash(PASSWORD.into()).await.unwrap();
+    emporium::accounts::db::upsert_admin(app.db(), &email, &hash, now_ms())
+        .await
+        .unwrap();
+    let mut client = app.client();
+    let reply = client
+        .call(
+            "login",
+            &[("email", email.as_str()), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    client
 }

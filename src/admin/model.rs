@@ -1,0 +1,428 @@
+//! What an admin types into the product form, and the checked values built from it.
+
+use crate::{
+    catalog::model::{Money, is_slug, parse_options, slugify},
+    error::FieldError,
+};
+use serde::{Deserialize, Serialize};
+
+/// Variants one product may have.
+pub const MAX_VARIANTS: usize = 50;
+/// Units one variant may hold in stock.
+pub const MAX_STOCK: i64 = 1_000_000;
+/// Characters in a description.
+pub const MAX_DESCRIPTION: usize = 10_000;
+
+/// The product form as submitted: every field is text, exactly as typed. Field names match the
+/// form's (`title`, `variants[0][sku]`), so errors can point at them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductForm {
+    /// Set when editing an existing product.
+    #[serde(default)]
+    pub id: Option<i64>,
+    #[serde(default)]
+    pub title: String,
+    /// Left empty, it is made from the title.
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub brand: String,
+    /// The category's slug.
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub variants: Vec<VariantForm>,
+}
+
+/// One variant row of the product form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantForm {
+    /// Set for a variant that exists already.
+    #[serde(default)]
+    pub id: Option<i64>,
+    #[serde(default)]
+    pub sku: String,
+    /// "Size=M; Colour=Red".
+    #[serde(default)]
+    pub options: String,
+    #[serde(default)]
+    pub price: String,
+    #[serde(default)]
+    pub compare_at: String,
+    #[serde(default)]
+    pub stock: String,
+    /// The "Remove" box was ticked.
+    #[serde(default)]
+    pub remove: Option<String>,
+}
+
+impl VariantForm {
+    fn is_blank(&self) -> bool {
+        self.id.is_none()
+            && [
+                &self.sku,
+                &self.options,
+                &self.price,
+                &self.compare_at,
+                &self.stock,
+            ]
+            .iter()
+            .all(|s| s.trim().is_empty())
+    }
+}
+
+/// Where a product is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    Draft,
+    Active,
+    Archived,
+}
+
+impl Status {
+    pub const ALL: [Status; 3] = [Status::Draft, Status::Active, Status::Archived];
+
+    /// The value stored in the database and used in forms and URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "Draft",
+            Self::Active => "Active",
+            Self::Archived => "Archived",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A product that passed every check that needs no database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductInput {
+    pub id: Option<i64>,
+    pub title: String,
+    pub slug: String,
+    pub brand: String,
+    pub category: String,
+    pub description: String,
+    pub status: Status,
+    pub variants: Vec<VariantInput>,
+    /// Existing variants whose "Remove" box was ticked.
+    pub removed: Vec<i64>,
+}
+
+/// A checked variant. `row` is its index in the form, for errors found later (duplicate SKU).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VariantInput {
+    pub row: usize,
+    pub id: Option<i64>,
+    pub sku: String,
+    pub options: String,
+    pub price: Money,
+    pub compare_at: Option<Money>,
+    pub stock: i64,
+}
+
+/// The form name of a variant field.
+pub fn variant_field(row: usize, name: &str) -> String {
+    format!("variants[{row}][{name}]")
+}
+
+fn is_sku(text: &str) -> bool {
+    (1..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+impl ProductForm {
+    /// Checks every field and reports every problem at once.
+    pub fn check(&self) -> Result<ProductInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, message: &str| errors.push(FieldError::new(field, message));
+
+        let title = self.title.trim().to_owned();
+        match title.chars().count() {
+            0 => fail("title", "Enter a title."),
+            1..=200 => {}
+            _ => fail("title", "Keep the title to 200 characters."),
+        }
+        let slug = match self.slug.trim() {
+            "" => slugify(&title),
+            typed => typed.to_owned(),
+        };
+        if !title.is_empty() && !is_slug(&slug) {
+            fail(
+                "slug",
+                "Use lower-case letters, digits and hyphens (at most 100).",
+            );
+        }
+        let brand = self.brand.trim().to_owned();
+        match brand.chars().count() {
+            0 => fail("brand", "Enter a brand."),
+            1..=100 => {
+                if slugify(&brand).is_empty() {
+                    fail("brand", "A brand name needs at least one letter or digit.");
+                }
+            }
+            _ => fail("brand", "Keep the brand to 100 characters."),
+        }
+        let category = self.category.trim().to_owned();
+        if category.is_empty() {
+            fail("category", "Choose a category.");
+        }
+        let description = self.description.trim().to_owned();
+        if description.chars().count() > MAX_DESCRIPTION {
+            fail("description", "Keep the description to 10,000 characters.");
+        }
+        let status = Status::parse(self.status.trim()).unwrap_or_else(|| {
+            fail("status", "Choose draft, active or archived.");
+            Status::Draft
+        });
+
+        let mut variants = Vec::new();
+        let mut removed = Vec::new();
+        for (row, form) in self.variants.iter().enumerate() {
+            if form.remove.is_some() {
+                removed.extend(form.id);
+                continue;
+            }
+            if form.is_blank() {
+                continue;
+            }
+            if let Some(variant) = form.check(row, &mut fail) {
+                variants.push(variant);
+            }
+        }
+        if variants.len() > MAX_VARIANTS {
+            fail("variants", "A product can have at most 50 variants.");
+        }
+        if variants.is_empty()
+            && !self
+                .variants
+                .iter()
+                .any(|v| v.remove.is_none() && !v.is_blank())
+        {
+            fail(
+                &variant_field(0, "sku"),
+                "Every product needs at least one variant: enter its SKU.",
+            );
+        }
+        for (i, variant) in variants.iter().enumerate() {
+            if variants[..i]
+                .iter()
+                .any(|v| v.sku.eq_ignore_ascii_case(&variant.sku))
+            {
+                fail(
+                    &variant_field(variant.row, "sku"),
+                    "This SKU appears twice in the form.",
+                );
+            }
+        }
+        if errors.is_empty() {
+            Ok(ProductInput {
+                id: self.id,
+                title,
+                slug,
+                brand,
+                category,
+                description,
+                status,
+                variants,
+                removed,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl VariantForm {
+    fn check(&self, row: usize, fail: &mut impl FnMut(&str, &str)) -> Option<VariantInput> {
+        let mut ok = true;
+        let mut bad = |name: &str, message: &str| {
+            ok = false;
+            fail(&variant_field(row, name), message);
+        };
+        let sku = self.sku.trim().to_ascii_uppercase();
+        if sku.is_empty() {
+            bad("sku", "Enter a SKU.");
+        } else if !is_sku(&sku) {
+            bad("sku", "Use letters, digits, '-', '_' and '.' (at most 64).");
+        }
+        let options = parse_options(&self.options);
+        if !self.options.trim().is_empty() && options.is_empty() {
+            bad("options", "Write options as Name=Value; Name=Value.");
+        }
+        let options = options
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let price = match Money::parse(&self.price) {
+            Ok(price) => Some(price),
+            Err(_) if self.price.trim().is_empty() => {
+                bad("price", "Enter a price.");
+                None
+            }
+            Err(e) => {
+                bad("price", &e.to_string());
+                None
+            }
+        };
+        let compare_at = match self.compare_at.trim() {
+            "" => None,
+            typed => match Money::parse(typed) {
+                Ok(money) => Some(money),
+                Err(e) => {
+                    bad("compare_at", &e.to_string());
+                    None
+                }
+            },
+        };
+        let stock = match self.stock.trim().parse::<i64>() {
+            Ok(stock) if (0..=MAX_STOCK).contains(&stock) => stock,
+            Ok(stock) if stock < 0 => {
+                bad("stock", "Stock can't be negative.");
+                0
+            }
+            _ if self.stock.trim().is_empty() => {
+                bad("stock", "Enter the units in stock (0 or more).");
+                0
+            }
+            _ => {
+                bad("stock", "Enter a whole number of units up to 1,000,000.");
+                0
+            }
+        };
+        ok.then(|| VariantInput {
+            row,
+            id: self.id,
+            sku,
+            options,
+            price: price.unwrap_or_default(),
+            compare_at,
+            stock,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> ProductForm {
+        ProductForm {
+            title: "Trail Runner 2".into(),
+            brand: "Northwind".into(),
+            category: "shoes".into(),
+            status: "active".into(),
+            variants: vec![VariantForm {
+                sku: "tr-2-m".into(),
+                options: "Size = M".into(),
+                price: "89.50".into(),
+                stock: "12".into(),
+                ..VariantForm::default()
+            }],
+            ..ProductForm::default()
+        }
+    }
+
+    fn fields(form: &ProductForm) -> Vec<String> {
+        form.check()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn a_good_form_is_normalised() {
+        let input = form().check().unwrap();
+        assert_eq!(input.slug, "trail-runner-2");
+        assert_eq!(input.status, Status::Active);
+        let variant = &input.variants[0];
+        assert_eq!(variant.sku, "TR-2-M");
+        assert_eq!(variant.options, "Size=M");
+        assert_eq!(variant.price.minor(), 8950);
+        assert_eq!(variant.stock, 12);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let mut bad = form();
+        bad.title = "  ".into();
+        bad.brand = String::new();
+        bad.category = String::new();
+        bad.status = "deleted".into();
+        bad.variants[0].price = "-3".into();
+        bad.variants[0].stock = "1.5".into();
+        bad.variants[0].sku = "bad sku!".into();
+        assert_eq!(
+            fields(&bad),
+            [
+                "title",
+                "brand",
+                "category",
+                "status",
+                "variants[0][sku]",
+                "variants[0][price]",
+                "variants[0][stock]"
+            ]
+        );
+        let message = bad.check().unwrap_err();
+        assert!(
+            message
+                .iter()
+                .any(|e| e.message == "An amount can't be negative.")
+        );
+    }
+
+    #[test]
+    fn variants_are_required_unique_and_blank_rows_ignored() {
+        let mut none = form();
+        none.variants = vec![VariantForm::default()];
+        assert_eq!(fields(&none), ["variants[0][sku]"]);
+
+        let mut twice = form();
+        twice.variants.push(VariantForm::default());
+        twice.variants.push(VariantForm {
+            sku: "TR-2-m".into(),
+            ..twice.variants[0].clone()
+        });
+        assert_eq!(fields(&twice), ["variants[2][sku]"]);
+    }
+
+    #[test]
+    fn ticked_variants_are_removed_not_checked() {
+        let mut form = form();
+        form.variants.push(VariantForm {
+            id: Some(7),
+            remove: Some("on".into()),
+            price: "nonsense".into(),
+            ..VariantForm::default()
+        });
+        let input = form.check().unwrap();
+        assert_eq!(input.removed, [7]);
+        assert_eq!(input.variants.len(), 1);
+    }
+
+    #[test]
+    fn typed_slugs_must_be_slugs() {
+        let mut form = form();
+        form.slug = "Not A Slug".into();
+        assert_eq!(fields(&form), ["slug"]);
+    }
+}

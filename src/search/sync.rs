@@ -1,0 +1,111 @@
+//! Keeping every node's index in step with the database.
+//!
+//! Catalog writes append to `catalog_changes` in their own transaction. The node that wrote
+//! re-indexes at once; every node (itself included) also polls the table, so a second node
+//! behind a load balancer picks a change up within one poll interval.
+
+use super::index::{IndexError, SearchIndex};
+use crate::server::db::{Db, now_ms};
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+/// How often each node looks for changes.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How far back every poll looks again. Change rows get their time before their transaction
+/// commits, so one may become visible after a later one; a catalog write commits well within
+/// this window (and node clocks are assumed to agree to within a second or two, as with NTP).
+const OVERLAP_MS: i64 = 5_000;
+
+/// Change rows older than this are deleted; every node has long applied them.
+const KEEP_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Records, inside the caller's transaction, that `product` must be indexed again (`None`:
+/// everything must, e.g. after a category changed).
+pub async fn record_change(
+    tx: &mut sqlx::AnyConnection,
+    product: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO catalog_changes (product_id, changed_at) VALUES ($1, $2)")
+        .bind(product)
+        .bind(now_ms())
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Follows the change table for one index.
+pub struct Follower {
+    index: Arc<SearchIndex>,
+    db: Db,
+    /// Changes are read from this time on.
+    since: i64,
+    /// Change rows already applied, with their times, for the overlap window.
+    applied: HashMap<i64, i64>,
+}
+
+impl Follower {
+    /// Builds the whole index, then returns a follower for the changes made from then on.
+    pub async fn start(index: Arc<SearchIndex>, db: Db) -> Result<Self, IndexError> {
+        let since = now_ms() - OVERLAP_MS;
+        index.rebuild(&db).await?;
+        Ok(Self {
+            index,
+            db,
+            since,
+            applied: HashMap::new(),
+        })
+    }
+
+    /// Applies the changes that appeared since the last poll. Returns how many there were.
+    pub async fn poll(&mut self) -> Result<usize, IndexError> {
+        let started = now_ms();
+        let rows: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT id, product_id, changed_at FROM catalog_changes WHERE changed_at >= $1 ORDER BY id",
+        )
+        .bind(self.since)
+        .fetch_all(self.db.pool())
+        .await?;
+        let fresh: Vec<_> = rows
+            .into_iter()
+            .filter(|(id, _, _)| !self.applied.contains_key(id))
+            .collect();
+        if fresh.iter().any(|(_, product, _)| product.is_none()) {
+            self.index.rebuild(&self.db).await?;
+        } else {
+            let mut products: Vec<i64> = fresh.iter().filter_map(|(_, p, _)| *p).collect();
+            products.sort_unstable();
+            products.dedup();
+            self.index.reindex(&self.db, &products).await?;
+        }
+        self.applied
+            .extend(fresh.iter().map(|(id, _, at)| (*id, *at)));
+        self.since = started - OVERLAP_MS;
+        let since = self.since;
+        self.applied.retain(|_, at| *at >= since);
+        Ok(fresh.len())
+    }
+
+    /// Polls for ever; failures are logged and retried at the next interval.
+    pub async fn run(mut self) {
+        let mut ticks = tokio::time::interval(POLL_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut polls: u64 = 0;
+        loop {
+            ticks.tick().await;
+            if let Err(error) = self.poll().await {
+                tracing::warn!(%error, "search index: applying catalog changes failed");
+            }
+            polls += 1;
+            // About once an hour, drop rows every node has applied long ago.
+            if polls.is_multiple_of(7_200) {
+                let deleted = sqlx::query("DELETE FROM catalog_changes WHERE changed_at < $1")
+                    .bind(now_ms() - KEEP_MS)
+                    .execute(self.db.pool())
+                    .await;
+                if let Err(error) = deleted {
+                    tracing::warn!(%error, "search index: pruning catalog changes failed");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! Product management by admins, on both databases: writes, field errors, authorisation, and
+//! the search index following every write (on this node at once, on others by polling).
+
+use crate::{
+    on_both_backends,
+    support::{Backend, Client, Reply, TestApp, admin, register, spawn_app, unique_email},
+};
+use axum::http::StatusCode;
+use emporium::{
+    catalog::seed::seed,
+    search::{
+        index::SearchIndex,
+        model::{RawSearch, SearchRequest},
+        sync::{Follower, POLL_INTERVAL},
+    },
+};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+on_both_backends!(
+    admins_create_edit_archive_and_delete_products,
+    bad_product_fields_are_reported_and_nothing_is_written,
+    only_admins_manage_products,
+    other_nodes_follow_catalog_writes_within_two_seconds,
+);
+
+async fn seeded(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    seed(app.db(), 40, 3).await.unwrap();
+    app.state().search.rebuild(app.db()).await.unwrap();
+    app
+}
+
+async fn any_category(app: &TestApp) -> String {
+    sqlx::query_scalar(
+        "SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap()
+}
+
+/// The form a browser posts for a product with one variant, plus `extra` fields.
+fn product_form<'a>(
+    title: &'a str,
+    category: &'a str,
+    sku: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("product[title]", title),
+        ("product[slug]", ""),
+        ("product[brand]", "Quillfeather"),
+        ("product[category]", category),
+        ("product[description]", "Hand-bound <b>notebook</b>."),
+        ("product[status]", "active"),
+        ("product[variants][0][sku]", sku),
+        ("product[variants][0][options]", "Colour=Teal"),
+        ("product[variants][0][price]", "24.50"),
+        ("product[variants][0][compare_at]", ""),
+        ("product[variants][0][stock]", "7"),
+        // The empty row the form always offers.
+        ("product[variants][1][sku]", ""),
+        ("product[variants][1][price]", ""),
+        ("product[variants][1][stock]", ""),
+    ];
+    for (key, value) in extra {
+        match form.iter_mut().find(|(k, _)| k == key) {
+            Some(field) => field.1 = value,
+            None => form.push((key, value)),
+        }
+    }
+    form
+}
+
+fn found(index: &SearchIndex, text: &str) -> Vec<i64> {
+    let (request, _) = SearchRequest::parse(&RawSearch {
+        q: Some(text.into()),
+        ..RawSearch::default()
+    });
+    index.search(&request).unwrap().ids
+}
+
+async fn save(client: &mut Client<'_>, form: &[(&str, &str)]) -> Reply {
+    client.call("save_product", form).await
+}
+
+async fn product_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM products")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
+async fn admins_create_edit_archive_and_delete_products(backend: Backend) {
+    let app = seeded(backend).await;
+    let category = any_category(&app).await;
+    let mut admin = admin(&app).await;
+
+    let reply = save(
+        &mut admin,
+        &product_form("Marbled Quokka Notebook", &category, "mqn-teal", &[]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let id: i64 = reply.body.parse().unwrap();
+    assert_eq!(found(&app.state().search, "quokka"), [id]);
+    let page = admin.get("/p/marbled-quokka-notebook").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("MQN-TEAL"), "SKUs are stored upper-case");
+    assert!(page.body.contains("$24.50"));
+    assert!(
+        page.body
+            .contains("Hand-bound &lt;b&gt;notebook&lt;/b&gt;.")
+    );
+    let editor = admin
+        .call("admin_product", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(editor.status, StatusCode::OK, "{}", editor.body);
+    let variant: i64 = sqlx::query_scalar("SELECT id FROM product_variants WHERE sku = 'MQN-TEAL'")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+
+    // Edit: a new title and price, and a second variant.
+    let (id_text, variant_text) = (id.to_string(), variant.to_string());
+    let reply = save(
+        &mut admin,
+        &product_form(
+            "Marbled Wombat Notebook",
+            &category,
+            "MQN-TEAL",
+            &[
+                ("product[id]", &id_text),
+                ("product[slug]", "marbled-quokka-notebook"),
+                ("product[variants][0][id]", &variant_text),
+                ("product[variants][0][price]", "19"),
+                ("product[variants][1][sku]", "MQN-RUST"),
+                ("product[variants][1][options]", "Colour=Rust"),
+                ("product[variants][1][price]", "21.00"),
+                ("product[variants][1][stock]", "0"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(found(&app.state().search, "quokka").is_empty());
+    assert_eq!(found(&app.state().search, "wombat"), [id]);
+    let prices: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT sku, price_minor, stock FROM product_variants WHERE product_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        prices,
+        [("MQN-TEAL".into(), 1900, 7), ("MQN-RUST".into(), 2100, 0)]
+    );
+    let listed = admin
+        .call("admin_products", &[("filter[q]", "mqn-rust")])
+        .await;
+    assert!(
+        listed.body.contains("Marbled Wombat Notebook"),
+        "{}",
+        listed.body
+    );
+    assert!(listed.body.contains(r#""total":1"#), "{}", listed.body);
+
+    // Archived: gone from search and the shop, still in the admin list.
+    let reply = admin
+        .call(
+            "set_product_status",
+            &[("id", &id_text), ("status", "archived")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(found(&app.state().search, "wombat").is_empty());
+    assert_eq!(
+        admin.get("/p/marbled-quokka-notebook").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let reply = admin.call("delete_product", &[("id", &id_text)]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM product_variants WHERE product_id = $1")
+            .bind(id)
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(left, 0);
+    let again = admin.call("delete_product", &[("id", &id_text)]).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}
+
+async fn bad_product_fields_are_reported_and_nothing_is_written(backend: Backend) {
+    let app = seeded(backend).await;
+    let category = any_category(&app).await;
+    let mut admin = admin(&app).await;
+    let taken_sku: String = sqlx::query_scalar("SELECT sku FROM product_variants LIMIT 1")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let taken_slug: String = sqlx::query_scalar("SELECT slug FROM products LIMIT 1")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let before = product_count(&app).await;
+    let cases: [(&[(&str, &str)], &str); 7] = [
+        (&[("product[title]", " ")], "title"),
+        (
+            &[("product[variants][0][price]", "-5")],
+            "variants[0][price]",
+        ),
+        (
+            &[("product[variants][0][stock]", "1.5")],
+            "variants[0][stock]",
+        ),
+        (&[("product[variants][0][sku]", "")], "variants[0][sku]"),
+        (
+            &[("product[variants][0][sku]", &taken_sku)],
+            "variants[0][sku]",
+        ),
+        (&[("product[slug]", &taken_slug)], "slug"),
+        (&[("product[category]", "no-such-category")], "category"),
+    ];
+    for (change, field) in cases {
+        let reply = save(
+            &mut admin,
+            &product_form("Perfectly Fine Lamp", &category, "PFL-1", change),
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{change:?}: {}",
+            reply.body
+        );
+        let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        let fields: Vec<&str> = body["Invalid"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, [field], "{change:?}");
+    }
+    assert_eq!(product_count(&app).await, before);
+    let missing = admin
+        .call(
+            "save_product",
+            &product_form("Ghost", &category, "GHOST-1", &[("product[id]", "999999")]),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(product_count(&app).await, before);
+}
+
+async fn only_admins_manage_products(backend: Backend) {
+    let app = seeded(backend).await;
+    let category = any_category(&app).await;
+    let form = product_form("Sneaky Product", &category, "SNEAK-1", &[]);
+    let id: String = sqlx::query_scalar::<_, i64>("SELECT MIN(id) FROM products")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+        .to_string();
+    let calls: [(&str, Vec<(&str, &str)>); 5] = [
+        ("save_product", form.clone()),
+        ("admin_products", vec![]),
+        ("admin_product", vec![("id", &id)]),
+        (
+            "set_product_status",
+            vec![("id", &id), ("status", "archived")],
+        ),
+        ("delete_product", vec![("id", &id)]),
+    ];
+    let mut customer = register(&app, "Cas", &unique_email("cas")).await;
+    for (function, args) in &calls {
+        assert_eq!(
+            app.client().call(function, args).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{function} signed out"
+        );
+        assert_eq!(
+            customer.call(function, args).await.status,
+            StatusCode::FORBIDDEN,
+            "{function} as a customer"
+        );
+    }
+    let (products, active): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END) AS BIGINT) FROM products",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!((products, active), (40, 40), "nothing changed");
+    for page in [
+        "/admin/products",
+        "/admin/products/new",
+        &format!("/admin/products/{id}"),
+    ] {
+        assert_eq!(
+            customer.get(page).await.status,
+            StatusCode::FORBIDDEN,
+            "{page}"
+        );
+    }
+}
+
+async fn other_nodes_follow_catalog_writes_within_two_seconds(backend: Backend) {
+    let app = seeded(backend).await;
+    let category = any_category(&app).await;
+    // A second node: its own index over the same database, following the change table.
+    let other = Arc::new(SearchIndex::new().unwrap());
+    let mut follower = Follower::start(other.clone(), app.db().clone())
+        .await
+        .unwrap();
+    let mut admin = admin(&app).await;
+
+    let reply = save(
+        &mut admin,
+        &product_form("Velvet Narwhal Lamp", &category, "VNL-1", &[]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let id: i64 = reply.body.parse().unwrap();
+    // The node polls every POLL_INTERVAL; each poll here stands for one of its ticks.
+    let written = Instant::now();
+    loop {
+        follower.poll().await.unwrap();
+        if !found(&other, "narwhal").is_empty() {
+            break;
+        }
+        assert!(
+            written.elapsed() + POLL_INTERVAL < Duration::from_secs(2),
+            "the other node did not see the new product within 2 s"
+        );
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+    assert_eq!(found(&other, "narwhal"), [id]);
+
+    admin
+        .call("delete_product", &[("id", &id.to_string())])
+        .await;
+    follower.poll().await.unwrap();
+    assert!(found(&other, "narwhal").is_empty());
+    assert_eq!(
+        follower.poll().await.unwrap(),
+        0,
+        "each change is applied once"
+    );
+}
