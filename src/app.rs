@@ -3,6 +3,7 @@
 use crate::{
     accounts::pages::{LoginPage, RegisterPage, SecurityPage, provide_session},
     admin::pages::{AdminPage, AdminProductPage, AdminProductsPage},
+    cart::pages::{CartPage, WishlistPage, provide_cart},
     catalog::pages::{HomePage, ProductPage},
     search::pages::{CategoryPage, SearchPage},
     ui::{Footer, Header, NotFound},
@@ -61,6 +62,7 @@ fn set_page_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_session();
+    provide_cart();
     // Effects run only in the browser: this attribute tells tests (and curious people) that
     // the page is now interactive.
     Effect::new(|_| {
@@ -81,6 +83,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("p"), ParamSegment("slug")) view=ProductPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("c"), ParamSegment("slug")) view=CategoryPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("cart") view=CartPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("wishlist") view=WishlistPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage/>
                     <Route path=StaticSegment("register") view=RegisterPage/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>

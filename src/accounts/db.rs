@@ -2,7 +2,7 @@
 
 use super::{
     model::{Email, Role, SessionUser},
-    tokens::{REFRESH_TTL_SECS, hash_refresh_token, new_refresh_token, random_hex},
+    tokens::{REFRESH_TTL_SECS, hash_token, new_token, random_hex},
 };
 use crate::server::db::Db;
 
@@ -116,13 +116,13 @@ pub async fn upsert_admin(
 
 /// A new sign-in: a new family and its first refresh token (returned in the clear, once).
 pub async fn start_family(db: &Db, user_id: i64, now: i64) -> Result<String, sqlx::Error> {
-    let token = new_refresh_token();
+    let token = new_token();
     sqlx::query(
         "INSERT INTO refresh_tokens (user_id, family, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(user_id)
     .bind(random_hex(16))
-    .bind(hash_refresh_token(&token))
+    .bind(hash_token(&token))
     .bind(now)
     .bind(now + REFRESH_TTL_SECS * 1000)
     .execute(db.pool())
@@ -163,7 +163,7 @@ pub async fn rotate(db: &Db, presented: &str, now: i64) -> Result<Refresh, sqlx:
         "SELECT t.id, t.user_id, t.family, t.expires_at, t.used_at, t.revoked_at, u.role \
          FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
     )
-    .bind(hash_refresh_token(presented))
+    .bind(hash_token(presented))
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {
@@ -201,13 +201,13 @@ pub async fn rotate(db: &Db, presented: &str, now: i64) -> Result<Refresh, sqlx:
             role,
         });
     }
-    let token = new_refresh_token();
+    let token = new_token();
     sqlx::query(
         "INSERT INTO refresh_tokens (user_id, family, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(row.user_id)
     .bind(&row.family)
-    .bind(hash_refresh_token(&token))
+    .bind(hash_token(&token))
     .bind(now)
     .bind(now + REFRESH_TTL_SECS * 1000)
     .execute(&mut *tx)
@@ -238,7 +238,7 @@ async fn revoke_family_in(
 /// The family a presented refresh token belongs to, if the token is known.
 pub async fn family_of(db: &Db, presented: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT user_id, family FROM refresh_tokens WHERE token_hash = $1")
-        .bind(hash_refresh_token(presented))
+        .bind(hash_token(presented))
         .fetch_optional(db.pool())
         .await
 }

@@ -103,7 +103,12 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|value| !value.is_empty())
 }
 
-fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> Option<HeaderValue> {
+pub(crate) fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_secs: i64,
+    secure: bool,
+) -> Option<HeaderValue> {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
@@ -134,7 +139,7 @@ fn cleared_cookies(secure: bool) -> Vec<HeaderValue> {
 }
 
 /// The request being handled, inside a server function or page render.
-fn request_parts() -> Option<http::request::Parts> {
+pub(crate) fn request_parts() -> Option<http::request::Parts> {
     leptos::prelude::use_context::<http::request::Parts>()
 }
 
@@ -168,7 +173,7 @@ fn client_ip() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn set_response_cookies(cookies: Vec<HeaderValue>) {
+pub(crate) fn set_response_cookies(cookies: Vec<HeaderValue>) {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         for value in cookies {
             response.append_header(header::SET_COOKIE, value);
@@ -196,10 +201,11 @@ async fn fail(state: &AppState, scopes: &[&str], error: AppError) -> AppError {
     error
 }
 
-/// Starts a session for `user` on this response.
+/// Starts a session for `user` on this response; the browser's guest cart joins theirs.
 async fn start_session(state: &AppState, user_id: i64, role: Role) -> Result<(), AppError> {
     let refresh = db::start_family(&state.db, user_id, now_ms()).await?;
     set_response_cookies(session_cookies(state, user_id, role, &refresh));
+    crate::cart::owner::adopt_guest_cart(state, user_id).await?;
     Ok(())
 }
 

@@ -73,13 +73,13 @@ pub fn random_hex(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A new refresh token: 256 random bits.
-pub fn new_refresh_token() -> String {
+/// A new opaque token (refresh token, guest cart): 256 random bits as hex.
+pub fn new_token() -> String {
     random_hex(32)
 }
 
-/// What the database stores for a refresh token.
-pub fn hash_refresh_token(token: &str) -> String {
+/// What the database stores for an opaque token: its SHA-256, so a leaked table leaks no token.
+pub fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -182,11 +182,11 @@ mod tests {
 
     #[test]
     fn refresh_tokens_are_random_and_stored_hashed() {
-        let (a, b) = (new_refresh_token(), new_refresh_token());
+        let (a, b) = (new_token(), new_token());
         assert_eq!(a.len(), 64);
         assert_ne!(a, b);
-        assert_eq!(hash_refresh_token(&a), hash_refresh_token(&a));
-        assert_ne!(hash_refresh_token(&a), a);
+        assert_eq!(hash_token(&a), hash_token(&a));
+        assert_ne!(hash_token(&a), a);
     }
 
     /// Base64url without padding, as JWTs use.

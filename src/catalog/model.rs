@@ -170,12 +170,17 @@ impl VariantView {
         if self.options.is_empty() {
             return self.sku.clone();
         }
-        self.options
-            .iter()
-            .map(|(name, value)| format!("{name}: {value}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        options_label(&self.options)
     }
+}
+
+/// Option pairs for people: "Size: M, Colour: Red".
+pub fn options_label(options: &[(String, String)]) -> String {
+    options
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Splits stored option text (`"Size=M; Colour=Red"`) into pairs.

@@ -4,7 +4,10 @@ use super::{
     api::{get_product, load_home_catalog},
     model::{CategoryLink, ProductCard, ProductDetail, stock_status},
 };
-use crate::ui::{Breadcrumb, ErrorPage, PageTitle};
+use crate::{
+    cart::pages::{AddToCartForm, AddToWishlistButton},
+    ui::{Breadcrumb, ErrorPage, PageTitle},
+};
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
 use leptos_router::hooks::use_params_map;
@@ -131,6 +134,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                     })}
                 </p>
                 <p data-testid="stock" class="font-medium">{move || stock_status(current().stock)}</p>
+                <AddToCartForm single=(!has_choice).then(|| product.variants[0].sku.clone())>
                 <Show when=move || has_choice>
                     <fieldset>
                         <legend class="mb-2 font-medium">{option_name.clone()}</legend>
@@ -143,7 +147,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                                         <input
                                             type="radio"
                                             id=id.clone()
-                                            name="variant"
+                                            name="sku"
                                             value=v.sku.clone()
                                             class="peer sr-only"
                                             checked=i == 0
@@ -158,6 +162,8 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                         </div>
                     </fieldset>
                 </Show>
+                </AddToCartForm>
+                <AddToWishlistButton slug=product.slug.clone() current=Signal::derive(current)/>
                 <p class="text-sm text-slate-600">"SKU " {move || current().sku}</p>
                 <p class="leading-relaxed">{product.description.clone()}</p>
                 <Show when={

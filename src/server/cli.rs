@@ -14,6 +14,7 @@ use crate::{
         password::{self, Passwords},
         tokens::{TokenKeys, random_hex},
     },
+    cart,
     catalog::seed,
     events::EventSink,
     search::{index::SearchIndex, sync::Follower},
@@ -147,6 +148,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         .await
         .map_err(|e| format!("building the search index failed: {e}"))?;
     tokio::spawn(follower.run());
+    tokio::spawn(delete_expired_guest_carts(db.clone()));
     let state = AppState {
         db,
         leptos: config.leptos.clone(),
@@ -188,6 +190,20 @@ async fn create_demo_admin(db: &Db, addr: std::net::SocketAddr) -> Result<(), Fa
         "demo admin created: sign in at http://{addr}/login as {DEMO_ADMIN_EMAIL} with password {password} (shown only now)"
     );
     Ok(())
+}
+
+/// Once an hour, guest carts untouched for 30 days are deleted. (They are already invisible to
+/// shoppers; this only reclaims the space.) Running on every node is harmless.
+async fn delete_expired_guest_carts(db: Db) {
+    let mut hours = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+    loop {
+        hours.tick().await;
+        match cart::db::delete_expired_guest_carts(&db, now_ms()).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "expired guest carts deleted"),
+            Err(error) => tracing::warn!(%error, "deleting expired guest carts failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -28,6 +28,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Products to generate when `serve` starts on an empty catalog (0 turns this off).
     pub demo_products: u32,
+    /// The most units of one variant a cart line may hold (1–999).
+    pub max_line_quantity: i64,
     /// The signing secret given in the environment, if any (see `secret::resolve`).
     pub secret: Option<String>,
     pub leptos: LeptosOptions,
@@ -63,6 +65,7 @@ struct FileSettings {
     database_url: String,
     data_dir: PathBuf,
     demo_products: u32,
+    max_line_quantity: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +121,13 @@ impl Config {
                 .map_err(|_| error("EMPORIUM_DEMO_PRODUCTS", "must be a whole number"))?,
             None => file.demo_products,
         };
+        let max_line_quantity = file.max_line_quantity;
+        if !(1..=999).contains(&max_line_quantity) {
+            return Err(error(
+                "emporium.max-line-quantity",
+                "must be a whole number from 1 to 999",
+            ));
+        }
         let secret = env("EMPORIUM_SECRET").filter(|s| !s.is_empty());
         if environment == Environment::Production && secret.is_none() {
             return Err(error(
@@ -133,6 +143,7 @@ impl Config {
             database_url,
             data_dir,
             demo_products,
+            max_line_quantity,
             secret,
             leptos,
         })

@@ -1,8 +1,8 @@
 //! The page shell shared by every route: header, footer, and error pages.
 
 use crate::{
-    accounts::pages::UserMenu, catalog::model::CategoryLink, error::AppError,
-    search::pages::SearchBox,
+    accounts::pages::UserMenu, cart::pages::CartLink, catalog::model::CategoryLink,
+    error::AppError, search::pages::SearchBox,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,9 +36,10 @@ pub fn Header() -> impl IntoView {
             <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
                 <a href="/" class="text-2xl font-bold text-brand-700">"Emporium"</a>
                 <SearchBox/>
+                <div class="ml-auto"><CartLink/></div>
                 <button
                     type="button"
-                    class="ml-auto rounded-md border border-slate-300 px-3 py-2 md:hidden"
+                    class="rounded-md border border-slate-300 px-3 py-2 md:hidden"
                     aria-controls="site-menu"
                     aria-expanded=move || menu_open.get().to_string()
                     on:click=move |_| set_menu_open.update(|open| *open = !*open)
@@ -54,7 +55,6 @@ pub fn Header() -> impl IntoView {
                     // Following a link or pressing a button in the menu closes it.
                     on:click=move |_| set_menu_open.set(false)
                 >
-                    <a href="/cart" class="font-medium hover:text-brand-700">"Cart"</a>
                     <UserMenu/>
                 </nav>
             </div>

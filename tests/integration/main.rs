@@ -5,6 +5,7 @@ mod support;
 
 mod accounts;
 mod admin;
+mod cart;
 mod catalog;
 mod platform;
 mod search;

@@ -1,0 +1,131 @@
+import { expect, test, type Page } from "@playwright/test";
+import { PASSWORD, openMenu, signIn, uniqueEmail, waitForHydration } from "./support";
+
+type Variant = { sku: string; price: number; stock: number };
+type Product = { slug: string; title: string; variants: Variant[] };
+
+/** Formats minor units as the shop does: $1,234.50. */
+function money(minor: number): string {
+  const whole = Math.floor(minor / 100).toLocaleString("en-US");
+  return `$${whole}.${String(minor % 100).padStart(2, "0")}`;
+}
+
+/** New arrivals whose first variant has enough stock for the journey. */
+async function stockedProducts(page: Page, n: number): Promise<Product[]> {
+  const home = await (await page.request.post("/api/load_home_catalog")).json();
+  const found: Product[] = [];
+  for (const card of home.featured as { slug: string }[]) {
+    const product: Product = await (await page.request.post("/api/product", { form: { slug: card.slug } })).json();
+    if (product.variants[0].stock >= 5) found.push(product);
+    if (found.length === n) return found;
+  }
+  throw new Error(`fewer than ${n} stocked products among the new arrivals`);
+}
+
+async function expectBadge(page: Page, count: number) {
+  await expect(page.getByTestId("cart-count")).toContainText(String(count));
+}
+
+async function addFromProductPage(page: Page, product: Product, quantity: number) {
+  await page.goto(`/p/${product.slug}`);
+  await waitForHydration(page);
+  await page.getByLabel("Quantity").fill(String(quantity));
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await expect(page.getByRole("status")).toContainText("Added to your cart.");
+}
+
+function line(page: Page, product: Product) {
+  return page.getByTestId("cart-line").filter({ has: page.getByRole("link", { name: product.title }) });
+}
+
+test("a guest cart survives a reload, joins the account on sign-in, and moves to the wishlist and back", async ({
+  page,
+  browser,
+  baseURL,
+  isMobile,
+}) => {
+  const [a, b, c] = await stockedProducts(page, 3);
+  const email = uniqueEmail("cart");
+
+  // The account already holds C, put there from another device.
+  const other = await browser.newContext({ baseURL });
+  // Browsers send Origin with a POST; the shop refuses writes from other sites without it.
+  const headers = { Origin: baseURL! };
+  await other.request.post("/api/register", { form: { name: "Cora", email, password: PASSWORD }, headers });
+  const added = await other.request.post("/api/add_to_cart", {
+    form: { sku: c.variants[0].sku, quantity: "1" },
+    headers,
+  });
+  expect(added.ok()).toBe(true);
+  await other.close();
+
+  await addFromProductPage(page, a, 1);
+  await expectBadge(page, 1);
+  await addFromProductPage(page, b, 2);
+  await expectBadge(page, 3);
+
+  await page.goto("/cart");
+  await page.reload();
+  await expect(page.getByTestId("cart-line")).toHaveCount(2);
+  await expectBadge(page, 3);
+
+  await waitForHydration(page);
+  await openMenu(page, isMobile);
+  await page.getByRole("link", { name: "Sign in" }).click();
+  await signIn(page, email, PASSWORD);
+  await expect(page.getByTestId("user-name")).toHaveText("Cora");
+  await expectBadge(page, 4);
+
+  await page.goto("/cart");
+  await waitForHydration(page);
+  await expect(page.getByTestId("cart-line")).toHaveCount(3);
+  const aPrice = a.variants[0].price;
+  const bPrice = b.variants[0].price;
+  const cPrice = c.variants[0].price;
+  await expect(page.getByTestId("cart-subtotal")).toHaveText(money(aPrice + 2 * bPrice + cPrice));
+
+  await line(page, a).getByLabel("Quantity").fill("3");
+  await line(page, a).getByRole("button", { name: "Update" }).click();
+  await expect(line(page, a).getByTestId("line-total")).toHaveText(money(3 * aPrice));
+  await expect(page.getByTestId("cart-subtotal")).toHaveText(money(3 * aPrice + 2 * bPrice + cPrice));
+  await expectBadge(page, 6);
+
+  await line(page, b).getByRole("button", { name: "Remove" }).click();
+  await expect(page.getByTestId("cart-line")).toHaveCount(2);
+  await expectBadge(page, 4);
+
+  await line(page, c).getByRole("button", { name: "Move to wishlist" }).click();
+  await expect(page.getByTestId("cart-line")).toHaveCount(1);
+  await expectBadge(page, 3);
+  await expect(page.getByTestId("cart-subtotal")).toHaveText(money(3 * aPrice));
+
+  await page.goto("/wishlist");
+  await waitForHydration(page);
+  const saved = page.getByTestId("wishlist-item").filter({ has: page.getByRole("link", { name: c.title }) });
+  await expect(saved).toBeVisible();
+  await saved.getByRole("button", { name: "Add to cart" }).click();
+  await expectBadge(page, 4);
+
+  await page.goto("/cart");
+  await expect(page.getByTestId("cart-line")).toHaveCount(2);
+  await expect(line(page, c)).toBeVisible();
+});
+
+test("a guest who saves to the wishlist signs in and finds the item there", async ({ page, baseURL }) => {
+  const [product] = await stockedProducts(page, 1);
+  const email = uniqueEmail("wish");
+  const headers = { Origin: baseURL! };
+  await page.request.post("/api/register", { form: { name: "Wren", email, password: PASSWORD }, headers });
+  await page.request.post("/api/logout", { headers });
+
+  await page.goto(`/p/${product.slug}`);
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Add to wishlist" }).click();
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await signIn(page, email, PASSWORD);
+  await expect(page).toHaveURL(new RegExp(`/p/${product.slug}\\?wishlist=`));
+  await expect(page.getByRole("status")).toContainText("Saved to your wishlist.");
+
+  await page.goto("/wishlist");
+  await expect(page.getByRole("link", { name: product.title })).toBeVisible();
+});

@@ -1,0 +1,138 @@
+//! Cart and wishlist server functions. The cart needs no account (guests have one too); the
+//! wishlist does.
+
+use super::model::{CartView, WishlistItem};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The cart of this browser or user, with today's prices.
+#[server(endpoint = "cart")]
+pub async fn get_cart() -> Result<CartView, AppError> {
+    use super::{db, owner::current_owner};
+    use crate::server::state::AppState;
+    let state = AppState::current()?;
+    match current_owner() {
+        Some(owner) => Ok(db::view(&state.db, &owner).await?),
+        None => Ok(CartView::default()),
+    }
+}
+
+/// Units in the cart, for the header badge.
+#[server(endpoint = "cart_count")]
+pub async fn get_cart_count() -> Result<i64, AppError> {
+    use super::{db, owner::current_owner};
+    use crate::server::state::AppState;
+    let state = AppState::current()?;
+    match current_owner() {
+        Some(owner) => Ok(db::count(&state.db, &owner).await?),
+        None => Ok(0),
+    }
+}
+
+/// Puts `quantity` of the variant `sku` in the cart.
+#[server(endpoint = "add_to_cart")]
+pub async fn add_to_cart(sku: String, quantity: String) -> Result<(), AppError> {
+    use super::{db, model::Quantity, owner::owner_for_write};
+    use crate::{error::respond, server::state::AppState};
+    let state = AppState::current()?;
+    let max = state.config.max_line_quantity;
+    let quantity = Quantity::parse(&quantity, max).map_err(|m| respond(AppError::BadRequest(m)))?;
+    let owner = owner_for_write(&state);
+    let product = db::add_line(&state.db, &owner, &sku, quantity.get(), max)
+        .await
+        .map_err(respond)?;
+    record(&state, "add_to_cart", product, &sku, Some(quantity.get()));
+    Ok(())
+}
+
+/// Changes how many of `sku` the cart holds.
+#[server(endpoint = "update_cart_line")]
+pub async fn update_cart_line(sku: String, quantity: String) -> Result<(), AppError> {
+    use super::{db, model::Quantity, owner::current_owner};
+    use crate::{error::respond, server::state::AppState};
+    let state = AppState::current()?;
+    let max = state.config.max_line_quantity;
+    let quantity = Quantity::parse(&quantity, max).map_err(|m| respond(AppError::BadRequest(m)))?;
+    let owner = current_owner().ok_or_else(|| respond(AppError::NotFound))?;
+    db::set_quantity(&state.db, &owner, &sku, quantity.get(), max)
+        .await
+        .map_err(respond)
+}
+
+/// Takes `sku` out of the cart.
+#[server(endpoint = "remove_from_cart")]
+pub async fn remove_from_cart(sku: String) -> Result<(), AppError> {
+    use super::{db, owner::current_owner};
+    use crate::server::state::AppState;
+    let state = AppState::current()?;
+    if let Some(owner) = current_owner()
+        && let Some(product) = db::remove_line(&state.db, &owner, &sku).await?
+    {
+        record(&state, "remove_from_cart", product, &sku, None);
+    }
+    Ok(())
+}
+
+/// Moves `sku` from the cart to the signed-in shopper's wishlist.
+#[server(endpoint = "move_to_wishlist")]
+pub async fn move_to_wishlist(sku: String) -> Result<(), AppError> {
+    use super::db::{self, Owner};
+    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    let product = db::add_to_wishlist(&state.db, session.user_id, &sku)
+        .await
+        .map_err(respond)?;
+    db::remove_line(&state.db, &Owner::User(session.user_id), &sku).await?;
+    record(&state, "wishlist_add", product, &sku, None);
+    Ok(())
+}
+
+/// The signed-in shopper's wishlist.
+#[server(endpoint = "wishlist")]
+pub async fn get_wishlist() -> Result<Vec<WishlistItem>, AppError> {
+    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    Ok(super::db::wishlist(&state.db, session.user_id).await?)
+}
+
+/// Saves `sku` on the signed-in shopper's wishlist.
+#[server(endpoint = "add_to_wishlist")]
+pub async fn add_to_wishlist(sku: String) -> Result<(), AppError> {
+    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    let product = super::db::add_to_wishlist(&state.db, session.user_id, &sku)
+        .await
+        .map_err(respond)?;
+    record(&state, "wishlist_add", product, &sku, None);
+    Ok(())
+}
+
+/// Takes `sku` off the signed-in shopper's wishlist.
+#[server(endpoint = "remove_from_wishlist")]
+pub async fn remove_from_wishlist(sku: String) -> Result<(), AppError> {
+    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    Ok(super::db::remove_from_wishlist(&state.db, session.user_id, &sku).await?)
+}
+
+/// Records a cart or wishlist event for recommendations and analytics.
+#[cfg(feature = "ssr")]
+fn record(
+    state: &crate::server::state::AppState,
+    kind: &'static str,
+    product: i64,
+    sku: &str,
+    quantity: Option<i64>,
+) {
+    use crate::{accounts::session::current_session, events::Event};
+    state.events.record(Event {
+        user_id: current_session().map(|s| s.user_id),
+        product_id: Some(product),
+        payload: serde_json::json!({ "sku": sku, "quantity": quantity }).to_string(),
+        ..Event::new(kind)
+    });
+}
