@@ -5,6 +5,7 @@ use crate::{
     admin::pages::{AdminPage, AdminProductPage, AdminProductsPage},
     cart::pages::{CartPage, WishlistPage, provide_cart},
     catalog::pages::{HomePage, ProductPage},
+    checkout::pages::{AddressesPage, CheckoutPage, OrderPage, OrdersPage},
     search::pages::{CategoryPage, SearchPage},
     ui::{Footer, Header, NotFound},
 };
@@ -85,6 +86,10 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("c"), ParamSegment("slug")) view=CategoryPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("cart") view=CartPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("wishlist") view=WishlistPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("checkout") view=CheckoutPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("orders"), ParamSegment("number")) view=OrderPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("orders")) view=OrdersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("addresses")) view=AddressesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage/>
                     <Route path=StaticSegment("register") view=RegisterPage/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>

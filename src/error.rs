@@ -18,6 +18,9 @@ pub enum AppError {
     /// Some fields of a form are wrong; each message says what to fix in its field.
     #[error("Please correct the highlighted fields.")]
     Invalid(Vec<FieldError>),
+    /// The payment gateway refused the charge; the message says why and what to do.
+    #[error("{0}")]
+    PaymentDeclined(String),
     /// The caller must sign in first.
     #[error("Please sign in to continue.")]
     Unauthorized,
@@ -74,6 +77,7 @@ impl AppError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,

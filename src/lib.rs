@@ -6,6 +6,7 @@ pub mod admin;
 pub mod app;
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod events;

@@ -1,37 +1,18 @@
 import { expect, test, type Page } from "@playwright/test";
-import { PASSWORD, openMenu, signIn, uniqueEmail, waitForHydration } from "./support";
-
-type Variant = { sku: string; price: number; stock: number };
-type Product = { slug: string; title: string; variants: Variant[] };
-
-/** Formats minor units as the shop does: $1,234.50. */
-function money(minor: number): string {
-  const whole = Math.floor(minor / 100).toLocaleString("en-US");
-  return `$${whole}.${String(minor % 100).padStart(2, "0")}`;
-}
-
-/** New arrivals whose first variant has enough stock for the journey. */
-async function stockedProducts(page: Page, n: number): Promise<Product[]> {
-  const home = await (await page.request.post("/api/load_home_catalog")).json();
-  const found: Product[] = [];
-  for (const card of home.featured as { slug: string }[]) {
-    const product: Product = await (await page.request.post("/api/product", { form: { slug: card.slug } })).json();
-    if (product.variants[0].stock >= 5) found.push(product);
-    if (found.length === n) return found;
-  }
-  throw new Error(`fewer than ${n} stocked products among the new arrivals`);
-}
+import {
+  PASSWORD,
+  type Product,
+  addFromProductPage,
+  money,
+  openMenu,
+  signIn,
+  stockedProducts,
+  uniqueEmail,
+  waitForHydration,
+} from "./support";
 
 async function expectBadge(page: Page, count: number) {
   await expect(page.getByTestId("cart-count")).toContainText(String(count));
-}
-
-async function addFromProductPage(page: Page, product: Product, quantity: number) {
-  await page.goto(`/p/${product.slug}`);
-  await waitForHydration(page);
-  await page.getByLabel("Quantity").fill(String(quantity));
-  await page.getByRole("button", { name: "Add to cart" }).click();
-  await expect(page.getByRole("status")).toContainText("Added to your cart.");
 }
 
 function line(page: Page, product: Product) {

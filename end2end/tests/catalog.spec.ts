@@ -1,13 +1,8 @@
 import { expect, test, type Page } from "@playwright/test";
+import { money } from "./support";
 
 type Variant = { sku: string; options: [string, string][]; price: number; stock: number };
 type Product = { slug: string; title: string; brand: string; variants: Variant[] };
-
-/** Formats minor units as the shop does: $1,234.50. */
-function money(minor: number): string {
-  const whole = Math.floor(minor / 100).toLocaleString("en-US");
-  return `$${whole}.${String(minor % 100).padStart(2, "0")}`;
-}
 
 function stockText(stock: number): string {
   if (stock <= 0) return "Out of stock";

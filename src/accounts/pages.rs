@@ -66,6 +66,8 @@ pub fn UserMenu() -> impl IntoView {
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(user)) => view! {
+                        <a href="/account/orders" class="font-medium hover:text-brand-700">"Orders"</a>
+                        <a href="/wishlist" class="font-medium hover:text-brand-700">"Wishlist"</a>
                         <a href="/account/security" class="font-medium hover:text-brand-700" data-testid="user-name">{user.name}</a>
                         <ActionForm action=logout attr:class="inline">
                             <button type="submit" class="font-medium hover:text-brand-700">"Sign out"</button>

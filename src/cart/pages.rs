@@ -221,6 +221,7 @@ fn CartContents(cart: CartView) -> impl IntoView {
                 {format!("Subtotal ({items} {}): ", if items == 1 { "item" } else { "items" })}
                 <span class="font-semibold" data-testid="cart-subtotal">{subtotal.to_string()}</span>
             </p>
+            <a href="/checkout" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">"Proceed to checkout"</a>
         </div>
     }
     .into_any()

@@ -16,6 +16,7 @@ use crate::{
     },
     cart,
     catalog::seed,
+    checkout::payment::TestGateway,
     events::EventSink,
     search::{index::SearchIndex, sync::Follower},
 };
@@ -157,6 +158,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         passwords: Passwords::new(),
         events,
         search,
+        payments: Arc::new(TestGateway),
     };
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -4,6 +4,7 @@
 //! (read by `leptos_config`). Environment variables override both; `.env.example` lists them.
 
 use super::db::DatabaseUrl;
+use crate::{catalog::model::Money, checkout::model::ShippingRates};
 use leptos::config::LeptosOptions;
 use serde::Deserialize;
 use std::{fmt, path::PathBuf};
@@ -30,6 +31,9 @@ pub struct Config {
     pub demo_products: u32,
     /// The most units of one variant a cart line may hold (1–999).
     pub max_line_quantity: i64,
+    pub shipping: ShippingRates,
+    /// Sales tax by destination country code, in basis points (725 = 7.25%); 0 when absent.
+    pub tax_rates: std::collections::BTreeMap<String, i64>,
     /// The signing secret given in the environment, if any (see `secret::resolve`).
     pub secret: Option<String>,
     pub leptos: LeptosOptions,
@@ -66,6 +70,10 @@ struct FileSettings {
     data_dir: PathBuf,
     demo_products: u32,
     max_line_quantity: i64,
+    shipping_standard_cents: i64,
+    shipping_express_cents: i64,
+    free_shipping_over_cents: i64,
+    tax_rates: std::collections::BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +136,25 @@ impl Config {
                 "must be a whole number from 1 to 999",
             ));
         }
+        let cents = |key: &str, value: i64| {
+            Money::from_minor(value)
+                .map_err(|_| error(&format!("emporium.{key}"), "must be 0 or more cents"))
+        };
+        let shipping = ShippingRates {
+            standard: cents("shipping-standard-cents", file.shipping_standard_cents)?,
+            express: cents("shipping-express-cents", file.shipping_express_cents)?,
+            free_over: cents("free-shipping-over-cents", file.free_shipping_over_cents)?,
+        };
+        if let Some((country, _)) = file
+            .tax_rates
+            .iter()
+            .find(|(_, rate)| !(0..=10_000).contains(*rate))
+        {
+            return Err(error(
+                &format!("emporium.tax-rates.{country}"),
+                "must be 0 to 10000 basis points",
+            ));
+        }
         let secret = env("EMPORIUM_SECRET").filter(|s| !s.is_empty());
         if environment == Environment::Production && secret.is_none() {
             return Err(error(
@@ -144,6 +171,8 @@ impl Config {
             data_dir,
             demo_products,
             max_line_quantity,
+            shipping,
+            tax_rates: file.tax_rates,
             secret,
             leptos,
         })

@@ -4,6 +4,7 @@
 use super::{config::Config, db::Db};
 use crate::{
     accounts::{password::Passwords, tokens::TokenKeys},
+    checkout::payment::PaymentProvider,
     events::EventSink,
     search::index::SearchIndex,
 };
@@ -23,6 +24,8 @@ pub struct AppState {
     pub events: EventSink,
     /// This node's search index, derived from the database.
     pub search: Arc<SearchIndex>,
+    /// The payment gateway: the offline test gateway unless Stripe is configured.
+    pub payments: Arc<dyn PaymentProvider>,
     pub leptos: LeptosOptions,
 }
 

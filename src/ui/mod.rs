@@ -97,6 +97,7 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
         AppError::Forbidden => "Access denied",
         AppError::BadRequest(_)
         | AppError::Invalid(_)
+        | AppError::PaymentDeclined(_)
         | AppError::Conflict(_)
         | AppError::TooManyAttempts { .. } => "That didn't work",
         AppError::Network | AppError::Internal { .. } => "Something went wrong",

@@ -7,5 +7,6 @@ mod accounts;
 mod admin;
 mod cart;
 mod catalog;
+mod checkout;
 mod platform;
 mod search;

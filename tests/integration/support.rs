@@ -9,6 +9,7 @@ use axum::{
 pub use emporium::server::db::Backend;
 use emporium::{
     accounts::{model::Email, password::Passwords, tokens::TokenKeys},
+    checkout::payment::TestGateway,
     events::EventSink,
     search::index::SearchIndex,
     server::{
@@ -206,6 +207,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         passwords: Passwords::new(),
         events: EventSink::start(test_db.db.clone()),
         search: Arc::new(SearchIndex::new().expect("search index")),
+        payments: Arc::new(TestGateway),
     };
     TestApp {
         router: router(state.clone()),

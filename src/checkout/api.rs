@@ -1,0 +1,264 @@
+//! Checkout, address book and order server functions. All need a signed-in shopper.
+
+use super::model::{Address, AddressForm, CardForm, CheckoutView, OrderSummary, OrderView};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// What the checkout page shows: the cart with today's prices, the address book, shipping
+/// rates, tax rates and a fresh idempotency key for "Place order". Records `checkout_started`.
+#[server(endpoint = "checkout")]
+pub async fn get_checkout() -> Result<CheckoutView, AppError> {
+    use super::db;
+    use crate::{
+        accounts::{session::require_user, tokens::random_hex},
+        cart::db::{Owner, view},
+        error::respond,
+        events::Event,
+        server::state::AppState,
+    };
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    let owner = Owner::User(session.user_id);
+    let (cart, addresses) = tokio::try_join!(
+        view(&state.db, &owner),
+        db::addresses(&state.db, session.user_id)
+    )?;
+    let mut notices = cart.notices;
+    for line in &cart.lines {
+        if line.added_price != line.unit_price {
+            notices.push(format!(
+                "The price of {} changed from {} to {} since you added it.",
+                line.title, line.added_price, line.unit_price
+            ));
+        }
+    }
+    state.events.record(Event {
+        user_id: Some(session.user_id),
+        ..Event::new("checkout_started")
+    });
+    Ok(CheckoutView {
+        lines: cart.lines,
+        addresses,
+        rates: state.config.shipping,
+        tax_rates: state
+            .config
+            .tax_rates
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect(),
+        idempotency_key: random_hex(16),
+        notices,
+    })
+}
+
+/// Turns the cart into an order and pays for it. A declined card leaves the order waiting for
+/// another attempt with the same key; a repeated key never charges twice. Goes to the order's
+/// confirmation page.
+#[server(endpoint = "place_order")]
+pub async fn place_order(
+    idempotency_key: String,
+    address_id: Option<String>,
+    shipping: Option<String>,
+    card: CardForm,
+) -> Result<String, AppError> {
+    use super::{
+        db::{self, OrderTerms, PaymentRecord, Placement},
+        model::{ShippingMethod, year_month},
+        payment::{ChargeOutcome, ChargeRequest},
+    };
+    use crate::{
+        accounts::session::require_user,
+        error::{FieldError, respond},
+        events::Event,
+        server::{db::now_ms, state::AppState},
+    };
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    if idempotency_key.len() != 32 || !idempotency_key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(respond(AppError::BadRequest(
+            "This checkout page is out of date. Please reload it.".into(),
+        )));
+    }
+    let mut errors = Vec::new();
+    let address_id = address_id.as_deref().and_then(|id| id.parse::<i64>().ok());
+    if address_id.is_none() {
+        errors.push(FieldError::new("address_id", "Choose a shipping address."));
+    }
+    let method = shipping.as_deref().and_then(ShippingMethod::parse);
+    if method.is_none() {
+        errors.push(FieldError::new("shipping", "Choose a shipping method."));
+    }
+    let card = match card.check(year_month(now_ms())) {
+        Ok(card) => Some(card),
+        Err(mut card_errors) => {
+            errors.append(&mut card_errors);
+            None
+        }
+    };
+    let (Some(address_id), Some(method), Some(card)) = (address_id, method, card) else {
+        return Err(respond(AppError::Invalid(errors)));
+    };
+    let terms = OrderTerms {
+        address_id,
+        method,
+        rates: &state.config.shipping,
+        tax_rates: &state.config.tax_rates,
+    };
+    let placement = db::place_order(&state.db, session.user_id, &idempotency_key, &terms)
+        .await
+        .map_err(respond)?;
+    let (order_id, number, total) = match placement {
+        Placement::Existing { number } => {
+            leptos_axum::redirect(&format!("/orders/{number}"));
+            return Ok(number);
+        }
+        Placement::Charge {
+            order_id,
+            number,
+            total,
+        } => (order_id, number, total),
+    };
+    let provider = state.payments.name();
+    let outcome = state
+        .payments
+        .charge(ChargeRequest {
+            order_number: &number,
+            amount: total,
+            card: Some(&card),
+            idempotency_key: format!("{number}-{idempotency_key}"),
+        })
+        .await;
+    let (reference, declined) = match outcome {
+        Ok(ChargeOutcome::Succeeded { reference }) => (reference, None),
+        Ok(ChargeOutcome::Declined { reference, message }) => (reference, Some(message)),
+        Err(error) => {
+            tracing::warn!(%error, order = %number, "charging an order failed");
+            (
+                format!("error-{}", crate::accounts::tokens::random_hex(8)),
+                Some("We couldn't reach the payment service, and you were not charged. Please try again.".into()),
+            )
+        }
+    };
+    let record = PaymentRecord {
+        provider,
+        reference: &reference,
+        amount: total,
+    };
+    if let Some(message) = declined {
+        db::mark_failed(&state.db, order_id, &record, &message).await?;
+        return Err(respond(AppError::PaymentDeclined(message)));
+    }
+    if db::mark_paid(&state.db, order_id, &record).await? {
+        state.events.record(Event {
+            user_id: Some(session.user_id),
+            payload: serde_json::json!({ "order": number, "total": total.minor() }).to_string(),
+            ..Event::new("purchase")
+        });
+    }
+    leptos_axum::redirect(&format!("/orders/{number}"));
+    Ok(number)
+}
+
+/// The signed-in shopper's addresses.
+#[server(endpoint = "addresses")]
+pub async fn list_addresses() -> Result<Vec<Address>, AppError> {
+    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    Ok(super::db::addresses(&state.db, session.user_id).await?)
+}
+
+/// Adds an address (`id` empty) or changes one, then goes to `next` (a local path) or the
+/// address book.
+#[server(endpoint = "save_address")]
+pub async fn save_address(
+    id: Option<String>,
+    address: AddressForm,
+    make_default: Option<String>,
+    next: Option<String>,
+) -> Result<i64, AppError> {
+    use crate::{
+        accounts::{model::safe_next, session::require_user},
+        error::respond,
+        server::state::AppState,
+    };
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    let id = match id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            text.parse::<i64>()
+                .map_err(|_| respond(AppError::NotFound))?,
+        ),
+    };
+    let address = address
+        .check()
+        .map_err(|errors| respond(AppError::Invalid(errors)))?;
+    let saved = super::db::save_address(
+        &state.db,
+        session.user_id,
+        id,
+        &address,
+        make_default.is_some(),
+    )
+    .await
+    .map_err(respond)?;
+    let next = next.filter(|n| !n.is_empty());
+    leptos_axum::redirect(&safe_next(Some(
+        next.as_deref().unwrap_or("/account/addresses"),
+    )));
+    Ok(saved)
+}
+
+/// Deletes one of the shopper's addresses.
+#[server(endpoint = "delete_address")]
+pub async fn delete_address(id: i64) -> Result<(), AppError> {
+    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    if !super::db::delete_address(&state.db, session.user_id, id).await? {
+        return Err(respond(AppError::NotFound));
+    }
+    Ok(())
+}
+
+/// Makes one of the shopper's addresses the default.
+#[server(endpoint = "set_default_address")]
+pub async fn set_default_address(id: i64) -> Result<(), AppError> {
+    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    if !super::db::set_default_address(&state.db, session.user_id, id).await? {
+        return Err(respond(AppError::NotFound));
+    }
+    Ok(())
+}
+
+/// One order, for its owner or an admin; anyone else gets 404.
+#[server(endpoint = "order")]
+pub async fn get_order(number: String) -> Result<OrderView, AppError> {
+    use super::model::is_order_number;
+    use crate::{
+        accounts::{model::Role, session::require_user},
+        error::respond,
+        server::state::AppState,
+    };
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    if !is_order_number(&number) {
+        return Err(respond(AppError::NotFound));
+    }
+    let owner = (session.role != Role::Admin).then_some(session.user_id);
+    super::db::order(&state.db, &number, owner)
+        .await?
+        .ok_or_else(|| respond(AppError::NotFound))
+}
+
+/// The shopper's orders, newest first.
+#[server(endpoint = "orders")]
+pub async fn list_orders() -> Result<Vec<OrderSummary>, AppError> {
+    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    Ok(super::db::orders_of(&state.db, session.user_id).await?)
+}

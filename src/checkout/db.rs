@@ -1,0 +1,602 @@
+//! Addresses and orders. Every query names its owner (`user_id`), so ids from the browser never
+//! reach another shopper's rows.
+
+use super::model::{
+    Address, AddressForm, OrderLine, OrderSummary, OrderView, ShippingMethod, ShippingRates,
+    Totals, order_number, status_label,
+};
+use crate::{
+    catalog::model::{Money, options_label, parse_options},
+    error::{AppError, FieldError},
+    server::db::{Db, now_ms, values_list, violates},
+};
+use rand::Rng;
+use std::collections::BTreeMap;
+
+#[derive(sqlx::FromRow)]
+struct AddressRow {
+    id: i64,
+    full_name: String,
+    line1: String,
+    line2: String,
+    city: String,
+    region: String,
+    postal_code: String,
+    country: String,
+    phone: String,
+    is_default: i64,
+}
+
+impl From<AddressRow> for Address {
+    fn from(r: AddressRow) -> Self {
+        Address {
+            id: r.id,
+            full_name: r.full_name,
+            line1: r.line1,
+            line2: r.line2,
+            city: r.city,
+            region: r.region,
+            postal_code: r.postal_code,
+            country: r.country,
+            phone: r.phone,
+            is_default: r.is_default == 1,
+        }
+    }
+}
+
+const ADDRESS_COLUMNS: &str =
+    "id, full_name, line1, line2, city, region, postal_code, country, phone, is_default";
+
+/// The user's addresses, the default first.
+pub async fn addresses(db: &Db, user: i64) -> Result<Vec<Address>, sqlx::Error> {
+    let rows: Vec<AddressRow> = sqlx::query_as(&format!(
+        "SELECT {ADDRESS_COLUMNS} FROM addresses WHERE user_id = $1 ORDER BY is_default DESC, id"
+    ))
+    .bind(user)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(Address::from).collect())
+}
+
+/// Saves a new address (`id` None) or changes one of the user's. The first address, or one
+/// saved with `make_default`, becomes the default. Returns its id.
+pub async fn save_address(
+    db: &Db,
+    user: i64,
+    id: Option<i64>,
+    address: &AddressForm,
+    make_default: bool,
+) -> Result<i64, AppError> {
+    let mut tx = db.begin_write().await?;
+    let id = match id {
+        Some(id) => {
+            let updated = sqlx::query(
+                "UPDATE addresses SET full_name = $1, line1 = $2, line2 = $3, city = $4, region = $5, \
+                 postal_code = $6, country = $7, phone = $8 WHERE id = $9 AND user_id = $10",
+            )
+            .bind(&address.full_name)
+            .bind(&address.line1)
+            .bind(&address.line2)
+            .bind(&address.city)
+            .bind(&address.region)
+            .bind(&address.postal_code)
+            .bind(&address.country)
+            .bind(&address.phone)
+            .bind(id)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Err(AppError::NotFound);
+            }
+            id
+        }
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO addresses (user_id, full_name, line1, line2, city, region, postal_code, country, phone, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(user)
+            .bind(&address.full_name)
+            .bind(&address.line1)
+            .bind(&address.line2)
+            .bind(&address.city)
+            .bind(&address.region)
+            .bind(&address.postal_code)
+            .bind(&address.country)
+            .bind(&address.phone)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
+    let has_default: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1 AND is_default = 1")
+            .bind(user)
+            .fetch_one(&mut *tx)
+            .await?;
+    if make_default || has_default == 0 {
+        make_default_address(&mut tx, user, id).await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn make_default_address(
+    tx: &mut sqlx::AnyConnection,
+    user: i64,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE addresses SET is_default = CASE WHEN id = $1 THEN 1 ELSE 0 END \
+         WHERE user_id = $2 AND EXISTS (SELECT 1 FROM addresses a WHERE a.id = $1 AND a.user_id = $2)",
+    )
+    .bind(id)
+    .bind(user)
+    .execute(tx)
+    .await?;
+    Ok(updated.rows_affected() > 0)
+}
+
+/// Makes one of the user's addresses the default. False when it is not theirs.
+pub async fn set_default_address(db: &Db, user: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let done = make_default_address(&mut tx, user, id).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Deletes one of the user's addresses. False when it is not theirs.
+pub async fn delete_address(db: &Db, user: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query("DELETE FROM addresses WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user)
+        .execute(db.pool())
+        .await?;
+    Ok(deleted.rows_affected() == 1)
+}
+
+/// What "Place order" leads to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// An order (new, or a failed one reopened) that is waiting for its payment.
+    Charge {
+        order_id: i64,
+        number: String,
+        total: Money,
+    },
+    /// This key's order already exists and is paid or being paid: nothing to charge.
+    Existing { number: String },
+}
+
+/// How the order is to be shipped and taxed.
+pub struct OrderTerms<'a> {
+    pub address_id: i64,
+    pub method: ShippingMethod,
+    pub rates: &'a ShippingRates,
+    pub tax_rates: &'a BTreeMap<String, i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CartRow {
+    variant_id: i64,
+    product_id: i64,
+    sku: String,
+    options: String,
+    title: String,
+    price_minor: i64,
+    quantity: i64,
+}
+
+fn out_of_stock(title: &str, stock: i64) -> AppError {
+    AppError::Conflict(if stock > 0 {
+        format!("Sorry, only {stock} of “{title}” left. Please change the quantity in your cart.")
+    } else {
+        format!("Sorry, “{title}” is out of stock. Please remove it from your cart.")
+    })
+}
+
+/// Turns the user's cart into an order in one transaction: prices are read from the catalog,
+/// stock is taken with conditional updates (never below zero), and lines and the address are
+/// copied into the order. A key seen before finds its order instead: a failed one is reopened
+/// (its stock taken again) for another payment, any other is returned as it is.
+pub async fn place_order(
+    db: &Db,
+    user: i64,
+    key: &str,
+    terms: &OrderTerms<'_>,
+) -> Result<Placement, AppError> {
+    let mut tx = db.begin_write().await?;
+    let existing: Option<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, number, status, total_minor FROM orders WHERE user_id = $1 AND idempotency_key = $2",
+    )
+    .bind(user)
+    .bind(key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((order_id, number, status, total)) = existing {
+        if status != "payment_failed" {
+            return Ok(Placement::Existing { number });
+        }
+        take_stock_again(&mut tx, order_id).await?;
+        sqlx::query(
+            "UPDATE orders SET status = 'pending_payment', updated_at = $1 WHERE id = $2 AND status = 'payment_failed'",
+        )
+        .bind(now_ms())
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return Ok(Placement::Charge {
+            order_id,
+            number,
+            total: Money::from_minor(total).unwrap_or_default(),
+        });
+    }
+
+    let address: Option<AddressRow> = sqlx::query_as(&format!(
+        "SELECT {ADDRESS_COLUMNS} FROM addresses WHERE id = $1 AND user_id = $2"
+    ))
+    .bind(terms.address_id)
+    .bind(user)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let address = address.ok_or_else(|| {
+        AppError::Invalid(vec![FieldError::new(
+            "address_id",
+            "Choose one of your addresses.",
+        )])
+    })?;
+    let lines: Vec<CartRow> = sqlx::query_as(
+        "SELECT v.id AS variant_id, p.id AS product_id, v.sku, v.options, p.title, v.price_minor, l.quantity \
+         FROM carts c JOIN cart_lines l ON l.cart_id = c.id JOIN product_variants v ON v.id = l.variant_id \
+         JOIN products p ON p.id = v.product_id \
+         WHERE c.user_id = $1 AND p.status = 'active' ORDER BY l.added_at, l.variant_id",
+    )
+    .bind(user)
+    .fetch_all(&mut *tx)
+    .await?;
+    if lines.is_empty() {
+        return Err(AppError::BadRequest(
+            "Your cart is empty. Add something before checking out.".into(),
+        ));
+    }
+    for line in &lines {
+        let taken = sqlx::query(
+            "UPDATE product_variants SET stock = stock - $1 WHERE id = $2 AND stock >= $1",
+        )
+        .bind(line.quantity)
+        .bind(line.variant_id)
+        .execute(&mut *tx)
+        .await?;
+        if taken.rows_affected() == 0 {
+            let left: i64 = sqlx::query_scalar("SELECT stock FROM product_variants WHERE id = $1")
+                .bind(line.variant_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            // Dropping the transaction puts back what earlier lines took.
+            return Err(out_of_stock(&line.title, left));
+        }
+    }
+    let subtotal = Money::from_minor(lines.iter().map(|l| l.price_minor * l.quantity).sum())
+        .unwrap_or_default();
+    let shipping = terms.rates.price(terms.method, subtotal);
+    let tax_rate = terms.tax_rates.get(&address.country).copied().unwrap_or(0);
+    let totals = Totals::compute(subtotal, shipping, tax_rate);
+    let number = order_number(rand::rng().random::<u64>());
+    let now = now_ms();
+    let inserted = sqlx::query_scalar(
+        "INSERT INTO orders (number, user_id, idempotency_key, status, subtotal_minor, shipping_minor, tax_minor, \
+             total_minor, shipping_method, ship_full_name, ship_line1, ship_line2, ship_city, ship_region, \
+             ship_postal_code, ship_country, ship_phone, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
+         RETURNING id",
+    )
+    .bind(&number)
+    .bind(user)
+    .bind(key)
+    .bind(totals.subtotal.minor())
+    .bind(totals.shipping.minor())
+    .bind(totals.tax.minor())
+    .bind(totals.total.minor())
+    .bind(terms.method.as_str())
+    .bind(&address.full_name)
+    .bind(&address.line1)
+    .bind(&address.line2)
+    .bind(&address.city)
+    .bind(&address.region)
+    .bind(&address.postal_code)
+    .bind(&address.country)
+    .bind(&address.phone)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await;
+    let order_id: i64 = match inserted {
+        Ok(id) => id,
+        // The same key, placed at the same moment by another request, won the race.
+        Err(e) if violates(&e, "orders_idempotency_key") => {
+            drop(tx);
+            let number: String = sqlx::query_scalar(
+                "SELECT number FROM orders WHERE user_id = $1 AND idempotency_key = $2",
+            )
+            .bind(user)
+            .bind(key)
+            .fetch_one(db.pool())
+            .await?;
+            return Ok(Placement::Existing { number });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let sql = format!(
+        "INSERT INTO order_lines (order_id, position, variant_id, product_id, sku, title, options, unit_price_minor, quantity) VALUES {}",
+        values_list(lines.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    );
+    let mut insert = sqlx::query(&sql);
+    for (position, line) in lines.iter().enumerate() {
+        insert = insert
+            .bind(order_id)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(line.variant_id)
+            .bind(line.product_id)
+            .bind(&line.sku)
+            .bind(&line.title)
+            .bind(&line.options)
+            .bind(line.price_minor)
+            .bind(line.quantity);
+    }
+    insert.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(Placement::Charge {
+        order_id,
+        number,
+        total: totals.total,
+    })
+}
+
+/// Takes the stock of a failed order's lines again, before another payment attempt.
+async fn take_stock_again(tx: &mut sqlx::AnyConnection, order_id: i64) -> Result<(), AppError> {
+    let lines: Vec<(Option<i64>, String, i64)> = sqlx::query_as(
+        "SELECT variant_id, title, quantity FROM order_lines WHERE order_id = $1 ORDER BY position",
+    )
+    .bind(order_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (variant, title, quantity) in lines {
+        let taken = sqlx::query(
+            "UPDATE product_variants SET stock = stock - $1 WHERE id = $2 AND stock >= $1",
+        )
+        .bind(quantity)
+        .bind(variant)
+        .execute(&mut *tx)
+        .await?;
+        if taken.rows_affected() == 0 {
+            return Err(out_of_stock(&title, 0));
+        }
+    }
+    Ok(())
+}
+
+/// A payment as recorded.
+pub struct PaymentRecord<'a> {
+    pub provider: &'a str,
+    pub reference: &'a str,
+    pub amount: Money,
+}
+
+/// Marks a waiting order paid, once: records the payment, queues the confirmation email, and
+/// takes the ordered items out of the cart. Returns true when this call made it paid.
+pub async fn mark_paid(
+    db: &Db,
+    order_id: i64,
+    payment: &PaymentRecord<'_>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let now = now_ms();
+    let paid = sqlx::query(
+        "UPDATE orders SET status = 'paid', updated_at = $1 WHERE id = $2 AND status = 'pending_payment'",
+    )
+    .bind(now)
+    .bind(order_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    record_payment(&mut tx, order_id, payment, "succeeded", "").await?;
+    if paid {
+        let (number, email, user): (String, String, i64) = sqlx::query_as(
+            "SELECT o.number, u.email, u.id FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1",
+        )
+        .bind(order_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO outbox (kind, recipient, payload, created_at) VALUES ('order_confirmation', $1, $2, $3)",
+        )
+        .bind(&email)
+        .bind(serde_json::json!({ "order": number }).to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM cart_lines WHERE cart_id IN (SELECT id FROM carts WHERE user_id = $1) \
+             AND variant_id IN (SELECT variant_id FROM order_lines WHERE order_id = $2)",
+        )
+        .bind(user)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(paid)
+}
+
+/// Marks a waiting order's payment failed and puts its stock back.
+pub async fn mark_failed(
+    db: &Db,
+    order_id: i64,
+    payment: &PaymentRecord<'_>,
+    failure: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let failed = sqlx::query(
+        "UPDATE orders SET status = 'payment_failed', updated_at = $1 WHERE id = $2 AND status = 'pending_payment'",
+    )
+    .bind(now_ms())
+    .bind(order_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if failed {
+        let lines: Vec<(Option<i64>, i64)> =
+            sqlx::query_as("SELECT variant_id, quantity FROM order_lines WHERE order_id = $1")
+                .bind(order_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (variant, quantity) in lines {
+            sqlx::query("UPDATE product_variants SET stock = stock + $1 WHERE id = $2")
+                .bind(quantity)
+                .bind(variant)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    record_payment(&mut tx, order_id, payment, "failed", failure).await?;
+    tx.commit().await
+}
+
+async fn record_payment(
+    tx: &mut sqlx::AnyConnection,
+    order_id: i64,
+    payment: &PaymentRecord<'_>,
+    status: &str,
+    failure: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO payments (order_id, provider, reference, status, amount_minor, failure, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (provider, reference) DO NOTHING",
+    )
+    .bind(order_id)
+    .bind(payment.provider)
+    .bind(payment.reference)
+    .bind(status)
+    .bind(payment.amount.minor())
+    .bind(failure)
+    .bind(now_ms())
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: i64,
+    number: String,
+    status: String,
+    subtotal_minor: i64,
+    shipping_minor: i64,
+    tax_minor: i64,
+    total_minor: i64,
+    shipping_method: String,
+    ship_full_name: String,
+    ship_line1: String,
+    ship_line2: String,
+    ship_city: String,
+    ship_region: String,
+    ship_postal_code: String,
+    ship_country: String,
+    ship_phone: String,
+    created_at: i64,
+}
+
+fn money(minor: i64) -> Money {
+    Money::from_minor(minor).unwrap_or_default()
+}
+
+/// The order `number` if `user` may see it (its owner; any order when `user` is None, for
+/// admins).
+pub async fn order(
+    db: &Db,
+    number: &str,
+    user: Option<i64>,
+) -> Result<Option<OrderView>, sqlx::Error> {
+    let row: Option<OrderRow> = sqlx::query_as(
+        "SELECT id, number, status, subtotal_minor, shipping_minor, tax_minor, total_minor, shipping_method, \
+             ship_full_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, \
+             ship_phone, created_at \
+         FROM orders WHERE number = $1 AND ($2 = 0 OR user_id = $2)",
+    )
+    .bind(number)
+    .bind(user.unwrap_or(0))
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let lines: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT sku, title, options, unit_price_minor, quantity FROM order_lines WHERE order_id = $1 ORDER BY position",
+    )
+    .bind(row.id)
+    .fetch_all(db.pool())
+    .await?;
+    let address = Address {
+        id: 0,
+        full_name: row.ship_full_name,
+        line1: row.ship_line1,
+        line2: row.ship_line2,
+        city: row.ship_city,
+        region: row.ship_region,
+        postal_code: row.ship_postal_code,
+        country: row.ship_country,
+        phone: row.ship_phone,
+        is_default: false,
+    };
+    Ok(Some(OrderView {
+        number: row.number,
+        status: status_label(&row.status).to_owned(),
+        lines: lines
+            .into_iter()
+            .map(|(sku, title, options, price, quantity)| OrderLine {
+                sku,
+                title,
+                variant: options_label(&parse_options(&options)),
+                unit_price: money(price),
+                quantity,
+            })
+            .collect(),
+        totals: Totals {
+            subtotal: money(row.subtotal_minor),
+            shipping: money(row.shipping_minor),
+            tax: money(row.tax_minor),
+            total: money(row.total_minor),
+        },
+        shipping_method: ShippingMethod::parse(&row.shipping_method)
+            .map_or("", ShippingMethod::label)
+            .to_owned(),
+        address: address.lines(),
+        created_at: row.created_at,
+    }))
+}
+
+/// The user's orders, newest first.
+pub async fn orders_of(db: &Db, user: i64) -> Result<Vec<OrderSummary>, sqlx::Error> {
+    let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT o.number, o.status, o.total_minor, \
+             CAST((SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l WHERE l.order_id = o.id) AS BIGINT), \
+             o.created_at \
+         FROM orders o WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id DESC",
+    )
+    .bind(user)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(number, status, total, items, created_at)| OrderSummary {
+            number,
+            status: status_label(&status).to_owned(),
+            total: money(total),
+            items,
+            created_at,
+        })
+        .collect())
+}

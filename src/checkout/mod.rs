@@ -1,0 +1,10 @@
+//! Checkout: the address book, shipping and tax, payment, and orders.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod payment;

@@ -1,0 +1,543 @@
+//! Checkout domain types: addresses, shipping, totals, cards for the test gateway, order numbers.
+
+use crate::{cart::model::CartLine, catalog::model::Money, error::FieldError};
+use serde::{Deserialize, Serialize};
+
+/// How an order travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShippingMethod {
+    Standard,
+    Express,
+}
+
+impl ShippingMethod {
+    pub const ALL: [ShippingMethod; 2] = [ShippingMethod::Standard, ShippingMethod::Express];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Express => "express",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Standard => "Standard shipping",
+            Self::Express => "Express shipping",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+}
+
+/// Shipping prices from the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingRates {
+    pub standard: Money,
+    pub express: Money,
+    /// Standard shipping is free from this subtotal on.
+    pub free_over: Money,
+}
+
+impl ShippingRates {
+    pub fn price(&self, method: ShippingMethod, subtotal: Money) -> Money {
+        match method {
+            ShippingMethod::Standard if subtotal >= self.free_over => Money::default(),
+            ShippingMethod::Standard => self.standard,
+            ShippingMethod::Express => self.express,
+        }
+    }
+}
+
+/// What an order costs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub subtotal: Money,
+    pub shipping: Money,
+    pub tax: Money,
+    pub total: Money,
+}
+
+impl Totals {
+    /// Tax is charged on the subtotal (not on shipping) at `tax_basis_points` (725 = 7.25%), once
+    /// for the whole order, rounded half up to the cent.
+    pub fn compute(subtotal: Money, shipping: Money, tax_basis_points: i64) -> Self {
+        let tax = (subtotal.minor() * tax_basis_points + 5_000) / 10_000;
+        let tax = Money::from_minor(tax).unwrap_or_default();
+        let total = Money::from_minor(subtotal.minor() + shipping.minor() + tax.minor())
+            .unwrap_or_default();
+        Self {
+            subtotal,
+            shipping,
+            tax,
+            total,
+        }
+    }
+}
+
+/// A saved shipping address.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub id: i64,
+    pub full_name: String,
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+    pub phone: String,
+    pub is_default: bool,
+}
+
+impl Address {
+    /// The address on lines, as a label prints it.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![self.full_name.clone(), self.line1.clone()];
+        if !self.line2.is_empty() {
+            lines.push(self.line2.clone());
+        }
+        let mut city = self.city.clone();
+        if !self.region.is_empty() {
+            city = format!("{city}, {}", self.region);
+        }
+        lines.push(format!("{city} {}", self.postal_code));
+        lines.push(country_name(&self.country).to_owned());
+        if !self.phone.is_empty() {
+            lines.push(self.phone.clone());
+        }
+        lines
+    }
+}
+
+/// The countries the shop can ship to, with their names.
+pub const COUNTRIES: [(&str, &str); 6] = [
+    ("US", "United States"),
+    ("CA", "Canada"),
+    ("GB", "United Kingdom"),
+    ("DE", "Germany"),
+    ("FR", "France"),
+    ("AU", "Australia"),
+];
+
+pub fn country_name(code: &str) -> &str {
+    COUNTRIES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, name)| name)
+}
+
+/// The address form as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressForm {
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+impl AddressForm {
+    /// Trims every field and reports every problem at once.
+    pub fn check(&self) -> Result<AddressForm, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut field = |name: &str, value: &str, required: Option<&str>, max: usize| {
+            let value = value.trim().to_owned();
+            if value.is_empty()
+                && let Some(message) = required
+            {
+                errors.push(FieldError::new(name, message));
+            } else if value.chars().count() > max {
+                errors.push(FieldError::new(
+                    name,
+                    format!("Keep this to {max} characters."),
+                ));
+            }
+            value
+        };
+        let checked = AddressForm {
+            full_name: field(
+                "full_name",
+                &self.full_name,
+                Some("Enter the full name."),
+                100,
+            ),
+            line1: field("line1", &self.line1, Some("Enter the street address."), 200),
+            line2: field("line2", &self.line2, None, 200),
+            city: field("city", &self.city, Some("Enter the city."), 100),
+            region: field("region", &self.region, None, 100),
+            postal_code: field(
+                "postal_code",
+                &self.postal_code,
+                Some("Enter the postal code."),
+                20,
+            ),
+            country: self.country.trim().to_ascii_uppercase(),
+            phone: field("phone", &self.phone, None, 30),
+        };
+        if !COUNTRIES.iter().any(|(code, _)| *code == checked.country) {
+            errors.push(FieldError::new("country", "Choose a country we ship to."));
+        }
+        if !checked
+            .phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
+            errors.push(FieldError::new(
+                "phone",
+                "Use digits, spaces and + - ( ) only.",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(checked)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Card details for the offline test gateway.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardForm {
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub expiry: String,
+    #[serde(default)]
+    pub cvc: String,
+}
+
+/// A card that passed the checks: its digits only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Card {
+    pub number: String,
+}
+
+/// True when `digits` passes the Luhn checksum.
+pub fn luhn(digits: &str) -> bool {
+    let mut sum = 0;
+    for (i, c) in digits.chars().rev().enumerate() {
+        let Some(mut d) = c.to_digit(10) else {
+            return false;
+        };
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    !digits.is_empty() && sum % 10 == 0
+}
+
+impl CardForm {
+    /// Checks the fields; `today` is (year, month) for the expiry.
+    pub fn check(&self, today: (u32, u32)) -> Result<Card, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let number: String = self
+            .number
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .collect();
+        if !(12..=19).contains(&number.len())
+            || !number.chars().all(|c| c.is_ascii_digit())
+            || !luhn(&number)
+        {
+            errors.push(FieldError::new(
+                "card[number]",
+                "Enter a valid card number.",
+            ));
+        }
+        let expiry: String = self.expiry.chars().filter(|c| !c.is_whitespace()).collect();
+        let parsed = expiry.split_once('/').and_then(|(m, y)| {
+            let month: u32 = m.parse().ok()?;
+            let year: u32 = y.parse().ok()?;
+            let year = if y.len() == 2 { 2000 + year } else { year };
+            ((1..=12).contains(&month) && (2000..=2100).contains(&year)).then_some((year, month))
+        });
+        match parsed {
+            None => errors.push(FieldError::new(
+                "card[expiry]",
+                "Enter the expiry date as MM/YY.",
+            )),
+            Some(expires) if expires < today => {
+                errors.push(FieldError::new("card[expiry]", "This card has expired."))
+            }
+            Some(_) => {}
+        }
+        let cvc = self.cvc.trim();
+        if !(3..=4).contains(&cvc.len()) || !cvc.chars().all(|c| c.is_ascii_digit()) {
+            errors.push(FieldError::new(
+                "card[cvc]",
+                "Enter the 3 or 4 digits on the back of the card.",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(Card { number })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The (year, month) of a Unix time in milliseconds, in UTC (Howard Hinnant's civil-from-days).
+pub fn year_month(epoch_ms: i64) -> (u32, u32) {
+    let days = epoch_ms.div_euclid(86_400_000) + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (
+        u32::try_from(year).unwrap_or(0),
+        u32::try_from(month).unwrap_or(1),
+    )
+}
+
+/// The alphabet of order numbers: Crockford's base 32 (no I, L, O, U).
+const ORDER_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// An order number such as `EM-7K3F-9QX2`, made from 40 random bits.
+pub fn order_number(random: u64) -> String {
+    let symbol = |i: u32| char::from(ORDER_ALPHABET[((random >> (5 * i)) & 31) as usize]);
+    let part = |from: u32| (from..from + 4).map(symbol).collect::<String>();
+    format!("EM-{}-{}", part(0), part(4))
+}
+
+/// True for text shaped like an order number.
+pub fn is_order_number(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 12
+        && text.starts_with("EM-")
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| ![0, 1, 2, 7].contains(i))
+            .all(|(_, b)| ORDER_ALPHABET.contains(b))
+}
+
+/// Where an order is in its life.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "pending_payment" => "Awaiting payment",
+        "paid" => "Paid",
+        "payment_failed" => "Payment failed",
+        "shipped" => "Shipped",
+        "delivered" => "Delivered",
+        "cancelled" => "Cancelled",
+        _ => "Unknown",
+    }
+}
+
+/// Everything the checkout page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutView {
+    pub lines: Vec<CartLine>,
+    pub addresses: Vec<Address>,
+    pub rates: ShippingRates,
+    /// Sales tax by country code, in basis points.
+    pub tax_rates: Vec<(String, i64)>,
+    /// Sent back with "Place order", so a resubmission finds the same order.
+    pub idempotency_key: String,
+    /// E.g. a price that changed since the item was added.
+    pub notices: Vec<String>,
+}
+
+/// One line of a placed order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub sku: String,
+    pub title: String,
+    pub variant: String,
+    pub unit_price: Money,
+    pub quantity: i64,
+}
+
+impl OrderLine {
+    pub fn total(&self) -> Money {
+        Money::from_minor(self.unit_price.minor() * self.quantity).unwrap_or_default()
+    }
+}
+
+/// A placed order as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub number: String,
+    pub status: String,
+    pub lines: Vec<OrderLine>,
+    pub totals: Totals,
+    pub shipping_method: String,
+    pub address: Vec<String>,
+    pub created_at: i64,
+}
+
+/// An order in the order history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub number: String,
+    pub status: String,
+    pub total: Money,
+    pub items: i64,
+    pub created_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(minor: i64) -> Money {
+        Money::from_minor(minor).unwrap()
+    }
+
+    #[test]
+    fn tax_is_on_the_subtotal_rounded_half_up() {
+        let totals = Totals::compute(money(1_000), money(499), 725);
+        assert_eq!(totals.tax, money(73), "72.5 cents rounds up");
+        assert_eq!(totals.total, money(1_572));
+        assert_eq!(Totals::compute(money(1_001), money(0), 725).tax, money(73));
+        assert_eq!(Totals::compute(money(999), money(0), 0).tax, money(0));
+        assert_eq!(Totals::compute(money(10), money(0), 2_000).tax, money(2));
+    }
+
+    #[test]
+    fn standard_shipping_is_free_over_the_threshold() {
+        let rates = ShippingRates {
+            standard: money(499),
+            express: money(1_499),
+            free_over: money(5_000),
+        };
+        assert_eq!(
+            rates.price(ShippingMethod::Standard, money(4_999)),
+            money(499)
+        );
+        assert_eq!(
+            rates.price(ShippingMethod::Standard, money(5_000)),
+            money(0)
+        );
+        assert_eq!(
+            rates.price(ShippingMethod::Express, money(9_000)),
+            money(1_499)
+        );
+    }
+
+    #[test]
+    fn cards_are_luhn_checked_and_dated() {
+        let card = |number: &str, expiry: &str, cvc: &str| CardForm {
+            number: number.into(),
+            expiry: expiry.into(),
+            cvc: cvc.into(),
+        };
+        let today = (2026, 11);
+        assert_eq!(
+            card("4242 4242 4242 4242", "12/30", "123").check(today),
+            Ok(Card {
+                number: "4242424242424242".into()
+            })
+        );
+        assert!(
+            card("4000-0000-0000-0002", "11/26", "1234")
+                .check(today)
+                .is_ok()
+        );
+        let fields = |form: CardForm| -> Vec<String> {
+            form.check(today)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(
+            fields(card("4242 4242 4242 4241", "13/30", "12")),
+            ["card[number]", "card[expiry]", "card[cvc]"]
+        );
+        assert_eq!(
+            fields(card("abcd", "10/26", "123")),
+            ["card[number]", "card[expiry]"]
+        );
+        assert!(!luhn(""));
+    }
+
+    #[test]
+    fn addresses_need_their_fields_and_a_known_country() {
+        let form = AddressForm {
+            full_name: " Ada Lovelace ".into(),
+            line1: "12 St James's Square".into(),
+            city: "London".into(),
+            postal_code: "SW1Y 4JH".into(),
+            country: "gb".into(),
+            ..AddressForm::default()
+        };
+        let checked = form.check().unwrap();
+        assert_eq!(checked.full_name, "Ada Lovelace");
+        assert_eq!(checked.country, "GB");
+        let bad = AddressForm {
+            country: "XX".into(),
+            phone: "call me".into(),
+            ..AddressForm::default()
+        };
+        let fields: Vec<String> = bad
+            .check()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "full_name",
+                "line1",
+                "city",
+                "postal_code",
+                "country",
+                "phone"
+            ]
+        );
+    }
+
+    #[test]
+    fn unix_times_give_their_month() {
+        assert_eq!(year_month(0), (1970, 1));
+        assert_eq!(year_month(1_795_651_200_000), (2026, 11), "2026-11-26");
+        assert_eq!(year_month(1_709_164_800_000), (2024, 2), "2024-02-29");
+        assert_eq!(
+            year_month(1_704_067_199_000),
+            (2023, 12),
+            "2023-12-31 23:59:59"
+        );
+    }
+
+    #[test]
+    fn order_numbers_are_readable_and_recognised() {
+        let number = order_number(0x12_3456_789A);
+        assert!(is_order_number(&number), "{number}");
+        assert_eq!(number.len(), 12);
+        assert_ne!(order_number(1), order_number(2));
+        for bad in [
+            "EM-1234-567",
+            "XX-1234-5678",
+            "EM-1234-567I",
+            "em-1234-5678",
+            "1",
+        ] {
+            assert!(!is_order_number(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! `/checkout`, `/account/addresses`, `/orders/{number}` and `/account/orders`.
+
+use super::{
+    api::{
+        DeleteAddress, PlaceOrder, SaveAddress, SetDefaultAddress, get_checkout, get_order,
+        list_addresses, list_orders,
+    },
+    model::{Address, COUNTRIES, CheckoutView, OrderView, ShippingMethod, Totals},
+};
+use crate::{
+    accounts::pages::RequireUser,
+    catalog::model::Money,
+    error::AppError,
+    ui::{
+        ErrorPage, PageTitle,
+        forms::{FieldMessage, FormError, INPUT, LABEL, error_of},
+    },
+};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+const PRIMARY: &str = "rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800 disabled:opacity-50";
+const SECTION: &str = "space-y-3 rounded-lg border border-slate-200 bg-white p-4";
+
+/// Loading and error states around a page's data.
+#[component]
+fn Loaded(children: ChildrenFn) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
+                {children()}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+/// `/checkout`.
+#[component]
+pub fn CheckoutPage() -> impl IntoView {
+    view! {
+        <PageTitle text="Checkout — Emporium"/>
+        <RequireUser>
+            <Checkout/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Checkout() -> impl IntoView {
+    let checkout = Resource::new(|| (), |_| get_checkout());
+    view! {
+        <h1 class="mb-6 text-2xl font-bold">"Checkout"</h1>
+        <Loaded>
+            {move || Suspend::new(async move {
+                checkout.await.map(|checkout| {
+                    if checkout.lines.is_empty() {
+                        view! {
+                            <p class="text-slate-700">"Your cart is empty. " <a href="/cart" class="font-medium text-brand-700 underline">"Back to your cart"</a></p>
+                        }.into_any()
+                    } else {
+                        view! { <CheckoutForm checkout/> }.into_any()
+                    }
+                })
+            })}
+        </Loaded>
+    }
+}
+
+#[component]
+fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
+    let place = ServerAction::<PlaceOrder>::new();
+    let error = error_of(place);
+    let CheckoutView {
+        lines,
+        addresses,
+        rates,
+        tax_rates,
+        idempotency_key,
+        notices,
+    } = checkout;
+    let chosen = addresses
+        .iter()
+        .find(|a| a.is_default)
+        .or(addresses.first())
+        .map(|a| a.country.clone());
+    let country = RwSignal::new(chosen.unwrap_or_default());
+    let method = RwSignal::new(ShippingMethod::Standard);
+    let subtotal =
+        Money::from_minor(lines.iter().map(|l| l.total().minor()).sum()).unwrap_or_default();
+    let totals = Memo::new(move |_| {
+        let rate = country.with(|c| {
+            tax_rates
+                .iter()
+                .find(|(k, _)| k == c)
+                .map_or(0, |(_, r)| *r)
+        });
+        Totals::compute(subtotal, rates.price(method.get(), subtotal), rate)
+    });
+    let has_addresses = !addresses.is_empty();
+    view! {
+        {notices.into_iter().map(|n| view! { <p role="status" class="mb-4 rounded-md bg-amber-50 px-3 py-2">{n}</p> }).collect_view()}
+        <ActionForm action=place attr:class="grid gap-6 lg:grid-cols-2">
+            <input type="hidden" name="idempotency_key" value=idempotency_key/>
+            <div class="space-y-6">
+                <fieldset class=SECTION>
+                    <legend class="text-lg font-semibold">"1. Shipping address"</legend>
+                    {addresses.into_iter().map(|address| view! { <AddressChoice address country/> }).collect_view()}
+                    <Show when=move || !has_addresses>
+                        <p class="text-slate-700">"You have no saved address yet."</p>
+                    </Show>
+                    <a href="/account/addresses?next=/checkout" class="inline-block font-medium text-brand-700 underline">"Add a new address"</a>
+                    <FieldMessage error field="address_id" id="address-error"/>
+                </fieldset>
+                <fieldset class=SECTION>
+                    <legend class="text-lg font-semibold">"2. Shipping method"</legend>
+                    {ShippingMethod::ALL.into_iter().map(|m| {
+                        let price = rates.price(m, subtotal);
+                        let price = if price == Money::default() { "Free".to_owned() } else { price.to_string() };
+                        let id = format!("shipping-{}", m.as_str());
+                        view! {
+                            <div class="flex items-center gap-2">
+                                <input type="radio" id=id.clone() name="shipping" value=m.as_str() checked=m == ShippingMethod::Standard on:change=move |_| method.set(m)/>
+                                <label for=id>{format!("{} — {price}", m.label())}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                    <p class="text-sm text-slate-600">{format!("Standard shipping is free on orders of {} or more.", rates.free_over)}</p>
+                </fieldset>
+                <fieldset class=SECTION>
+                    <legend class="text-lg font-semibold">"4. Payment"</legend>
+                    <p class="text-sm text-slate-600">"Test payments: 4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined."</p>
+                    <CardField error name="number" label="Card number" autocomplete="cc-number"/>
+                    <div class="grid grid-cols-2 gap-3">
+                        <CardField error name="expiry" label="Expiry" autocomplete="cc-exp"/>
+                        <CardField error name="cvc" label="CVC" autocomplete="cc-csc"/>
+                    </div>
+                </fieldset>
+            </div>
+            <section class=SECTION aria-labelledby="summary-heading">
+                <h2 id="summary-heading" class="text-lg font-semibold">"3. Order summary"</h2>
+                <table class="w-full text-left text-sm">
+                    <thead class="text-slate-600">
+                        <tr><th class="py-1">"Item"</th><th class="py-1">"Price"</th><th class="py-1">"Qty"</th><th class="py-1 text-right">"Total"</th></tr>
+                    </thead>
+                    <tbody>
+                        {lines.into_iter().map(|line| view! {
+                            <tr class="border-t border-slate-100">
+                                <td class="py-2">{line.title.clone()}<span class="block text-slate-600">{line.variant.clone()}</span></td>
+                                <td class="py-2">{line.unit_price.to_string()}</td>
+                                <td class="py-2">{line.quantity}</td>
+                                <td class="py-2 text-right">{line.total().to_string()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <dl class="space-y-1 border-t border-slate-200 pt-3">
+                    <div class="flex justify-between"><dt>"Subtotal"</dt><dd>{move || totals.get().subtotal.to_string()}</dd></div>
+                    <div class="flex justify-between"><dt>"Shipping"</dt><dd>{move || totals.get().shipping.to_string()}</dd></div>
+                    <div class="flex justify-between"><dt>"Tax"</dt><dd>{move || totals.get().tax.to_string()}</dd></div>
+                    <div class="flex justify-between text-lg font-semibold"><dt>"Total"</dt><dd data-testid="order-total">{move || totals.get().total.to_string()}</dd></div>
+                </dl>
+                <FormError error/>
+                <button type="submit" class=format!("{PRIMARY} w-full") disabled=move || place.pending().get()>"Place order"</button>
+            </section>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn AddressChoice(address: Address, country: RwSignal<String>) -> impl IntoView {
+    let id = format!("address-{}", address.id);
+    let code = address.country.clone();
+    view! {
+        <div class="flex items-start gap-2">
+            <input type="radio" id=id.clone() name="address_id" value=address.id checked=address.is_default class="mt-1"
+                on:change=move |_| country.set(code.clone())/>
+            <label for=id class="text-sm">
+                {address.lines().into_iter().map(|line| view! { <span class="block">{line}</span> }).collect_view()}
+            </label>
+        </div>
+    }
+}
+
+#[component]
+fn CardField(
+    error: Signal<Option<AppError>>,
+    name: &'static str,
+    label: &'static str,
+    autocomplete: &'static str,
+) -> impl IntoView {
+    let id = format!("card-{name}");
+    let field = format!("card[{name}]");
+    let hint = format!("{id}-error");
+    view! {
+        <div>
+            <label for=id.clone() class=LABEL>{label}</label>
+            <input id=id name=field.clone() type="text" inputmode="numeric" autocomplete=autocomplete class=INPUT aria-describedby=hint.clone()/>
+            <FieldMessage error field id=hint/>
+        </div>
+    }
+}
+
+/// `/account/addresses`: the address book; `?edit=ID` edits one, `?next=` comes back after
+/// saving.
+#[component]
+pub fn AddressesPage() -> impl IntoView {
+    view! {
+        <PageTitle text="Your addresses — Emporium"/>
+        <RequireUser>
+            <AddressBook/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn AddressBook() -> impl IntoView {
+    let save = ServerAction::<SaveAddress>::new();
+    let delete = ServerAction::<DeleteAddress>::new();
+    let default = ServerAction::<SetDefaultAddress>::new();
+    let addresses = Resource::new(
+        move || {
+            (
+                save.version().get(),
+                delete.version().get(),
+                default.version().get(),
+            )
+        },
+        |_| list_addresses(),
+    );
+    let query = use_query_map();
+    let editing = move || {
+        query
+            .read()
+            .get("edit")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    view! {
+        <h1 class="mb-6 text-2xl font-bold">"Your addresses"</h1>
+        <Loaded>
+            {move || Suspend::new(async move {
+                addresses.await.map(|addresses| {
+                    let edited = editing().and_then(|id| addresses.iter().find(|a| a.id == id).cloned());
+                    view! {
+                        <ul class="mb-8 grid gap-4 sm:grid-cols-2">
+                            {addresses.into_iter().map(|address| view! { <AddressCard address delete default/> }).collect_view()}
+                        </ul>
+                        <AddressEditor save address=edited/>
+                    }
+                })
+            })}
+        </Loaded>
+    }
+}
+
+#[component]
+fn AddressCard(
+    address: Address,
+    delete: ServerAction<DeleteAddress>,
+    default: ServerAction<SetDefaultAddress>,
+) -> impl IntoView {
+    let id = address.id;
+    view! {
+        <li class=SECTION data-testid="address">
+            {address.is_default.then(|| view! { <p class="text-sm font-semibold text-brand-700">"Default"</p> })}
+            <p class="text-sm">{address.lines().into_iter().map(|line| view! { <span class="block">{line}</span> }).collect_view()}</p>
+            <div class="flex gap-3 text-sm">
+                <a href=format!("/account/addresses?edit={id}") class="underline">"Edit"</a>
+                <ActionForm action=delete>
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit" class="underline">"Delete"</button>
+                </ActionForm>
+                {(!address.is_default).then(|| view! {
+                    <ActionForm action=default>
+                        <input type="hidden" name="id" value=id/>
+                        <button type="submit" class="underline">"Make default"</button>
+                    </ActionForm>
+                })}
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn AddressEditor(save: ServerAction<SaveAddress>, address: Option<Address>) -> impl IntoView {
+    let error = error_of(save);
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let heading = if address.is_some() {
+        "Edit address"
+    } else {
+        "Add an address"
+    };
+    let id = address.as_ref().map(|a| a.id);
+    let a = address.unwrap_or_default();
+    let field = move |name: &'static str,
+                      label: &'static str,
+                      value: String,
+                      autocomplete: &'static str| {
+        let input_id = format!("address-{name}");
+        let hint = format!("{input_id}-error");
+        view! {
+            <div>
+                <label for=input_id.clone() class=LABEL>{label}</label>
+                <input id=input_id name=format!("address[{name}]") type="text" value=value autocomplete=autocomplete class=INPUT aria-describedby=hint.clone()/>
+                <FieldMessage error field=name id=hint/>
+            </div>
+        }
+    };
+    view! {
+        <section class="max-w-xl">
+            <h2 class="mb-4 text-xl font-semibold">{heading}</h2>
+            <ActionForm action=save attr:class="space-y-4">
+                {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
+                <input type="hidden" name="next" prop:value=next/>
+                {field("full_name", "Full name", a.full_name.clone(), "name")}
+                {field("line1", "Address line 1", a.line1.clone(), "address-line1")}
+                {field("line2", "Address line 2", a.line2.clone(), "address-line2")}
+                {field("city", "City", a.city.clone(), "address-level2")}
+                {field("region", "State / Region", a.region.clone(), "address-level1")}
+                {field("postal_code", "Postal code", a.postal_code.clone(), "postal-code")}
+                <div>
+                    <label for="address-country" class=LABEL>"Country"</label>
+                    <select id="address-country" name="address[country]" class=INPUT aria-describedby="address-country-error">
+                        {COUNTRIES.into_iter().map(|(code, name)| view! {
+                            <option value=code selected=code == a.country>{name}</option>
+                        }).collect_view()}
+                    </select>
+                    <FieldMessage error field="country" id="address-country-error"/>
+                </div>
+                {field("phone", "Phone", a.phone.clone(), "tel")}
+                <label class="flex items-center gap-2">
+                    <input type="checkbox" name="make_default"/>
+                    "Use as my default address"
+                </label>
+                <FormError error/>
+                <button type="submit" class=PRIMARY>"Save address"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/orders/{number}`: the confirmation and status of one order.
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let order = Resource::new(
+        move || params.read().get("number").unwrap_or_default(),
+        get_order,
+    );
+    view! {
+        <PageTitle text="Your order — Emporium"/>
+        <RequireUser>
+            <Loaded>
+                {move || Suspend::new(async move {
+                    order.await.map(|order| view! { <OrderDetails order/> })
+                })}
+            </Loaded>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn OrderDetails(order: OrderView) -> impl IntoView {
+    let paid = order.status == "Paid";
+    view! {
+        <section class="space-y-6">
+            <div>
+                <h1 class="text-2xl font-bold">{if paid { "Thank you for your order" } else { "Your order" }}</h1>
+                <p class="mt-2">"Order number " <strong data-testid="order-number">{order.number.clone()}</strong></p>
+                <p>"Status: " <span data-testid="order-status">{order.status.clone()}</span></p>
+            </div>
+            <table class="w-full max-w-2xl bg-white text-left text-sm">
+                <thead class="text-slate-600">
+                    <tr><th class="p-2">"Item"</th><th class="p-2">"Price"</th><th class="p-2">"Qty"</th><th class="p-2 text-right">"Total"</th></tr>
+                </thead>
+                <tbody>
+                    {order.lines.iter().map(|line| view! {
+                        <tr class="border-t border-slate-100">
+                            <td class="p-2">{line.title.clone()}<span class="block text-slate-600">{line.variant.clone()}</span></td>
+                            <td class="p-2">{line.unit_price.to_string()}</td>
+                            <td class="p-2">{line.quantity}</td>
+                            <td class="p-2 text-right">{line.total().to_string()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <dl class="max-w-2xl space-y-1">
+                <div class="flex justify-between"><dt>"Subtotal"</dt><dd>{order.totals.subtotal.to_string()}</dd></div>
+                <div class="flex justify-between"><dt>{order.shipping_method.clone()}</dt><dd>{order.totals.shipping.to_string()}</dd></div>
+                <div class="flex justify-between"><dt>"Tax"</dt><dd>{order.totals.tax.to_string()}</dd></div>
+                <div class="flex justify-between text-lg font-semibold"><dt>"Total"</dt><dd data-testid="order-total">{order.totals.total.to_string()}</dd></div>
+            </dl>
+            <div>
+                <h2 class="font-semibold">"Shipping to"</h2>
+                <p class="text-sm">{order.address.into_iter().map(|line| view! { <span class="block">{line}</span> }).collect_view()}</p>
+            </div>
+            <a href="/account/orders" class="font-medium text-brand-700 underline">"All your orders"</a>
+        </section>
+    }
+}
+
+/// `/account/orders`: the shopper's orders, newest first.
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let orders = Resource::new(|| (), |_| list_orders());
+    view! {
+        <PageTitle text="Your orders — Emporium"/>
+        <RequireUser>
+            <h1 class="mb-6 text-2xl font-bold">"Your orders"</h1>
+            <Loaded>
+                {move || Suspend::new(async move {
+                    orders.await.map(|orders| {
+                        if orders.is_empty() {
+                            return view! { <p class="text-slate-700">"You haven't placed an order yet."</p> }.into_any();
+                        }
+                        view! {
+                            <table class="w-full max-w-3xl bg-white text-left">
+                                <thead class="text-sm text-slate-600">
+                                    <tr><th class="p-2">"Order"</th><th class="p-2">"Items"</th><th class="p-2">"Status"</th><th class="p-2 text-right">"Total"</th></tr>
+                                </thead>
+                                <tbody>
+                                    {orders.into_iter().map(|o| view! {
+                                        <tr class="border-t border-slate-100">
+                                            <td class="p-2"><a href=format!("/orders/{}", o.number) class="font-medium text-brand-700 underline">{o.number.clone()}</a></td>
+                                            <td class="p-2">{o.items}</td>
+                                            <td class="p-2">{o.status.clone()}</td>
+                                            <td class="p-2 text-right">{o.total.to_string()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    })
+                })}
+            </Loaded>
+        </RequireUser>
+    }
+}

@@ -1,0 +1,76 @@
+//! Payment gateways behind one trait, so more (Stripe, PayPal) can be added beside the offline
+//! test gateway.
+
+use super::model::Card;
+use crate::{accounts::tokens::random_hex, catalog::model::Money};
+use std::{future::Future, pin::Pin};
+
+/// A charge to make.
+pub struct ChargeRequest<'a> {
+    pub order_number: &'a str,
+    pub amount: Money,
+    /// Card details, for gateways that take them on the server (the test gateway).
+    pub card: Option<&'a Card>,
+    /// The same key for a retried request, so the gateway never charges twice.
+    pub idempotency_key: String,
+}
+
+/// How a charge ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    Succeeded {
+        reference: String,
+    },
+    /// Refused by the bank; `message` is safe to show the shopper.
+    Declined {
+        reference: String,
+        message: String,
+    },
+}
+
+/// The gateway could not be reached or answered nonsense; nothing is known to be charged.
+#[derive(Debug, thiserror::Error)]
+#[error("payment gateway failure: {0}")]
+pub struct GatewayError(pub String);
+
+pub type ChargeFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<ChargeOutcome, GatewayError>> + Send + 'a>>;
+
+pub trait PaymentProvider: Send + Sync {
+    /// Stored with every payment (e.g. "test", "stripe").
+    fn name(&self) -> &'static str;
+    fn charge<'a>(&'a self, request: ChargeRequest<'a>) -> ChargeFuture<'a>;
+}
+
+/// The offline gateway: Luhn-valid cards succeed except the documented test numbers.
+pub struct TestGateway;
+
+/// Declined by the test gateway.
+pub const DECLINED_CARD: &str = "4000000000000002";
+/// Refused for insufficient funds by the test gateway.
+pub const NO_FUNDS_CARD: &str = "4000000000009995";
+
+impl PaymentProvider for TestGateway {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+
+    fn charge<'a>(&'a self, request: ChargeRequest<'a>) -> ChargeFuture<'a> {
+        Box::pin(async move {
+            let reference = format!("test_{}", random_hex(12));
+            let number = request.card.map(|c| c.number.as_str());
+            Ok(match number {
+                Some(DECLINED_CARD) => ChargeOutcome::Declined {
+                    reference,
+                    message: "Your card was declined. Please try another card.".into(),
+                },
+                Some(NO_FUNDS_CARD) => ChargeOutcome::Declined {
+                    reference,
+                    message: "Your card has insufficient funds. Please try another card.".into(),
+                },
+                Some(_) => ChargeOutcome::Succeeded { reference },
+                None => return Err(GatewayError("the test gateway needs card details".into())),
+            })
+        })
+    }
+}

@@ -1,0 +1,491 @@
+//! Checkout and orders on both databases: server-side pricing, tax, idempotency, declines and
+//! retries, no oversell under 200 concurrent buyers, and privacy of addresses and orders.
+
+use crate::{
+    on_both_backends,
+    support::{Backend, Client, TestApp, admin, spawn_app},
+};
+use axum::{
+    body::Body,
+    extract::ConnectInfo,
+    http::{Request, StatusCode, header},
+};
+use emporium::{
+    accounts::{
+        model::{Email, Role},
+        session::ACCESS_COOKIE,
+    },
+    catalog::seed::seed,
+    checkout::model::is_order_number,
+    server::db::now_ms,
+};
+use tower::ServiceExt;
+
+on_both_backends!(
+    a_paid_order_is_priced_by_the_server_and_empties_the_cart,
+    a_declined_card_then_a_good_one_makes_one_order,
+    the_same_key_placed_twice_at_once_makes_one_order_and_one_payment,
+    two_hundred_buyers_for_ten_units_make_ten_orders,
+    bad_checkout_input_changes_nothing,
+    addresses_and_orders_are_private,
+);
+
+const GOOD_CARD: &str = "4242 4242 4242 4242";
+const DECLINED_CARD: &str = "4000 0000 0000 0002";
+
+async fn seeded(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    seed(app.db(), 20, 9).await.unwrap();
+    app
+}
+
+/// A customer signed in by an access token made here (no password hashing: fast enough for
+/// hundreds of buyers).
+async fn shopper<'a>(app: &'a TestApp, tag: &str) -> Client<'a> {
+    let email = Email::parse(&crate::support::unique_email(tag)).unwrap();
+    let id =
+        emporium::accounts::db::insert_user(app.db(), &email, tag, "-", Role::Customer, now_ms())
+            .await
+            .unwrap();
+    let mut client = app.client();
+    let token = app
+        .state()
+        .tokens
+        .issue(id, Role::Customer, now_ms() / 1000);
+    client.cookies.insert(ACCESS_COOKIE.into(), token);
+    client
+}
+
+/// A variant with exactly `stock` units at `price` cents; returns its SKU.
+async fn variant(app: &TestApp, nth: i64, price: i64, stock: i64) -> String {
+    let sku: String =
+        sqlx::query_scalar("SELECT sku FROM product_variants ORDER BY id LIMIT 1 OFFSET $1")
+            .bind(nth)
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    sqlx::query("UPDATE product_variants SET price_minor = $1, stock = $2 WHERE sku = $3")
+        .bind(price)
+        .bind(stock)
+        .bind(&sku)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    sku
+}
+
+async fn stock(app: &TestApp, sku: &str) -> i64 {
+    sqlx::query_scalar("SELECT stock FROM product_variants WHERE sku = $1")
+        .bind(sku)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
+async fn add(client: &mut Client<'_>, sku: &str, quantity: &str) {
+    let reply = client
+        .call("add_to_cart", &[("sku", sku), ("quantity", quantity)])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+/// Saves a US address through the server function; returns its id.
+async fn address(client: &mut Client<'_>, country: &str) -> String {
+    let reply = client
+        .call(
+            "save_address",
+            &[
+                ("address[full_name]", "Grace Hopper"),
+                ("address[line1]", "1 Navy Way"),
+                ("address[city]", "Arlington"),
+                ("address[region]", "VA"),
+                ("address[postal_code]", "22202"),
+                ("address[country]", country),
+                ("address[phone]", "+1 555 0100"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body
+}
+
+fn key(n: u32) -> String {
+    format!("{n:032x}")
+}
+
+async fn place<'a>(
+    client: &mut Client<'a>,
+    key: &str,
+    address: &str,
+    card: &str,
+    extra: &[(&str, &str)],
+) -> crate::support::Reply {
+    let mut form = vec![
+        ("idempotency_key", key),
+        ("address_id", address),
+        ("shipping", "standard"),
+        ("card[number]", card),
+        ("card[expiry]", "12/39"),
+        ("card[cvc]", "123"),
+    ];
+    form.extend_from_slice(extra);
+    client.call("place_order", &form).await
+}
+
+/// The order number a successful `place_order` returned.
+fn number(reply: &crate::support::Reply) -> String {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let number: String = serde_json::from_str(&reply.body).unwrap();
+    assert!(is_order_number(&number), "{number}");
+    number
+}
+
+async fn a_paid_order_is_priced_by_the_server_and_empties_the_cart(backend: Backend) {
+    let app = seeded(backend).await;
+    let (a, b) = (
+        variant(&app, 0, 1_250, 5).await,
+        variant(&app, 1, 999, 5).await,
+    );
+    let mut buyer = shopper(&app, "buyer").await;
+    add(&mut buyer, &a, "2").await;
+    add(&mut buyer, &b, "1").await;
+    let address = address(&mut buyer, "US").await;
+
+    // Prices, quantities and totals in the request are not arguments: they change nothing.
+    let reply = place(
+        &mut buyer,
+        &key(1),
+        &address,
+        GOOD_CARD,
+        &[("total", "1"), ("price", "0"), ("lines[0][price]", "0")],
+    )
+    .await;
+    let number = number(&reply);
+    // 2 × 12.50 + 9.99 = 34.99; standard shipping 4.99 below 50.00; tax 7.25% of 34.99 =
+    // 2.536775 → 2.54.
+    let totals: (String, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT status, subtotal_minor, shipping_minor, tax_minor, total_minor FROM orders WHERE number = $1",
+    )
+    .bind(&number)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(totals, ("paid".into(), 3_499, 499, 254, 4_252));
+    assert_eq!((stock(&app, &a).await, stock(&app, &b).await), (3, 4));
+    let cart = buyer.call("cart_count", &[]).await;
+    assert_eq!(cart.body, "0", "the cart is emptied once paid");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'order_confirmation'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM payments WHERE status = 'succeeded'"
+        )
+        .await,
+        1
+    );
+
+    let page = buyer.get(&format!("/orders/{number}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Thank you") && page.body.contains("$42.52"),
+        "{}",
+        page.body
+    );
+    let history = buyer.call("orders", &[]).await;
+    assert!(history.body.contains(&number), "{}", history.body);
+
+    app.state().events.flush().await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM events WHERE kind = 'purchase'").await,
+        1
+    );
+}
+
+async fn a_declined_card_then_a_good_one_makes_one_order(backend: Backend) {
+    let app = seeded(backend).await;
+    let sku = variant(&app, 0, 2_000, 3).await;
+    let mut buyer = shopper(&app, "retry").await;
+    add(&mut buyer, &sku, "2").await;
+    let address = address(&mut buyer, "GB").await;
+
+    let declined = place(&mut buyer, &key(7), &address, DECLINED_CARD, &[]).await;
+    assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
+    assert!(
+        declined.body.contains("Your card was declined"),
+        "{}",
+        declined.body
+    );
+    assert_eq!(
+        stock(&app, &sku).await,
+        3,
+        "a failed payment gives the stock back"
+    );
+    assert_eq!(
+        buyer.call("cart_count", &[]).await.body,
+        "2",
+        "the cart stays"
+    );
+
+    let paid = place(&mut buyer, &key(7), &address, GOOD_CARD, &[]).await;
+    let number = number(&paid);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 2);
+    assert_eq!(stock(&app, &sku).await, 1);
+    // GB: 20% of 40.00; free standard shipping below 50.00 does not apply.
+    let total: i64 = sqlx::query_scalar("SELECT total_minor FROM orders WHERE number = $1")
+        .bind(&number)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(total, 4_000 + 499 + 800);
+
+    // Submitting the same form again returns the same order and charges nothing.
+    let again = place(&mut buyer, &key(7), &address, GOOD_CARD, &[]).await;
+    assert_eq!(self::number(&again), number);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 2);
+}
+
+async fn the_same_key_placed_twice_at_once_makes_one_order_and_one_payment(backend: Backend) {
+    let app = seeded(backend).await;
+    let sku = variant(&app, 0, 500, 10).await;
+    let mut buyer = shopper(&app, "double").await;
+    add(&mut buyer, &sku, "1").await;
+    let address = address(&mut buyer, "US").await;
+    let cookies = cookie_header(&buyer);
+    let clicks: Vec<_> = (0..2)
+        .map(|i| {
+            let body = format!(
+                "idempotency_key={}&address_id={address}&shipping=express&card%5Bnumber%5D=4242424242424242&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123",
+                key(9)
+            );
+            post(&app, "/api/place_order", body, cookies.clone(), i)
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for click in clicks {
+        let (status, body) = click.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        numbers.push(body);
+    }
+    assert_eq!(numbers[0], numbers[1]);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
+    assert_eq!(stock(&app, &sku).await, 9);
+}
+
+fn cookie_header(client: &Client<'_>) -> String {
+    client
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Posts a form from a task of its own, as a separate browser request.
+fn post(
+    app: &TestApp,
+    path: &str,
+    body: String,
+    cookies: String,
+    n: u32,
+) -> tokio::task::JoinHandle<(StatusCode, String)> {
+    let router = app.router.clone();
+    let path = path.to_owned();
+    tokio::spawn(async move {
+        let mut request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "http://shop.test")
+            .header(header::HOST, "shop.test")
+            .header(header::COOKIE, cookies)
+            .body(Body::from(body))
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(std::net::SocketAddr::from((
+                [10, 8, (n >> 8) as u8, n as u8],
+                40_000,
+            ))));
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        (status, crate::support::body_text(response).await)
+    })
+}
+
+async fn two_hundred_buyers_for_ten_units_make_ten_orders(backend: Backend) {
+    let app = seeded(backend).await;
+    let sku = variant(&app, 0, 1_000, 10).await;
+    let mut buyers = Vec::new();
+    for n in 0..200 {
+        let mut buyer = shopper(&app, &format!("rush{n}")).await;
+        add(&mut buyer, &sku, "1").await;
+        let address = address(&mut buyer, "DE").await;
+        buyers.push((cookie_header(&buyer), address));
+    }
+    let attempts: Vec<_> = buyers
+        .into_iter()
+        .enumerate()
+        .map(|(n, (cookies, address))| {
+            let body = format!(
+                "idempotency_key={}&address_id={address}&shipping=standard&card%5Bnumber%5D=4242424242424242&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123",
+                key(1_000 + n as u32)
+            );
+            post(&app, "/api/place_order", body, cookies, n as u32)
+        })
+        .collect();
+    let (mut paid, mut sold_out) = (0, 0);
+    for attempt in attempts {
+        let (status, body) = attempt.await.unwrap();
+        match status {
+            StatusCode::OK => paid += 1,
+            StatusCode::CONFLICT if body.contains("out of stock") => sold_out += 1,
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!((paid, sold_out), (10, 190));
+    assert_eq!(stock(&app, &sku).await, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM orders WHERE status = 'paid'").await,
+        10
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 10);
+}
+
+async fn bad_checkout_input_changes_nothing(backend: Backend) {
+    let app = seeded(backend).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let mut buyer = shopper(&app, "bad").await;
+    let address = address(&mut buyer, "US").await;
+
+    let empty = place(&mut buyer, &key(2), &address, GOOD_CARD, &[]).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert!(empty.body.contains("Your cart is empty"), "{}", empty.body);
+
+    add(&mut buyer, &sku, "1").await;
+    let cases: [(&str, &str, &str, &str, &str); 5] = [
+        ("not-a-key", &address, "standard", GOOD_CARD, "out of date"),
+        (&key(3), "", "standard", GOOD_CARD, "address_id"),
+        (&key(3), &address, "teleport", GOOD_CARD, "shipping"),
+        (
+            &key(3),
+            &address,
+            "standard",
+            "4242 4242 4242 4241",
+            "card[number]",
+        ),
+        (&key(3), "999999", "standard", GOOD_CARD, "address_id"),
+    ];
+    for (key, address, shipping, card, expected) in cases {
+        let reply = buyer
+            .call(
+                "place_order",
+                &[
+                    ("idempotency_key", key),
+                    ("address_id", address),
+                    ("shipping", shipping),
+                    ("card[number]", card),
+                    ("card[expiry]", "12/39"),
+                    ("card[cvc]", "123"),
+                ],
+            )
+            .await;
+        assert!(
+            reply.status.is_client_error(),
+            "{expected}: {}",
+            reply.status
+        );
+        assert!(reply.body.contains(expected), "{expected}: {}", reply.body);
+    }
+    let bad_address = buyer
+        .call(
+            "save_address",
+            &[("address[full_name]", ""), ("address[country]", "XX")],
+        )
+        .await;
+    assert_eq!(bad_address.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM addresses").await, 1);
+    assert_eq!(stock(&app, &sku).await, 5);
+}
+
+async fn addresses_and_orders_are_private(backend: Backend) {
+    let app = seeded(backend).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let mut owner = shopper(&app, "owner").await;
+    add(&mut owner, &sku, "1").await;
+    let address = address(&mut owner, "US").await;
+    let number = number(&place(&mut owner, &key(4), &address, GOOD_CARD, &[]).await);
+
+    let mut other = shopper(&app, "other").await;
+    add(&mut other, &sku, "1").await;
+    let stolen = place(&mut other, &key(5), &address, GOOD_CARD, &[]).await;
+    assert_eq!(
+        stolen.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "someone else's address"
+    );
+    for (function, args) in [
+        ("delete_address", vec![("id", address.as_str())]),
+        ("set_default_address", vec![("id", address.as_str())]),
+        ("order", vec![("number", number.as_str())]),
+    ] {
+        assert_eq!(
+            other.call(function, &args).await.status,
+            StatusCode::NOT_FOUND,
+            "{function}"
+        );
+    }
+    let edit = other
+        .call(
+            "save_address",
+            &[
+                ("id", &address),
+                ("address[full_name]", "Mallory"),
+                ("address[line1]", "x"),
+                ("address[city]", "x"),
+                ("address[postal_code]", "x"),
+                ("address[country]", "US"),
+            ],
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.get(&format!("/orders/{number}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(other.call("orders", &[]).await.body.starts_with("[]"));
+    assert!(
+        owner
+            .call("addresses", &[])
+            .await
+            .body
+            .contains("Grace Hopper")
+    );
+    assert_eq!(
+        app.client()
+            .call("order", &[("number", &number)])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut boss = admin(&app).await;
+    assert_eq!(
+        boss.call("order", &[("number", &number)]).await.status,
+        StatusCode::OK,
+        "admins see every order"
+    );
+}
