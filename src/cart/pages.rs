@@ -126,6 +126,21 @@ pub fn AddToCartForm(single: Option<String>, children: Children) -> impl IntoVie
     }
 }
 
+/// "Add to cart" in a listing, for a product with one variant: one unit, no questions.
+#[component]
+pub fn QuickAdd(sku: String, title: String) -> impl IntoView {
+    let add = cart().add;
+    view! {
+        <ActionForm action=add attr:class="mt-2">
+            <input type="hidden" name="sku" value=sku/>
+            <input type="hidden" name="quantity" value="1"/>
+            <button type="submit" class="w-full rounded-md border border-brand-700 px-3 py-1 text-sm font-medium text-brand-700 hover:bg-brand-700 hover:text-white">
+                "Add to cart"<span class="sr-only">{format!(": {title}")}</span>
+            </button>
+        </ActionForm>
+    }
+}
+
 /// "Add to wishlist" for the variant `current`. Signed-out shoppers are sent to sign in and
 /// come back with the variant in the URL (`?wishlist=SKU`), which adds it once they are.
 #[component]

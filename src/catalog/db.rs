@@ -138,18 +138,31 @@ pub async fn product_detail(
     Ok(Some((product.id, detail)))
 }
 
+#[derive(sqlx::FromRow)]
+struct CardRow {
+    id: i64,
+    slug: String,
+    title: String,
+    brand: String,
+    price_minor: Option<i64>,
+    stock: i64,
+    only_sku: Option<String>,
+}
+
 /// Listing cards for `ids`, in the order given. Unknown or inactive ids are skipped.
 pub async fn product_cards(db: &Db, ids: &[i64]) -> Result<Vec<ProductCard>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT p.id, p.slug, p.title, b.name AS brand, {PRICE_AND_STOCK} \
+        "SELECT p.id, p.slug, p.title, b.name AS brand, {PRICE_AND_STOCK}, \
+             (SELECT MIN(v.sku) FROM product_variants v WHERE v.product_id = p.id \
+              HAVING COUNT(*) = 1) AS only_sku \
          FROM products p JOIN brands b ON b.id = p.brand_id \
          WHERE p.status = 'active' AND p.id IN ({})",
         values_list(ids.len(), "?")
     );
-    let mut query = sqlx::query_as::<_, (i64, String, String, String, Option<i64>, i64)>(&sql);
+    let mut query = sqlx::query_as::<_, CardRow>(&sql);
     for id in ids {
         query = query.bind(*id);
     }
@@ -157,16 +170,17 @@ pub async fn product_cards(db: &Db, ids: &[i64]) -> Result<Vec<ProductCard>, sql
         .fetch_all(db.pool())
         .await?
         .into_iter()
-        .filter_map(|(id, slug, title, brand, price, stock)| {
-            let price = Money::from_minor(price?).ok()?;
+        .filter_map(|row| {
+            let price = Money::from_minor(row.price_minor?).ok()?;
             Some((
-                id,
+                row.id,
                 ProductCard {
-                    slug,
-                    title,
-                    brand,
+                    slug: row.slug,
+                    title: row.title,
+                    brand: row.brand,
                     price,
-                    stock,
+                    stock: row.stock,
+                    only_sku: row.only_sku,
                 },
             ))
         })

@@ -132,6 +132,8 @@ pub struct ProductCard {
     pub price: Money,
     /// Units in stock across all variants.
     pub stock: i64,
+    /// The SKU when the product has exactly one variant, so a listing can offer "Add to cart".
+    pub only_sku: Option<String>,
 }
 
 /// Where a product's picture is served.

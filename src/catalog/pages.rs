@@ -5,7 +5,7 @@ use super::{
     model::{CategoryLink, ProductCard, ProductDetail, stock_status},
 };
 use crate::{
-    cart::pages::{AddToCartForm, AddToWishlistButton},
+    cart::pages::{AddToCartForm, AddToWishlistButton, QuickAdd},
     ui::{Breadcrumb, ErrorPage, PageTitle},
 };
 use leptos::prelude::*;
@@ -60,6 +60,7 @@ fn DepartmentTile(category: CategoryLink) -> impl IntoView {
 pub fn ProductTile(product: ProductCard) -> impl IntoView {
     let href = format!("/p/{}", product.slug);
     let stock = stock_status(product.stock);
+    let title = product.title.clone();
     view! {
         <li class="flex flex-col overflow-hidden rounded-lg border border-slate-200 bg-white">
             <img src=product.image_url() alt="" width="400" height="300" loading="lazy" class="aspect-[4/3] w-full object-cover"/>
@@ -68,6 +69,7 @@ pub fn ProductTile(product: ProductCard) -> impl IntoView {
                 <p class="text-sm text-slate-600">{product.brand}</p>
                 <p class="mt-auto text-lg font-semibold">{product.price.to_string()}</p>
                 <p class="text-sm text-slate-600">{stock}</p>
+                {product.only_sku.filter(|_| product.stock > 0).map(|sku| view! { <QuickAdd sku title=title.clone()/> })}
             </div>
         </li>
     }

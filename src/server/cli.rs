@@ -12,16 +12,14 @@ use crate::{
         db,
         model::{Email, check_password_length},
         password::{self, Passwords},
-        tokens::{TokenKeys, random_hex},
+        tokens::random_hex,
     },
     cart,
     catalog::seed,
-    checkout::payment::TestGateway,
-    events::EventSink,
-    search::{index::SearchIndex, sync::Follower},
+    search::sync::Follower,
 };
 use clap::{Parser, Subcommand};
-use std::{process::ExitCode, sync::Arc, time::Duration};
+use std::{process::ExitCode, time::Duration};
 
 /// The account made alongside the demo catalog.
 const DEMO_ADMIN_EMAIL: &str = "admin@emporium.test";
@@ -142,24 +140,13 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
-    let events = EventSink::start(db.clone());
-    let pending_events = events.clone();
-    let search = Arc::new(SearchIndex::new()?);
-    let follower = Follower::start(search.clone(), db.clone())
+    let state = AppState::new(db.clone(), config, secret.bytes())?;
+    let pending_events = state.events.clone();
+    let follower = Follower::start(state.search.clone(), db.clone())
         .await
         .map_err(|e| format!("building the search index failed: {e}"))?;
     tokio::spawn(follower.run());
-    tokio::spawn(delete_expired_guest_carts(db.clone()));
-    let state = AppState {
-        db,
-        leptos: config.leptos.clone(),
-        config: Arc::new(config),
-        tokens: TokenKeys::new(secret.bytes()),
-        passwords: Passwords::new(),
-        events,
-        search,
-        payments: Arc::new(TestGateway),
-    };
+    tokio::spawn(delete_expired_guest_carts(db));
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)

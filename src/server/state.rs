@@ -4,7 +4,7 @@
 use super::{config::Config, db::Db};
 use crate::{
     accounts::{password::Passwords, tokens::TokenKeys},
-    checkout::payment::PaymentProvider,
+    checkout::payment::{PaymentProvider, TestGateway},
     events::EventSink,
     search::index::SearchIndex,
 };
@@ -30,6 +30,25 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state over `db`, with an empty search index (`search::sync::Follower` fills it), the
+    /// event writer started, and the payment gateway the configuration names.
+    pub fn new(
+        db: Db,
+        config: Config,
+        secret: &[u8],
+    ) -> Result<Self, crate::search::index::SearchError> {
+        Ok(Self {
+            events: EventSink::start(db.clone()),
+            db,
+            leptos: config.leptos.clone(),
+            config: Arc::new(config),
+            tokens: TokenKeys::new(secret),
+            passwords: Passwords::new(),
+            search: Arc::new(SearchIndex::new()?),
+            payments: Arc::new(TestGateway),
+        })
+    }
+
     /// The state of the current request, inside a server function or a page.
     pub fn current() -> Result<Self, crate::error::AppError> {
         leptos::prelude::use_context::<Self>()

@@ -8,10 +8,7 @@ use axum::{
 };
 pub use emporium::server::db::Backend;
 use emporium::{
-    accounts::{model::Email, password::Passwords, tokens::TokenKeys},
-    checkout::payment::TestGateway,
-    events::EventSink,
-    search::index::SearchIndex,
+    accounts::model::Email,
     server::{
         config::Config,
         db::{Db, now_ms},
@@ -23,10 +20,7 @@ use emporium::{
 use std::{collections::BTreeMap, net::SocketAddr};
 use std::{
     path::PathBuf,
-    sync::{
-        Arc,
-        atomic::{AtomicU32, Ordering},
-    },
+    sync::atomic::{AtomicU32, Ordering},
     time::Duration,
 };
 use tower::ServiceExt;
@@ -199,16 +193,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     // Tests run without a built site, so there is no hash file next to the test binary.
     config.leptos.hash_files = false;
     let secret = secret::resolve(&config).expect("development secret");
-    let state = AppState {
-        db: test_db.db.clone(),
-        leptos: config.leptos.clone(),
-        config: Arc::new(config),
-        tokens: TokenKeys::new(secret.bytes()),
-        passwords: Passwords::new(),
-        events: EventSink::start(test_db.db.clone()),
-        search: Arc::new(SearchIndex::new().expect("search index")),
-        payments: Arc::new(TestGateway),
-    };
+    let state = AppState::new(test_db.db.clone(), config, secret.bytes()).expect("state");
     TestApp {
         router: router(state.clone()),
         state,
