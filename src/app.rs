@@ -49,10 +49,22 @@ fn set_page_security_policy() {
     ) else {
         return;
     };
+    // With Stripe, its script, its card-form frames and its API are allowed too.
+    let stripe = use_context::<crate::server::state::AppState>()
+        .is_some_and(|state| state.config.stripe.is_some());
+    let (stripe_script, stripe_frames, stripe_api) = if stripe {
+        (
+            " https://js.stripe.com",
+            " frame-src https://js.stripe.com https://hooks.stripe.com;",
+            " https://api.stripe.com",
+        )
+    } else {
+        ("", "", "")
+    };
     let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
-         form-action 'self'; frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'{stripe_script}; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{stripe_api};{stripe_frames} \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     );
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);

@@ -1,6 +1,6 @@
 //! Checkout, address book and order server functions. All need a signed-in shopper.
 
-use super::model::{Address, AddressForm, CardForm, CheckoutView, OrderSummary, OrderView};
+use super::model::{Address, AddressForm, CardForm, CheckoutView, OrderSummary, OrderView, Placed};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -48,19 +48,21 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
             .collect(),
         idempotency_key: random_hex(16),
         notices,
+        stripe_key: state.payments.browser_key().map(str::to_owned),
     })
 }
 
 /// Turns the cart into an order and pays for it. A declined card leaves the order waiting for
 /// another attempt with the same key; a repeated key never charges twice. Goes to the order's
-/// confirmation page.
+/// confirmation page, unless the browser must confirm the payment with the gateway first (then
+/// the answer carries the secret it needs).
 #[server(endpoint = "place_order")]
 pub async fn place_order(
     idempotency_key: String,
     address_id: Option<String>,
     shipping: Option<String>,
     card: CardForm,
-) -> Result<String, AppError> {
+) -> Result<Placed, AppError> {
     use super::{
         db::{self, OrderTerms, PaymentRecord, Placement},
         model::{ShippingMethod, year_month},
@@ -69,7 +71,6 @@ pub async fn place_order(
     use crate::{
         accounts::session::require_user,
         error::{FieldError, respond},
-        events::Event,
         server::{db::now_ms, state::AppState},
     };
     let session = require_user().map_err(respond)?;
@@ -88,8 +89,11 @@ pub async fn place_order(
     if method.is_none() {
         errors.push(FieldError::new("shipping", "Choose a shipping method."));
     }
+    // With Stripe the card is typed into Stripe's own form and never reaches the shop.
+    let stripe = state.payments.browser_key().is_some();
     let card = match card.check(year_month(now_ms())) {
-        Ok(card) => Some(card),
+        Ok(card) => Some(Some(card)),
+        Err(_) if stripe => Some(None),
         Err(mut card_errors) => {
             errors.append(&mut card_errors);
             None
@@ -109,8 +113,24 @@ pub async fn place_order(
         .map_err(respond)?;
     let (order_id, number, total) = match placement {
         Placement::Existing { number } => {
+            let waiting = db::waiting_by_number(&state.db, &number, Some(session.user_id)).await?;
+            if let Some(order) = waiting {
+                match state.payments.status(&order.payment_reference).await {
+                    Ok(ChargeOutcome::Pending { client_secret, .. }) => {
+                        return Ok(Placed {
+                            number,
+                            client_secret: Some(client_secret),
+                        });
+                    }
+                    Ok(outcome) => settle_payment(&state, &order, &outcome, None).await?,
+                    Err(error) => tracing::warn!(%error, order = %number, "payment status unknown"),
+                }
+            }
             leptos_axum::redirect(&format!("/orders/{number}"));
-            return Ok(number);
+            return Ok(Placed {
+                number,
+                client_secret: None,
+            });
         }
         Placement::Charge {
             order_id,
@@ -124,13 +144,23 @@ pub async fn place_order(
         .charge(ChargeRequest {
             order_number: &number,
             amount: total,
-            card: Some(&card),
+            card: card.as_ref(),
             idempotency_key: format!("{number}-{idempotency_key}"),
         })
         .await;
     let (reference, declined) = match outcome {
         Ok(ChargeOutcome::Succeeded { reference }) => (reference, None),
         Ok(ChargeOutcome::Declined { reference, message }) => (reference, Some(message)),
+        Ok(ChargeOutcome::Pending {
+            reference,
+            client_secret,
+        }) => {
+            db::set_payment_reference(&state.db, order_id, &reference).await?;
+            return Ok(Placed {
+                number,
+                client_secret: Some(client_secret),
+            });
+        }
         Err(error) => {
             tracing::warn!(%error, order = %number, "charging an order failed");
             (
@@ -149,14 +179,67 @@ pub async fn place_order(
         return Err(respond(AppError::PaymentDeclined(message)));
     }
     if db::mark_paid(&state.db, order_id, &record).await? {
-        state.events.record(Event {
-            user_id: Some(session.user_id),
-            payload: serde_json::json!({ "order": number, "total": total.minor() }).to_string(),
-            ..Event::new("purchase")
-        });
+        record_purchase(&state, session.user_id, &number, total.minor());
     }
     leptos_axum::redirect(&format!("/orders/{number}"));
-    Ok(number)
+    Ok(Placed {
+        number,
+        client_secret: None,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn record_purchase(state: &crate::server::state::AppState, user: i64, number: &str, total: i64) {
+    use crate::events::Event;
+    state.events.record(Event {
+        user_id: Some(user),
+        payload: serde_json::json!({ "order": number, "total": total }).to_string(),
+        ..Event::new("purchase")
+    });
+}
+
+/// Settles an order that waited for the browser to pay, with what the gateway says happened:
+/// paid once (whoever tells first: the webhook or the shopper's return), or failed. `amount`,
+/// when the gateway names it, must be the order's total.
+#[cfg(feature = "ssr")]
+pub async fn settle_payment(
+    state: &crate::server::state::AppState,
+    order: &super::db::Waiting,
+    outcome: &super::payment::ChargeOutcome,
+    amount: Option<i64>,
+) -> Result<(), AppError> {
+    use super::{
+        db::{self, PaymentRecord},
+        payment::ChargeOutcome,
+    };
+    use crate::catalog::model::Money;
+    let total = Money::from_minor(order.total_minor).unwrap_or_default();
+    match outcome {
+        ChargeOutcome::Succeeded { reference } => {
+            if amount.is_some_and(|paid| paid != order.total_minor) {
+                tracing::error!(order = %order.number, ?amount, "payment amount differs from the order total");
+                return Ok(());
+            }
+            let record = PaymentRecord {
+                provider: state.payments.name(),
+                reference,
+                amount: total,
+            };
+            if db::mark_paid(&state.db, order.id, &record).await? {
+                record_purchase(state, order.user_id, &order.number, order.total_minor);
+            }
+        }
+        ChargeOutcome::Declined { reference, message } => {
+            let record = PaymentRecord {
+                provider: state.payments.name(),
+                reference,
+                amount: total,
+            };
+            db::mark_failed(&state.db, order.id, &record, message).await?;
+        }
+        ChargeOutcome::Pending { .. } => {}
+    }
+    Ok(())
 }
 
 /// The signed-in shopper's addresses.
@@ -249,6 +332,15 @@ pub async fn get_order(number: String) -> Result<OrderView, AppError> {
         return Err(respond(AppError::NotFound));
     }
     let owner = (session.role != Role::Admin).then_some(session.user_id);
+    // Back from the gateway's payment page: ask it, in case its webhook has not arrived yet.
+    if state.payments.browser_key().is_some()
+        && let Some(order) = super::db::waiting_by_number(&state.db, &number, owner).await?
+    {
+        match state.payments.status(&order.payment_reference).await {
+            Ok(outcome) => settle_payment(&state, &order, &outcome, None).await?,
+            Err(error) => tracing::warn!(%error, order = %number, "payment status unknown"),
+        }
+    }
     super::db::order(&state.db, &number, owner)
         .await?
         .ok_or_else(|| respond(AppError::NotFound))

@@ -376,6 +376,60 @@ async fn take_stock_again(tx: &mut sqlx::AnyConnection, order_id: i64) -> Result
     Ok(())
 }
 
+/// Remembers the gateway's id for the payment an order waits on.
+pub async fn set_payment_reference(
+    db: &Db,
+    order_id: i64,
+    reference: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE orders SET payment_reference = $1 WHERE id = $2")
+        .bind(reference)
+        .bind(order_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// An order waiting for its payment: its id, user, total and the gateway's reference.
+#[derive(sqlx::FromRow)]
+pub struct Waiting {
+    pub id: i64,
+    pub user_id: i64,
+    pub number: String,
+    pub total_minor: i64,
+    pub payment_reference: String,
+}
+
+/// The order `number` (of `user`, unless None) if it waits for a payment with a reference.
+pub async fn waiting_by_number(
+    db: &Db,
+    number: &str,
+    user: Option<i64>,
+) -> Result<Option<Waiting>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, user_id, number, total_minor, payment_reference FROM orders \
+         WHERE number = $1 AND ($2 = 0 OR user_id = $2) AND status = 'pending_payment' AND payment_reference <> ''",
+    )
+    .bind(number)
+    .bind(user.unwrap_or(0))
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// The order waiting for the payment `reference`.
+pub async fn waiting_by_reference(
+    db: &Db,
+    reference: &str,
+) -> Result<Option<Waiting>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, user_id, number, total_minor, payment_reference FROM orders \
+         WHERE payment_reference = $1 AND status = 'pending_payment'",
+    )
+    .bind(reference)
+    .fetch_optional(db.pool())
+    .await
+}
+
 /// A payment as recorded.
 pub struct PaymentRecord<'a> {
     pub provider: &'a str,

@@ -8,3 +8,5 @@ pub mod pages;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod payment;
+#[cfg(feature = "ssr")]
+pub mod stripe;

@@ -359,6 +359,17 @@ pub struct CheckoutView {
     pub idempotency_key: String,
     /// E.g. a price that changed since the item was added.
     pub notices: Vec<String>,
+    /// Stripe's publishable key when payments go through Stripe (the page then loads Stripe.js);
+    /// None for the offline test gateway, whose card fields are the shop's own.
+    pub stripe_key: Option<String>,
+}
+
+/// What "Place order" answers: the order, and for gateways the browser must talk to (Stripe),
+/// the secret with which it confirms the payment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placed {
+    pub number: String,
+    pub client_secret: Option<String>,
 }
 
 /// One line of a placed order.

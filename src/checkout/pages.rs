@@ -77,7 +77,9 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
         tax_rates,
         idempotency_key,
         notices,
+        stripe_key,
     } = checkout;
+    mount_stripe_after_placing(place, stripe_key.clone());
     let chosen = addresses
         .iter()
         .find(|a| a.is_default)
@@ -128,12 +130,17 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
                 </fieldset>
                 <fieldset class=SECTION>
                     <legend class="text-lg font-semibold">"4. Payment"</legend>
-                    <p class="text-sm text-slate-600">"Test payments: 4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined."</p>
-                    <CardField error name="number" label="Card number" autocomplete="cc-number"/>
-                    <div class="grid grid-cols-2 gap-3">
-                        <CardField error name="expiry" label="Expiry" autocomplete="cc-exp"/>
-                        <CardField error name="cvc" label="CVC" autocomplete="cc-csc"/>
-                    </div>
+                    {match stripe_key {
+                        Some(_) => view! { <StripePayment/> }.into_any(),
+                        None => view! {
+                            <p class="text-sm text-slate-600">"Test payments: 4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined."</p>
+                            <CardField error name="number" label="Card number" autocomplete="cc-number"/>
+                            <div class="grid grid-cols-2 gap-3">
+                                <CardField error name="expiry" label="Expiry" autocomplete="cc-exp"/>
+                                <CardField error name="cvc" label="CVC" autocomplete="cc-csc"/>
+                            </div>
+                        }.into_any(),
+                    }}
                 </fieldset>
             </div>
             <section class=SECTION aria-labelledby="summary-heading">
@@ -164,6 +171,52 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
             </section>
         </ActionForm>
     }
+}
+
+/// Stripe's own card form (an iframe from js.stripe.com) and "Pay now". Stripe.js and the glue
+/// in `/stripe-checkout.js` are loaded only on this page, and only when Stripe is configured.
+#[component]
+fn StripePayment() -> impl IntoView {
+    view! {
+        <script src="https://js.stripe.com/v3/"></script>
+        <script src="/stripe-checkout.js"></script>
+        <p class="text-sm text-slate-600">"After “Place order”, enter your card in Stripe's secure form here, then press “Pay now”."</p>
+        <div id="payment-element"></div>
+        <p id="payment-error" role="alert" class="text-red-700"></p>
+        <button id="pay-now" type="button" hidden class=format!("{PRIMARY} w-full")>"Pay now"</button>
+    }
+}
+
+/// With Stripe, "Place order" answers with the PaymentIntent's secret; Stripe's form is then
+/// mounted, and "Pay now" confirms the payment and returns to the order page.
+fn mount_stripe_after_placing(place: ServerAction<PlaceOrder>, stripe_key: Option<String>) {
+    let Some(key) = stripe_key else {
+        return;
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(placed)) = place.value().get()
+            && let Some(secret) = placed.client_secret
+        {
+            stripe_js::mount(&key, &secret, &format!("/orders/{}", placed.number));
+        }
+    });
+}
+
+/// The page's bridge to `public/stripe-checkout.js`.
+#[cfg(feature = "hydrate")]
+mod stripe_js {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(js_namespace = emporiumStripe)]
+    extern "C" {
+        pub fn mount(key: &str, client_secret: &str, return_path: &str);
+    }
+}
+
+/// Effects never run on the server; this keeps the call above compiling there.
+#[cfg(not(feature = "hydrate"))]
+mod stripe_js {
+    pub fn mount(_key: &str, _client_secret: &str, _return_path: &str) {}
 }
 
 #[component]

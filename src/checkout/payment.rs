@@ -15,7 +15,7 @@ pub struct ChargeRequest<'a> {
     pub idempotency_key: String,
 }
 
-/// How a charge ended.
+/// How a charge ended, or that the shopper's browser must finish it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChargeOutcome {
     Succeeded {
@@ -25,6 +25,12 @@ pub enum ChargeOutcome {
     Declined {
         reference: String,
         message: String,
+    },
+    /// The browser confirms the payment with the gateway (Stripe.js) using `client_secret`; the
+    /// gateway's webhook, or the shopper's return, settles it.
+    Pending {
+        reference: String,
+        client_secret: String,
     },
 }
 
@@ -40,6 +46,20 @@ pub trait PaymentProvider: Send + Sync {
     /// Stored with every payment (e.g. "test", "stripe").
     fn name(&self) -> &'static str;
     fn charge<'a>(&'a self, request: ChargeRequest<'a>) -> ChargeFuture<'a>;
+    /// Asks the gateway how the charge `reference` stands now (`Pending` while the shopper has
+    /// not finished). Gateways that settle at once have nothing to ask.
+    fn status<'a>(&'a self, reference: &'a str) -> ChargeFuture<'a> {
+        Box::pin(async move {
+            Err(GatewayError(format!(
+                "{} settles charges at once; {reference} has no later status",
+                self.name()
+            )))
+        })
+    }
+    /// The key the browser needs to talk to the gateway, when it does (Stripe's publishable key).
+    fn browser_key(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The offline gateway: Luhn-valid cards succeed except the documented test numbers.

@@ -36,7 +36,29 @@ pub struct Config {
     pub tax_rates: std::collections::BTreeMap<String, i64>,
     /// The signing secret given in the environment, if any (see `secret::resolve`).
     pub secret: Option<String>,
+    /// Stripe, when `STRIPE_SECRET_KEY` is set; otherwise payments use the offline test gateway.
+    pub stripe: Option<StripeSettings>,
     pub leptos: LeptosOptions,
+}
+
+/// Stripe's keys and address, all from the environment.
+#[derive(Clone)]
+pub struct StripeSettings {
+    pub secret_key: String,
+    pub publishable_key: String,
+    pub webhook_secret: String,
+    /// `https://api.stripe.com` unless `STRIPE_API_BASE` says otherwise (tests use a fake).
+    pub api_base: String,
+}
+
+impl fmt::Debug for StripeSettings {
+    /// Keys stay out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StripeSettings")
+            .field("publishable_key", &self.publishable_key)
+            .field("api_base", &self.api_base)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A setting was missing or wrong. Printed as one line naming the setting.
@@ -162,6 +184,26 @@ impl Config {
                 "must be set when EMPORIUM_ENV=production (generate one with `openssl rand -hex 32`)",
             ));
         }
+        let stripe = match env("STRIPE_SECRET_KEY").filter(|k| !k.is_empty()) {
+            None => None,
+            Some(secret_key) => {
+                let required = |key: &str| {
+                    env(key)
+                        .filter(|v| !v.is_empty())
+                        .ok_or_else(|| error(key, "must be set when STRIPE_SECRET_KEY is set"))
+                };
+                Some(StripeSettings {
+                    secret_key,
+                    publishable_key: required("STRIPE_PUBLISHABLE_KEY")?,
+                    webhook_secret: required("STRIPE_WEBHOOK_SECRET")?,
+                    api_base: env("STRIPE_API_BASE")
+                        .filter(|v| !v.is_empty())
+                        .unwrap_or_else(|| "https://api.stripe.com".into())
+                        .trim_end_matches('/')
+                        .to_owned(),
+                })
+            }
+        };
         let leptos = leptos::config::get_config_from_str(text)
             .map_err(|e| error("[package.metadata.leptos]", one_line(&e)))?;
 
@@ -174,6 +216,7 @@ impl Config {
             shipping,
             tax_rates: file.tax_rates,
             secret,
+            stripe,
             leptos,
         })
     }

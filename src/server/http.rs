@@ -8,7 +8,7 @@ use axum::{
     http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use serde_json::json;
@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/media/products/{file}", get(crate::catalog::images::product_image))
+        .route("/webhooks/stripe", post(crate::checkout::stripe::webhook))
         .nest_service(&format!("/{}", state.leptos.site_pkg_dir), pkg)
         .leptos_routes_with_context(
             &state,

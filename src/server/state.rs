@@ -4,7 +4,10 @@
 use super::{config::Config, db::Db};
 use crate::{
     accounts::{password::Passwords, tokens::TokenKeys},
-    checkout::payment::{PaymentProvider, TestGateway},
+    checkout::{
+        payment::{PaymentProvider, TestGateway},
+        stripe::Stripe,
+    },
     events::EventSink,
     search::index::SearchIndex,
 };
@@ -37,6 +40,10 @@ impl AppState {
         config: Config,
         secret: &[u8],
     ) -> Result<Self, crate::search::index::SearchError> {
+        let payments: Arc<dyn PaymentProvider> = match config.stripe.clone() {
+            Some(settings) => Arc::new(Stripe::new(settings)),
+            None => Arc::new(TestGateway),
+        };
         Ok(Self {
             events: EventSink::start(db.clone()),
             db,
@@ -45,7 +52,7 @@ impl AppState {
             tokens: TokenKeys::new(secret),
             passwords: Passwords::new(),
             search: Arc::new(SearchIndex::new()?),
-            payments: Arc::new(TestGateway),
+            payments,
         })
     }
 

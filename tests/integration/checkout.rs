@@ -16,7 +16,7 @@ use emporium::{
         session::ACCESS_COOKIE,
     },
     catalog::seed::seed,
-    checkout::model::is_order_number,
+    checkout::model::{Placed, is_order_number},
     server::db::now_ms,
 };
 use tower::ServiceExt;
@@ -30,7 +30,7 @@ on_both_backends!(
     addresses_and_orders_are_private,
 );
 
-const GOOD_CARD: &str = "4242 4242 4242 4242";
+pub(crate) const GOOD_CARD: &str = "4242 4242 4242 4242";
 const DECLINED_CARD: &str = "4000 0000 0000 0002";
 
 async fn seeded(backend: Backend) -> TestApp {
@@ -41,7 +41,7 @@ async fn seeded(backend: Backend) -> TestApp {
 
 /// A customer signed in by an access token made here (no password hashing: fast enough for
 /// hundreds of buyers).
-async fn shopper<'a>(app: &'a TestApp, tag: &str) -> Client<'a> {
+pub(crate) async fn shopper<'a>(app: &'a TestApp, tag: &str) -> Client<'a> {
     let email = Email::parse(&crate::support::unique_email(tag)).unwrap();
     let id =
         emporium::accounts::db::insert_user(app.db(), &email, tag, "-", Role::Customer, now_ms())
@@ -57,7 +57,7 @@ async fn shopper<'a>(app: &'a TestApp, tag: &str) -> Client<'a> {
 }
 
 /// A variant with exactly `stock` units at `price` cents; returns its SKU.
-async fn variant(app: &TestApp, nth: i64, price: i64, stock: i64) -> String {
+pub(crate) async fn variant(app: &TestApp, nth: i64, price: i64, stock: i64) -> String {
     let sku: String =
         sqlx::query_scalar("SELECT sku FROM product_variants ORDER BY id LIMIT 1 OFFSET $1")
             .bind(nth)
@@ -74,7 +74,7 @@ async fn variant(app: &TestApp, nth: i64, price: i64, stock: i64) -> String {
     sku
 }
 
-async fn stock(app: &TestApp, sku: &str) -> i64 {
+pub(crate) async fn stock(app: &TestApp, sku: &str) -> i64 {
     sqlx::query_scalar("SELECT stock FROM product_variants WHERE sku = $1")
         .bind(sku)
         .fetch_one(app.db().pool())
@@ -82,14 +82,14 @@ async fn stock(app: &TestApp, sku: &str) -> i64 {
         .unwrap()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(app.db().pool())
         .await
         .unwrap()
 }
 
-async fn add(client: &mut Client<'_>, sku: &str, quantity: &str) {
+pub(crate) async fn add(client: &mut Client<'_>, sku: &str, quantity: &str) {
     let reply = client
         .call("add_to_cart", &[("sku", sku), ("quantity", quantity)])
         .await;
@@ -97,7 +97,7 @@ async fn add(client: &mut Client<'_>, sku: &str, quantity: &str) {
 }
 
 /// Saves a US address through the server function; returns its id.
-async fn address(client: &mut Client<'_>, country: &str) -> String {
+pub(crate) async fn address(client: &mut Client<'_>, country: &str) -> String {
     let reply = client
         .call(
             "save_address",
@@ -116,11 +116,11 @@ async fn address(client: &mut Client<'_>, country: &str) -> String {
     reply.body
 }
 
-fn key(n: u32) -> String {
+pub(crate) fn key(n: u32) -> String {
     format!("{n:032x}")
 }
 
-async fn place<'a>(
+pub(crate) async fn place<'a>(
     client: &mut Client<'a>,
     key: &str,
     address: &str,
@@ -142,9 +142,13 @@ async fn place<'a>(
 /// The order number a successful `place_order` returned.
 fn number(reply: &crate::support::Reply) -> String {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let number: String = serde_json::from_str(&reply.body).unwrap();
-    assert!(is_order_number(&number), "{number}");
-    number
+    let placed: Placed = serde_json::from_str(&reply.body).unwrap();
+    assert!(is_order_number(&placed.number), "{}", placed.number);
+    assert_eq!(
+        placed.client_secret, None,
+        "the test gateway settles at once"
+    );
+    placed.number
 }
 
 async fn a_paid_order_is_priced_by_the_server_and_empties_the_cart(backend: Backend) {

@@ -10,3 +10,4 @@ mod catalog;
 mod checkout;
 mod platform;
 mod search;
+mod stripe;

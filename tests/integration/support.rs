@@ -176,6 +176,11 @@ impl Drop for TestApp {
 
 /// Builds the real router, configured from the shipped `Leptos.toml`, over a fresh database.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// `spawn_app` with more environment variables (e.g. Stripe's keys).
+pub async fn spawn_app_with(backend: Backend, env: &[(&str, String)]) -> TestApp {
     let test_db = TestDb::new(backend).await;
     let data_dir = std::env::temp_dir().join(unique_name());
     let url = test_db.url.clone();
@@ -186,7 +191,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         |key| match key {
             "DATABASE_URL" => Some(url.clone()),
             "EMPORIUM_DATA_DIR" => Some(data_dir_text.clone()),
-            _ => None,
+            _ => env.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()),
         },
     )
     .expect("the shipped configuration is valid");

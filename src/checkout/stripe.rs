@@ -1,0 +1,356 @@
+//! Stripe: the server creates a PaymentIntent for each order, the browser confirms it with
+//! Stripe.js, and a signed webhook (or the shopper's return to the order page, whichever comes
+//! first) marks the order paid.
+
+use super::{
+    api::settle_payment,
+    db::waiting_by_reference,
+    payment::{ChargeFuture, ChargeOutcome, ChargeRequest, GatewayError, PaymentProvider},
+};
+use crate::server::{config::StripeSettings, db::now_ms, state::AppState};
+use axum::{body::Bytes, extract::State, http::HeaderMap, http::StatusCode};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+/// Webhooks signed longer ago than this are refused, so a captured one cannot be replayed later.
+pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
+
+pub struct Stripe {
+    http: reqwest::Client,
+    settings: StripeSettings,
+}
+
+/// The parts of a PaymentIntent the shop reads.
+#[derive(Debug, Deserialize)]
+pub struct Intent {
+    pub id: String,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    pub status: String,
+    #[serde(default)]
+    pub amount: i64,
+    #[serde(default)]
+    pub currency: String,
+    #[serde(default)]
+    pub last_payment_error: Option<IntentError>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IntentError {
+    #[serde(default)]
+    pub message: String,
+}
+
+impl Intent {
+    fn outcome(self) -> ChargeOutcome {
+        match self.status.as_str() {
+            "succeeded" => ChargeOutcome::Succeeded { reference: self.id },
+            "canceled" => ChargeOutcome::Declined {
+                reference: self.id,
+                message: "The payment was cancelled. Please try again.".into(),
+            },
+            _ => ChargeOutcome::Pending {
+                client_secret: self.client_secret.unwrap_or_default(),
+                reference: self.id,
+            },
+        }
+    }
+}
+
+impl Stripe {
+    pub fn new(settings: StripeSettings) -> Self {
+        // reqwest is built without a default crypto provider; ring is the one already in use.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Self {
+            http: reqwest::Client::new(),
+            settings,
+        }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Intent, GatewayError> {
+        let response = request
+            .bearer_auth(&self.settings.secret_key)
+            .timeout(std::time::Duration::from_secs(20))
+            .send()
+            .await
+            .map_err(|e| GatewayError(format!("Stripe unreachable: {e}")))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| GatewayError(format!("Stripe answer unreadable: {e}")))?;
+        if !status.is_success() {
+            return Err(GatewayError(format!(
+                "Stripe answered {status}: {}",
+                String::from_utf8_lossy(&body)
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
+            )));
+        }
+        serde_json::from_slice(&body).map_err(|e| GatewayError(format!("Stripe answer: {e}")))
+    }
+}
+
+impl PaymentProvider for Stripe {
+    fn name(&self) -> &'static str {
+        "stripe"
+    }
+
+    fn charge<'a>(&'a self, request: ChargeRequest<'a>) -> ChargeFuture<'a> {
+        Box::pin(async move {
+            let amount = request.amount.minor().to_string();
+            let form = [
+                ("amount", amount.as_str()),
+                ("currency", "usd"),
+                ("metadata[order_number]", request.order_number),
+                ("automatic_payment_methods[enabled]", "true"),
+            ];
+            let body = form
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}={}",
+                        crate::ui::encode_query(k),
+                        crate::ui::encode_query(v)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("&");
+            let intent = self
+                .send(
+                    self.http
+                        .post(format!("{}/v1/payment_intents", self.settings.api_base))
+                        .header("Idempotency-Key", request.idempotency_key)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .body(body),
+                )
+                .await?;
+            Ok(intent.outcome())
+        })
+    }
+
+    fn status<'a>(&'a self, reference: &'a str) -> ChargeFuture<'a> {
+        Box::pin(async move {
+            let intent = self
+                .send(self.http.get(format!(
+                    "{}/v1/payment_intents/{}",
+                    self.settings.api_base,
+                    crate::ui::encode_query(reference)
+                )))
+                .await?;
+            Ok(intent.outcome())
+        })
+    }
+
+    fn browser_key(&self) -> Option<&str> {
+        Some(&self.settings.publishable_key)
+    }
+}
+
+/// Why a webhook was refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("missing or malformed Stripe-Signature header")]
+    Malformed,
+    #[error("timestamp outside the tolerance")]
+    Stale,
+    #[error("no signature matches")]
+    Mismatch,
+}
+
+/// Checks a `Stripe-Signature` header (`t=…,v1=…`): HMAC-SHA256 of `"{t}.{payload}"` with the
+/// endpoint's secret, signed within `SIGNATURE_TOLERANCE_SECS` of `now_secs`.
+pub fn verify_signature(
+    payload: &[u8],
+    header: &str,
+    secret: &str,
+    now_secs: i64,
+) -> Result<(), SignatureError> {
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", value)) => timestamp = value.parse::<i64>().ok(),
+            Some(("v1", value)) => signatures.push(value),
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
+    if signatures.is_empty() {
+        return Err(SignatureError::Malformed);
+    }
+    if (now_secs - timestamp).abs() > SIGNATURE_TOLERANCE_SECS {
+        return Err(SignatureError::Stale);
+    }
+    for signature in signatures {
+        let Some(expected) = hex(signature) else {
+            continue;
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+            .map_err(|_| SignatureError::Malformed)?;
+        mac.update(timestamp.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(payload);
+        // `verify_slice` compares in constant time.
+        if mac.verify_slice(&expected).is_ok() {
+            return Ok(());
+        }
+    }
+    Err(SignatureError::Mismatch)
+}
+
+fn hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Signs `payload` as Stripe does; for tests and the fake Stripe server.
+pub fn sign(payload: &[u8], secret: &str, timestamp: i64) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(payload);
+    let digest: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={timestamp},v1={digest}")
+}
+
+/// A webhook event: its type and the object it is about.
+#[derive(Debug, Deserialize)]
+struct Event {
+    #[serde(rename = "type")]
+    kind: String,
+    data: EventData,
+}
+
+#[derive(Debug, Deserialize)]
+struct EventData {
+    object: serde_json::Value,
+}
+
+/// `POST /webhooks/stripe`. Only signed, fresh events are read. A PaymentIntent that succeeded
+/// (or was cancelled) settles its order once, however often the event arrives and whether or not
+/// the shopper's return got there first. Answers 400 for a bad signature or body, 500 when the
+/// database fails (Stripe then delivers again), 200 otherwise.
+pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let Some(settings) = state.config.stripe.as_ref() else {
+        return StatusCode::NOT_FOUND;
+    };
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if let Err(error) =
+        verify_signature(&body, signature, &settings.webhook_secret, now_ms() / 1000)
+    {
+        tracing::warn!(%error, "Stripe webhook refused");
+        return StatusCode::BAD_REQUEST;
+    }
+    let Ok(event) = serde_json::from_slice::<Event>(&body) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    if !matches!(
+        event.kind.as_str(),
+        "payment_intent.succeeded" | "payment_intent.canceled"
+    ) {
+        return StatusCode::OK;
+    }
+    let Ok(intent) = serde_json::from_value::<Intent>(event.data.object) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    if intent.currency != "usd" {
+        tracing::error!(intent = %intent.id, currency = %intent.currency, "payment in an unexpected currency");
+        return StatusCode::OK;
+    }
+    let order = match waiting_by_reference(&state.db, &intent.id).await {
+        Ok(Some(order)) => order,
+        // Settled already (a repeated event), or not ours.
+        Ok(None) => return StatusCode::OK,
+        Err(error) => {
+            tracing::error!(%error, "Stripe webhook: reading the order failed");
+            return StatusCode::INTERNAL_SERVER_ERROR;
+        }
+    };
+    let amount = intent.amount;
+    match settle_payment(&state, &order, &intent.outcome(), Some(amount)).await {
+        Ok(()) => StatusCode::OK,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "whsec_test";
+
+    #[test]
+    fn signatures_are_checked_and_dated() {
+        let payload = br#"{"type":"payment_intent.succeeded"}"#;
+        let header = sign(payload, SECRET, 1_000_000);
+        assert_eq!(
+            verify_signature(payload, &header, SECRET, 1_000_100),
+            Ok(())
+        );
+        assert_eq!(
+            verify_signature(payload, &header, SECRET, 1_000_400),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify_signature(b"{}", &header, SECRET, 1_000_000),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_signature(payload, &header, "whsec_other", 1_000_000),
+            Err(SignatureError::Mismatch)
+        );
+        for bad in ["", "t=1", "v1=00", "t=x,v1=00", "nonsense"] {
+            assert!(verify_signature(payload, bad, SECRET, 1).is_err(), "{bad}");
+        }
+        // A second, valid signature among others (Stripe sends several while rolling secrets).
+        let valid = header.split_once(",v1=").unwrap().1;
+        let several = format!("t=1000000,v1=deadbeef,v1={valid}");
+        assert_eq!(
+            verify_signature(payload, &several, SECRET, 1_000_000),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn intents_map_to_outcomes() {
+        let intent = |status: &str| Intent {
+            id: "pi_1".into(),
+            client_secret: Some("pi_1_secret".into()),
+            status: status.into(),
+            amount: 100,
+            currency: "usd".into(),
+            last_payment_error: None,
+        };
+        assert_eq!(
+            intent("succeeded").outcome(),
+            ChargeOutcome::Succeeded {
+                reference: "pi_1".into()
+            }
+        );
+        assert!(matches!(
+            intent("requires_payment_method").outcome(),
+            ChargeOutcome::Pending { .. }
+        ));
+        assert!(matches!(
+            intent("canceled").outcome(),
+            ChargeOutcome::Declined { .. }
+        ));
+    }
+}

@@ -1,0 +1,274 @@
+//! Stripe against a fake Stripe API served by the test itself, on both databases: the
+//! PaymentIntent request (amount, currency, order, idempotency key, secret key), signed webhooks
+//! (valid, bad signature, stale, replayed, wrong amount), and the shopper's return settling an
+//! order before the webhook arrives.
+
+use crate::{
+    checkout::{add, address, count, key, place, shopper, stock, variant},
+    on_both_backends,
+    support::{Backend, Client, Reply, TestApp, spawn_app_with},
+};
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderMap, Request, StatusCode, header},
+    routing::{get, post},
+};
+use emporium::{
+    catalog::seed::seed, checkout::model::Placed, checkout::stripe::sign, server::db::now_ms,
+};
+use serde_json::{Value, json};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+on_both_backends!(
+    a_signed_webhook_pays_the_order_once,
+    the_shoppers_return_settles_the_order_before_the_webhook,
+);
+
+const SECRET_KEY: &str = "sk_test_emporium";
+const WEBHOOK_SECRET: &str = "whsec_emporium_test";
+
+/// What the fake Stripe saw and holds.
+#[derive(Default)]
+struct Ledger {
+    /// (Authorization, Idempotency-Key, form body) of every PaymentIntent creation.
+    created: Vec<(String, String, String)>,
+    /// PaymentIntent id → (status, amount); and idempotency key → id.
+    intents: HashMap<String, (String, i64)>,
+    keys: HashMap<String, String>,
+}
+
+type Shared = Arc<Mutex<Ledger>>;
+
+fn intent(id: &str, status: &str, amount: i64) -> Value {
+    json!({
+        "id": id,
+        "object": "payment_intent",
+        "client_secret": format!("{id}_secret_test"),
+        "status": status,
+        "amount": amount,
+        "currency": "usd",
+    })
+}
+
+async fn create_intent(
+    State(ledger): State<Shared>,
+    headers: HeaderMap,
+    body: String,
+) -> Json<Value> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut ledger = ledger.lock().unwrap();
+    let idempotency = header("idempotency-key");
+    ledger
+        .created
+        .push((header("authorization"), idempotency.clone(), body.clone()));
+    let amount: i64 = body
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("amount="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // Stripe answers a repeated idempotency key with the first answer.
+    let id = match ledger.keys.get(&idempotency) {
+        Some(id) => id.clone(),
+        None => {
+            let id = format!("pi_test_{}", ledger.intents.len() + 1);
+            ledger.keys.insert(idempotency, id.clone());
+            ledger
+                .intents
+                .insert(id.clone(), ("requires_payment_method".into(), amount));
+            id
+        }
+    };
+    let (status, amount) = ledger.intents[&id].clone();
+    Json(intent(&id, &status, amount))
+}
+
+async fn retrieve_intent(State(ledger): State<Shared>, Path(id): Path<String>) -> Json<Value> {
+    let ledger = ledger.lock().unwrap();
+    let (status, amount) = ledger.intents[&id].clone();
+    Json(intent(&id, &status, amount))
+}
+
+/// Starts the fake Stripe API on a free loopback port; returns its base URL and ledger.
+async fn fake_stripe() -> (String, Shared) {
+    let ledger = Shared::default();
+    let app = Router::new()
+        .route("/v1/payment_intents", post(create_intent))
+        .route("/v1/payment_intents/{id}", get(retrieve_intent))
+        .with_state(ledger.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, ledger)
+}
+
+async fn stripe_app(backend: Backend) -> (TestApp, Shared) {
+    let (base, ledger) = fake_stripe().await;
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("STRIPE_SECRET_KEY", SECRET_KEY.into()),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_emporium".into()),
+            ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+            ("STRIPE_API_BASE", base),
+        ],
+    )
+    .await;
+    seed(app.db(), 20, 4).await.unwrap();
+    (app, ledger)
+}
+
+/// A buyer with one item in the cart and an address; returns the client and the address id.
+async fn buyer<'a>(app: &'a TestApp, sku: &str) -> (Client<'a>, String) {
+    let mut buyer = shopper(app, "stripe").await;
+    add(&mut buyer, sku, "2").await;
+    let address = address(&mut buyer, "US").await;
+    (buyer, address)
+}
+
+fn placed(reply: &Reply) -> Placed {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+/// Delivers a webhook event signed at `signed_at` with `secret`.
+async fn webhook(app: &TestApp, event: &Value, secret: &str, signed_at: i64) -> StatusCode {
+    let body = event.to_string();
+    let request = Request::post("/webhooks/stripe")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("stripe-signature", sign(body.as_bytes(), secret, signed_at))
+        .body(Body::from(body))
+        .unwrap();
+    app.client().send(request).await.status
+}
+
+fn succeeded(id: &str, amount: i64) -> Value {
+    json!({
+        "id": "evt_test_1",
+        "type": "payment_intent.succeeded",
+        "data": { "object": intent(id, "succeeded", amount) },
+    })
+}
+
+async fn order_status(app: &TestApp, number: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM orders WHERE number = $1")
+        .bind(number)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
+async fn a_signed_webhook_pays_the_order_once(backend: Backend) {
+    let (app, ledger) = stripe_app(backend).await;
+    let sku = variant(&app, 0, 1_500, 5).await;
+    let (mut buyer, address) = buyer(&app, &sku).await;
+
+    // With Stripe no card reaches the shop: the browser confirms with the secret.
+    let reply = place(&mut buyer, &key(11), &address, "", &[]).await;
+    let placed = placed(&reply);
+    let secret = placed.client_secret.clone().expect("a client secret");
+    let intent_id = secret.trim_end_matches("_secret_test").to_owned();
+    let total = 3_000 + 499 + 218;
+    {
+        let ledger = ledger.lock().unwrap();
+        assert_eq!(ledger.created.len(), 1);
+        let (authorization, idempotency, body) = &ledger.created[0];
+        assert_eq!(authorization, &format!("Bearer {SECRET_KEY}"));
+        assert!(idempotency.starts_with(&placed.number), "{idempotency}");
+        assert!(body.contains(&format!("amount={total}")), "{body}");
+        assert!(body.contains("currency=usd"), "{body}");
+        assert!(body.contains(&placed.number), "{body}");
+    }
+    assert_eq!(order_status(&app, &placed.number).await, "pending_payment");
+    assert_eq!(
+        stock(&app, &sku).await,
+        3,
+        "the stock is held while the shopper pays"
+    );
+    assert_eq!(buyer.call("cart_count", &[]).await.body, "2");
+
+    let now = now_ms() / 1000;
+    let event = succeeded(&intent_id, total);
+    assert_eq!(
+        webhook(&app, &event, "whsec_wrong", now).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        webhook(&app, &event, WEBHOOK_SECRET, now - 600).await,
+        StatusCode::BAD_REQUEST
+    );
+    let wrong_amount = succeeded(&intent_id, 1);
+    assert_eq!(
+        webhook(&app, &wrong_amount, WEBHOOK_SECRET, now).await,
+        StatusCode::OK
+    );
+    assert_eq!(order_status(&app, &placed.number).await, "pending_payment");
+
+    assert_eq!(
+        webhook(&app, &event, WEBHOOK_SECRET, now).await,
+        StatusCode::OK
+    );
+    assert_eq!(order_status(&app, &placed.number).await, "paid");
+    assert_eq!(
+        webhook(&app, &event, WEBHOOK_SECRET, now).await,
+        StatusCode::OK,
+        "replayed"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM outbox").await, 1);
+    assert_eq!(buyer.call("cart_count", &[]).await.body, "0");
+    assert_eq!(stock(&app, &sku).await, 3);
+}
+
+async fn the_shoppers_return_settles_the_order_before_the_webhook(backend: Backend) {
+    let (app, ledger) = stripe_app(backend).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let (mut buyer, address) = buyer(&app, &sku).await;
+    let first = placed(&place(&mut buyer, &key(12), &address, "", &[]).await);
+
+    // "Place order" again (a double click, a reload): the same order and the same payment.
+    let again = placed(&place(&mut buyer, &key(12), &address, "", &[]).await);
+    assert_eq!(again, first);
+    assert_eq!(ledger.lock().unwrap().intents.len(), 1);
+
+    let intent_id = first
+        .client_secret
+        .unwrap()
+        .trim_end_matches("_secret_test")
+        .to_owned();
+    ledger
+        .lock()
+        .unwrap()
+        .intents
+        .get_mut(&intent_id)
+        .unwrap()
+        .0 = "succeeded".into();
+    // Stripe sends the shopper back to the order page; the shop asks Stripe and settles.
+    let page = buyer.get(&format!("/orders/{}", first.number)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Thank you"), "{}", page.body);
+    assert_eq!(order_status(&app, &first.number).await, "paid");
+
+    let total: i64 = sqlx::query_scalar("SELECT total_minor FROM orders WHERE number = $1")
+        .bind(&first.number)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let late = succeeded(&intent_id, total);
+    assert_eq!(
+        webhook(&app, &late, WEBHOOK_SECRET, now_ms() / 1000).await,
+        StatusCode::OK
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 1);
+}
