@@ -12,7 +12,7 @@ pub async fn search_products(
     #[server(default)] raw: RawSearch,
     scope: Option<String>,
 ) -> Result<SearchResults, AppError> {
-    use super::model::SearchRequest;
+    use super::{index::SearchError, model::SearchRequest};
     use crate::{
         accounts::session::current_session,
         catalog::db::product_cards,
@@ -31,10 +31,18 @@ pub async fn search_products(
     }
     let index = state.search.clone();
     let search_request = request.clone();
-    let hits = tokio::task::spawn_blocking(move || index.search(&search_request))
-        .await
-        .map_err(|e| internal(&e))?
-        .map_err(|e| internal(&e))?;
+    let (hits, did_you_mean) = tokio::task::spawn_blocking(move || {
+        let hits = index.search(&search_request)?;
+        let did_you_mean = if hits.total == 0 && !search_request.text.is_empty() {
+            index.did_you_mean(&search_request.text)?
+        } else {
+            None
+        };
+        Ok::<_, SearchError>((hits, did_you_mean))
+    })
+    .await
+    .map_err(|e| internal(&e))?
+    .map_err(|e| internal(&e))?;
     let items = product_cards(&state.db, &hits.ids).await?;
     state.events.record(Event {
         user_id: current_session().map(|s| s.user_id),
@@ -60,6 +68,7 @@ pub async fn search_products(
         items,
         facets: hits.facets,
         trail: hits.trail,
+        did_you_mean,
     })
 }
 

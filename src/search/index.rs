@@ -397,6 +397,50 @@ impl SearchIndex {
             .collect()
     }
 
+    /// The query with its unknown words replaced by the closest words of product titles (at most
+    /// two edits away), for "Did you mean …?". None when every word is known or nothing is close.
+    pub fn did_you_mean(&self, text: &str) -> Result<Option<String>, SearchError> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let mut changed = false;
+        let mut words = Vec::new();
+        for word in Self::terms(text) {
+            let mut known = false;
+            for field in [f.title, f.brand_name, f.category_names, f.body] {
+                known |= searcher.doc_freq(&Term::from_field_text(field, &word))? > 0;
+            }
+            if known || word.chars().count() < 3 {
+                words.push(word);
+                continue;
+            }
+            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.title, &word), 2, true);
+            let top = searcher.search(&fuzzy, &TopDocs::with_limit(20).order_by_score())?;
+            let mut best: Option<(usize, String)> = None;
+            for (_, address) in top {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                let title = doc
+                    .get_first(f.title)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                for candidate in Self::terms(&title) {
+                    let distance = edit_distance(&word, &candidate);
+                    if distance <= 2 && best.as_ref().is_none_or(|(d, _)| distance < *d) {
+                        best = Some((distance, candidate));
+                    }
+                }
+            }
+            match best {
+                Some((_, candidate)) => {
+                    changed = true;
+                    words.push(candidate);
+                }
+                None => words.push(word),
+            }
+        }
+        Ok(changed.then(|| words.join(" ")))
+    }
+
     /// True when `slug` names a category in the index.
     pub fn has_category(&self, slug: &str) -> bool {
         self.names
@@ -705,5 +749,37 @@ impl SearchIndex {
             price_bands,
             ratings,
         })
+    }
+}
+
+/// Levenshtein distance between two words, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    #[test]
+    fn edit_distances_count_single_character_changes() {
+        assert_eq!(edit_distance("teapot", "teapot"), 0);
+        assert_eq!(edit_distance("teapto", "teapot"), 2);
+        assert_eq!(edit_distance("tepot", "teapot"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -314,6 +314,8 @@ pub struct SearchResults {
     pub facets: Facets,
     /// The category the search is scoped to, from the department down.
     pub trail: Vec<crate::catalog::model::CategoryLink>,
+    /// A corrected query when this one found nothing because of unknown words.
+    pub did_you_mean: Option<String>,
 }
 
 impl SearchResults {

@@ -94,6 +94,15 @@ fn ResultsView(results: SearchResults) -> impl IntoView {
                     view! {
                         <div class="rounded-lg border border-slate-200 bg-white p-8 text-center">
                             <p class="text-lg font-medium">"No products match your search."</p>
+                            {results.did_you_mean.clone().map(|better| {
+                                let href = request.url_with(|r| {
+                                    r.text = better.clone();
+                                    r.page = 1;
+                                });
+                                view! {
+                                    <p class="mt-2 text-lg">"Did you mean " <a href=href class="font-medium text-brand-700 underline">{better.clone()}</a>"?"</p>
+                                }
+                            })}
                             <p class="mt-2 text-slate-600">"Check the spelling, use fewer words, or remove a filter."</p>
                             <a href="/search" class="mt-4 inline-block font-medium text-brand-700 underline">"See all products"</a>
                         </div>

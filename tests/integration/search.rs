@@ -66,13 +66,20 @@ async fn a_typo_still_finds_the_product(backend: Backend) {
     }
     let nothing = search(&app, &[("q", "qqqqxxxxzzzz")]).await;
     assert_eq!(nothing.total, 0);
+    assert_eq!(nothing.did_you_mean, None, "nothing is close");
+    // Two slips in a six-letter word find nothing, but the closest title word is offered.
+    let slipped = search(&app, &[("q", "porcelain tiapod")]).await;
+    assert_eq!(slipped.total, 0);
+    assert_eq!(slipped.did_you_mean.as_deref(), Some("porcelain teapot"));
+    let page = app.client().get("/search?q=porcelain+tiapod").await;
+    assert!(page.body.contains("Did you mean"), "{}", page.body);
 
     app.state().events.flush().await;
     let searches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'search'")
         .fetch_one(app.db().pool())
         .await
         .unwrap();
-    assert_eq!(searches, 5);
+    assert_eq!(searches, 7);
 }
 
 async fn facet_counts_match_the_database(backend: Backend) {
