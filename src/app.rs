@@ -2,7 +2,7 @@
 
 use crate::{
     accounts::pages::{LoginPage, RegisterPage, SecurityPage, provide_session},
-    admin::pages::{AdminPage, AdminProductPage, AdminProductsPage},
+    admin::pages::{AdminCategoriesPage, AdminPage, AdminProductPage, AdminProductsPage},
     cart::pages::{CartPage, WishlistPage, provide_cart},
     catalog::pages::{HomePage, ProductPage},
     checkout::pages::{AddressesPage, CheckoutPage, OrderPage, OrdersPage},
@@ -107,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products")) view=AdminProductsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("categories")) view=AdminCategoriesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products"), ParamSegment("id")) view=AdminProductPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

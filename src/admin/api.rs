@@ -54,6 +54,21 @@ pub struct AdminProducts {
     pub pages: i64,
 }
 
+/// A category in the admin list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminCategory {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    /// The parent's slug; None for a department.
+    pub parent: Option<String>,
+    /// "Clothing › Men › Shoes".
+    pub label: String,
+    /// Products filed directly in this category.
+    pub products: i64,
+    pub children: i64,
+}
+
 /// The product form's data: the product (empty for a new one) and the categories to choose.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductEditor {
@@ -161,5 +176,62 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
 async fn reindex(state: &crate::server::state::AppState, id: i64) {
     if let Err(error) = state.search.reindex(&state.db, &[id]).await {
         tracing::warn!(%error, product = id, "search index: re-indexing after a write failed");
+    }
+}
+
+/// Every category, in tree order, with what uses it.
+#[server(endpoint = "admin_categories")]
+pub async fn list_admin_categories() -> Result<Vec<AdminCategory>, AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    Ok(super::db::categories(&state.db).await?)
+}
+
+/// Adds a category (`id` empty), or renames or moves one. `parent` is a category's slug, or
+/// empty for a department.
+#[server(endpoint = "save_category")]
+pub async fn save_category(
+    id: Option<String>,
+    name: String,
+    parent: Option<String>,
+) -> Result<i64, AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    let id = match id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            text.parse::<i64>()
+                .map_err(|_| respond(AppError::NotFound))?,
+        ),
+    };
+    let parent = parent.filter(|p| !p.trim().is_empty());
+    let saved = super::db::save_category(&state.db, id, &name, parent.as_deref())
+        .await
+        .map_err(respond)?;
+    rebuild_index(&state).await;
+    Ok(saved)
+}
+
+/// Deletes a category that no product and no subcategory uses.
+#[server(endpoint = "delete_category")]
+pub async fn delete_category(id: i64) -> Result<(), AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    super::db::delete_category(&state.db, id)
+        .await
+        .map_err(respond)?;
+    rebuild_index(&state).await;
+    Ok(())
+}
+
+/// Category names and places are in every product's search document: this node rebuilds at
+/// once, other nodes follow the recorded change.
+#[cfg(feature = "ssr")]
+async fn rebuild_index(state: &crate::server::state::AppState) {
+    if let Err(error) = state.search.rebuild(&state.db).await {
+        tracing::warn!(%error, "search index: rebuilding after a category change failed");
     }
 }

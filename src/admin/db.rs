@@ -1,7 +1,7 @@
 //! Admin queries: the dashboard's numbers and product management.
 
 use super::{
-    api::{AdminProductRow, AdminProducts, CategoryOption, Overview, ProductFilter},
+    api::{AdminCategory, AdminProductRow, AdminProducts, CategoryOption, Overview, ProductFilter},
     model::{ProductForm, ProductInput, Status, VariantForm, variant_field},
 };
 use crate::{
@@ -360,4 +360,174 @@ pub async fn delete_product(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
     record_change(&mut tx, Some(id)).await?;
     tx.commit().await?;
     Ok(deleted.rows_affected() == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct CategoryRow {
+    id: i64,
+    slug: String,
+    name: String,
+    parent: Option<String>,
+    label: String,
+    products: i64,
+    children: i64,
+}
+
+/// Every category in tree order, labelled with its path, with its product and child counts.
+pub async fn categories(db: &Db) -> Result<Vec<AdminCategory>, sqlx::Error> {
+    let rows: Vec<CategoryRow> = sqlx::query_as(
+        "WITH RECURSIVE tree (id, label) AS ( \
+             SELECT id, name FROM categories WHERE parent_id IS NULL \
+             UNION ALL \
+             SELECT c.id, t.label || ' › ' || c.name FROM categories c JOIN tree t ON c.parent_id = t.id \
+         ) \
+         SELECT c.id, c.slug, c.name, p.slug AS parent, t.label, \
+             CAST((SELECT COUNT(*) FROM products x WHERE x.category_id = c.id) AS BIGINT) AS products, \
+             CAST((SELECT COUNT(*) FROM categories k WHERE k.parent_id = c.id) AS BIGINT) AS children \
+         FROM categories c JOIN tree t ON t.id = c.id LEFT JOIN categories p ON p.id = c.parent_id \
+         ORDER BY t.label",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AdminCategory {
+            id: r.id,
+            slug: r.slug,
+            name: r.name,
+            parent: r.parent,
+            label: r.label,
+            products: r.products,
+            children: r.children,
+        })
+        .collect())
+}
+
+/// Creates a category (`id` None) or renames and moves one, refusing a parent inside itself.
+pub async fn save_category(
+    db: &Db,
+    id: Option<i64>,
+    name: &str,
+    parent: Option<&str>,
+) -> Result<i64, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || slugify(name).is_empty() {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "name",
+            "Enter a name of 1 to 100 characters with a letter or digit.",
+        )]));
+    }
+    let mut tx = db.begin_write().await?;
+    let parent_id: Option<i64> = match parent {
+        None => None,
+        Some(slug) => Some(
+            sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| {
+                    AppError::Invalid(vec![FieldError::new(
+                        "parent",
+                        "That parent category doesn't exist.",
+                    )])
+                })?,
+        ),
+    };
+    let id = match id {
+        Some(id) => {
+            if let Some(parent) = parent_id {
+                // The new parent may not be the category itself or one of its descendants.
+                let inside: i64 = sqlx::query_scalar(
+                    "WITH RECURSIVE below (id) AS ( \
+                         SELECT id FROM categories WHERE id = $1 \
+                         UNION ALL \
+                         SELECT c.id FROM categories c JOIN below b ON c.parent_id = b.id \
+                     ) SELECT COUNT(*) FROM below WHERE id = $2",
+                )
+                .bind(id)
+                .bind(parent)
+                .fetch_one(&mut *tx)
+                .await?;
+                if inside > 0 {
+                    return Err(AppError::Invalid(vec![FieldError::new(
+                        "parent",
+                        "A category can't move inside itself.",
+                    )]));
+                }
+            }
+            let updated =
+                sqlx::query("UPDATE categories SET name = $1, parent_id = $2 WHERE id = $3")
+                    .bind(name)
+                    .bind(parent_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            if updated.rows_affected() == 0 {
+                return Err(AppError::NotFound);
+            }
+            id
+        }
+        None => {
+            let base = slugify(name);
+            let taken: Vec<String> =
+                sqlx::query_scalar("SELECT slug FROM categories WHERE slug = $1 OR slug LIKE $2")
+                    .bind(&base)
+                    .bind(format!("{base}-%"))
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let slug = (1..)
+                .map(|n| {
+                    if n == 1 {
+                        base.clone()
+                    } else {
+                        format!("{base}-{n}")
+                    }
+                })
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or(base);
+            sqlx::query_scalar(
+                "INSERT INTO categories (parent_id, slug, name, position) VALUES ($1, $2, $3, 0) RETURNING id",
+            )
+            .bind(parent_id)
+            .bind(&slug)
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
+    record_change(&mut tx, None).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Deletes a category, unless products or subcategories still use it.
+pub async fn delete_category(db: &Db, id: i64) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    let (products, children): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM products WHERE category_id = $1), \
+                (SELECT COUNT(*) FROM categories WHERE parent_id = $1)",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if products > 0 {
+        return Err(AppError::Conflict(format!(
+            "This category still holds {products} products. Move them to another category first."
+        )));
+    }
+    if children > 0 {
+        return Err(AppError::Conflict(
+            "This category still has subcategories. Move or delete them first.".into(),
+        ));
+    }
+    let deleted = sqlx::query("DELETE FROM categories WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    record_change(&mut tx, None).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -3,8 +3,9 @@
 
 use super::{
     api::{
-        AdminProducts, DeleteProduct, ProductEditor, ProductFilter, SaveProduct, SetProductStatus,
-        get_admin_overview, get_product_editor, list_admin_products,
+        AdminCategory, AdminProducts, DeleteCategory, DeleteProduct, ProductEditor, ProductFilter,
+        SaveCategory, SaveProduct, SetProductStatus, get_admin_overview, get_product_editor,
+        list_admin_categories, list_admin_products,
     },
     model::{ProductForm, Status, VariantForm, variant_field},
 };
@@ -26,6 +27,7 @@ fn AdminNav() -> impl IntoView {
         <nav aria-label="Admin" class="mb-6 flex gap-4 border-b border-slate-200 pb-3 font-medium">
             <a href="/admin" class="hover:text-brand-700">"Dashboard"</a>
             <a href="/admin/products" class="hover:text-brand-700">"Products"</a>
+            <a href="/admin/categories" class="hover:text-brand-700">"Categories"</a>
         </nav>
     }
 }
@@ -365,5 +367,102 @@ fn ProductActions(
             <FormError error=error_of(delete)/>
             <FormError error=error_of(status)/>
         </div>
+    }
+}
+
+/// `/admin/categories`: the category tree; add, rename, move and delete.
+#[component]
+pub fn AdminCategoriesPage() -> impl IntoView {
+    let save = ServerAction::<SaveCategory>::new();
+    let delete = ServerAction::<DeleteCategory>::new();
+    let categories = Resource::new(
+        move || (save.version().get(), delete.version().get()),
+        |_| list_admin_categories(),
+    );
+    let save_error = error_of(save);
+    let delete_error = error_of(delete);
+    view! {
+        <AdminFrame title="Categories">
+            <h1 class="mb-6 text-2xl font-bold">"Categories"</h1>
+            <FormError error=save_error/>
+            <FormError error=delete_error/>
+            {move || Suspend::new(async move {
+                categories.await.map(|categories| {
+                    let all = StoredValue::new(categories.clone());
+                    view! {
+                        <ActionForm action=save attr:class="mb-8 flex flex-wrap items-end gap-3">
+                            <div>
+                                <label for="new-category-name" class=LABEL>"Name"</label>
+                                <input id="new-category-name" name="name" type="text" required maxlength="100" class=INPUT/>
+                                <FieldMessage error=save_error field="name" id="new-category-name-error"/>
+                            </div>
+                            <div>
+                                <label for="new-category-parent" class=LABEL>"Parent"</label>
+                                <ParentSelect id="new-category-parent".to_owned() all current=None/>
+                            </div>
+                            <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Add category"</button>
+                        </ActionForm>
+                        <ul class="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+                            {categories.into_iter().map(|category| view! { <CategoryRow category all save delete/> }).collect_view()}
+                        </ul>
+                    }
+                })
+            })}
+        </AdminFrame>
+    }
+}
+
+/// The parent choices: none (a department) or any category but `exclude`.
+#[component]
+fn ParentSelect(
+    id: String,
+    all: StoredValue<Vec<AdminCategory>>,
+    current: Option<String>,
+    #[prop(optional)] exclude: Option<i64>,
+) -> impl IntoView {
+    view! {
+        <select id=id name="parent" class=INPUT>
+            <option value="" selected=current.is_none()>"None (a department)"</option>
+            {all.with_value(|all| all.iter().filter(|c| Some(c.id) != exclude).map(|c| {
+                let selected = current.as_deref() == Some(c.slug.as_str());
+                view! { <option value=c.slug.clone() selected=selected>{c.label.clone()}</option> }
+            }).collect_view())}
+        </select>
+    }
+}
+
+#[component]
+fn CategoryRow(
+    category: AdminCategory,
+    all: StoredValue<Vec<AdminCategory>>,
+    save: ServerAction<SaveCategory>,
+    delete: ServerAction<DeleteCategory>,
+) -> impl IntoView {
+    let id = category.id;
+    let name_id = format!("category-{id}-name");
+    let parent_id = format!("category-{id}-parent");
+    view! {
+        <li class="flex flex-wrap items-end gap-3 p-3" data-testid="category">
+            <div class="min-w-48 flex-1">
+                <p class="font-medium">{category.label.clone()}</p>
+                <p class="text-sm text-slate-600">{format!("{} products, {} subcategories", category.products, category.children)}</p>
+            </div>
+            <ActionForm action=save attr:class="flex flex-wrap items-end gap-2">
+                <input type="hidden" name="id" value=id/>
+                <div>
+                    <label for=name_id.clone() class="block text-sm">"Name"<span class="sr-only">{format!(" of {}", category.label)}</span></label>
+                    <input id=name_id name="name" type="text" value=category.name.clone() required maxlength="100" class=INPUT/>
+                </div>
+                <div>
+                    <label for=parent_id.clone() class="block text-sm">"Parent"<span class="sr-only">{format!(" of {}", category.label)}</span></label>
+                    <ParentSelect id=parent_id all current=category.parent.clone() exclude=id/>
+                </div>
+                <button type="submit" class="rounded-md border border-slate-300 px-3 py-2 text-sm">"Save"</button>
+            </ActionForm>
+            <ActionForm action=delete>
+                <input type="hidden" name="id" value=id/>
+                <button type="submit" class="rounded-md border border-red-300 px-3 py-2 text-sm text-red-700">"Delete"</button>
+            </ActionForm>
+        </li>
     }
 }

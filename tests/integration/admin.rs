@@ -24,6 +24,7 @@ on_both_backends!(
     bad_product_fields_are_reported_and_nothing_is_written,
     only_admins_manage_products,
     other_nodes_follow_catalog_writes_within_two_seconds,
+    admins_add_rename_move_and_delete_categories,
 );
 
 async fn seeded(backend: Backend) -> TestApp {
@@ -352,5 +353,89 @@ async fn other_nodes_follow_catalog_writes_within_two_seconds(backend: Backend) 
         follower.poll().await.unwrap(),
         0,
         "each change is applied once"
+    );
+}
+
+/// Saves a category as the admin form does; `id` empty adds one.
+async fn category(client: &mut Client<'_>, id: &str, name: &str, parent: &str) -> Reply {
+    client
+        .call(
+            "save_category",
+            &[("id", id), ("name", name), ("parent", parent)],
+        )
+        .await
+}
+
+async fn admins_add_rename_move_and_delete_categories(backend: Backend) {
+    let app = seeded(backend).await;
+    let mut admin = admin(&app).await;
+    let stationery = category(&mut admin, "", "Stationery", "").await;
+    assert_eq!(stationery.status, StatusCode::OK, "{}", stationery.body);
+    let notebooks = category(&mut admin, "", "Notebooks", "stationery").await;
+    assert_eq!(notebooks.status, StatusCode::OK, "{}", notebooks.body);
+    let twin = category(&mut admin, "", "Notebooks", "stationery").await;
+    assert_eq!(twin.status, StatusCode::OK, "{}", twin.body);
+    let slugs: Vec<String> =
+        sqlx::query_scalar("SELECT slug FROM categories WHERE name = 'Notebooks' ORDER BY id")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(slugs, ["notebooks", "notebooks-2"]);
+
+    let inside = category(&mut admin, &stationery.body, "Stationery", "notebooks").await;
+    assert_eq!(inside.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(inside.body.contains("inside itself"), "{}", inside.body);
+    let blank = category(&mut admin, "", " ", "").await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A product in the category, then a rename: search shows the new name at once.
+    let product = save(
+        &mut admin,
+        &product_form("Dotted Grid Journal", "notebooks", "DGJ-1", &[]),
+    )
+    .await;
+    assert_eq!(product.status, StatusCode::OK, "{}", product.body);
+    let renamed = category(&mut admin, &notebooks.body, "Journals", "stationery").await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let (request, _) = SearchRequest::parse(&RawSearch {
+        category: Some("notebooks".into()),
+        ..RawSearch::default()
+    });
+    let hits = app.state().search.search(&request).unwrap();
+    assert_eq!(hits.total, 1);
+    let names: Vec<&str> = hits.trail.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Stationery", "Journals"]);
+
+    let with_children = admin
+        .call("delete_category", &[("id", &stationery.body)])
+        .await;
+    assert_eq!(with_children.status, StatusCode::CONFLICT);
+    let with_products = admin
+        .call("delete_category", &[("id", &notebooks.body)])
+        .await;
+    assert_eq!(with_products.status, StatusCode::CONFLICT);
+    assert!(
+        with_products.body.contains("still holds 1 products"),
+        "{}",
+        with_products.body
+    );
+    let empty = admin.call("delete_category", &[("id", &twin.body)]).await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
+
+    let mut customer = register(&app, "Cy", &unique_email("cy")).await;
+    for (function, args) in [
+        ("admin_categories", vec![]),
+        ("save_category", vec![("name", "Sneaky")]),
+        ("delete_category", vec![("id", stationery.body.as_str())]),
+    ] {
+        assert_eq!(
+            customer.call(function, &args).await.status,
+            StatusCode::FORBIDDEN,
+            "{function}"
+        );
+    }
+    assert_eq!(
+        customer.get("/admin/categories").await.status,
+        StatusCode::FORBIDDEN
     );
 }
