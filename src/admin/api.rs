@@ -74,6 +74,8 @@ pub struct AdminCategory {
 pub struct ProductEditor {
     pub product: ProductForm,
     pub categories: Vec<CategoryOption>,
+    /// The product's picture (uploaded or generated); empty for a new product.
+    pub image_url: String,
 }
 
 #[server(endpoint = "admin_overview")]
@@ -103,21 +105,29 @@ pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppErr
     use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
     require_admin().map_err(respond)?;
     let state = AppState::current()?;
-    let mut product = match id {
-        Some(id) => db::product_form(&state.db, id)
-            .await?
-            .ok_or(AppError::NotFound)
-            .map_err(respond)?,
-        None => ProductForm {
-            status: "active".into(),
-            ..ProductForm::default()
-        },
+    let (mut product, image_url) = match id {
+        Some(id) => {
+            let (form, image) = db::product_form(&state.db, id)
+                .await?
+                .ok_or(AppError::NotFound)
+                .map_err(respond)?;
+            let url = crate::catalog::model::image_url(&form.slug, &image);
+            (form, url)
+        }
+        None => (
+            ProductForm {
+                status: "active".into(),
+                ..ProductForm::default()
+            },
+            String::new(),
+        ),
     };
     // One empty row to add a variant with.
     product.variants.push(VariantForm::default());
     Ok(ProductEditor {
         product,
         categories: db::category_options(&state.db).await?,
+        image_url,
     })
 }
 

@@ -113,17 +113,28 @@ pub async fn list_products(db: &Db, filter: &ProductFilter) -> Result<AdminProdu
     })
 }
 
-/// A product as its edit form shows it.
-pub async fn product_form(db: &Db, id: i64) -> Result<Option<ProductForm>, sqlx::Error> {
-    let product: Option<(String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT p.title, p.slug, b.name, c.slug, p.description, p.status \
+#[derive(sqlx::FromRow)]
+struct FormRow {
+    title: String,
+    slug: String,
+    brand: String,
+    category: String,
+    description: String,
+    status: String,
+    image: String,
+}
+
+/// A product as its edit form shows it, and its uploaded picture's file name.
+pub async fn product_form(db: &Db, id: i64) -> Result<Option<(ProductForm, String)>, sqlx::Error> {
+    let product: Option<FormRow> = sqlx::query_as(
+        "SELECT p.title, p.slug, b.name AS brand, c.slug AS category, p.description, p.status, p.image \
          FROM products p JOIN brands b ON b.id = p.brand_id JOIN categories c ON c.id = p.category_id \
          WHERE p.id = $1",
     )
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    let Some((title, slug, brand, category, description, status)) = product else {
+    let Some(row) = product else {
         return Ok(None);
     };
     let variants: Vec<(i64, String, String, i64, Option<i64>, i64)> = sqlx::query_as(
@@ -138,14 +149,14 @@ pub async fn product_form(db: &Db, id: i64) -> Result<Option<ProductForm>, sqlx:
             .map(|m| m.amount())
             .unwrap_or_default()
     };
-    Ok(Some(ProductForm {
+    let form = ProductForm {
         id: Some(id),
-        title,
-        slug,
-        brand,
-        category,
-        description,
-        status,
+        title: row.title,
+        slug: row.slug,
+        brand: row.brand,
+        category: row.category,
+        description: row.description,
+        status: row.status,
         variants: variants
             .into_iter()
             .map(|(id, sku, options, price, compare_at, stock)| VariantForm {
@@ -158,7 +169,8 @@ pub async fn product_form(db: &Db, id: i64) -> Result<Option<ProductForm>, sqlx:
                 remove: None,
             })
             .collect(),
-    }))
+    };
+    Ok(Some((form, row.image)))
 }
 
 /// Creates or updates a product and its variants in one transaction, and records the change

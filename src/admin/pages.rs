@@ -228,6 +228,7 @@ fn ProductEditorView(
     let ProductEditor {
         product,
         categories,
+        image_url,
     } = editor;
     let id = product.id;
     let text = move |name: &'static str, label: &'static str, value: String| {
@@ -295,6 +296,7 @@ fn ProductEditorView(
             <FormError error/>
             <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">"Save product"</button>
         </ActionForm>
+        {id.map(|id| view! { <PictureUpload id image_url=image_url.clone()/> })}
         {id.map(|id| view! { <ProductActions id status archived/> })}
     }
 }
@@ -337,6 +339,37 @@ fn VariantRow(row: usize, variant: VariantForm, error: Signal<Option<AppError>>)
                 </label>
             })}
         </div>
+    }
+}
+
+/// The product's picture and a plain multipart form to replace it (handled outside the server
+/// functions, by `catalog::images::upload_product_image`).
+#[component]
+fn PictureUpload(id: i64, image_url: String) -> impl IntoView {
+    let query = use_query_map();
+    let error = move || {
+        query
+            .read()
+            .get("image_error")
+            .map(|code| match code.as_str() {
+                "type" => "That file is not a PNG, JPEG, WebP or GIF picture.",
+                "too-large" => "Pictures can be at most 900 KB.",
+                _ => "Choose a picture to upload.",
+            })
+    };
+    view! {
+        <section class="mt-8 max-w-3xl space-y-3 border-t border-slate-200 pt-6">
+            <h2 class="text-lg font-semibold">"Picture"</h2>
+            <img src=image_url alt="" width="200" height="150" class="rounded border border-slate-200"/>
+            <form method="post" enctype="multipart/form-data" action=format!("/admin/products/{id}/image") class="flex flex-wrap items-end gap-3">
+                <div>
+                    <label for="product-image" class=LABEL>"Image"</label>
+                    <input id="product-image" name="image" type="file" accept="image/png,image/jpeg,image/webp,image/gif" required/>
+                </div>
+                <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 font-medium">"Upload image"</button>
+            </form>
+            {move || error().map(|message| view! { <p role="alert" class="text-red-700">{message}</p> })}
+        </section>
     }
 }
 

@@ -257,6 +257,7 @@ struct LineRow {
     status: String,
     quantity: i64,
     added_price_minor: i64,
+    image: String,
 }
 
 /// The owner's cart with today's prices and stock. Lines whose product is no longer sold are
@@ -269,7 +270,7 @@ pub async fn view(db: &Db, owner: &Owner) -> Result<CartView, sqlx::Error> {
     drop(conn);
     let rows: Vec<LineRow> = sqlx::query_as(
         "SELECT l.variant_id, v.sku, v.options, v.price_minor, v.stock, p.slug, p.title, p.status, \
-                l.quantity, l.added_price_minor \
+                l.quantity, l.added_price_minor, p.image \
          FROM cart_lines l JOIN product_variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id \
          WHERE l.cart_id = $1 ORDER BY l.added_at, l.variant_id",
     )
@@ -299,6 +300,7 @@ pub async fn view(db: &Db, owner: &Owner) -> Result<CartView, sqlx::Error> {
             added_price: Money::from_minor(row.added_price_minor).unwrap_or_default(),
             quantity: row.quantity,
             stock: row.stock,
+            image: row.image,
         });
     }
     Ok(view)
@@ -418,11 +420,22 @@ pub async fn remove_from_wishlist(db: &Db, user: i64, sku: &str) -> Result<(), s
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct WishRow {
+    sku: String,
+    options: String,
+    price_minor: i64,
+    stock: i64,
+    slug: String,
+    title: String,
+    image: String,
+}
+
 /// The user's wishlist, newest first, with today's prices and stock; items no longer sold are
 /// left out.
 pub async fn wishlist(db: &Db, user: i64) -> Result<Vec<WishlistItem>, sqlx::Error> {
-    let rows: Vec<(String, String, i64, i64, String, String)> = sqlx::query_as(
-        "SELECT v.sku, v.options, v.price_minor, v.stock, p.slug, p.title \
+    let rows: Vec<WishRow> = sqlx::query_as(
+        "SELECT v.sku, v.options, v.price_minor, v.stock, p.slug, p.title, p.image \
          FROM wishlist_items w JOIN product_variants v ON v.id = w.variant_id JOIN products p ON p.id = v.product_id \
          WHERE w.user_id = $1 AND p.status = 'active' ORDER BY w.added_at DESC, v.id",
     )
@@ -431,13 +444,14 @@ pub async fn wishlist(db: &Db, user: i64) -> Result<Vec<WishlistItem>, sqlx::Err
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(sku, options, price, stock, slug, title)| WishlistItem {
-            variant: options_label(&parse_options(&options)),
-            sku,
-            slug,
-            title,
-            price: Money::from_minor(price).unwrap_or_default(),
-            stock,
+        .map(|row| WishlistItem {
+            variant: options_label(&parse_options(&row.options)),
+            sku: row.sku,
+            slug: row.slug,
+            title: row.title,
+            price: Money::from_minor(row.price_minor).unwrap_or_default(),
+            stock: row.stock,
+            image: row.image,
         })
         .collect())
 }

@@ -41,6 +41,8 @@ pub struct CartLine {
     pub added_price: Money,
     pub quantity: i64,
     pub stock: i64,
+    /// The uploaded picture's file name; empty for the generated one.
+    pub image: String,
 }
 
 impl CartLine {
@@ -61,7 +63,7 @@ impl CartLine {
     }
 
     pub fn image_url(&self) -> String {
-        crate::catalog::model::image_url(&self.slug)
+        crate::catalog::model::image_url(&self.slug, &self.image)
     }
 }
 
@@ -104,11 +106,13 @@ pub struct WishlistItem {
     pub variant: String,
     pub price: Money,
     pub stock: i64,
+    /// The uploaded picture's file name; empty for the generated one.
+    pub image: String,
 }
 
 impl WishlistItem {
     pub fn image_url(&self) -> String {
-        crate::catalog::model::image_url(&self.slug)
+        crate::catalog::model::image_url(&self.slug, &self.image)
     }
 }
 
@@ -126,6 +130,7 @@ mod tests {
             added_price: Money::from_minor(price).unwrap(),
             quantity,
             stock,
+            image: String::new(),
         }
     }
 

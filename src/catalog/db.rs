@@ -54,6 +54,7 @@ struct ProductRow {
     category_id: i64,
     rating_count: i64,
     rating_total: i64,
+    image: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -71,7 +72,7 @@ pub async fn product_detail(
     slug: &str,
 ) -> Result<Option<(i64, ProductDetail)>, sqlx::Error> {
     let product: Option<ProductRow> = sqlx::query_as(
-        "SELECT p.id, p.slug, p.title, b.name AS brand, p.description, p.category_id, p.rating_count, p.rating_total \
+        "SELECT p.id, p.slug, p.title, b.name AS brand, p.description, p.category_id, p.rating_count, p.rating_total, p.image \
          FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.slug = $1 AND p.status = 'active'",
     )
     .bind(slug)
@@ -134,6 +135,7 @@ pub async fn product_detail(
         rating_tenths: (product.rating_count > 0)
             .then(|| product.rating_total * 10 / product.rating_count),
         json_ld: String::new(),
+        image: product.image,
     };
     Ok(Some((product.id, detail)))
 }
@@ -147,6 +149,7 @@ struct CardRow {
     price_minor: Option<i64>,
     stock: i64,
     only_sku: Option<String>,
+    image: String,
 }
 
 /// Listing cards for `ids`, in the order given. Unknown or inactive ids are skipped.
@@ -155,7 +158,7 @@ pub async fn product_cards(db: &Db, ids: &[i64]) -> Result<Vec<ProductCard>, sql
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT p.id, p.slug, p.title, b.name AS brand, {PRICE_AND_STOCK}, \
+        "SELECT p.id, p.slug, p.title, b.name AS brand, p.image, {PRICE_AND_STOCK}, \
              (SELECT MIN(v.sku) FROM product_variants v WHERE v.product_id = p.id \
               HAVING COUNT(*) = 1) AS only_sku \
          FROM products p JOIN brands b ON b.id = p.brand_id \
@@ -181,6 +184,7 @@ pub async fn product_cards(db: &Db, ids: &[i64]) -> Result<Vec<ProductCard>, sql
                     price,
                     stock: row.stock,
                     only_sku: row.only_sku,
+                    image: row.image,
                 },
             ))
         })

@@ -1,11 +1,21 @@
-//! Generated product pictures: a deterministic SVG per product slug, so the demo catalog has
-//! images without a network or an upload.
+//! Product pictures: a generated SVG per product slug (so the demo catalog has images without a
+//! network), and pictures uploaded by admins.
 
-use axum::{
-    extract::Path,
-    http::{StatusCode, header},
-    response::{IntoResponse, Response},
+use super::model::is_slug;
+use crate::{
+    accounts::{model::Role, session::Session},
+    server::{
+        db::{Db, now_ms},
+        state::AppState,
+    },
 };
+use axum::{
+    Extension,
+    extract::{Multipart, Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use sha2::{Digest, Sha256};
 
 /// Muted background / foreground pairs that read well together.
 const PALETTE: &[(&str, &str)] = &[
@@ -34,13 +44,6 @@ pub async fn product_image(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
-fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 200
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
 /// FNV-1a: a stable hash, so the same slug always gets the same picture.
 fn hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -66,9 +69,147 @@ fn render(slug: &str) -> String {
     )
 }
 
+/// The largest picture accepted, in bytes (requests are limited to 1 MiB as a whole).
+pub const MAX_IMAGE_BYTES: usize = 900 * 1024;
+
+/// The picture formats accepted, recognised by their first bytes (never by the name or the
+/// browser's claim). SVG is not among them: it can carry scripts.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("jpg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("webp")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("gif")
+    } else {
+        None
+    }
+}
+
+fn content_type(ext: &str) -> Option<&'static str> {
+    match ext {
+        "png" => Some("image/png"),
+        "jpg" => Some("image/jpeg"),
+        "webp" => Some("image/webp"),
+        "gif" => Some("image/gif"),
+        _ => None,
+    }
+}
+
+fn uploads_dir(state: &AppState) -> std::path::PathBuf {
+    state.config.data_dir.join("media").join("uploads")
+}
+
+/// `GET /media/uploads/{file}`: an uploaded picture. Its name is its content hash, so it is
+/// cached for a year.
+pub async fn uploaded_image(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some((stem, ext)) = file.rsplit_once('.') else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let (Some(kind), true) = (content_type(ext), is_slug(stem)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match tokio::fs::read(uploads_dir(&state).join(&file)).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, kind),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `POST /admin/products/{id}/image` (multipart, field `image`): an admin replaces a product's
+/// picture. Goes back to the product's edit page, with `image_error` when the file was refused.
+pub async fn upload_product_image(
+    State(state): State<AppState>,
+    session: Option<Extension<Session>>,
+    Path(id): Path<i64>,
+    mut form: Multipart,
+) -> Response {
+    match session {
+        None => return StatusCode::UNAUTHORIZED.into_response(),
+        Some(Extension(session)) if session.role != Role::Admin => {
+            return StatusCode::FORBIDDEN.into_response();
+        }
+        Some(_) => {}
+    }
+    let back = |error: Option<&str>| {
+        let query = error.map_or("saved=1".to_owned(), |e| format!("image_error={e}"));
+        Redirect::to(&format!("/admin/products/{id}?{query}")).into_response()
+    };
+    let mut bytes = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("image") {
+            match field.bytes().await {
+                Ok(data) => bytes = Some(data),
+                Err(_) => return back(Some("too-large")),
+            }
+        }
+    }
+    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
+        return back(Some("missing"));
+    };
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return back(Some("too-large"));
+    }
+    let Some(ext) = sniff(&bytes) else {
+        return back(Some("type"));
+    };
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let file = format!("{id}-{digest}.{ext}");
+    let dir = uploads_dir(&state);
+    let written = async {
+        tokio::fs::create_dir_all(&dir).await?;
+        tokio::fs::write(dir.join(&file), &bytes).await
+    };
+    if let Err(error) = written.await {
+        tracing::error!(%error, "storing an uploaded picture failed");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    match set_image(&state.db, id, &file).await {
+        Ok(true) => back(None),
+        Ok(false) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "saving a product picture failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn set_image(db: &Db, id: i64, file: &str) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query("UPDATE products SET image = $1, updated_at = $2 WHERE id = $3")
+        .bind(file)
+        .bind(now_ms())
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pictures_are_recognised_by_their_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), Some("png"));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("jpg"));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("webp"));
+        assert_eq!(sniff(b"GIF89a"), Some("gif"));
+        for other in [&b"<svg onload=alert(1)>"[..], b"%PDF-1.7", b"", b"PNG"] {
+            assert_eq!(sniff(other), None);
+        }
+    }
 
     #[test]
     fn the_same_slug_always_draws_the_same_picture() {

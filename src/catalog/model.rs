@@ -134,16 +134,22 @@ pub struct ProductCard {
     pub stock: i64,
     /// The SKU when the product has exactly one variant, so a listing can offer "Add to cart".
     pub only_sku: Option<String>,
+    /// The uploaded picture's file name; empty for the generated one.
+    pub image: String,
 }
 
-/// Where a product's picture is served.
-pub fn image_url(slug: &str) -> String {
-    format!("/media/products/{slug}.svg")
+/// Where a product's picture is served: the uploaded `image`, or the generated one.
+pub fn image_url(slug: &str, image: &str) -> String {
+    if image.is_empty() {
+        format!("/media/products/{slug}.svg")
+    } else {
+        format!("/media/uploads/{image}")
+    }
 }
 
 impl ProductCard {
     pub fn image_url(&self) -> String {
-        image_url(&self.slug)
+        image_url(&self.slug, &self.image)
     }
 }
 
@@ -220,11 +226,13 @@ pub struct ProductDetail {
     pub rating_tenths: Option<i64>,
     /// Schema.org `Product` markup, already escaped for a `<script>` element.
     pub json_ld: String,
+    /// The uploaded picture's file name; empty for the generated one.
+    pub image: String,
 }
 
 impl ProductDetail {
     pub fn image_url(&self) -> String {
-        image_url(&self.slug)
+        image_url(&self.slug, &self.image)
     }
 }
 

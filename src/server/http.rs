@@ -64,6 +64,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/media/products/{file}", get(crate::catalog::images::product_image))
         .route("/webhooks/stripe", post(crate::checkout::stripe::webhook))
+        .route("/media/uploads/{file}", get(crate::catalog::images::uploaded_image))
+        .route(
+            "/admin/products/{id}/image",
+            post(crate::catalog::images::upload_product_image),
+        )
         .nest_service(&format!("/{}", state.leptos.site_pkg_dir), pkg)
         .leptos_routes_with_context(
             &state,

@@ -5,7 +5,10 @@ use crate::{
     on_both_backends,
     support::{Backend, Client, Reply, TestApp, admin, register, spawn_app, unique_email},
 };
-use axum::http::StatusCode;
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
 use emporium::{
     catalog::seed::seed,
     search::{
@@ -25,6 +28,7 @@ on_both_backends!(
     only_admins_manage_products,
     other_nodes_follow_catalog_writes_within_two_seconds,
     admins_add_rename_move_and_delete_categories,
+    uploaded_pictures_are_sniffed_limited_and_cached,
 );
 
 async fn seeded(backend: Backend) -> TestApp {
@@ -438,4 +442,113 @@ async fn admins_add_rename_move_and_delete_categories(backend: Backend) {
         customer.get("/admin/categories").await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// Posts `bytes` as the product picture form does (multipart, field `image`).
+async fn upload(client: &mut Client<'_>, id: i64, bytes: &[u8]) -> Reply {
+    let boundary = "emporium-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"picture.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::post(format!("/admin/products/{id}/image"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::ORIGIN, "http://shop.test")
+        .body(Body::from(body))
+        .unwrap();
+    client.send(request).await
+}
+
+fn location(reply: &Reply) -> &str {
+    reply
+        .headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+async fn uploaded_pictures_are_sniffed_limited_and_cached(backend: Backend) {
+    let app = seeded(backend).await;
+    let category = any_category(&app).await;
+    let mut admin = admin(&app).await;
+    let reply = save(
+        &mut admin,
+        &product_form("Framed Heron Print", &category, "FHP-1", &[]),
+    )
+    .await;
+    let id: i64 = reply.body.parse().unwrap();
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend((0..200u8).collect::<Vec<_>>());
+
+    let stored = upload(&mut admin, id, &png).await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&stored), format!("/admin/products/{id}?saved=1"));
+    let file: String = sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert!(
+        file.starts_with(&format!("{id}-")) && file.ends_with(".png"),
+        "{file}"
+    );
+    let page = admin.get("/p/framed-heron-print").await;
+    assert!(
+        page.body.contains(&format!("/media/uploads/{file}")),
+        "{}",
+        page.body
+    );
+    let served = app.get(&format!("/media/uploads/{file}")).await;
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.headers()[header::CONTENT_TYPE], "image/png");
+    assert_eq!(
+        served.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let body = axum::body::to_bytes(served.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(body.as_ref(), png.as_slice());
+
+    let script = upload(&mut admin, id, b"<svg onload=\"alert(1)\"></svg>").await;
+    assert_eq!(
+        location(&script),
+        format!("/admin/products/{id}?image_error=type")
+    );
+    let mut huge = b"\x89PNG\r\n\x1a\n".to_vec();
+    huge.resize(950 * 1024, 0);
+    let too_large = upload(&mut admin, id, &huge).await;
+    assert_eq!(
+        location(&too_large),
+        format!("/admin/products/{id}?image_error=too-large")
+    );
+    let unchanged: String = sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(unchanged, file);
+
+    let mut customer = register(&app, "Pia", &unique_email("pia")).await;
+    assert_eq!(
+        upload(&mut customer, id, &png).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        upload(&mut app.client(), id, &png).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for probe in ["..%2F..%2Fsecret.key", "secret.key", "x.svg", "nothing.png"] {
+        assert_eq!(
+            app.get(&format!("/media/uploads/{probe}")).await.status(),
+            StatusCode::NOT_FOUND,
+            "{probe}"
+        );
+    }
 }
