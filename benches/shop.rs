@@ -5,32 +5,26 @@
 //! Run with `./shop bench` (or `cargo bench --features ssr --bench shop`). PostgreSQL is used
 //! when `EMPORIUM_TEST_POSTGRES_URL` (or the `./shop setup` default) is reachable.
 
+mod common;
+
+use common::{Shop, database, load, ms, percentile, serve};
 use emporium::{
     accounts::{
         model::{Email, Role},
         session::ACCESS_COOKIE,
     },
     catalog::seed::seed,
-    server::{
-        config::Config,
-        db::{Db, now_ms},
-        http::router,
-        state::AppState,
-    },
+    server::db::{Db, now_ms},
 };
-use http_body_util::{BodyExt, Full};
-use hyper::{Request, StatusCode, body::Bytes, header};
-use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use hyper::StatusCode;
 use std::{
-    net::SocketAddr,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
 /// Concurrent clients in the cart benchmark: one (the latency of a single request) and 100.
 const CART_CLIENTS: [usize; 2] = [1, 100];
 const ADDS_PER_CLIENT: usize = 20;
-
-type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -68,119 +62,38 @@ fn main() {
     });
 }
 
-/// A running shop over a fresh database.
-#[derive(Clone)]
-struct Shop {
-    state: AppState,
-    base: String,
-    http: HttpClient,
-}
-
 async fn run(backend: &str, url: &str, dir: &std::path::Path) {
-    let db = Db::connect(&url.parse().expect("url"), Duration::from_secs(5))
-        .await
-        .expect("database");
-    db.migrate().await.expect("migrations");
+    let db = database(url).await;
     seed(&db, 1_000, 7).await.expect("seed");
     // Plenty of stock, so the cart benchmark measures the cart and not refusals.
     sqlx::query("UPDATE product_variants SET stock = 1000000")
         .execute(db.pool())
         .await
         .expect("stock");
-    let data_dir = dir.display().to_string();
-    let database_url = url.to_owned();
-    let config = Config::from_sources(
-        "Leptos.toml",
-        include_str!("../Leptos.toml"),
-        |key| match key {
-            "DATABASE_URL" => Some(database_url.clone()),
-            "EMPORIUM_DATA_DIR" => Some(data_dir.clone()),
-            _ => None,
-        },
-    )
-    .expect("configuration");
-    let mut config = config;
-    config.leptos.hash_files = false;
-    let state = AppState::new(db, config, &[7; 32]).expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("listen");
-    let addr = listener.local_addr().expect("address");
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let shop = Shop {
-        state,
-        base: format!("http://{addr}"),
-        http: Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(256)
-            .build_http(),
-    };
+    let shop = serve(db, dir, |_| axum::Router::new()).await;
     for clients in CART_CLIENTS {
         add_to_cart(&shop, backend, clients).await;
     }
     for buyers in [50, 200] {
         checkout(&shop, backend, buyers).await;
     }
-    server.abort();
 }
 
-impl Shop {
-    /// Posts a form as a browser would; returns the status, the body and any cookie set.
-    async fn post(
-        &self,
-        path: &str,
-        body: String,
-        cookie: &str,
-    ) -> (StatusCode, String, Vec<String>) {
-        let request = Request::post(format!("{}{path}", self.base))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ORIGIN, self.base.as_str())
-            .header(header::COOKIE, cookie)
-            .body(Full::new(Bytes::from(body)))
-            .expect("request");
-        let response = self.http.request(request).await.expect("response");
-        let status = response.status();
-        let cookies = response
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.split(';').next())
-            .map(str::to_owned)
-            .collect();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        (status, String::from_utf8_lossy(&body).into_owned(), cookies)
-    }
-
-    /// A customer made directly in the database and signed in with an access token.
-    async fn customer(&self, n: usize) -> (i64, String) {
-        let email = Email::parse(&format!("bench-{n}-{}@example.com", now_ms())).expect("email");
-        let id = emporium::accounts::db::insert_user(
-            &self.state.db,
-            &email,
-            "Bench",
-            "-",
-            Role::Customer,
-            now_ms(),
-        )
-        .await
-        .expect("user");
-        let token = self.state.tokens.issue(id, Role::Customer, now_ms() / 1000);
-        (id, format!("{ACCESS_COOKIE}={token}"))
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1_000.0
+/// A customer made directly in the database and signed in with an access token.
+async fn customer(shop: &Shop, n: usize) -> (i64, String) {
+    let email = Email::parse(&format!("bench-{n}-{}@example.com", now_ms())).expect("email");
+    let id = emporium::accounts::db::insert_user(
+        &shop.state.db,
+        &email,
+        "Bench",
+        "-",
+        Role::Customer,
+        now_ms(),
+    )
+    .await
+    .expect("user");
+    let token = shop.state.tokens.issue(id, Role::Customer, now_ms() / 1000);
+    (id, format!("{ACCESS_COOKIE}={token}"))
 }
 
 async fn add_to_cart(shop: &Shop, backend: &str, clients: usize) {
@@ -189,40 +102,27 @@ async fn add_to_cart(shop: &Shop, backend: &str, clients: usize) {
             .fetch_all(shop.state.db.pool())
             .await
             .expect("skus");
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|client| {
-            let skus = skus.clone();
-            let shop = shop.clone();
-            tokio::spawn(async move {
-                // A guest: the first add creates the cart and its cookie.
-                let mut cookie = String::new();
-                let mut timings = Vec::with_capacity(ADDS_PER_CLIENT);
-                for i in 0..ADDS_PER_CLIENT {
-                    let sku = &skus[(client * 7 + i * 13) % skus.len()];
-                    let began = Instant::now();
-                    let (status, body, cookies) = shop
-                        .post("/api/add_to_cart", format!("sku={sku}&quantity=1"), &cookie)
-                        .await;
-                    timings.push(began.elapsed());
-                    assert_eq!(status, StatusCode::OK, "{body}");
-                    if let Some(set) = cookies
-                        .into_iter()
-                        .find(|c| c.starts_with("emporium_cart="))
-                    {
-                        cookie = set;
-                    }
-                }
-                timings
-            })
-        })
-        .collect();
-    let mut timings = Vec::with_capacity(clients * ADDS_PER_CLIENT);
-    for task in tasks {
-        timings.extend(task.await.expect("client"));
+    let mut cookies = Vec::with_capacity(clients);
+    for n in 0..clients {
+        cookies.push(customer(shop, 10_000 + n).await.1);
     }
-    let elapsed = started.elapsed();
-    timings.sort();
+    let (skus, cookies) = (Arc::new(skus), Arc::new(cookies));
+    let client = shop.clone();
+    let (timings, elapsed) = load(clients, ADDS_PER_CLIENT, move |who, i| {
+        let (shop, skus, cookies) = (client.clone(), skus.clone(), cookies.clone());
+        async move {
+            let sku = &skus[(who * 7 + i * 13) % skus.len()];
+            let (status, body, _) = shop
+                .post(
+                    "/api/add_to_cart",
+                    format!("sku={sku}&quantity=1"),
+                    &cookies[who],
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    })
+    .await;
     println!(
         "add_to_cart  {backend:<8} {clients:>3} clients x {ADDS_PER_CLIENT}: p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms  {:.0} req/s",
         ms(percentile(&timings, 0.5)),
@@ -251,7 +151,7 @@ async fn checkout(shop: &Shop, backend: &str, buyers: usize) {
         .expect("stock");
     let mut ready = Vec::with_capacity(buyers);
     for n in 0..buyers {
-        let (user, cookie) = shop.customer(n).await;
+        let (user, cookie) = customer(shop, n).await;
         let (status, body, _) = shop
             .post("/api/add_to_cart", format!("sku={sku}&quantity=1"), &cookie)
             .await;

@@ -1,0 +1,156 @@
+//! What the HTTP benchmarks share: the real router on a loopback port over a fresh database,
+//! an HTTP/1.1 client, and percentiles.
+
+use emporium::server::{config::Config, db::Db, http::router, state::AppState};
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, StatusCode, body::Bytes, header};
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+/// A running shop over a fresh database, reached over loopback.
+#[derive(Clone)]
+pub struct Shop {
+    pub state: AppState,
+    pub base: String,
+    http: HttpClient,
+}
+
+/// Connects to and migrates the database at `url`.
+pub async fn database(url: &str) -> Db {
+    let db = Db::connect(&url.parse().expect("url"), Duration::from_secs(5))
+        .await
+        .expect("database");
+    db.migrate().await.expect("migrations");
+    db
+}
+
+/// Serves the shop's router, plus the routes `extra` makes with the state, on a free loopback
+/// port.
+pub async fn serve(
+    db: Db,
+    data_dir: &std::path::Path,
+    extra: impl FnOnce(AppState) -> axum::Router,
+) -> Shop {
+    let data_dir = data_dir.display().to_string();
+    let mut config =
+        Config::from_sources("Leptos.toml", include_str!("../../Leptos.toml"), |key| {
+            (key == "EMPORIUM_DATA_DIR").then(|| data_dir.clone())
+        })
+        .expect("configuration");
+    config.leptos.hash_files = false;
+    let state = AppState::new(db, config, &[7; 32]).expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listen");
+    let addr = listener.local_addr().expect("address");
+    let app = router(state.clone())
+        .merge(extra(state.clone()))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Shop {
+        state,
+        base: format!("http://{addr}"),
+        http: Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(256)
+            .build_http(),
+    }
+}
+
+impl Shop {
+    /// Sends a request as a browser would; returns the status, the body and any cookies set.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: String,
+        cookie: &str,
+    ) -> (StatusCode, String, Vec<String>) {
+        let request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, self.base.as_str())
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookie)
+            .body(Full::new(Bytes::from(body)))
+            .expect("request");
+        let response = self.http.request(request).await.expect("response");
+        let status = response.status();
+        let cookies = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .map(str::to_owned)
+            .collect();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, String::from_utf8_lossy(&body).into_owned(), cookies)
+    }
+
+    #[allow(
+        dead_code,
+        reason = "the shop benchmark posts; the search one only reads"
+    )]
+    pub async fn post(
+        &self,
+        path: &str,
+        body: String,
+        cookie: &str,
+    ) -> (StatusCode, String, Vec<String>) {
+        self.send("POST", path, body, cookie).await
+    }
+}
+
+/// The `p` quantile (0–1) of sorted timings.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1_000.0
+}
+
+/// Runs `clients` tasks that each call `request(client, i)` `per_client` times; returns the
+/// sorted timings and the wall time.
+pub async fn load<F, Fut>(
+    clients: usize,
+    per_client: usize,
+    request: F,
+) -> (Vec<Duration>, Duration)
+where
+    F: Fn(usize, usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|client| {
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut timings = Vec::with_capacity(per_client);
+                for i in 0..per_client {
+                    let began = Instant::now();
+                    request(client, i).await;
+                    timings.push(began.elapsed());
+                }
+                timings
+            })
+        })
+        .collect();
+    let mut timings = Vec::with_capacity(clients * per_client);
+    for task in tasks {
+        timings.extend(task.await.expect("client"));
+    }
+    timings.sort();
+    (timings, started.elapsed())
+}
