@@ -21,7 +21,7 @@ use emporium::{
 use hyper::StatusCode;
 use std::{sync::Arc, time::Duration};
 
-const PRODUCTS: usize = 20_000;
+const PRODUCTS: usize = 100_000;
 const CLIENTS: usize = 8;
 const REQUESTS_PER_CLIENT: usize = 150;
 const QUERIES: [&str; 6] = [
@@ -78,7 +78,7 @@ async fn bare_search(
 
 async fn measure(shop: &Shop, path: &'static str) -> (Vec<Duration>, f64) {
     let client = shop.clone();
-    let (timings, elapsed) = load(CLIENTS, REQUESTS_PER_CLIENT, move |who, i| {
+    let (timings, elapsed) = load(CLIENTS, REQUESTS_PER_CLIENT, None, move |who, i| {
         let shop = client.clone();
         async move {
             let query = QUERIES[(who + i) % QUERIES.len()];

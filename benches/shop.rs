@@ -22,8 +22,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Concurrent clients in the cart benchmark: one (the latency of a single request) and 100.
-const CART_CLIENTS: [usize; 2] = [1, 100];
+/// The cart benchmark's rounds: one client (the latency of a single request), 100 clients as
+/// fast as they can (the most the shop takes), and 100 clients adding every 200 ms (500 adds
+/// per second offered, a busy shop's worth of shoppers).
+const CART_ROUNDS: [(usize, Option<Duration>); 3] = [
+    (1, None),
+    (100, None),
+    (100, Some(Duration::from_millis(200))),
+];
 const ADDS_PER_CLIENT: usize = 20;
 
 fn main() {
@@ -71,8 +77,8 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path) {
         .await
         .expect("stock");
     let shop = serve(db, dir, |_| axum::Router::new()).await;
-    for clients in CART_CLIENTS {
-        add_to_cart(&shop, backend, clients).await;
+    for (clients, pace) in CART_ROUNDS {
+        add_to_cart(&shop, backend, clients, pace).await;
     }
     for buyers in [50, 200] {
         checkout(&shop, backend, buyers).await;
@@ -96,7 +102,7 @@ async fn customer(shop: &Shop, n: usize) -> (i64, String) {
     (id, format!("{ACCESS_COOKIE}={token}"))
 }
 
-async fn add_to_cart(shop: &Shop, backend: &str, clients: usize) {
+async fn add_to_cart(shop: &Shop, backend: &str, clients: usize, pace: Option<Duration>) {
     let skus: Vec<String> =
         sqlx::query_scalar("SELECT sku FROM product_variants ORDER BY id LIMIT 500")
             .fetch_all(shop.state.db.pool())
@@ -108,7 +114,7 @@ async fn add_to_cart(shop: &Shop, backend: &str, clients: usize) {
     }
     let (skus, cookies) = (Arc::new(skus), Arc::new(cookies));
     let client = shop.clone();
-    let (timings, elapsed) = load(clients, ADDS_PER_CLIENT, move |who, i| {
+    let (timings, elapsed) = load(clients, ADDS_PER_CLIENT, pace, move |who, i| {
         let (shop, skus, cookies) = (client.clone(), skus.clone(), cookies.clone());
         async move {
             let sku = &skus[(who * 7 + i * 13) % skus.len()];
@@ -124,7 +130,11 @@ async fn add_to_cart(shop: &Shop, backend: &str, clients: usize) {
     })
     .await;
     println!(
-        "add_to_cart  {backend:<8} {clients:>3} clients x {ADDS_PER_CLIENT}: p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms  {:.0} req/s",
+        "add_to_cart  {backend:<8} {clients:>3} clients x {ADDS_PER_CLIENT} {:<16} p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms  {:.0} req/s",
+        pace.map_or("back to back".to_owned(), |p| format!(
+            "every {} ms",
+            p.as_millis()
+        )),
         ms(percentile(&timings, 0.5)),
         ms(percentile(&timings, 0.95)),
         ms(percentile(&timings, 0.99)),

@@ -70,12 +70,15 @@ impl Shop {
         body: String,
         cookie: &str,
     ) -> (StatusCode, String, Vec<String>) {
+        // Pages are asked for as HTML; server functions are called as the hydrated app does
+        // (a plain HTML form post would be answered with a redirect).
+        let accept = if method == "GET" { "text/html" } else { "*/*" };
         let request = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ORIGIN, self.base.as_str())
-            .header(header::ACCEPT, "text/html")
+            .header(header::ACCEPT, accept)
             .header(header::COOKIE, cookie)
             .body(Full::new(Bytes::from(body)))
             .expect("request");
@@ -121,11 +124,14 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1_000.0
 }
 
-/// Runs `clients` tasks that each call `request(client, i)` `per_client` times; returns the
-/// sorted timings and the wall time.
+/// Runs `clients` tasks that each call `request(client, i)` `per_client` times: back to back
+/// (`pace` None: the most the shop can take), or each client once per `pace`, spread evenly (a
+/// steady offered load, as from shoppers who pause between clicks). Returns the sorted timings
+/// of the requests alone and the wall time.
 pub async fn load<F, Fut>(
     clients: usize,
     per_client: usize,
+    pace: Option<Duration>,
     request: F,
 ) -> (Vec<Duration>, Duration)
 where
@@ -139,6 +145,11 @@ where
             tokio::spawn(async move {
                 let mut timings = Vec::with_capacity(per_client);
                 for i in 0..per_client {
+                    if let Some(pace) = pace {
+                        let offset = pace.mul_f64(client as f64 / clients as f64);
+                        let due = started + offset + pace * u32::try_from(i).unwrap_or(u32::MAX);
+                        tokio::time::sleep_until(due.into()).await;
+                    }
                     let began = Instant::now();
                     request(client, i).await;
                     timings.push(began.elapsed());

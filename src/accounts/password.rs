@@ -110,12 +110,12 @@ impl Passwords {
     }
 }
 
-/// Lowers the calling thread's priority (nice 10). On Linux the nice value is per thread.
+/// Lowers the calling thread's priority to the lowest (nice 19). On Linux the nice value is per thread.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority only reads its integer arguments; `who = 0` names the calling thread.
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }
 

@@ -243,11 +243,19 @@ async fn a_declined_card_then_a_good_one_makes_one_order(backend: Backend) {
         "2",
         "the cart stays"
     );
+    let no_funds = place(&mut buyer, &key(7), &address, "4000 0000 0000 9995", &[]).await;
+    assert_eq!(no_funds.status, StatusCode::PAYMENT_REQUIRED);
+    assert!(
+        no_funds.body.contains("insufficient funds"),
+        "{}",
+        no_funds.body
+    );
+    assert_eq!(stock(&app, &sku).await, 3);
 
     let paid = place(&mut buyer, &key(7), &address, GOOD_CARD, &[]).await;
     let number = number(&paid);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 1);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 2);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 3);
     assert_eq!(stock(&app, &sku).await, 1);
     // GB: 20% of 40.00; free standard shipping below 50.00 does not apply.
     let total: i64 = sqlx::query_scalar("SELECT total_minor FROM orders WHERE number = $1")
@@ -260,7 +268,7 @@ async fn a_declined_card_then_a_good_one_makes_one_order(backend: Backend) {
     // Submitting the same form again returns the same order and charges nothing.
     let again = place(&mut buyer, &key(7), &address, GOOD_CARD, &[]).await;
     assert_eq!(self::number(&again), number);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 2);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 3);
 }
 
 async fn the_same_key_placed_twice_at_once_makes_one_order_and_one_payment(backend: Backend) {
