@@ -60,6 +60,15 @@ impl FieldError {
     }
 }
 
+/// The id of a record named in a form: None when the field is absent or empty (a new record),
+/// and not found when it is not a number.
+pub fn optional_id(text: Option<&str>) -> Result<Option<i64>, AppError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(|_| AppError::NotFound),
+    }
+}
+
 impl AppError {
     /// The message for `field`, when this error names it.
     pub fn field(&self, field: &str) -> Option<String> {
@@ -169,6 +178,14 @@ mod tests {
             error.to_string(),
             "Something went wrong on our side. Reference: abc123"
         );
+    }
+
+    #[test]
+    fn form_ids_are_optional_numbers() {
+        assert_eq!(optional_id(None), Ok(None));
+        assert_eq!(optional_id(Some(" ")), Ok(None));
+        assert_eq!(optional_id(Some("42")), Ok(Some(42)));
+        assert_eq!(optional_id(Some("4x")), Err(AppError::NotFound));
     }
 
     #[test]

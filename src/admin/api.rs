@@ -209,13 +209,7 @@ pub async fn save_category(
     use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
     require_admin().map_err(respond)?;
     let state = AppState::current()?;
-    let id = match id.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(
-            text.parse::<i64>()
-                .map_err(|_| respond(AppError::NotFound))?,
-        ),
-    };
+    let id = crate::error::optional_id(id.as_deref()).map_err(respond)?;
     let parent = parent.filter(|p| !p.trim().is_empty());
     let saved = super::db::save_category(&state.db, id, &name, parent.as_deref())
         .await

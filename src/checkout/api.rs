@@ -267,13 +267,7 @@ pub async fn save_address(
     };
     let session = require_user().map_err(respond)?;
     let state = AppState::current()?;
-    let id = match id.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(
-            text.parse::<i64>()
-                .map_err(|_| respond(AppError::NotFound))?,
-        ),
-    };
+    let id = crate::error::optional_id(id.as_deref()).map_err(respond)?;
     let address = address
         .check()
         .map_err(|errors| respond(AppError::Invalid(errors)))?;
