@@ -28,6 +28,7 @@ on_both_backends!(
     carts_and_wishlists_are_private,
     an_expired_access_token_still_adds_to_the_account_cart,
     the_wishlist_keeps_items_and_takes_them_from_the_cart,
+    a_cart_holds_at_most_a_hundred_different_items,
 );
 
 const CART_COOKIE: &str = "emporium_cart";
@@ -370,4 +371,21 @@ async fn the_wishlist_keeps_items_and_takes_them_from_the_cart(backend: Backend)
         .await
         .unwrap();
     assert_eq!(saved, 2);
+}
+
+async fn a_cart_holds_at_most_a_hundred_different_items(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed(app.db(), 80, 5).await.unwrap();
+    let skus = skus(&app, 101, 5).await;
+    assert_eq!(skus.len(), 101, "the demo catalog has enough variants");
+    let mut shopper = register(&app, "Max", &unique_email("max")).await;
+    for sku in &skus[..100] {
+        assert_eq!(add(&mut shopper, sku, "1").await.0, StatusCode::OK);
+    }
+    let (status, body) = add(&mut shopper, &skus[100], "1").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("Your cart is full"), "{body}");
+    // More of an item already in the cart is still fine.
+    assert_eq!(add(&mut shopper, &skus[0], "1").await.0, StatusCode::OK);
+    assert_eq!(rows(&app, "cart_lines").await, 100);
 }
