@@ -18,8 +18,6 @@ use leptos_router::{
 
 /// The document around the app, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    set_page_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -35,39 +33,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
-    }
-}
-
-/// Pages get a Content-Security-Policy that allows only our own scripts: the inline hydration
-/// and streaming scripts carry this response's nonce, and WebAssembly may be compiled.
-#[cfg(feature = "ssr")]
-fn set_page_security_policy() {
-    use http::{HeaderValue, header};
-    let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    // With Stripe, its script, its card-form frames and its API are allowed too.
-    let stripe = use_context::<crate::server::state::AppState>()
-        .is_some_and(|state| state.config.stripe.is_some());
-    let (stripe_script, stripe_frames, stripe_api) = if stripe {
-        (
-            " https://js.stripe.com",
-            " frame-src https://js.stripe.com https://hooks.stripe.com;",
-            " https://api.stripe.com",
-        )
-    } else {
-        ("", "", "")
-    };
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'{stripe_script}; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'{stripe_api};{stripe_frames} \
-         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

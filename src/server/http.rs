@@ -70,28 +70,21 @@ pub fn router(state: AppState) -> Router {
             post(crate::catalog::images::upload_product_image),
         )
         .nest_service(&format!("/{}", state.leptos.site_pkg_dir), pkg)
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            {
-                let state = state.clone();
-                move || leptos::prelude::provide_context(state.clone())
-            },
-            {
-                let options = state.leptos.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, page_context(&state), {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            {
-                let state = state.clone();
-                move || leptos::prelude::provide_context(state.clone())
-            },
+            page_context(&state),
             shell,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::accounts::session::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            page_security_policy,
         ))
         .layer(middleware::from_fn(refuse_cross_site_writes))
         .layer(
@@ -126,6 +119,70 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// The nonce of one response's inline scripts, made by `page_security_policy`.
+#[derive(Clone)]
+struct PageNonce(String);
+
+/// What every page render sees in its context: the app state, and this request's script nonce
+/// (in place of the one Leptos would make, so the header and the page always agree).
+fn page_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
+    let state = state.clone();
+    move || {
+        use leptos::prelude::{provide_context, use_context};
+        let nonce = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+        if let Some(PageNonce(nonce)) = nonce {
+            provide_context(leptos::nonce::Nonce::from_value(nonce));
+        }
+        provide_context(state.clone());
+    }
+}
+
+/// HTML pages get a Content-Security-Policy that allows only our own scripts: the inline
+/// hydration scripts carry this response's nonce, and WebAssembly may be compiled. With Stripe,
+/// its script, its card-form frames and its API are allowed too. The header is set here, around
+/// the whole response, rather than from inside the render.
+async fn page_security_policy(
+    State(state): State<AppState>,
+    mut request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let nonce = leptos::nonce::Nonce::new().to_string();
+    request.extensions_mut().insert(PageNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html
+        && let Ok(value) =
+            HeaderValue::from_str(&page_policy(&nonce, state.config.stripe.is_some()))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
+fn page_policy(nonce: &str, stripe: bool) -> String {
+    let (stripe_script, stripe_frames, stripe_api) = if stripe {
+        (
+            " https://js.stripe.com",
+            " frame-src https://js.stripe.com https://hooks.stripe.com;",
+            " https://api.stripe.com",
+        )
+    } else {
+        ("", "", "")
+    };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'{stripe_script}; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{stripe_api};{stripe_frames} \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
 }
 
 /// CSRF defence on top of `SameSite` cookies: a request that changes state must come from a
