@@ -56,7 +56,7 @@ pub async fn insert_user(
     .bind(password_hash)
     .bind(role.as_str())
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(db.writer())
     .await
 }
 
@@ -86,7 +86,7 @@ pub async fn set_password(
         .bind(password_hash)
         .bind(now)
         .bind(user_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -104,7 +104,7 @@ pub async fn upsert_admin(
     .bind(password_hash)
     .bind(now)
     .bind(email.as_str())
-    .execute(db.pool())
+    .execute(db.writer())
     .await?
     .rows_affected();
     if updated > 0 {
@@ -125,7 +125,7 @@ pub async fn start_family(db: &Db, user_id: i64, now: i64) -> Result<String, sql
     .bind(hash_token(&token))
     .bind(now)
     .bind(now + REFRESH_TTL_SECS * 1000)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(token)
 }
@@ -263,7 +263,7 @@ pub async fn revoke_user_families(
     .bind(now)
     .bind(user_id)
     .bind(keep_family.unwrap_or(""))
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }

@@ -283,7 +283,7 @@ pub async fn view(db: &Db, owner: &Owner) -> Result<CartView, sqlx::Error> {
             sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1 AND variant_id = $2")
                 .bind(cart)
                 .bind(row.variant_id)
-                .execute(db.pool())
+                .execute(db.writer())
                 .await?;
             view.notices.push(format!(
                 "{} is no longer sold, so it was removed from your cart.",
@@ -383,7 +383,7 @@ pub async fn merge_guest_cart(
 pub async fn delete_expired_guest_carts(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     let deleted = sqlx::query("DELETE FROM carts WHERE token_hash IS NOT NULL AND updated_at < $1")
         .bind(now - GUEST_CART_TTL_MS)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(deleted.rows_affected())
 }
@@ -415,7 +415,7 @@ pub async fn remove_from_wishlist(db: &Db, user: i64, sku: &str) -> Result<(), s
     )
     .bind(user)
     .bind(sku)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }

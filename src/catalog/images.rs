@@ -191,7 +191,7 @@ async fn set_image(db: &Db, id: i64, file: &str) -> Result<bool, sqlx::Error> {
         .bind(file)
         .bind(now_ms())
         .bind(id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(updated.rows_affected() == 1)
 }

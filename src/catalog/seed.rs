@@ -674,7 +674,7 @@ pub async fn seed(db: &Db, products: usize, seed: u64) -> Result<SeedReport, See
     tx.commit().await?;
     // Fresh statistics let the query planners pick primary-key lookups over the low-selectivity
     // status index (SQLite otherwise scans every active product to find a page of ids).
-    sqlx::query("ANALYZE").execute(db.pool()).await?;
+    sqlx::query("ANALYZE").execute(db.writer()).await?;
     Ok(SeedReport {
         categories,
         brands: BRANDS.len(),

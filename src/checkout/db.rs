@@ -151,7 +151,7 @@ pub async fn delete_address(db: &Db, user: i64, id: i64) -> Result<bool, sqlx::E
     let deleted = sqlx::query("DELETE FROM addresses WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(deleted.rows_affected() == 1)
 }
@@ -385,7 +385,7 @@ pub async fn set_payment_reference(
     sqlx::query("UPDATE orders SET payment_reference = $1 WHERE id = $2")
         .bind(reference)
         .bind(order_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }

@@ -124,7 +124,7 @@ async fn write(db: &Db, batch: &mut Vec<Event>) {
             .bind(&event.payload)
             .bind(event.at);
     }
-    if let Err(error) = query.execute(db.pool()).await {
+    if let Err(error) = query.execute(db.writer()).await {
         tracing::error!(%error, events = batch.len(), "writing events failed; batch dropped");
     }
     batch.clear();

@@ -100,7 +100,7 @@ impl Follower {
             if polls.is_multiple_of(7_200) {
                 let deleted = sqlx::query("DELETE FROM catalog_changes WHERE changed_at < $1")
                     .bind(now_ms() - KEEP_MS)
-                    .execute(self.db.pool())
+                    .execute(self.db.writer())
                     .await;
                 if let Err(error) = deleted {
                     tracing::warn!(%error, "search index: pruning catalog changes failed");

@@ -91,10 +91,17 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// The shared connection pool plus the backend it talks to.
+/// The shared connection pools plus the backend they talk to.
+///
+/// SQLite lets one connection write at a time, and a connection waiting for the write lock sleeps
+/// in SQLite's busy handler while holding its place in the pool. Writes on a SQLite file
+/// therefore go through a pool of one connection of their own (`writer`), where they queue
+/// without sleeping and without taking connections from readers. PostgreSQL writes
+/// concurrently, so there `writer` is the same pool as `pool`.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -138,34 +145,47 @@ impl Db {
             None => url.as_str().to_owned(),
         };
         let backend = url.backend();
-        let options = AnyPoolOptions::new()
-            .max_connections(match backend {
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
-            })
-            // sqlx keeps retrying refused connections until this timeout, which gives a
-            // database that is still starting time to come up.
-            .acquire_timeout(patience)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
+        let open = |max_connections| {
+            AnyPoolOptions::new()
+                .max_connections(max_connections)
+                // sqlx keeps retrying refused connections until this timeout, which gives a
+                // database that is still starting time to come up.
+                .acquire_timeout(patience)
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                            )
+                            .await?;
+                        }
+                        Ok(())
+                    })
                 })
-            });
-        options
-            .connect(&url_for_pool)
-            .await
-            .map(|pool| Self { pool, backend })
-            .map_err(|source| ConnectError {
-                url: url.clone(),
-                source,
-            })
+                .connect(&url_for_pool)
+        };
+        let failed = |source| ConnectError {
+            url: url.clone(),
+            source,
+        };
+        let pool = open(match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        })
+        .await
+        .map_err(failed)?;
+        // An in-memory SQLite database exists once per connection, so it cannot have a writer
+        // of its own.
+        let writer = match url.sqlite_path() {
+            Some(_) => open(1).await.map_err(failed)?,
+            None => pool.clone(),
+        };
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     /// Applies pending migrations for this backend; a second run is a no-op.
@@ -174,23 +194,30 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await
+        migrator.run(&self.writer).await
     }
 
+    /// The pool for reads.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool for writes outside `begin_write` (single statements).
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    /// Starts a transaction that will write. SQLite takes the write lock up front so
-    /// concurrent writers queue on the busy timeout instead of failing to upgrade a read lock.
+    /// Starts a transaction that will write. SQLite takes the write lock up front so that a
+    /// writer from another process waits on the busy timeout instead of failing to upgrade a
+    /// read lock.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
         }
     }
 

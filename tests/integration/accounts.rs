@@ -487,27 +487,38 @@ async fn sign_ins_do_not_stall_page_rendering(backend: Backend) {
         times.sort();
         times[56]
     }
-    home_p95(&app).await;
-    // A 2-core machine is noisy at single milliseconds: up to three trials, each printed, and
-    // the first one within budget passes.
-    let mut trials = Vec::new();
-    for _ in 0..3 {
-        let idle = home_p95(&app).await;
-        let logins: Vec<_> = (0..20)
+    let sign_ins = || -> Vec<_> {
+        (0..20)
             .map(|_| {
                 let (router, email) = (app.router.clone(), email.clone());
                 tokio::spawn(async move {
                     crate::support::login_with(router, &email, PASSWORD).await;
                 })
             })
-            .collect();
+            .collect()
+    };
+    // Warm up: the connection pool at the size a burst needs, and the page's statements
+    // prepared on each of those connections.
+    for login in sign_ins() {
+        login.await.unwrap();
+    }
+    for _ in 0..3 {
+        home_p95(&app).await;
+    }
+    // A 2-core machine is noisy at single milliseconds: up to five trials, each printed, and
+    // the first one within budget passes. Each is held to the quietest idle figure seen so far.
+    let mut trials = Vec::new();
+    let mut idle = Duration::MAX;
+    for _ in 0..5 {
+        idle = idle.min(home_p95(&app).await);
+        let logins = sign_ins();
         let loaded = home_p95(&app).await;
         for login in logins {
             login.await.unwrap();
         }
         println!("home page p95: idle {idle:?}, during 20 sign-ins {loaded:?}");
         trials.push((idle, loaded));
-        if loaded <= idle.max(Duration::from_millis(10)) * 2 {
+        if loaded <= idle * 2 {
             return;
         }
     }
