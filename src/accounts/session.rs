@@ -234,7 +234,7 @@ pub async fn register(
     let user_id =
         match db::insert_user(&state.db, &email, &name, &hash, Role::Customer, now_ms()).await {
             Ok(id) => id,
-            Err(e) if violates(&e, "users_email_key") => {
+            Err(e) if violates(&e, "users_email_key", "users.email") => {
                 let error = AppError::Conflict("An account with this email already exists.".into());
                 return Err(fail(state, &[&ip_scope], error).await);
             }

@@ -5,6 +5,7 @@ use super::{
     model::{ProductForm, ProductInput, Status, VariantForm, variant_field},
 };
 use crate::{
+    cart::db::{Deleted, note_deleted},
     catalog::model::{Money, slugify},
     error::{AppError, FieldError},
     search::sync::record_change,
@@ -258,6 +259,11 @@ pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError
         .map_err(conflicts)?,
     };
     for removed in &input.removed {
+        let deleted = Deleted::Variant {
+            product: id,
+            variant: *removed,
+        };
+        note_deleted(&mut tx, deleted).await?;
         sqlx::query("DELETE FROM product_variants WHERE id = $1 AND product_id = $2")
             .bind(removed)
             .bind(id)
@@ -333,15 +339,15 @@ async fn brand_id(tx: &mut sqlx::AnyConnection, name: &str) -> Result<i64, sqlx:
 
 /// A unique constraint hit by a concurrent save, as the field error it stands for.
 fn conflicts(error: sqlx::Error) -> AppError {
-    if violates(&error, "products_slug_key") {
+    if violates(&error, "products_slug_key", "products.slug") {
         AppError::Invalid(vec![FieldError::new(
             "slug",
             "Another product already uses this slug.",
         )])
-    } else if violates(&error, "product_variants_sku_key") {
+    } else if violates(&error, "product_variants_sku_key", "product_variants.sku") {
         AppError::Invalid(vec![FieldError::new(
             variant_field(0, "sku"),
-            "One of these SKUs is already used by another product.",
+            "One of these SKUs is already in use.",
         )])
     } else {
         error.into()
@@ -365,6 +371,7 @@ pub async fn set_status(db: &Db, id: i64, status: Status) -> Result<bool, sqlx::
 /// Deletes a product and its variants. False when there is no such product.
 pub async fn delete_product(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
+    note_deleted(&mut tx, Deleted::Product(id)).await?;
     let deleted = sqlx::query("DELETE FROM products WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)

@@ -260,6 +260,69 @@ struct LineRow {
     image: String,
 }
 
+/// What the catalog deleted: every variant of a product, or one variant of it.
+#[derive(Clone, Copy, Debug)]
+pub enum Deleted {
+    Product(i64),
+    Variant { product: i64, variant: i64 },
+}
+
+/// Remembers the cart lines a deletion is about to take away (the foreign key cascades), so the
+/// shopper is told on their next look at the cart. Call it in the deleting transaction.
+pub async fn note_deleted(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    deleted: Deleted,
+) -> Result<(), sqlx::Error> {
+    let (product, variant) = match deleted {
+        Deleted::Product(product) => (product, None),
+        Deleted::Variant { product, variant } => (product, Some(variant)),
+    };
+    let sql = format!(
+        "INSERT INTO cart_removals (cart_id, title, options, created_at) \
+         SELECT l.cart_id, p.title, v.options, $2 \
+         FROM cart_lines l JOIN product_variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id \
+         WHERE v.product_id = $1{}",
+        if variant.is_some() {
+            " AND v.id = $3"
+        } else {
+            ""
+        }
+    );
+    let mut query = sqlx::query(&sql).bind(product).bind(now_ms());
+    if let Some(variant) = variant {
+        query = query.bind(variant);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Tells the shopper which lines left the cart because the catalog deleted their variant, once.
+async fn take_removals(db: &Db, cart: i64) -> Result<Vec<String>, sqlx::Error> {
+    let removed: Vec<(String, String)> = sqlx::query_as(
+        "SELECT title, options FROM cart_removals WHERE cart_id = $1 ORDER BY created_at",
+    )
+    .bind(cart)
+    .fetch_all(db.pool())
+    .await?;
+    if removed.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query("DELETE FROM cart_removals WHERE cart_id = $1")
+        .bind(cart)
+        .execute(db.writer())
+        .await?;
+    Ok(removed
+        .into_iter()
+        .map(|(title, options)| {
+            let name = match options_label(&parse_options(&options)) {
+                label if label.is_empty() => title,
+                label => format!("{title} ({label})"),
+            };
+            format!("{name} is no longer sold, so it was removed from your cart.")
+        })
+        .collect())
+}
+
 /// The owner's cart with today's prices and stock. Lines whose product is no longer sold are
 /// removed, and the shopper is told.
 pub async fn view(db: &Db, owner: &Owner) -> Result<CartView, sqlx::Error> {
@@ -268,6 +331,10 @@ pub async fn view(db: &Db, owner: &Owner) -> Result<CartView, sqlx::Error> {
         return Ok(CartView::default());
     };
     drop(conn);
+    let mut view = CartView {
+        notices: take_removals(db, cart).await?,
+        ..CartView::default()
+    };
     let rows: Vec<LineRow> = sqlx::query_as(
         "SELECT l.variant_id, v.sku, v.options, v.price_minor, v.stock, p.slug, p.title, p.status, \
                 l.quantity, l.added_price_minor, p.image \
@@ -277,7 +344,6 @@ pub async fn view(db: &Db, owner: &Owner) -> Result<CartView, sqlx::Error> {
     .bind(cart)
     .fetch_all(db.pool())
     .await?;
-    let mut view = CartView::default();
     for row in rows {
         if row.status != "active" {
             sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1 AND variant_id = $2")

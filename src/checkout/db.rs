@@ -314,7 +314,13 @@ pub async fn place_order(
     let order_id: i64 = match inserted {
         Ok(id) => id,
         // The same key, placed at the same moment by another request, won the race.
-        Err(e) if violates(&e, "orders_idempotency_key") => {
+        Err(e)
+            if violates(
+                &e,
+                "orders_idempotency_key",
+                "orders.user_id, orders.idempotency_key",
+            ) =>
+        {
             drop(tx);
             let number: String = sqlx::query_scalar(
                 "SELECT number FROM orders WHERE user_id = $1 AND idempotency_key = $2",

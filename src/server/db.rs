@@ -253,12 +253,16 @@ pub fn values_list(rows: usize, row: &str) -> String {
     sql
 }
 
-/// True when `error` is a violation of the named constraint or unique index. PostgreSQL
-/// reports the name; SQLite only mentions it in the message.
-pub fn violates(error: &sqlx::Error, constraint: &str) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.constraint() == Some(constraint) || e.message().contains(constraint))
+/// True when `error` violates the unique constraint or index `constraint` on `columns`
+/// (`"table.column, table.column"`). PostgreSQL reports the name; SQLite names an index on an
+/// expression, and otherwise lists the columns in its message:
+/// `UNIQUE constraint failed: table.column`.
+pub fn violates(error: &sqlx::Error, constraint: &str, columns: &str) -> bool {
+    error.as_database_error().is_some_and(|e| {
+        e.constraint() == Some(constraint)
+            || e.message().contains(&format!("'{constraint}'"))
+            || e.message().strip_prefix("UNIQUE constraint failed: ") == Some(columns)
+    })
 }
 
 /// Milliseconds since the Unix epoch: the portable timestamp stored in every table.

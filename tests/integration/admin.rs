@@ -38,7 +38,7 @@ async fn seeded(backend: Backend) -> TestApp {
     app
 }
 
-async fn any_category(app: &TestApp) -> String {
+pub(crate) async fn any_category(app: &TestApp) -> String {
     sqlx::query_scalar(
         "SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1",
     )
@@ -48,7 +48,7 @@ async fn any_category(app: &TestApp) -> String {
 }
 
 /// The form a browser posts for a product with one variant, plus `extra` fields.
-fn product_form<'a>(
+pub(crate) fn product_form<'a>(
     title: &'a str,
     category: &'a str,
     sku: &'a str,
@@ -254,6 +254,37 @@ async fn bad_product_fields_are_reported_and_nothing_is_written(backend: Backend
         assert_eq!(fields, [field], "{change:?}");
     }
     assert_eq!(product_count(&app).await, before);
+
+    // A form left open while its variant was saved elsewhere offers that SKU as a new row.
+    let (id, sku, slug): (i64, String, String) = sqlx::query_as(
+        "SELECT p.id, v.sku, p.slug FROM products p JOIN product_variants v ON v.product_id = p.id LIMIT 1",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let id = id.to_string();
+    let stale = [
+        ("product[id]", id.as_str()),
+        ("product[slug]", slug.as_str()),
+    ];
+    let reply = save(
+        &mut admin,
+        &product_form("Stale Lamp", &category, &sku, &stale),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("variants[0][sku]"), "{}", reply.body);
+    let titles: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE title = 'Stale Lamp'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(titles, 0);
     let missing = admin
         .call(
             "save_product",

@@ -2,8 +2,9 @@
 //! adds, expiry, privacy, and the events they record.
 
 use crate::{
+    admin::{any_category, product_form},
     on_both_backends,
-    support::{Backend, Client, PASSWORD, TestApp, register, spawn_app, unique_email},
+    support::{Backend, Client, PASSWORD, TestApp, admin, register, spawn_app, unique_email},
 };
 use axum::{
     body::Body,
@@ -29,6 +30,7 @@ on_both_backends!(
     an_expired_access_token_still_adds_to_the_account_cart,
     the_wishlist_keeps_items_and_takes_them_from_the_cart,
     a_cart_holds_at_most_a_hundred_different_items,
+    deleted_variants_leave_carts_with_a_notice,
 );
 
 const CART_COOKIE: &str = "emporium_cart";
@@ -388,4 +390,82 @@ async fn a_cart_holds_at_most_a_hundred_different_items(backend: Backend) {
     // More of an item already in the cart is still fine.
     assert_eq!(add(&mut shopper, &skus[0], "1").await.0, StatusCode::OK);
     assert_eq!(rows(&app, "cart_lines").await, 100);
+}
+
+/// An admin deletes one variant, then the whole product: each line leaves the carts holding it,
+/// and each shopper is told once.
+async fn deleted_variants_leave_carts_with_a_notice(backend: Backend) {
+    let app = seeded(backend).await;
+    let kept = skus(&app, 1, 5).await.remove(0);
+    let category = any_category(&app).await;
+    let mut admin = admin(&app).await;
+    let two_variants = [
+        ("product[variants][1][sku]", "LAMP-RED"),
+        ("product[variants][1][options]", "Colour=Red"),
+        ("product[variants][1][price]", "30"),
+        ("product[variants][1][stock]", "5"),
+    ];
+    let reply = admin
+        .call(
+            "save_product",
+            &product_form("Tide Lamp", &category, "LAMP-TEAL", &two_variants),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let id = reply.body;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM product_variants WHERE sku IN ('LAMP-TEAL', 'LAMP-RED') ORDER BY sku DESC",
+    )
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+
+    let mut shopper = register(&app, "Del", &unique_email("del")).await;
+    let mut guest = app.client();
+    for sku in ["LAMP-TEAL", "LAMP-RED", kept.as_str()] {
+        assert_eq!(add(&mut shopper, sku, "1").await.0, StatusCode::OK);
+    }
+    assert_eq!(add(&mut guest, "LAMP-TEAL", "2").await.0, StatusCode::OK);
+
+    // The teal variant is deleted from the product.
+    let (teal, red) = (ids[0].to_string(), ids[1].to_string());
+    let mut without_teal = two_variants.to_vec();
+    without_teal.extend([
+        ("product[id]", id.as_str()),
+        ("product[slug]", "tide-lamp"),
+        ("product[variants][0][id]", teal.as_str()),
+        ("product[variants][1][id]", red.as_str()),
+        ("product[variants][0][remove]", "on"),
+    ]);
+    let reply = admin
+        .call(
+            "save_product",
+            &product_form("Tide Lamp", &category, "LAMP-TEAL", &without_teal),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let view = cart(&mut shopper).await;
+    assert_eq!(
+        view.notices,
+        ["Tide Lamp (Colour: Teal) is no longer sold, so it was removed from your cart."]
+    );
+    assert_eq!(view.lines.len(), 2);
+    assert!(cart(&mut shopper).await.notices.is_empty(), "told once");
+    assert_eq!(cart(&mut guest).await.notices.len(), 1);
+    assert!(cart(&mut guest).await.lines.is_empty());
+
+    // The whole product is deleted.
+    let reply = admin.call("delete_product", &[("id", &id)]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let view = cart(&mut shopper).await;
+    assert_eq!(
+        view.notices,
+        ["Tide Lamp (Colour: Red) is no longer sold, so it was removed from your cart."]
+    );
+    assert_eq!(
+        view.lines.iter().map(|l| &l.sku).collect::<Vec<_>>(),
+        [&kept]
+    );
+    assert_eq!(count(&mut shopper).await, 1);
+    assert_eq!(rows(&app, "cart_removals").await, 0);
 }
