@@ -7,9 +7,11 @@ pub mod app;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
+pub mod dates;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod events;
+pub mod reviews;
 pub mod search;
 pub mod ui;
 

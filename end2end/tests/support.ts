@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { type Browser, expect, type Page } from "@playwright/test";
 
 /** The password of every account the journeys create. */
 export const PASSWORD = "violet tractor sings softly";
@@ -75,3 +75,37 @@ export async function addFromProductPage(page: Page, product: Product, quantity:
   await expect(page.getByRole("status")).toContainText("Added to your cart.");
 }
 
+
+/** A new active product with one variant, made by the admin through the API; returns its page. */
+export async function freshProduct(browser: Browser, baseURL: string, title: string): Promise<string> {
+  const admin = await browser.newContext({ baseURL });
+  const headers = { Origin: baseURL };
+  const login = await admin.request.post("/api/login", {
+    form: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+    headers,
+  });
+  expect(login.ok()).toBe(true);
+  const categories: { slug: string; parent: string | null }[] = await (
+    await admin.request.post("/api/admin_categories", { headers })
+  ).json();
+  const sku = uniqueWord().toUpperCase();
+  const saved = await admin.request.post("/api/save_product", {
+    form: {
+      "product[title]": title,
+      "product[slug]": "",
+      "product[brand]": "Lumen & Co",
+      "product[category]": categories.find((c) => c.parent !== null)!.slug,
+      "product[description]": "Made for the journey that tests it.",
+      "product[status]": "active",
+      "product[variants][0][sku]": sku,
+      "product[variants][0][price]": "20.00",
+      "product[variants][0][stock]": "10",
+    },
+    headers,
+  });
+  expect(saved.ok()).toBe(true);
+  const id = await saved.text();
+  const editor = await (await admin.request.post("/api/admin_product", { form: { id }, headers })).json();
+  await admin.close();
+  return `/p/${editor.product.slug}`;
+}

@@ -144,7 +144,7 @@ pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
     let id = super::db::save_product(&state.db, &input)
         .await
         .map_err(respond)?;
-    reindex(&state, id).await;
+    crate::search::sync::reindex_now(&state, id).await;
     leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
     Ok(id)
 }
@@ -161,7 +161,7 @@ pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError>
     if !super::db::set_status(&state.db, id, status).await? {
         return Err(respond(AppError::NotFound));
     }
-    reindex(&state, id).await;
+    crate::search::sync::reindex_now(&state, id).await;
     leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
     Ok(())
 }
@@ -175,18 +175,9 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
     if !super::db::delete_product(&state.db, id).await? {
         return Err(respond(AppError::NotFound));
     }
-    reindex(&state, id).await;
+    crate::search::sync::reindex_now(&state, id).await;
     leptos_axum::redirect("/admin/products?deleted=1");
     Ok(())
-}
-
-/// This node's index follows a write at once (other nodes follow through `search::sync`). The
-/// write has committed, so a failure here is logged rather than reported to the admin.
-#[cfg(feature = "ssr")]
-async fn reindex(state: &crate::server::state::AppState, id: i64) {
-    if let Err(error) = state.search.reindex(&state.db, &[id]).await {
-        tracing::warn!(%error, product = id, "search index: re-indexing after a write failed");
-    }
 }
 
 /// Every category, in tree order, with what uses it.

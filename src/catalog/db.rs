@@ -1,6 +1,8 @@
 //! Catalog queries. Portable SQL for SQLite and PostgreSQL through `sqlx::Any`.
 
-use super::model::{CategoryLink, Money, ProductCard, ProductDetail, VariantView, parse_options};
+use super::model::{
+    CategoryLink, Money, ProductCard, ProductDetail, VariantView, average_tenths, parse_options,
+};
 use crate::server::db::{Db, values_list};
 
 #[derive(sqlx::FromRow)]
@@ -132,8 +134,7 @@ pub async fn product_detail(
             .collect(),
         attributes,
         rating_count: product.rating_count,
-        rating_tenths: (product.rating_count > 0)
-            .then(|| product.rating_total * 10 / product.rating_count),
+        rating_tenths: average_tenths(product.rating_total, product.rating_count),
         json_ld: String::new(),
         image: product.image,
     };

@@ -236,6 +236,12 @@ impl ProductDetail {
     }
 }
 
+/// The average of `count` ratings adding up to `total` stars, in tenths of a star (43 = 4.3),
+/// rounded half up; `None` without ratings.
+pub fn average_tenths(total: i64, count: i64) -> Option<i64> {
+    (count > 0).then(|| (total * 10 + count / 2) / count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,10 @@ use super::{
 };
 use crate::{
     cart::pages::{AddToCartForm, AddToWishlistButton, QuickAdd},
+    reviews::{
+        model::{format_tenths, stars},
+        pages::ProductReviews,
+    },
     ui::{Breadcrumb, ErrorPage, PageTitle},
 };
 use leptos::prelude::*;
@@ -127,6 +131,12 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
             <div class="space-y-4">
                 <h1 class="text-3xl font-bold">{product.title.clone()}</h1>
                 <p class="text-slate-600">"by " {product.brand.clone()}</p>
+                {product.rating_tenths.map(|tenths| view! {
+                    <a href="#reviews" class="block text-sm">
+                        <span aria-hidden="true" class="mr-1 text-amber-500">{stars((tenths + 5) / 10)}</span>
+                        {format!("{} out of 5 ({})", format_tenths(tenths), product.rating_count)}
+                    </a>
+                })}
                 <p class="flex items-baseline gap-3">
                     <span class="text-2xl font-semibold" data-testid="price">{move || current().price.to_string()}</span>
                     {move || current().compare_at.map(|was| view! {
@@ -186,5 +196,6 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                 </Show>
             </div>
         </article>
+        <ProductReviews slug=product.slug.clone()/>
     }
 }

@@ -65,11 +65,12 @@ pub async fn place_order(
 ) -> Result<Placed, AppError> {
     use super::{
         db::{self, OrderTerms, PaymentRecord, Placement},
-        model::{ShippingMethod, year_month},
+        model::ShippingMethod,
         payment::{ChargeOutcome, ChargeRequest},
     };
     use crate::{
         accounts::session::require_user,
+        dates::year_month,
         error::{FieldError, respond},
         server::{db::now_ms, state::AppState},
     };

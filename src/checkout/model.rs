@@ -294,23 +294,6 @@ impl CardForm {
     }
 }
 
-/// The (year, month) of a Unix time in milliseconds, in UTC (Howard Hinnant's civil-from-days).
-pub fn year_month(epoch_ms: i64) -> (u32, u32) {
-    let days = epoch_ms.div_euclid(86_400_000) + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (
-        u32::try_from(year).unwrap_or(0),
-        u32::try_from(month).unwrap_or(1),
-    )
-}
-
 /// The alphabet of order numbers: Crockford's base 32 (no I, L, O, U).
 const ORDER_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -520,18 +503,6 @@ mod tests {
                 "country",
                 "phone"
             ]
-        );
-    }
-
-    #[test]
-    fn unix_times_give_their_month() {
-        assert_eq!(year_month(0), (1970, 1));
-        assert_eq!(year_month(1_795_651_200_000), (2026, 11), "2026-11-26");
-        assert_eq!(year_month(1_709_164_800_000), (2024, 2), "2024-02-29");
-        assert_eq!(
-            year_month(1_704_067_199_000),
-            (2023, 12),
-            "2023-12-31 23:59:59"
         );
     }
 

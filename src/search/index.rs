@@ -9,7 +9,7 @@ use super::model::{
 use crate::{
     catalog::{
         db::PRICE_AND_STOCK,
-        model::{CategoryLink, Money},
+        model::{CategoryLink, Money, average_tenths},
     },
     server::db::{Db, values_list},
 };
@@ -341,11 +341,7 @@ impl SearchIndex {
         doc.add_facet(f.brand, Facet::from_path([p.brand_slug.as_str()]));
         doc.add_facet(f.category, info.path.clone());
         doc.add_u64(f.price, u64::try_from(price).unwrap_or(0));
-        let rating = if p.rating_count > 0 {
-            p.rating_total * 10 / p.rating_count
-        } else {
-            0
-        };
+        let rating = average_tenths(p.rating_total, p.rating_count).unwrap_or(0);
         doc.add_u64(f.rating, u64::try_from(rating).unwrap_or(0));
         doc.add_u64(f.in_stock, u64::from(p.stock > 0));
         doc.add_i64(f.created, p.created_at);

@@ -33,6 +33,14 @@ pub async fn record_change(
     Ok(())
 }
 
+/// This node's index follows a committed write to `product` at once (other nodes follow the
+/// recorded change). The write has committed, so a failure here is logged, not reported.
+pub async fn reindex_now(state: &crate::server::state::AppState, product: i64) {
+    if let Err(error) = state.search.reindex(&state.db, &[product]).await {
+        tracing::warn!(%error, product, "search index: re-indexing after a write failed");
+    }
+}
+
 /// Follows the change table for one index.
 pub struct Follower {
     index: Arc<SearchIndex>,

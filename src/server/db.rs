@@ -6,7 +6,7 @@ use sqlx::{
     any::{AnyPoolOptions, install_default_drivers},
     migrate::Migrator,
 };
-use std::{fmt, str::FromStr, time::Duration};
+use std::{fmt, str::FromStr, sync::Arc, time::Duration};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -103,6 +103,18 @@ pub struct Db {
     pool: AnyPool,
     writer: AnyPool,
     backend: Backend,
+    /// SQLite's checkpoint task, stopped when the last handle goes.
+    _checkpoints: Option<Arc<Background>>,
+}
+
+/// A task that lives as long as something holds it.
+#[derive(Debug)]
+struct Background(tokio::task::JoinHandle<()>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Opening the database failed; the message names the database without its password.
@@ -145,7 +157,7 @@ impl Db {
             None => url.as_str().to_owned(),
         };
         let backend = url.backend();
-        let open = |max_connections| {
+        let open = |max_connections, sqlite_pragmas: &'static str| {
             AnyPoolOptions::new()
                 .max_connections(max_connections)
                 // sqlx keeps retrying refused connections until this timeout, which gives a
@@ -154,11 +166,7 @@ impl Db {
                 .after_connect(move |conn, _meta| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
-                            )
-                            .await?;
+                            conn.execute(sqlite_pragmas).await?;
                         }
                         Ok(())
                     })
@@ -169,22 +177,31 @@ impl Db {
             url: url.clone(),
             source,
         };
-        let pool = open(match backend {
-            Backend::Sqlite => 8,
-            Backend::Postgres => 16,
-        })
+        let pool = open(
+            match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            },
+            SQLITE_PRAGMAS,
+        )
         .await
         .map_err(failed)?;
         // An in-memory SQLite database exists once per connection, so it cannot have a writer
-        // of its own.
-        let writer = match url.sqlite_path() {
-            Some(_) => open(1).await.map_err(failed)?,
-            None => pool.clone(),
+        // of its own. The writer leaves checkpoints to a task of their own: a commit that
+        // checkpoints would hold up every write queued behind it.
+        let (writer, checkpoints) = match url.sqlite_path() {
+            Some(_) => {
+                let writer = open(1, SQLITE_WRITER_PRAGMAS).await.map_err(failed)?;
+                let task = tokio::spawn(checkpoint_every_second(pool.clone()));
+                (writer, Some(Arc::new(Background(task))))
+            }
+            None => (pool.clone(), None),
         };
         Ok(Self {
             pool,
             writer,
             backend,
+            _checkpoints: checkpoints,
         })
     }
 
@@ -224,6 +241,26 @@ impl Db {
     /// True when a trivial query succeeds: what `/readyz` reports.
     pub async fn is_ready(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+     PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
+const SQLITE_WRITER_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+     PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;";
+
+/// Copies the SQLite write-ahead log back into the database file once a second, on a reader
+/// connection, without blocking readers or the writer (`PASSIVE`).
+async fn checkpoint_every_second(readers: AnyPool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&readers)
+            .await
+        {
+            tracing::warn!(%error, "SQLite checkpoint failed");
+        }
     }
 }
 

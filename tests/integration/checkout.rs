@@ -39,10 +39,10 @@ async fn seeded(backend: Backend) -> TestApp {
     app
 }
 
-/// A customer signed in by an access token made here (no password hashing: fast enough for
-/// hundreds of buyers).
+/// A customer named `tag`, signed in by an access token made here (no password hashing: fast
+/// enough for hundreds of buyers).
 pub(crate) async fn shopper<'a>(app: &'a TestApp, tag: &str) -> Client<'a> {
-    let email = Email::parse(&crate::support::unique_email(tag)).unwrap();
+    let email = Email::parse(&crate::support::unique_email(&tag.replace(' ', "."))).unwrap();
     let id =
         emporium::accounts::db::insert_user(app.db(), &email, tag, "-", Role::Customer, now_ms())
             .await

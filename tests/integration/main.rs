@@ -9,5 +9,6 @@ mod cart;
 mod catalog;
 mod checkout;
 mod platform;
+mod reviews;
 mod search;
 mod stripe;

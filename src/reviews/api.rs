@@ -1,0 +1,109 @@
+//! Review server functions.
+
+use super::model::{ReviewForm, ReviewsView};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// A product's rating summary and one page (from 1) of its reviews, newest first, plus the
+/// signed-in shopper's own review.
+#[server(endpoint = "product_reviews")]
+pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsView, AppError> {
+    use super::{db, model::REVIEWS_PAGE_SIZE};
+    use crate::{
+        accounts::{model::Role, session::current_session},
+        error::respond,
+        server::state::AppState,
+    };
+    let state = AppState::current()?;
+    let product = db::product_on_sale(&state.db, &slug)
+        .await?
+        .ok_or_else(|| respond(AppError::NotFound))?;
+    let session = current_session();
+    let summary = db::summary(&state.db, product).await?;
+    let pages = ((summary.count + REVIEWS_PAGE_SIZE - 1) / REVIEWS_PAGE_SIZE).max(1);
+    let page = page.unwrap_or(1).clamp(1, pages);
+    let (reviews, mine) = tokio::try_join!(db::page(&state.db, product, page), async {
+        match &session {
+            Some(session) => db::review_by(&state.db, product, session.user_id).await,
+            None => Ok(None),
+        }
+    })?;
+    Ok(ReviewsView {
+        summary,
+        reviews,
+        page,
+        pages,
+        mine,
+        signed_in: session.is_some(),
+        moderator: session.is_some_and(|s| s.role == Role::Admin),
+    })
+}
+
+/// Writes the signed-in shopper's review of the product at `slug`, replacing their earlier one.
+#[server(endpoint = "save_review")]
+pub async fn save_review(slug: String, review: ReviewForm) -> Result<(), AppError> {
+    use super::db;
+    use crate::{
+        accounts::session::require_user, error::respond, events::Event, search::sync::reindex_now,
+        server::state::AppState,
+    };
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    let review = review
+        .check()
+        .map_err(|errors| respond(AppError::Invalid(errors)))?;
+    let product = db::product_on_sale(&state.db, &slug)
+        .await?
+        .ok_or_else(|| respond(AppError::NotFound))?;
+    if !db::save(&state.db, product, session.user_id, &review).await? {
+        return Err(respond(AppError::NotFound));
+    }
+    reindex_now(&state, product).await;
+    state.events.record(Event {
+        user_id: Some(session.user_id),
+        product_id: Some(product),
+        payload: serde_json::json!({ "rating": review.rating }).to_string(),
+        ..Event::new("review")
+    });
+    Ok(())
+}
+
+/// Deletes the signed-in shopper's own review of the product at `slug`.
+#[server(endpoint = "delete_review")]
+pub async fn delete_review(slug: String) -> Result<(), AppError> {
+    use super::db;
+    use crate::{
+        accounts::session::require_user, error::respond, search::sync::reindex_now,
+        server::state::AppState,
+    };
+    let session = require_user().map_err(respond)?;
+    let state = AppState::current()?;
+    let product = db::product_on_sale(&state.db, &slug)
+        .await?
+        .ok_or_else(|| respond(AppError::NotFound))?;
+    if db::remove_own(&state.db, product, session.user_id).await? {
+        reindex_now(&state, product).await;
+        Ok(())
+    } else {
+        Err(respond(AppError::NotFound))
+    }
+}
+
+/// Removes any shopper's review: for admins moderating the shop.
+#[server(endpoint = "remove_review")]
+pub async fn remove_review(id: String) -> Result<(), AppError> {
+    use super::db;
+    use crate::{
+        accounts::session::require_admin, error::respond, search::sync::reindex_now,
+        server::state::AppState,
+    };
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    let id = id.trim().parse().map_err(|_| respond(AppError::NotFound))?;
+    if let Some(product) = db::remove(&state.db, id).await? {
+        reindex_now(&state, product).await;
+        Ok(())
+    } else {
+        Err(respond(AppError::NotFound))
+    }
+}

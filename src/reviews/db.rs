@@ -1,0 +1,197 @@
+//! Review queries. Every change recounts the product's ratings in the same transaction, after
+//! locking the product's row, so concurrent reviews never lose a count.
+
+use super::model::{REVIEWS_PAGE_SIZE, RatingSummary, Review, ReviewInput, public_name};
+use crate::{
+    search::sync::record_change,
+    server::db::{Db, now_ms},
+};
+
+/// The id of the product on sale at `slug`.
+pub async fn product_on_sale(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM products WHERE slug = $1 AND status = 'active'")
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await
+}
+
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    id: i64,
+    name: String,
+    rating: i64,
+    title: String,
+    body: String,
+    verified: i64,
+    created_at: i64,
+}
+
+impl From<ReviewRow> for Review {
+    fn from(row: ReviewRow) -> Self {
+        Self {
+            id: row.id,
+            author: public_name(&row.name),
+            rating: row.rating,
+            title: row.title,
+            body: row.body,
+            verified: row.verified == 1,
+            created_at: row.created_at,
+        }
+    }
+}
+
+const REVIEW_COLUMNS: &str = "r.id, u.name, r.rating, r.title, r.body, r.verified, r.created_at FROM reviews r JOIN users u ON u.id = r.user_id";
+
+/// How many ratings of each number of stars `product` has.
+pub async fn summary(db: &Db, product: i64) -> Result<RatingSummary, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT rating, COUNT(*) FROM reviews WHERE product_id = $1 GROUP BY rating",
+    )
+    .bind(product)
+    .fetch_all(db.pool())
+    .await?;
+    let mut by_stars = [0; 5];
+    for (rating, count) in rows {
+        if let Some(slot) = usize::try_from(rating - 1)
+            .ok()
+            .and_then(|i| by_stars.get_mut(i))
+        {
+            *slot = count;
+        }
+    }
+    Ok(RatingSummary::from_counts(by_stars))
+}
+
+/// One page (from 1) of `product`'s reviews, newest first.
+pub async fn page(db: &Db, product: i64, page: i64) -> Result<Vec<Review>, sqlx::Error> {
+    let rows: Vec<ReviewRow> = sqlx::query_as(&format!(
+        "SELECT {REVIEW_COLUMNS} WHERE r.product_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(product)
+    .bind(REVIEWS_PAGE_SIZE)
+    .bind((page - 1) * REVIEWS_PAGE_SIZE)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(Review::from).collect())
+}
+
+/// `user`'s review of `product`.
+pub async fn review_by(db: &Db, product: i64, user: i64) -> Result<Option<Review>, sqlx::Error> {
+    let row: Option<ReviewRow> = sqlx::query_as(&format!(
+        "SELECT {REVIEW_COLUMNS} WHERE r.product_id = $1 AND r.user_id = $2"
+    ))
+    .bind(product)
+    .bind(user)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(Review::from))
+}
+
+/// Waits for any other transaction changing `product`'s reviews (PostgreSQL locks the row; on
+/// SQLite the write transaction already excludes every other writer). False when there is no
+/// such product.
+async fn lock_product(tx: &mut sqlx::AnyConnection, product: i64) -> Result<bool, sqlx::Error> {
+    let locked = sqlx::query("UPDATE products SET rating_count = rating_count WHERE id = $1")
+        .bind(product)
+        .execute(&mut *tx)
+        .await?;
+    Ok(locked.rows_affected() == 1)
+}
+
+/// Sets the product's rating aggregates from its reviews, and has search pick them up.
+async fn recount(tx: &mut sqlx::AnyConnection, product: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE products SET \
+           rating_count = (SELECT COUNT(*) FROM reviews WHERE product_id = $1), \
+           rating_total = (SELECT COALESCE(CAST(SUM(rating) AS BIGINT), 0) FROM reviews WHERE product_id = $1) \
+         WHERE id = $1",
+    )
+    .bind(product)
+    .execute(&mut *tx)
+    .await?;
+    record_change(tx, Some(product)).await
+}
+
+/// Writes `user`'s review of `product`, replacing their earlier one. Marked verified when they
+/// have bought the product. False when the product is gone.
+pub async fn save(
+    db: &Db,
+    product: i64,
+    user: i64,
+    review: &ReviewInput,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    if !lock_product(&mut tx, product).await? {
+        return Ok(false);
+    }
+    let bought: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM orders o JOIN order_lines l ON l.order_id = o.id \
+         WHERE o.user_id = $1 AND l.product_id = $2 AND o.status IN ('paid', 'shipped', 'delivered') LIMIT 1) AS bought",
+    )
+    .bind(user)
+    .bind(product)
+    .fetch_one(&mut *tx)
+    .await?;
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO reviews (product_id, user_id, rating, title, body, verified, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         ON CONFLICT (product_id, user_id) DO UPDATE SET rating = excluded.rating, title = excluded.title, \
+           body = excluded.body, verified = excluded.verified, updated_at = excluded.updated_at",
+    )
+    .bind(product)
+    .bind(user)
+    .bind(review.rating)
+    .bind(&review.title)
+    .bind(&review.body)
+    .bind(bought.min(1))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    recount(&mut tx, product).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Deletes the review `id` (any author's: for admins). Returns its product, or `None` when
+/// there is no such review.
+pub async fn remove(db: &Db, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let product: Option<i64> = sqlx::query_scalar("SELECT product_id FROM reviews WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    match product {
+        Some(product) => Ok(delete_where(db, product, "id = $2", id)
+            .await?
+            .then_some(product)),
+        None => Ok(None),
+    }
+}
+
+/// Deletes `user`'s review of `product`. False when they had none.
+pub async fn remove_own(db: &Db, product: i64, user: i64) -> Result<bool, sqlx::Error> {
+    delete_where(db, product, "user_id = $2", user).await
+}
+
+async fn delete_where(
+    db: &Db,
+    product: i64,
+    filter: &str,
+    value: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    lock_product(&mut tx, product).await?;
+    let deleted = sqlx::query(&format!(
+        "DELETE FROM reviews WHERE product_id = $1 AND {filter}"
+    ))
+    .bind(product)
+    .bind(value)
+    .execute(&mut *tx)
+    .await?;
+    if deleted.rows_affected() == 0 {
+        return Ok(false);
+    }
+    recount(&mut tx, product).await?;
+    tx.commit().await?;
+    Ok(true)
+}
