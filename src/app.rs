@@ -1,11 +1,13 @@
 //! The application root: the HTML shell (server only) and the routed `App` that hydrates.
 
 use crate::{
-    accounts::pages::{LoginPage, RegisterPage, SecurityPage, provide_session},
+    accounts::pages::{AccountPage, LoginPage, RegisterPage, SecurityPage, provide_session},
     admin::pages::{AdminCategoriesPage, AdminPage, AdminProductPage, AdminProductsPage},
     cart::pages::{CartPage, WishlistPage, provide_cart},
     catalog::pages::{HomePage, ProductPage},
     checkout::pages::{AddressesPage, CheckoutPage, OrderPage, OrdersPage},
+    fulfilment::pages::{AdminOrderPage, AdminOrdersPage},
+    notifications::pages::{NotificationsPage, provide_notifications},
     search::pages::{CategoryPage, SearchPage},
     ui::{Footer, Header, NotFound},
 };
@@ -50,6 +52,8 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Router>
+            // The unread count follows navigation, so it is made where the router is known.
+            {provide_notifications()}
             <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
             <Header/>
             <main id="main" class="mx-auto max-w-6xl px-4 py-8">
@@ -70,6 +74,10 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=LoginPage/>
                     <Route path=StaticSegment("register") view=RegisterPage/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("notifications")) view=NotificationsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=AdminOrdersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("orders"), ParamSegment("number")) view=AdminOrderPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products")) view=AdminProductsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("categories")) view=AdminCategoriesPage ssr=SsrMode::Async/>

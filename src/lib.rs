@@ -11,6 +11,8 @@ pub mod dates;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod events;
+pub mod fulfilment;
+pub mod notifications;
 pub mod reviews;
 pub mod search;
 pub mod ui;

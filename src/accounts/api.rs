@@ -60,6 +60,21 @@ pub async fn get_current_user() -> Result<Option<SessionUser>, AppError> {
     session::current_user(&state).await.map_err(respond)
 }
 
+/// Changes the signed-in user's name and email (a new email needs the current password).
+#[server(endpoint = "update_details")]
+pub async fn update_details(
+    name: String,
+    email: String,
+    current_password: Option<String>,
+) -> Result<(), AppError> {
+    use super::session;
+    use crate::{error::respond, server::state::AppState};
+    let state = AppState::current()?;
+    session::update_details(&state, &name, &email, current_password.unwrap_or_default())
+        .await
+        .map_err(respond)
+}
+
 /// Changes the password; every other device is signed out.
 #[server(endpoint = "change_password")]
 pub async fn change_password(

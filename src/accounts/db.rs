@@ -91,6 +91,24 @@ pub async fn set_password(
     Ok(())
 }
 
+/// Changes a user's name and email; a taken email surfaces as a violation of `users_email_key`.
+pub async fn set_details(
+    db: &Db,
+    user_id: i64,
+    name: &str,
+    email: &Email,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET name = $1, email = $2, updated_at = $3 WHERE id = $4")
+        .bind(name)
+        .bind(email.as_str())
+        .bind(now)
+        .bind(user_id)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
 /// Makes an admin of an existing account, or creates one. Returns true when created.
 pub async fn upsert_admin(
     db: &Db,

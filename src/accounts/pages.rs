@@ -1,14 +1,17 @@
 //! Account pages and the session context the whole app reads.
 
 use super::{
-    api::{ChangePassword, Login, Logout, Register, SignOutEverywhere, get_current_user},
+    api::{
+        ChangePassword, Login, Logout, Register, SignOutEverywhere, UpdateDetails, get_current_user,
+    },
     model::{Role, SessionUser},
 };
 use crate::{
     error::AppError,
+    notifications::pages::{NotificationsLink, PreferencesForm},
     ui::{
         ErrorPage, PageTitle, encode_query,
-        forms::{BUTTON, FormError, INPUT, LABEL, error_of},
+        forms::{BUTTON, FieldMessage, FormError, INPUT, LABEL, error_of},
     },
 };
 use leptos::prelude::*;
@@ -25,6 +28,7 @@ pub struct SessionContext {
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
     pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
+    pub update_details: ServerAction<UpdateDetails>,
 }
 
 /// Creates the session context; the user is fetched again whenever an action changes it.
@@ -33,6 +37,7 @@ pub fn provide_session() {
     let register = ServerAction::<Register>::new();
     let logout = ServerAction::<Logout>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    let update_details = ServerAction::<UpdateDetails>::new();
     let user = Resource::new(
         move || {
             (
@@ -40,6 +45,7 @@ pub fn provide_session() {
                 register.version().get(),
                 logout.version().get(),
                 sign_out_everywhere.version().get(),
+                update_details.version().get(),
             )
         },
         |_| get_current_user(),
@@ -50,6 +56,7 @@ pub fn provide_session() {
         register,
         logout,
         sign_out_everywhere,
+        update_details,
     });
 }
 
@@ -68,7 +75,8 @@ pub fn UserMenu() -> impl IntoView {
                     Ok(Some(user)) => view! {
                         <a href="/account/orders" class="font-medium hover:text-brand-700">"Orders"</a>
                         <a href="/wishlist" class="font-medium hover:text-brand-700">"Wishlist"</a>
-                        <a href="/account/security" class="font-medium hover:text-brand-700" data-testid="user-name">{user.name}</a>
+                        <NotificationsLink/>
+                        <a href="/account" class="font-medium hover:text-brand-700" data-testid="user-name">{user.name}</a>
                         <ActionForm action=logout attr:class="inline">
                             <button type="submit" class="font-medium hover:text-brand-700">"Sign out"</button>
                         </ActionForm>
@@ -197,6 +205,74 @@ pub fn RegisterPage() -> impl IntoView {
                 "Already have an account? "
                 <a href=move || format!("/login?next={}", encode_query(&next.get())) class="font-medium text-brand-700 underline">"Sign in"</a>
             </p>
+        </section>
+    }
+}
+
+/// `/account`: the shopper's details, notification preferences, and the other account pages.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <PageTitle text="Your account — Emporium"/>
+        <RequireUser>
+            <div class="mx-auto max-w-xl space-y-10">
+                <h1 class="text-2xl font-bold">"Your account"</h1>
+                <nav aria-label="Your account" class="flex flex-wrap gap-4">
+                    <a href="/account/orders" class="underline">"Your orders"</a>
+                    <a href="/account/addresses" class="underline">"Addresses"</a>
+                    <a href="/account/notifications" class="underline">"Notifications"</a>
+                    <a href="/account/security" class="underline">"Sign-in and security"</a>
+                </nav>
+                <DetailsForm/>
+                <PreferencesForm/>
+            </div>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn DetailsForm() -> impl IntoView {
+    let SessionContext {
+        user,
+        update_details,
+        ..
+    } = session();
+    let error = error_of(update_details);
+    let saved = move || matches!(update_details.value().get(), Some(Ok(())));
+    let field = move |id: &'static str,
+                      name: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      value: String,
+                      autocomplete: &'static str| {
+        let hint = format!("{id}-error");
+        view! {
+            <div>
+                <label for=id class=LABEL>{label}</label>
+                <input id=id name=name type=kind value=value autocomplete=autocomplete class=INPUT aria-describedby=hint.clone()/>
+                <FieldMessage error field=name id=hint/>
+            </div>
+        }
+    };
+    view! {
+        <section aria-labelledby="details-heading" class="space-y-3">
+            <h2 id="details-heading" class="text-xl font-semibold">"Your details"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    user.await.ok().flatten().map(|user| view! {
+                        <ActionForm action=update_details attr:class="space-y-4">
+                            {field("details-name", "name", "Name", "text", user.name, "name")}
+                            {field("details-email", "email", "Email", "email", user.email, "email")}
+                            {field("details-password", "current_password", "Current password (to change your email)", "password", String::new(), "current-password")}
+                            <FormError error/>
+                            <button type="submit" class=BUTTON>"Save details"</button>
+                        </ActionForm>
+                    })
+                })}
+            </Transition>
+            <Show when=saved>
+                <p role="status" class="text-brand-700">"Details saved."</p>
+            </Show>
         </section>
     }
 }

@@ -9,7 +9,7 @@ use super::{
     tokens::{ACCESS_TTL_SECS, REFRESH_TTL_SECS},
 };
 use crate::{
-    error::{AppError, internal},
+    error::{AppError, FieldError, internal},
     server::{
         config::Environment,
         db::{now_ms, violates},
@@ -308,6 +308,50 @@ pub async fn logout(state: &AppState) -> Result<(), AppError> {
         state.config.environment == Environment::Production,
     ));
     Ok(())
+}
+
+/// Changes the signed-in user's name and email. A new email needs the current password (rate
+/// limited like sign-in), so a borrowed session cannot take the account over.
+pub async fn update_details(
+    state: &AppState,
+    name: &str,
+    email: &str,
+    current_password: String,
+) -> Result<(), AppError> {
+    let session = require_user()?;
+    let user = db::find_user(&state.db, session.user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let mut errors = Vec::new();
+    let name = parse_name(name).map_err(|m| errors.push(FieldError::new("name", m)));
+    let email = Email::parse(email).map_err(|m| errors.push(FieldError::new("email", m)));
+    let (Ok(name), Ok(email)) = (name, email) else {
+        return Err(AppError::Invalid(errors));
+    };
+    if !email.as_str().eq_ignore_ascii_case(&user.email) {
+        let account_scope = format!("email:{}", user.email.to_lowercase());
+        check_rate(state, &[&account_scope]).await?;
+        if !state
+            .passwords
+            .verify(current_password, Some(user.password_hash.clone()))
+            .await?
+        {
+            let error = AppError::Invalid(vec![FieldError::new(
+                "current_password",
+                "Enter your current password to change your email.",
+            )]);
+            return Err(fail(state, &[&account_scope], error).await);
+        }
+    }
+    match db::set_details(&state.db, user.id, &name, &email, now_ms()).await {
+        Err(e) if violates(&e, "users_email_key", "users.email") => {
+            Err(AppError::Invalid(vec![FieldError::new(
+                "email",
+                "An account with this email already exists.",
+            )]))
+        }
+        other => Ok(other?),
+    }
 }
 
 /// Changes the password (the current one is required) and signs out every other device.

@@ -9,7 +9,7 @@ use crate::{
     catalog::model::{Money, slugify},
     error::{AppError, FieldError},
     search::sync::record_change,
-    server::db::{Db, now_ms, values_list, violates},
+    server::db::{Db, contains_pattern, now_ms, values_list, violates},
 };
 
 /// Products on one page of the admin list.
@@ -59,12 +59,7 @@ struct ListRow {
 /// One page of products, newest changes first, matching the filter's text (title or SKU).
 pub async fn list_products(db: &Db, filter: &ProductFilter) -> Result<AdminProducts, sqlx::Error> {
     let text = filter.q.trim().to_lowercase();
-    let pattern = format!(
-        "%{}%",
-        text.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = contains_pattern(&text);
     let status = filter.status.as_deref().and_then(Status::parse);
     let conditions = "($1 = '' OR lower(p.title) LIKE $2 ESCAPE '\\' \
          OR EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = p.id AND lower(v.sku) LIKE $2 ESCAPE '\\')) \

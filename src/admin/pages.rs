@@ -26,6 +26,7 @@ fn AdminNav() -> impl IntoView {
     view! {
         <nav aria-label="Admin" class="mb-6 flex gap-4 border-b border-slate-200 pb-3 font-medium">
             <a href="/admin" class="hover:text-brand-700">"Dashboard"</a>
+            <a href="/admin/orders" class="hover:text-brand-700">"Orders"</a>
             <a href="/admin/products" class="hover:text-brand-700">"Products"</a>
             <a href="/admin/categories" class="hover:text-brand-700">"Categories"</a>
         </nav>
@@ -34,7 +35,7 @@ fn AdminNav() -> impl IntoView {
 
 /// The frame of every admin page: sign-in gate, navigation, loading and error states.
 #[component]
-fn AdminFrame(#[prop(into)] title: String, children: ChildrenFn) -> impl IntoView {
+pub(crate) fn AdminFrame(#[prop(into)] title: String, children: ChildrenFn) -> impl IntoView {
     let children = StoredValue::new(children);
     view! {
         <PageTitle text=format!("{title} — Emporium admin")/>

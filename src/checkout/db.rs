@@ -508,21 +508,23 @@ pub async fn mark_failed(
     .rows_affected()
         == 1;
     if failed {
-        let lines: Vec<(Option<i64>, i64)> =
-            sqlx::query_as("SELECT variant_id, quantity FROM order_lines WHERE order_id = $1")
-                .bind(order_id)
-                .fetch_all(&mut *tx)
-                .await?;
-        for (variant, quantity) in lines {
-            sqlx::query("UPDATE product_variants SET stock = stock + $1 WHERE id = $2")
-                .bind(quantity)
-                .bind(variant)
-                .execute(&mut *tx)
-                .await?;
-        }
+        restock(&mut tx, order_id).await?;
     }
     record_payment(&mut tx, order_id, payment, "failed", failure).await?;
     tx.commit().await
+}
+
+/// Puts the units of an order back in stock (variants deleted since are skipped).
+pub async fn restock(tx: &mut sqlx::AnyConnection, order_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE product_variants SET stock = stock + \
+           (SELECT CAST(SUM(l.quantity) AS BIGINT) FROM order_lines l WHERE l.order_id = $1 AND l.variant_id = product_variants.id) \
+         WHERE id IN (SELECT variant_id FROM order_lines WHERE order_id = $1)",
+    )
+    .bind(order_id)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 async fn record_payment(

@@ -318,16 +318,75 @@ pub fn is_order_number(text: &str) -> bool {
 }
 
 /// Where an order is in its life.
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "pending_payment" => "Awaiting payment",
-        "paid" => "Paid",
-        "payment_failed" => "Payment failed",
-        "shipped" => "Shipped",
-        "delivered" => "Delivered",
-        "cancelled" => "Cancelled",
-        _ => "Unknown",
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderStatus {
+    PendingPayment,
+    Paid,
+    PaymentFailed,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [Self; 6] = [
+        Self::PendingPayment,
+        Self::Paid,
+        Self::PaymentFailed,
+        Self::Shipped,
+        Self::Delivered,
+        Self::Cancelled,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
+
+    /// The name stored in `orders.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingPayment => "pending_payment",
+            Self::Paid => "paid",
+            Self::PaymentFailed => "payment_failed",
+            Self::Shipped => "shipped",
+            Self::Delivered => "delivered",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// What shoppers and admins read.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PendingPayment => "Awaiting payment",
+            Self::Paid => "Paid",
+            Self::PaymentFailed => "Payment failed",
+            Self::Shipped => "Shipped",
+            Self::Delivered => "Delivered",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+
+    /// The statuses an admin may move an order to from this one. Payment outcomes come from
+    /// the gateway, never from here; a shipped order can no longer be cancelled.
+    pub fn next(self) -> &'static [Self] {
+        match self {
+            Self::PendingPayment | Self::PaymentFailed => &[Self::Cancelled],
+            Self::Paid => &[Self::Shipped, Self::Cancelled],
+            Self::Shipped => &[Self::Delivered],
+            Self::Delivered | Self::Cancelled => &[],
+        }
+    }
+
+    /// True when moving here from `self` returns the order's units to stock: the order held
+    /// them (a failed payment has already returned them).
+    pub fn restocks(self, to: Self) -> bool {
+        to == Self::Cancelled && matches!(self, Self::PendingPayment | Self::Paid)
+    }
+}
+
+/// The label for a stored status.
+pub fn status_label(status: &str) -> &'static str {
+    OrderStatus::parse(status).map_or("Unknown", OrderStatus::label)
 }
 
 /// Everything the checkout page shows.
@@ -504,6 +563,25 @@ mod tests {
                 "phone"
             ]
         );
+    }
+
+    #[test]
+    fn orders_move_forward_and_only_unshipped_ones_are_cancelled() {
+        use OrderStatus::*;
+        for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
+            assert!(
+                !status.next().contains(&Paid),
+                "payments come from the gateway"
+            );
+        }
+        assert_eq!(Paid.next(), [Shipped, Cancelled]);
+        assert_eq!(Shipped.next(), [Delivered]);
+        assert!(Delivered.next().is_empty() && Cancelled.next().is_empty());
+        assert!(Paid.restocks(Cancelled) && PendingPayment.restocks(Cancelled));
+        assert!(!PaymentFailed.restocks(Cancelled) && !Paid.restocks(Shipped));
+        assert_eq!(status_label("paid"), "Paid");
+        assert_eq!(status_label("lost"), "Unknown");
     }
 
     #[test]

@@ -302,6 +302,16 @@ pub fn violates(error: &sqlx::Error, constraint: &str, columns: &str) -> bool {
     })
 }
 
+/// A `LIKE … ESCAPE '\\'` pattern matching text that contains `text` literally.
+pub fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 /// Milliseconds since the Unix epoch: the portable timestamp stored in every table.
 pub fn now_ms() -> i64 {
     let elapsed = std::time::SystemTime::now()

@@ -26,6 +26,7 @@ on_both_backends!(
     forged_tokens_are_treated_as_signed_out,
     pages_behind_sign_in_redirect_with_a_return_path,
     sign_in_works_without_javascript,
+    shoppers_change_their_details_and_preferences,
 );
 
 // Latency is measured with nothing else running: `./shop test` runs these two on their own,
@@ -572,4 +573,91 @@ async fn sign_in_works_without_javascript(backend: Backend) {
     assert!(signed_in.status.is_redirection(), "{}", signed_in.status);
     assert_eq!(signed_in.headers[header::LOCATION], "/account/security");
     assert!(browser.cookies.contains_key("emporium_access"));
+}
+
+/// Name and email on `/account`: a new email needs the current password, bad input is refused
+/// field by field, and notification preferences are kept.
+async fn shoppers_change_their_details_and_preferences(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("dee");
+    let mut dee = register(&app, "Dee", &email).await;
+    let taken = unique_email("taken");
+    register(&app, "Tak", &taken).await;
+
+    let details = |name: &'static str, email: String, password: &'static str| {
+        vec![
+            ("name".to_owned(), name.to_owned()),
+            ("email".to_owned(), email),
+            ("current_password".to_owned(), password.to_owned()),
+        ]
+    };
+    async fn send(client: &mut Client<'_>, form: Vec<(String, String)>) -> (StatusCode, String) {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let reply = client.call("update_details", &form).await;
+        (reply.status, reply.body)
+    }
+
+    // The name alone needs no password.
+    let (status, body) = send(&mut dee, details("Dee Dee", email.clone(), "")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(signed_in_name(&mut dee).await.as_deref(), Some("Dee Dee"));
+
+    let new_email = unique_email("dee.new");
+    let refused = [
+        (details("Dee", new_email.clone(), ""), "current_password"),
+        (
+            details("Dee", new_email.clone(), "not my password"),
+            "current_password",
+        ),
+        (details("Dee", taken.to_uppercase(), PASSWORD), "email"),
+        (details("Dee", "no-at-sign".into(), PASSWORD), "email"),
+        (details(" ", email.clone(), ""), "name"),
+    ];
+    for (form, field) in refused {
+        let (status, body) = send(&mut dee, form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains(field), "{body}");
+    }
+    let stored: (String, String) = sqlx::query_as("SELECT name, email FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, ("Dee Dee".to_owned(), email.clone()));
+
+    let (status, body) = send(&mut dee, details("Dee", new_email.clone(), PASSWORD)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut elsewhere = app.client();
+    let reply = elsewhere
+        .call(
+            "login",
+            &[("email", new_email.as_str()), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    // Preferences: order updates by email and in the shop by default, news only when asked.
+    async fn preferences(client: &mut Client<'_>) -> serde_json::Value {
+        let reply = client.call("notification_preferences", &[]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        serde_json::from_str(&reply.body).unwrap()
+    }
+    let defaults = preferences(&mut dee).await;
+    assert_eq!(
+        defaults,
+        serde_json::json!({ "orders_email": true, "orders_app": true, "news_email": false })
+    );
+    let reply = dee
+        .call("save_notification_preferences", &[("news_email", "on")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        preferences(&mut dee).await,
+        serde_json::json!({ "orders_email": false, "orders_app": false, "news_email": true })
+    );
+    let reply = app
+        .client()
+        .call("save_notification_preferences", &[])
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }

@@ -8,6 +8,7 @@ mod admin;
 mod cart;
 mod catalog;
 mod checkout;
+mod fulfilment;
 mod platform;
 mod reviews;
 mod search;

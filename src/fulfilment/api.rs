@@ -1,0 +1,98 @@
+//! Order desk server functions, for admins only.
+
+use crate::{
+    catalog::model::Money,
+    checkout::model::{OrderStatus, OrderView},
+    error::AppError,
+};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Orders on one page of the order desk.
+pub const ORDERS_PAGE_SIZE: i64 = 50;
+
+/// One order in the order desk's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeskRow {
+    pub number: String,
+    pub customer: String,
+    pub email: String,
+    pub status: OrderStatus,
+    pub total: Money,
+    pub items: i64,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeskPage {
+    pub rows: Vec<DeskRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// A status change in an order's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+    /// The admin's name, or empty when their account is gone.
+    pub by: String,
+    pub at: i64,
+}
+
+/// One order as the order desk shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeskOrder {
+    pub order: OrderView,
+    pub status: OrderStatus,
+    pub customer: String,
+    pub email: String,
+    pub history: Vec<StatusChange>,
+}
+
+/// Orders, newest first, filtered by status and by text (order number, customer email or name).
+#[server(endpoint = "admin_orders")]
+pub async fn admin_orders(
+    status: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+) -> Result<DeskPage, AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    let status = match status.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            OrderStatus::parse(text)
+                .ok_or_else(|| respond(AppError::BadRequest("Unknown order status.".into())))?,
+        ),
+    };
+    let q = q.unwrap_or_default();
+    let page = page.unwrap_or(1).clamp(1, 100_000);
+    Ok(super::db::list(&state.db, status, q.trim(), page).await?)
+}
+
+/// One order with its customer and history.
+#[server(endpoint = "admin_order")]
+pub async fn admin_order(number: String) -> Result<DeskOrder, AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    super::db::order(&state.db, &number)
+        .await?
+        .ok_or_else(|| respond(AppError::NotFound))
+}
+
+/// Moves an order to `status` when its current status allows it; the customer is told.
+#[server(endpoint = "set_order_status")]
+pub async fn set_order_status(number: String, status: String) -> Result<(), AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    let admin = require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    let to = OrderStatus::parse(status.trim())
+        .ok_or_else(|| respond(AppError::BadRequest("Unknown order status.".into())))?;
+    super::db::change_status(&state.db, &number, to, admin.user_id)
+        .await
+        .map_err(respond)
+}

@@ -1,0 +1,201 @@
+//! Order desk queries. A status change is one transaction: the conditional update (so two
+//! admins cannot both act on the same status), stock returned on cancellation, the history row,
+//! and the customer's notification.
+
+use super::api::{DeskOrder, DeskPage, DeskRow, ORDERS_PAGE_SIZE, StatusChange};
+use crate::{
+    catalog::model::Money,
+    checkout::{
+        db::{order as order_view, restock},
+        model::OrderStatus,
+    },
+    error::AppError,
+    notifications::db::{OrderMessage, notify_order},
+    server::db::{Db, contains_pattern, now_ms},
+};
+
+fn status(text: &str) -> OrderStatus {
+    // The column's check constraint admits only the known statuses.
+    OrderStatus::parse(text).unwrap_or(OrderStatus::PendingPayment)
+}
+
+pub async fn list(
+    db: &Db,
+    status_filter: Option<OrderStatus>,
+    q: &str,
+    page: i64,
+) -> Result<DeskPage, sqlx::Error> {
+    let text = q.to_lowercase();
+    let conditions = "($1 = '' OR o.status = $1) \
+         AND ($2 = '' OR o.number = $3 OR lower(u.email) LIKE $4 ESCAPE '\\' OR lower(u.name) LIKE $4 ESCAPE '\\')";
+    let binds = (
+        status_filter.map_or("", OrderStatus::as_str),
+        text.as_str(),
+        q.to_uppercase(),
+        contains_pattern(&text),
+    );
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM orders o JOIN users u ON u.id = o.user_id WHERE {conditions}"
+    ))
+    .bind(binds.0)
+    .bind(binds.1)
+    .bind(&binds.2)
+    .bind(&binds.3)
+    .fetch_one(db.pool())
+    .await?;
+    let rows: Vec<(String, String, String, String, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT o.number, u.name, u.email, o.status, o.total_minor, \
+             CAST((SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l WHERE l.order_id = o.id) AS BIGINT), \
+             o.created_at \
+         FROM orders o JOIN users u ON u.id = o.user_id WHERE {conditions} \
+         ORDER BY o.created_at DESC, o.id DESC LIMIT $5 OFFSET $6"
+    ))
+    .bind(binds.0)
+    .bind(binds.1)
+    .bind(&binds.2)
+    .bind(&binds.3)
+    .bind(ORDERS_PAGE_SIZE)
+    .bind((page - 1).saturating_mul(ORDERS_PAGE_SIZE))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(DeskPage {
+        rows: rows
+            .into_iter()
+            .map(
+                |(number, customer, email, state, total, items, created_at)| DeskRow {
+                    number,
+                    customer,
+                    email,
+                    status: status(&state),
+                    total: Money::from_minor(total).unwrap_or_default(),
+                    items,
+                    created_at,
+                },
+            )
+            .collect(),
+        total,
+        page,
+        pages: ((total + ORDERS_PAGE_SIZE - 1) / ORDERS_PAGE_SIZE).max(1),
+    })
+}
+
+pub async fn order(db: &Db, number: &str) -> Result<Option<DeskOrder>, sqlx::Error> {
+    let Some(order) = order_view(db, number, None).await? else {
+        return Ok(None);
+    };
+    let (id, state, customer, email): (i64, String, String, String) = sqlx::query_as(
+        "SELECT o.id, o.status, u.name, u.email FROM orders o JOIN users u ON u.id = o.user_id WHERE o.number = $1",
+    )
+    .bind(number)
+    .fetch_one(db.pool())
+    .await?;
+    let history: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT c.from_status, c.to_status, u.name, c.created_at FROM order_status_changes c \
+         LEFT JOIN users u ON u.id = c.changed_by WHERE c.order_id = $1 ORDER BY c.created_at, c.id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(Some(DeskOrder {
+        order,
+        status: status(&state),
+        customer,
+        email,
+        history: history
+            .into_iter()
+            .map(|(from, to, by, at)| StatusChange {
+                from: status(&from),
+                to: status(&to),
+                by: by.unwrap_or_default(),
+                at,
+            })
+            .collect(),
+    }))
+}
+
+/// What the customer is told when their order reaches `to`; nothing for other statuses.
+fn message(number: &str, to: OrderStatus) -> Option<(&'static str, String, String)> {
+    match to {
+        OrderStatus::Shipped => Some((
+            "order_shipped",
+            format!("Order {number} has shipped"),
+            "It is on its way to you.".to_owned(),
+        )),
+        OrderStatus::Delivered => Some((
+            "order_delivered",
+            format!("Order {number} was delivered"),
+            "We hope you enjoy it. You can review what you bought on each product's page."
+                .to_owned(),
+        )),
+        OrderStatus::Cancelled => Some((
+            "order_cancelled",
+            format!("Order {number} was cancelled"),
+            "Any payment taken will be refunded to your card.".to_owned(),
+        )),
+        _ => None,
+    }
+}
+
+/// Moves the order `number` to `to`, recording who did it and telling the customer.
+pub async fn change_status(
+    db: &Db,
+    number: &str,
+    to: OrderStatus,
+    admin: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    let (id, user, current): (i64, i64, String) =
+        sqlx::query_as("SELECT id, user_id, status FROM orders WHERE number = $1")
+            .bind(number)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let from = status(&current);
+    if !from.next().contains(&to) {
+        return Err(AppError::BadRequest(format!(
+            "An order that is “{}” cannot become “{}”.",
+            from.label(),
+            to.label()
+        )));
+    }
+    let now = now_ms();
+    let changed =
+        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+            .bind(to.as_str())
+            .bind(now)
+            .bind(id)
+            .bind(from.as_str())
+            .execute(&mut *tx)
+            .await?;
+    if changed.rows_affected() == 0 {
+        return Err(AppError::Conflict(
+            "This order changed a moment ago. Reload it to see its status.".into(),
+        ));
+    }
+    if from.restocks(to) {
+        restock(&mut tx, id).await?;
+    }
+    sqlx::query(
+        "INSERT INTO order_status_changes (order_id, from_status, to_status, changed_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(admin)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if let Some((kind, title, body)) = message(number, to) {
+        let link = format!("/orders/{number}");
+        let message = OrderMessage {
+            kind,
+            title,
+            body,
+            link: &link,
+        };
+        notify_order(&mut tx, user, &message).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! The order desk: `/admin/orders` and `/admin/orders/{number}`.
+
+use super::api::{DeskOrder, DeskPage, SetOrderStatus, admin_order, admin_orders};
+use crate::{
+    admin::pages::AdminFrame,
+    checkout::model::OrderStatus,
+    dates::{iso_date, long_date},
+    ui::{
+        encode_query,
+        forms::{FormError, INPUT, LABEL, error_of},
+    },
+};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// `/admin/orders?status=&q=&page=`.
+#[component]
+pub fn AdminOrdersPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = move || {
+        let query = query.read();
+        (
+            query.get("status").filter(|s| !s.is_empty()),
+            query.get("q").unwrap_or_default(),
+            query.get("page").and_then(|p| p.parse::<i64>().ok()),
+        )
+    };
+    let orders = Resource::new(filter, |(status, q, page)| {
+        admin_orders(status, Some(q), page)
+    });
+    view! {
+        <AdminFrame title="Orders">
+            <h1 class="mb-4 text-2xl font-bold">"Orders"</h1>
+            <form method="get" action="/admin/orders" class="mb-4 flex flex-wrap items-end gap-3">
+                <div>
+                    <label for="orders-q" class=LABEL>"Order number, email or name"</label>
+                    <input id="orders-q" name="q" type="search" class=INPUT prop:value=move || filter().1/>
+                </div>
+                <div>
+                    <label for="orders-status" class=LABEL>"Status"</label>
+                    <select id="orders-status" name="status" class=INPUT>
+                        <option value="">"Any status"</option>
+                        {OrderStatus::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || filter().0.as_deref() == Some(s.as_str())>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 font-medium">"Filter"</button>
+            </form>
+            {move || Suspend::new(async move {
+                orders.await.map(|page| {
+                    let (status, q, _) = filter();
+                    view! { <OrderTable page status=status.unwrap_or_default() q/> }
+                })
+            })}
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn OrderTable(page: DeskPage, status: String, q: String) -> impl IntoView {
+    let link = move |to: i64| {
+        format!(
+            "/admin/orders?status={}&q={}&page={to}",
+            encode_query(&status),
+            encode_query(&q)
+        )
+    };
+    let previous = (page.page > 1).then(|| link(page.page - 1));
+    let next = (page.page < page.pages).then(|| link(page.page + 1));
+    view! {
+        <p class="mb-2 text-slate-600">{if page.total == 1 { "1 order".to_owned() } else { format!("{} orders", page.total) }}</p>
+        <div class="overflow-x-auto">
+            <table class="w-full border-collapse bg-white text-left">
+                <thead class="border-b border-slate-300 text-sm text-slate-600">
+                    <tr>
+                        <th class="p-2">"Order"</th>
+                        <th class="p-2">"Placed"</th>
+                        <th class="p-2">"Customer"</th>
+                        <th class="p-2">"Items"</th>
+                        <th class="p-2">"Total"</th>
+                        <th class="p-2">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.rows.into_iter().map(|row| view! {
+                        <tr class="border-b border-slate-100" data-testid="desk-order">
+                            <td class="p-2"><a href=format!("/admin/orders/{}", row.number) class="font-medium text-brand-700 underline">{row.number.clone()}</a></td>
+                            <td class="p-2"><time datetime=iso_date(row.created_at)>{long_date(row.created_at)}</time></td>
+                            <td class="p-2">{row.customer}<span class="block text-sm text-slate-600">{row.email}</span></td>
+                            <td class="p-2">{row.items}</td>
+                            <td class="p-2">{row.total.to_string()}</td>
+                            <td class="p-2">{row.status.label()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav aria-label="Pages" class="mt-4 flex gap-4">
+            {previous.map(|href| view! { <a href=href class="underline">"Previous"</a> })}
+            {next.map(|href| view! { <a href=href class="underline">"Next"</a> })}
+        </nav>
+    }
+}
+
+/// `/admin/orders/{number}`: the order, its customer and history, and the status buttons.
+#[component]
+pub fn AdminOrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let change = ServerAction::<SetOrderStatus>::new();
+    let order = Resource::new(
+        move || {
+            (
+                params.read().get("number").unwrap_or_default(),
+                change.version().get(),
+            )
+        },
+        |(number, _)| admin_order(number),
+    );
+    view! {
+        <AdminFrame title="Order">
+            {move || Suspend::new(async move {
+                order.await.map(|desk| view! { <DeskOrderView desk change/> })
+            })}
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn DeskOrderView(desk: DeskOrder, change: ServerAction<SetOrderStatus>) -> impl IntoView {
+    let error = error_of(change);
+    let order = desk.order;
+    let number = order.number.clone();
+    view! {
+        <div class="mb-6 flex flex-wrap items-baseline gap-4">
+            <h1 class="text-2xl font-bold">{format!("Order {}", order.number)}</h1>
+            <p class="text-lg" data-testid="desk-status">{desk.status.label()}</p>
+        </div>
+        <div class="grid gap-6 md:grid-cols-2">
+            <section class="space-y-2 rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="desk-lines">
+                <h2 id="desk-lines" class="font-semibold">"Items"</h2>
+                <ul class="space-y-1">
+                    {order.lines.iter().map(|line| view! {
+                        <li>{format!("{} × {}", line.quantity, line.title)}
+                            <span class="text-sm text-slate-600">{format!(" {} · {}", line.sku, line.variant)}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <p class="font-semibold">"Total " {order.totals.total.to_string()}</p>
+            </section>
+            <section class="space-y-2 rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="desk-customer">
+                <h2 id="desk-customer" class="font-semibold">"Customer"</h2>
+                <p>{desk.customer}<span class="block text-sm">{desk.email}</span></p>
+                <p class="text-sm">{order.address.into_iter().map(|line| view! { <span class="block">{line}</span> }).collect_view()}</p>
+                <p class="text-sm">{format!("Shipping: {}", order.shipping_method)}</p>
+            </section>
+        </div>
+        <section class="mt-6 space-y-3" aria-labelledby="desk-actions">
+            <h2 id="desk-actions" class="font-semibold">"Status"</h2>
+            {if desk.status.next().is_empty() {
+                view! { <p>"This order is closed."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="flex flex-wrap gap-3">
+                        {desk.status.next().iter().map(|to| {
+                            let text = match to {
+                                OrderStatus::Shipped => "Mark as shipped",
+                                OrderStatus::Delivered => "Mark as delivered",
+                                _ => "Cancel order",
+                            };
+                            let number = number.clone();
+                            view! {
+                                <ActionForm action=change>
+                                    <input type="hidden" name="number" value=number/>
+                                    <input type="hidden" name="status" value=to.as_str()/>
+                                    <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 font-medium hover:border-brand-700">{text}</button>
+                                </ActionForm>
+                            }
+                        }).collect_view()}
+                    </div>
+                }.into_any()
+            }}
+            <FormError error/>
+            <ol class="space-y-1 text-sm text-slate-700" aria-label="History">
+                {desk.history.into_iter().map(|c| view! {
+                    <li>
+                        <time datetime=iso_date(c.at)>{long_date(c.at)}</time>
+                        {format!(": {} → {}", c.from.label(), c.to.label())}
+                        {(!c.by.is_empty()).then(|| format!(" by {}", c.by))}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
