@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_session();
     provide_cart();
+    provide_notifications();
     // Effects run only in the browser: this attribute tells tests (and curious people) that
     // the page is now interactive.
     Effect::new(|_| {
@@ -52,8 +53,6 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Router>
-            // The unread count follows navigation, so it is made where the router is known.
-            {provide_notifications()}
             <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
             <Header/>
             <main id="main" class="mx-auto max-w-6xl px-4 py-8">

@@ -30,7 +30,16 @@ test("the shopping pages have no serious or critical accessibility violations", 
   await addFromProductPage(page, product, 1);
   const found: string[] = [];
   found.push(...(await seriousViolations(page)));
-  for (const path of ["/cart", "/wishlist", "/checkout", "/account/addresses", "/account/orders", "/search?q=zzzzqqq"]) {
+  for (const path of [
+    "/cart",
+    "/wishlist",
+    "/checkout",
+    "/account",
+    "/account/addresses",
+    "/account/orders",
+    "/account/notifications",
+    "/search?q=zzzzqqq",
+  ]) {
     await page.goto(path);
     found.push(...(await seriousViolations(page)));
   }
@@ -42,7 +51,7 @@ test("the admin pages have no serious or critical accessibility violations", asy
   await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   await expect(page).toHaveURL("/");
   const found: string[] = [];
-  for (const path of ["/admin", "/admin/products", "/admin/products/new", "/admin/categories"]) {
+  for (const path of ["/admin", "/admin/orders", "/admin/products", "/admin/products/new", "/admin/categories"]) {
     await page.goto(path);
     found.push(...(await seriousViolations(page)));
   }

@@ -8,10 +8,10 @@ use super::{
 };
 use crate::{
     error::AppError,
-    notifications::pages::{NotificationsLink, PreferencesForm},
+    notifications::pages::{NotificationsContext, NotificationsLink, PreferencesForm},
     ui::{
         ErrorPage, PageTitle, encode_query,
-        forms::{BUTTON, FieldMessage, FormError, INPUT, LABEL, error_of},
+        forms::{BUTTON, FieldMessage, FormError, INPUT, LABEL, error_of, successes},
     },
 };
 use leptos::prelude::*;
@@ -38,6 +38,7 @@ pub fn provide_session() {
     let logout = ServerAction::<Logout>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let update_details = ServerAction::<UpdateDetails>::new();
+    let details_saved = successes(update_details);
     let user = Resource::new(
         move || {
             (
@@ -45,7 +46,7 @@ pub fn provide_session() {
                 register.version().get(),
                 logout.version().get(),
                 sign_out_everywhere.version().get(),
-                update_details.version().get(),
+                details_saved.get(),
             )
         },
         |_| get_current_user(),
@@ -68,14 +69,16 @@ fn session() -> SessionContext {
 #[component]
 pub fn UserMenu() -> impl IntoView {
     let SessionContext { user, logout, .. } = session();
+    let NotificationsContext { unread, .. } = expect_context();
     view! {
         <Transition fallback=|| view! { <a href="/login" class="font-medium hover:text-brand-700">"Sign in"</a> }>
             {move || Suspend::new(async move {
-                match user.await {
+                let (user, unread) = (user.await, unread.await.unwrap_or(0));
+                match user {
                     Ok(Some(user)) => view! {
                         <a href="/account/orders" class="font-medium hover:text-brand-700">"Orders"</a>
                         <a href="/wishlist" class="font-medium hover:text-brand-700">"Wishlist"</a>
-                        <NotificationsLink/>
+                        <NotificationsLink unread/>
                         <a href="/account" class="font-medium hover:text-brand-700" data-testid="user-name">{user.name}</a>
                         <ActionForm action=logout attr:class="inline">
                             <button type="submit" class="font-medium hover:text-brand-700">"Sign out"</button>

@@ -14,7 +14,7 @@ use crate::{
     error::AppError,
     ui::{
         ErrorPage, PageTitle, encode_query,
-        forms::{FieldMessage, FormError, INPUT, LABEL, error_of},
+        forms::{FieldMessage, FormError, INPUT, LABEL, error_of, successes},
     },
 };
 use leptos::prelude::*;
@@ -180,14 +180,8 @@ pub fn AdminProductPage() -> impl IntoView {
     let save = ServerAction::<SaveProduct>::new();
     let status = ServerAction::<SetProductStatus>::new();
     let id = move || params.read().get("id").unwrap_or_default();
-    // The form is loaded again after a successful save (new variants get their ids), but not
-    // after a failed one, which would wipe what the admin typed.
-    let saves = RwSignal::new(0_u32);
-    Effect::new(move |_| {
-        if matches!(save.value().get(), Some(Ok(_))) {
-            saves.update(|n| *n += 1);
-        }
-    });
+    // The form is loaded again after a successful save: new variants get their ids.
+    let saves = successes(save);
     let editor = Resource::new(
         move || (id(), saves.get(), status.version().get()),
         |(id, _, _)| async move {
@@ -409,8 +403,9 @@ fn ProductActions(
 pub fn AdminCategoriesPage() -> impl IntoView {
     let save = ServerAction::<SaveCategory>::new();
     let delete = ServerAction::<DeleteCategory>::new();
+    let saves = successes(save);
     let categories = Resource::new(
-        move || (save.version().get(), delete.version().get()),
+        move || (saves.get(), delete.version().get()),
         |_| list_admin_categories(),
     );
     let save_error = error_of(save);

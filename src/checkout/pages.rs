@@ -13,7 +13,7 @@ use crate::{
     error::AppError,
     ui::{
         ErrorPage, PageTitle,
-        forms::{FieldMessage, FormError, INPUT, LABEL, error_of},
+        forms::{FieldMessage, FormError, INPUT, LABEL, error_of, successes},
     },
 };
 use leptos::prelude::*;
@@ -270,14 +270,9 @@ fn AddressBook() -> impl IntoView {
     let save = ServerAction::<SaveAddress>::new();
     let delete = ServerAction::<DeleteAddress>::new();
     let default = ServerAction::<SetDefaultAddress>::new();
+    let saves = successes(save);
     let addresses = Resource::new(
-        move || {
-            (
-                save.version().get(),
-                delete.version().get(),
-                default.version().get(),
-            )
-        },
+        move || (saves.get(), delete.version().get(), default.version().get()),
         |_| list_addresses(),
     );
     let query = use_query_map();

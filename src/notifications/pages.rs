@@ -8,13 +8,12 @@ use super::{
     model::Notification,
 };
 use crate::{
-    accounts::pages::RequireUser,
+    accounts::pages::{RequireUser, SessionContext},
     dates::{iso_date, long_date},
     error::AppError,
     ui::{ErrorPage, PageTitle, forms::FormError, forms::error_of},
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
 /// The unread count and the action that clears it. Provided once by `App`.
 #[derive(Clone, Copy)]
@@ -23,34 +22,37 @@ pub struct NotificationsContext {
     pub mark_read: ServerAction<MarkNotificationsRead>,
 }
 
-/// Creates the context; the count is read again on every navigation and after "Mark all as read".
+/// Creates the context; the count is read with every page, after signing in or out, and after
+/// "Mark all as read". Call after `provide_session`.
 pub fn provide_notifications() {
     let mark_read = ServerAction::<MarkNotificationsRead>::new();
-    let location = use_location();
+    let session: SessionContext = expect_context();
     let unread = Resource::new(
-        move || (location.pathname.get(), mark_read.version().get()),
+        move || {
+            (
+                mark_read.version().get(),
+                session.login.version().get(),
+                session.register.version().get(),
+                session.logout.version().get(),
+            )
+        },
         |_| unread_notifications(),
     );
     provide_context(NotificationsContext { unread, mark_read });
 }
 
-/// "Notifications" in the header, with how many are unread.
+/// "Notifications" in the header, with how many are unread. The header reads the count in the
+/// same suspense as the user (a suspense of its own inside the header's broke hydration).
 #[component]
-pub fn NotificationsLink() -> impl IntoView {
-    let NotificationsContext { unread, .. } = expect_context();
+pub fn NotificationsLink(unread: i64) -> impl IntoView {
     view! {
         <a href="/account/notifications" class="font-medium hover:text-brand-700">
             "Notifications"
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let count = unread.await.unwrap_or(0);
-                    (count > 0).then(|| view! {
-                        <span class="ml-1 rounded-full bg-brand-700 px-2 text-sm text-white" data-testid="notification-count">
-                            {count}<span class="sr-only">" unread"</span>
-                        </span>
-                    })
-                })}
-            </Transition>
+            {(unread > 0).then(|| view! {
+                <span class="ml-1 rounded-full bg-brand-700 px-2 text-sm text-white" data-testid="notification-count">
+                    {unread}<span class="sr-only">" unread"</span>
+                </span>
+            })}
         </a>
     }
 }

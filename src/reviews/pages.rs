@@ -8,7 +8,7 @@ use crate::{
     dates::{iso_date, long_date},
     ui::{
         ErrorPage, encode_query,
-        forms::{FieldMessage, FormError, INPUT, LABEL, error_of},
+        forms::{FieldMessage, FormError, INPUT, LABEL, error_of, successes},
     },
 };
 use leptos::prelude::*;
@@ -23,13 +23,14 @@ pub fn ProductReviews(slug: String) -> impl IntoView {
     let save = ServerAction::<SaveReview>::new();
     let delete = ServerAction::<DeleteReview>::new();
     let remove = ServerAction::<RemoveReview>::new();
+    let saves = successes(save);
     let query = use_query_map();
     let slug = StoredValue::new(slug);
     let reviews = Resource::new(
         move || {
             (
                 query.read().get("reviews").and_then(|p| p.parse().ok()),
-                save.version().get(),
+                saves.get(),
                 delete.version().get(),
                 remove.version().get(),
             )

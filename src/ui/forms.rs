@@ -58,3 +58,21 @@ where
             .map(|err| ServerFnUrlError::<AppError>::decode_err(&err))
     })
 }
+
+/// How many submissions of `action` have succeeded. Data keyed on this reloads after a change
+/// but not after a refused submission, which would re-render the form and wipe what was typed.
+pub fn successes<S>(action: ServerAction<S>) -> ReadSignal<u32>
+where
+    S: ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+{
+    let count = RwSignal::new(0_u32);
+    // Effects run only in the browser, where actions are dispatched.
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            count.update(|n| *n += 1);
+        }
+    });
+    count.read_only()
+}

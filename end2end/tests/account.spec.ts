@@ -1,0 +1,44 @@
+import { expect, test } from "@playwright/test";
+import { PASSWORD, openMenu, register, uniqueEmail, waitForHydration } from "./support";
+
+test("a shopper changes their name and email, and chooses how to be told about orders", async ({
+  page,
+  isMobile,
+}) => {
+  const email = uniqueEmail("profile");
+  await register(page, "Rosa Parks", email);
+  await expect(page.getByTestId("user-name")).toHaveText("Rosa Parks");
+  await waitForHydration(page);
+  await openMenu(page, isMobile);
+  await page.getByTestId("user-name").click();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+
+  const details = page.getByRole("region", { name: "Your details" });
+  await details.getByLabel("Name", { exact: true }).fill("Rosa L. Parks");
+  await details.getByRole("button", { name: "Save details" }).click();
+  await expect(details.getByRole("status")).toHaveText("Details saved.");
+  await expect(page.getByTestId("user-name")).toHaveText("Rosa L. Parks");
+
+  // A new email needs the current password.
+  const newEmail = uniqueEmail("profile.new");
+  await details.getByLabel("Email", { exact: true }).fill(newEmail);
+  await details.getByRole("button", { name: "Save details" }).click();
+  await expect(details.getByText("Enter your current password to change your email.")).toBeVisible();
+  await details.getByLabel("Current password", { exact: false }).fill(PASSWORD);
+  await details.getByRole("button", { name: "Save details" }).click();
+  await expect(details.getByText("Enter your current password to change your email.")).toBeHidden();
+  await page.reload();
+  await expect(details.getByLabel("Email", { exact: true })).toHaveValue(newEmail);
+
+  const preferences = page.getByRole("region", { name: "Notifications" });
+  await expect(preferences.getByLabel("Order updates by email")).toBeChecked();
+  await expect(preferences.getByLabel("News and offers by email")).not.toBeChecked();
+  await waitForHydration(page);
+  await preferences.getByLabel("Order updates in the shop").uncheck();
+  await preferences.getByLabel("News and offers by email").check();
+  await preferences.getByRole("button", { name: "Save preferences" }).click();
+  await expect(preferences.getByRole("status")).toHaveText("Preferences saved.");
+  await page.reload();
+  await expect(preferences.getByLabel("Order updates in the shop")).not.toBeChecked();
+  await expect(preferences.getByLabel("News and offers by email")).toBeChecked();
+});

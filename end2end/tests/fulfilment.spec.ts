@@ -1,0 +1,81 @@
+import { type APIRequestContext, expect, test } from "@playwright/test";
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  PASSWORD,
+  openMenu,
+  signIn,
+  stockedProducts,
+  uniqueEmail,
+  waitForHydration,
+} from "./support";
+
+/** A paid order placed through the API by a new shopper; returns its number. */
+async function paidOrder(request: APIRequestContext, baseURL: string, email: string, sku: string) {
+  const headers = { Origin: baseURL };
+  const post = async (path: string, form: Record<string, string>) => {
+    const reply = await request.post(path, { form, headers });
+    expect(reply.ok(), await reply.text()).toBe(true);
+    return reply;
+  };
+  await post("/api/register", { name: "Omar Buyer", email, password: PASSWORD });
+  await post("/api/add_to_cart", { sku, quantity: "1" });
+  const address = await post("/api/save_address", {
+    "address[full_name]": "Omar Buyer",
+    "address[line1]": "1 Loop Road",
+    "address[city]": "Springfield",
+    "address[region]": "IL",
+    "address[postal_code]": "62701",
+    "address[country]": "US",
+  });
+  const placed = await post("/api/place_order", {
+    idempotency_key: [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join(""),
+    address_id: await address.text(),
+    shipping: "standard",
+    "card[number]": "4242 4242 4242 4242",
+    "card[expiry]": "12/39",
+    "card[cvc]": "123",
+  });
+  return (await placed.json()).number as string;
+}
+
+test("an admin ships an order and the shopper is told in the shop", async ({ page, browser, baseURL, isMobile }) => {
+  const [product] = await stockedProducts(page, 1);
+  const email = uniqueEmail("shipped");
+  const shopper = await browser.newContext({ baseURL });
+  const number = await paidOrder(shopper.request, baseURL!, email, product.variants[0].sku);
+  await shopper.close();
+
+  await page.goto("/login?next=/admin/orders");
+  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await expect(page.getByRole("heading", { name: "Orders" })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByLabel("Order number, email or name").fill(number);
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByTestId("desk-order")).toHaveCount(1);
+  await page.getByRole("link", { name: number }).click();
+  await expect(page.getByTestId("desk-status")).toHaveText("Paid");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Mark as shipped" }).click();
+  await expect(page.getByTestId("desk-status")).toHaveText("Shipped");
+  await expect(page.getByRole("list", { name: "History" })).toContainText("Paid → Shipped");
+  await expect(page.getByRole("button", { name: "Cancel order" })).toHaveCount(0);
+
+  const buyer = await browser.newPage({ baseURL, isMobile, viewport: page.viewportSize() });
+  await buyer.goto("/login");
+  await signIn(buyer, email, PASSWORD);
+  await expect(buyer.getByTestId("user-name")).toHaveText("Omar Buyer");
+  await expect(buyer.getByTestId("notification-count")).toContainText("1");
+  await waitForHydration(buyer);
+  await openMenu(buyer, isMobile);
+  await buyer.getByRole("link", { name: /^Notifications/ }).click();
+  const notice = buyer.getByTestId("notification");
+  await expect(notice).toContainText(`Order ${number} has shipped`);
+  await expect(notice).toContainText("New");
+  await buyer.getByRole("button", { name: "Mark all as read" }).click();
+  await expect(notice).not.toContainText("New");
+  await expect(buyer.getByTestId("notification-count")).toHaveCount(0);
+  await notice.getByRole("link", { name: `Order ${number} has shipped` }).click();
+  await expect(buyer.getByText("Shipped")).toBeVisible();
+  await buyer.close();
+});
