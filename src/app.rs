@@ -3,6 +3,7 @@
 use crate::{
     accounts::pages::{AccountPage, LoginPage, RegisterPage, SecurityPage, provide_session},
     admin::pages::{AdminCategoriesPage, AdminPage, AdminProductPage, AdminProductsPage},
+    analytics::pages::AdminAnalyticsPage,
     cart::pages::{CartPage, WishlistPage, provide_cart},
     catalog::pages::{HomePage, ProductPage},
     checkout::pages::{AddressesPage, CheckoutPage, OrderPage, OrdersPage},
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("notifications")) view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=AdminOrdersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("analytics")) view=AdminAnalyticsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("orders"), ParamSegment("number")) view=AdminOrderPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products")) view=AdminProductsPage ssr=SsrMode::Async/>

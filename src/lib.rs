@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod analytics;
 pub mod app;
 pub mod cart;
 pub mod catalog;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod fulfilment;
 pub mod notifications;
+pub mod recommendations;
 pub mod reviews;
 pub mod search;
 pub mod ui;

@@ -51,7 +51,14 @@ test("the admin pages have no serious or critical accessibility violations", asy
   await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   await expect(page).toHaveURL("/");
   const found: string[] = [];
-  for (const path of ["/admin", "/admin/orders", "/admin/products", "/admin/products/new", "/admin/categories"]) {
+  for (const path of [
+    "/admin",
+    "/admin/orders",
+    "/admin/analytics",
+    "/admin/products",
+    "/admin/products/new",
+    "/admin/categories",
+  ]) {
     await page.goto(path);
     found.push(...(await seriousViolations(page)));
   }

@@ -27,7 +27,7 @@ test("open a product from the home page and switch variant", async ({ page }) =>
 
   await page.goto("/");
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await page.getByRole("link", { name: product.title }).click();
+  await page.getByRole("region", { name: "New arrivals" }).getByRole("link", { name: product.title }).click();
 
   await expect(page).toHaveURL(`/p/${product.slug}`);
   await expect(page.getByRole("heading", { level: 1, name: product.title })).toBeVisible();

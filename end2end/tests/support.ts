@@ -71,7 +71,7 @@ export async function addFromProductPage(page: Page, product: Product, quantity:
   await page.goto(`/p/${product.slug}`);
   await waitForHydration(page);
   await page.getByLabel("Quantity").fill(String(quantity));
-  await page.getByRole("button", { name: "Add to cart" }).click();
+  await page.getByRole("button", { name: "Add to cart", exact: true }).click();
   await expect(page.getByRole("status")).toContainText("Added to your cart.");
 }
 

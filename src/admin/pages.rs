@@ -27,6 +27,7 @@ fn AdminNav() -> impl IntoView {
         <nav aria-label="Admin" class="mb-6 flex gap-4 border-b border-slate-200 pb-3 font-medium">
             <a href="/admin" class="hover:text-brand-700">"Dashboard"</a>
             <a href="/admin/orders" class="hover:text-brand-700">"Orders"</a>
+            <a href="/admin/analytics" class="hover:text-brand-700">"Analytics"</a>
             <a href="/admin/products" class="hover:text-brand-700">"Products"</a>
             <a href="/admin/categories" class="hover:text-brand-700">"Categories"</a>
         </nav>
@@ -140,7 +141,7 @@ fn ProductTable(page: AdminProducts, filter: ProductFilter) -> impl IntoView {
     let next = (page.page < page.pages).then(|| link(page.page + 1));
     view! {
         <p class="mb-2 text-slate-600">{format!("{} products", page.total)}</p>
-        <div class="overflow-x-auto">
+        <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Product list">
             <table class="w-full border-collapse bg-white text-left">
                 <thead class="border-b border-slate-300 text-sm text-slate-600">
                     <tr>

@@ -6,6 +6,7 @@ use super::{
 };
 use crate::{
     cart::pages::{AddToCartForm, AddToWishlistButton, QuickAdd},
+    recommendations::pages::{AlsoViewed, ForYou},
     reviews::{
         model::{format_tenths, stars},
         pages::ProductReviews,
@@ -38,6 +39,7 @@ pub fn HomePage() -> impl IntoView {
                                 {catalog.featured.into_iter().map(|p| view! { <ProductTile product=p/> }).collect_view()}
                             </ul>
                         </section>
+                        <ForYou/>
                     })
                 })}
             </ErrorBoundary>
@@ -197,5 +199,6 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
             </div>
         </article>
         <ProductReviews slug=product.slug.clone()/>
+        <AlsoViewed slug=product.slug.clone()/>
     }
 }

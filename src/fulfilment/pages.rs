@@ -70,7 +70,7 @@ fn OrderTable(page: DeskPage, status: String, q: String) -> impl IntoView {
     let next = (page.page < page.pages).then(|| link(page.page + 1));
     view! {
         <p class="mb-2 text-slate-600">{if page.total == 1 { "1 order".to_owned() } else { format!("{} orders", page.total) }}</p>
-        <div class="overflow-x-auto">
+        <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Order list">
             <table class="w-full border-collapse bg-white text-left">
                 <thead class="border-b border-slate-300 text-sm text-slate-600">
                     <tr>

@@ -5,11 +5,13 @@ mod support;
 
 mod accounts;
 mod admin;
+mod analytics;
 mod cart;
 mod catalog;
 mod checkout;
 mod fulfilment;
 mod platform;
+mod recommendations;
 mod reviews;
 mod search;
 mod stripe;

@@ -1,0 +1,21 @@
+//! The analytics server function, for admins only.
+
+use super::model::Analytics;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Sales and behaviour over the last `days` days (7, 30 or 90; 30 when absent).
+#[server(endpoint = "admin_analytics")]
+pub async fn admin_analytics(days: Option<i64>) -> Result<Analytics, AppError> {
+    use super::model::PERIODS;
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    require_admin().map_err(respond)?;
+    let days = days.unwrap_or(30);
+    if !PERIODS.contains(&days) {
+        return Err(respond(AppError::BadRequest(
+            "Choose a period of 7, 30 or 90 days.".into(),
+        )));
+    }
+    let state = AppState::current()?;
+    Ok(super::db::analytics(&state.db, days).await?)
+}

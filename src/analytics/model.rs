@@ -1,0 +1,181 @@
+//! What the analytics page shows, and the pure arithmetic behind it.
+
+use crate::catalog::model::Money;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+pub const DAY_MS: i64 = 86_400_000;
+/// Periods an admin can look at, in days.
+pub const PERIODS: [i64; 3] = [7, 30, 90];
+
+/// Sales on one day (UTC).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaySales {
+    /// Days since the Unix epoch.
+    pub day: i64,
+    pub orders: i64,
+    pub revenue: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopProduct {
+    pub title: String,
+    pub units: i64,
+    pub revenue: Money,
+}
+
+/// One step from looking to buying, with its share of the first step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunnelStep {
+    pub label: String,
+    pub count: i64,
+    pub percent: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchCount {
+    pub query: String,
+    pub count: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Analytics {
+    pub days: i64,
+    /// Paid, shipped or delivered orders placed in the period.
+    pub orders: i64,
+    pub revenue: Money,
+    pub average_order: Money,
+    /// Every day of the period, oldest first, days without sales included.
+    pub by_day: Vec<DaySales>,
+    pub top_products: Vec<TopProduct>,
+    pub funnel: Vec<FunnelStep>,
+    pub top_searches: Vec<SearchCount>,
+    pub unfound_searches: Vec<SearchCount>,
+}
+
+/// Every day from `first` to `last` (days since the epoch), with the sales of the days that had
+/// any (`(day, orders, revenue in minor units)`).
+pub fn every_day(first: i64, last: i64, sales: &[(i64, i64, i64)]) -> Vec<DaySales> {
+    let by_day: HashMap<i64, (i64, i64)> = sales
+        .iter()
+        .map(|&(day, orders, revenue)| (day, (orders, revenue)))
+        .collect();
+    (first..=last)
+        .map(|day| {
+            let (orders, revenue) = by_day.get(&day).copied().unwrap_or_default();
+            DaySales {
+                day,
+                orders,
+                revenue: Money::from_minor(revenue).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The funnel's steps, each as a share of the first (rounded half up).
+pub fn funnel(steps: &[(&str, i64)]) -> Vec<FunnelStep> {
+    let first = steps.first().map_or(0, |(_, n)| *n);
+    steps
+        .iter()
+        .map(|&(label, count)| FunnelStep {
+            label: label.to_owned(),
+            count,
+            percent: if first > 0 {
+                (count * 100 + first / 2) / first
+            } else {
+                0
+            },
+        })
+        .collect()
+}
+
+/// The most frequent searches, and the most frequent of those that found nothing, from search
+/// events' `(query, results)`. Queries are compared trimmed and lower-cased; empty ones (pure
+/// browsing by filter) are left out.
+pub fn tally_searches(
+    searches: impl IntoIterator<Item = (String, i64)>,
+    limit: usize,
+) -> (Vec<SearchCount>, Vec<SearchCount>) {
+    let mut all: HashMap<String, i64> = HashMap::new();
+    let mut unfound: HashMap<String, i64> = HashMap::new();
+    for (query, results) in searches {
+        let query = query.trim().to_lowercase();
+        if query.is_empty() {
+            continue;
+        }
+        if results == 0 {
+            *unfound.entry(query.clone()).or_default() += 1;
+        }
+        *all.entry(query).or_default() += 1;
+    }
+    let ranked = |counts: HashMap<String, i64>| {
+        let mut list: Vec<SearchCount> = counts
+            .into_iter()
+            .map(|(query, count)| SearchCount { query, count })
+            .collect();
+        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.query.cmp(&b.query)));
+        list.truncate(limit);
+        list
+    };
+    (ranked(all), ranked(unfound))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_day_of_the_period_is_listed() {
+        let days = every_day(10, 13, &[(11, 2, 5_000), (13, 1, 250)]);
+        let shown: Vec<_> = days
+            .iter()
+            .map(|d| (d.day, d.orders, d.revenue.minor()))
+            .collect();
+        assert_eq!(
+            shown,
+            [(10, 0, 0), (11, 2, 5_000), (12, 0, 0), (13, 1, 250)]
+        );
+    }
+
+    #[test]
+    fn funnel_steps_are_shares_of_the_first() {
+        let steps = funnel(&[("Views", 200), ("Cart", 50), ("Bought", 3)]);
+        let shares: Vec<_> = steps.iter().map(|s| s.percent).collect();
+        assert_eq!(shares, [100, 25, 2], "1.5% rounds half up to 2%");
+        assert_eq!(funnel(&[("Views", 0), ("Cart", 0)])[1].percent, 0);
+    }
+
+    #[test]
+    fn searches_are_counted_alike_and_unfound_ones_apart() {
+        let searches = [
+            ("Lamp ", 4),
+            ("lamp", 4),
+            ("quokka", 0),
+            ("QUOKKA", 0),
+            ("", 100),
+            ("mug", 1),
+        ]
+        .map(|(q, n)| (q.to_owned(), n));
+        let (top, unfound) = tally_searches(searches, 2);
+        assert_eq!(
+            top,
+            [
+                SearchCount {
+                    query: "lamp".into(),
+                    count: 2
+                },
+                SearchCount {
+                    query: "quokka".into(),
+                    count: 2
+                },
+            ]
+        );
+        assert_eq!(
+            unfound,
+            [SearchCount {
+                query: "quokka".into(),
+                count: 2
+            }]
+        );
+    }
+}

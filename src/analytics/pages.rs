@@ -1,0 +1,139 @@
+//! `/admin/analytics?days=`: sales and shopper behaviour.
+
+use super::{
+    api::admin_analytics,
+    model::{Analytics, DAY_MS, PERIODS, SearchCount},
+};
+use crate::{admin::pages::AdminFrame, dates::long_date};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+const CARD: &str = "rounded-lg border border-slate-200 bg-white p-4";
+
+#[component]
+pub fn AdminAnalyticsPage() -> impl IntoView {
+    let query = use_query_map();
+    let days = move || query.read().get("days").and_then(|d| d.parse::<i64>().ok());
+    let analytics = Resource::new(days, admin_analytics);
+    view! {
+        <AdminFrame title="Analytics">
+            <div class="mb-6 flex flex-wrap items-baseline justify-between gap-4">
+                <h1 class="text-2xl font-bold">"Analytics"</h1>
+                <nav aria-label="Period" class="flex gap-3">
+                    {PERIODS.into_iter().map(|n| view! {
+                        <a
+                            href=format!("/admin/analytics?days={n}")
+                            class="underline"
+                            aria-current=move || (days().unwrap_or(30) == n).then_some("page")
+                        >
+                            {format!("Last {n} days")}
+                        </a>
+                    }).collect_view()}
+                </nav>
+            </div>
+            {move || Suspend::new(async move {
+                analytics.await.map(|analytics| view! { <Report analytics/> })
+            })}
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn Report(analytics: Analytics) -> impl IntoView {
+    let busiest = analytics
+        .by_day
+        .iter()
+        .map(|d| d.revenue.minor())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    view! {
+        <dl class="mb-8 grid grid-cols-1 gap-4 sm:grid-cols-3">
+            <div class=CARD><dt class="text-sm text-slate-600">"Revenue"</dt><dd class="text-2xl font-semibold" data-testid="revenue">{analytics.revenue.to_string()}</dd></div>
+            <div class=CARD><dt class="text-sm text-slate-600">"Orders"</dt><dd class="text-2xl font-semibold" data-testid="orders">{analytics.orders}</dd></div>
+            <div class=CARD><dt class="text-sm text-slate-600">"Average order"</dt><dd class="text-2xl font-semibold">{analytics.average_order.to_string()}</dd></div>
+        </dl>
+        <div class="grid gap-8 lg:grid-cols-2">
+            <section aria-labelledby="daily-heading">
+                <h2 id="daily-heading" class="mb-2 text-lg font-semibold">"Sales by day"</h2>
+                <table class="w-full bg-white text-left text-sm">
+                    <thead class="border-b border-slate-300 text-slate-600">
+                        <tr><th class="p-1">"Day"</th><th class="p-1">"Orders"</th><th class="p-1">"Revenue"</th><th class="p-1 w-1/3"><span class="sr-only">"Share of the busiest day"</span></th></tr>
+                    </thead>
+                    <tbody>
+                        {analytics.by_day.into_iter().rev().map(|day| {
+                            let width = day.revenue.minor() * 100 / busiest;
+                            view! {
+                                <tr class="border-b border-slate-100">
+                                    <td class="p-1">{long_date(day.day * DAY_MS)}</td>
+                                    <td class="p-1">{day.orders}</td>
+                                    <td class="p-1">{day.revenue.to_string()}</td>
+                                    <td class="p-1" aria-hidden="true"><span class="block h-2 rounded bg-brand-600" style=format!("width: {width}%")></span></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <div class="space-y-8">
+                <section aria-labelledby="funnel-heading">
+                    <h2 id="funnel-heading" class="mb-2 text-lg font-semibold">"From looking to buying"</h2>
+                    <ol class="space-y-1" data-testid="funnel">
+                        {analytics.funnel.into_iter().map(|step| view! {
+                            <li class="flex justify-between gap-4 border-b border-slate-100 py-1">
+                                <span>{step.label}</span>
+                                <span>{format!("{} ({}%)", step.count, step.percent)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                </section>
+                <section aria-labelledby="top-products-heading">
+                    <h2 id="top-products-heading" class="mb-2 text-lg font-semibold">"Best sellers"</h2>
+                    {if analytics.top_products.is_empty() {
+                        view! { <p>"No sales in this period."</p> }.into_any()
+                    } else {
+                        view! {
+                            <table class="w-full bg-white text-left text-sm" data-testid="best-sellers">
+                                <thead class="border-b border-slate-300 text-slate-600">
+                                    <tr><th class="p-1">"Product"</th><th class="p-1">"Units"</th><th class="p-1">"Revenue"</th></tr>
+                                </thead>
+                                <tbody>
+                                    {analytics.top_products.into_iter().map(|p| view! {
+                                        <tr class="border-b border-slate-100"><td class="p-1">{p.title}</td><td class="p-1">{p.units}</td><td class="p-1">{p.revenue.to_string()}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }}
+                </section>
+                <Searches id="top-searches" heading="Top searches" empty="No searches in this period." searches=analytics.top_searches/>
+                <Searches id="unfound-searches" heading="Searches that found nothing" empty="Every search found something." searches=analytics.unfound_searches/>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Searches(
+    id: &'static str,
+    heading: &'static str,
+    empty: &'static str,
+    searches: Vec<SearchCount>,
+) -> impl IntoView {
+    view! {
+        <section aria-labelledby=id>
+            <h2 id=id class="mb-2 text-lg font-semibold">{heading}</h2>
+            {if searches.is_empty() {
+                view! { <p>{empty}</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="space-y-1" data-testid=id>
+                        {searches.into_iter().map(|s| view! {
+                            <li class="flex justify-between gap-4 border-b border-slate-100 py-1"><span>{s.query}</span><span>{s.count}</span></li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+    }
+}

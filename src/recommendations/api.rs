@@ -1,0 +1,75 @@
+//! Recommendation server functions.
+
+use crate::{catalog::model::ProductCard, error::AppError};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Products shown in one row.
+pub const PICKS: usize = 8;
+
+/// A row of recommended products and why they are there.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Picks {
+    pub heading: String,
+    pub products: Vec<ProductCard>,
+}
+
+/// For the product page at `slug`: products that the same shoppers viewed, carted or bought,
+/// topped up from the product's category when behaviour says too little.
+#[server(endpoint = "recommended_with")]
+pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
+    use crate::{catalog::db::product_cards, error::respond, server::state::AppState};
+    let state = AppState::current()?;
+    let product = super::db::product_id(&state.db, &slug)
+        .await?
+        .ok_or_else(|| respond(AppError::NotFound))?;
+    let related = super::db::bought_or_viewed_with(&state.db, product).await?;
+    let from_behaviour = !related.is_empty();
+    let mut ids = related;
+    if ids.len() < PICKS {
+        let more = super::db::same_category(&state.db, product).await?;
+        ids.extend(
+            more.into_iter()
+                .filter(|id| !ids.contains(id))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let mut products = product_cards(&state.db, &ids).await?;
+    products.truncate(PICKS);
+    Ok(Picks {
+        heading: if from_behaviour {
+            "Customers who viewed this also viewed".into()
+        } else {
+            "More like this".into()
+        },
+        products,
+    })
+}
+
+/// For the home page: picks from the categories the signed-in shopper has been browsing, or,
+/// without that history, what shoppers looked at most this week. Empty when neither exists.
+#[server(endpoint = "recommended_for_you")]
+pub async fn recommended_for_you() -> Result<Picks, AppError> {
+    use crate::{
+        accounts::session::current_session, catalog::db::product_cards, server::state::AppState,
+    };
+    let state = AppState::current()?;
+    if let Some(session) = current_session() {
+        let ids = super::db::from_browsing(&state.db, session.user_id).await?;
+        if !ids.is_empty() {
+            let mut products = product_cards(&state.db, &ids).await?;
+            products.truncate(PICKS);
+            return Ok(Picks {
+                heading: "Inspired by your browsing".into(),
+                products,
+            });
+        }
+    }
+    let ids = super::db::popular(&state.db).await?;
+    let mut products = product_cards(&state.db, &ids).await?;
+    products.truncate(PICKS);
+    Ok(Picks {
+        heading: "Popular this week".into(),
+        products,
+    })
+}

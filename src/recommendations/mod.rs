@@ -1,0 +1,9 @@
+//! Recommendations from behaviour: what shoppers who looked at, carted or bought a product also
+//! looked at, carted or bought; and, on the home page, picks from the categories a shopper has
+//! been browsing, or what is popular this week.
+
+pub mod api;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod db;

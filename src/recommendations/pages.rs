@@ -1,0 +1,46 @@
+//! Rows of recommended products: under a product, and on the home page.
+
+use super::api::{Picks, recommended_for_you, recommended_with};
+use crate::catalog::pages::ProductTile;
+use leptos::prelude::*;
+
+#[component]
+fn PicksRow(picks: Picks, id: &'static str) -> impl IntoView {
+    (!picks.products.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby=id class="mt-12" data-testid=id>
+                <h2 id=id class="mb-4 text-xl font-semibold">{picks.heading}</h2>
+                <ul class="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
+                    {picks.products.into_iter().map(|product| view! { <ProductTile product/> }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+/// Under the product at `slug`: what else its shoppers looked at, carted or bought. A failure
+/// here leaves the row out rather than spoiling the product page.
+#[component]
+pub fn AlsoViewed(slug: String) -> impl IntoView {
+    let picks = Resource::new(move || slug.clone(), recommended_with);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                picks.await.ok().map(|picks| view! { <PicksRow picks id="also-viewed"/> })
+            })}
+        </Suspense>
+    }
+}
+
+/// On the home page: picks from the shopper's browsing, or this week's most viewed products.
+#[component]
+pub fn ForYou() -> impl IntoView {
+    let picks = Resource::new(|| (), |_| recommended_for_you());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                picks.await.ok().map(|picks| view! { <PicksRow picks id="for-you"/> })
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,155 @@
+//! Analytics on both databases: sales from real orders (failed payments left out), the funnel
+//! and searches from recorded events, and admins only.
+
+use crate::{
+    checkout::{GOOD_CARD, add, address, count, key, place, shopper, variant},
+    on_both_backends,
+    support::{Backend, TestApp, admin, spawn_app},
+};
+use axum::http::StatusCode;
+use emporium::{analytics::model::Analytics, catalog::seed::seed};
+
+on_both_backends!(sales_and_behaviour_add_up, analytics_are_for_admins_only,);
+
+async fn seeded(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    seed(app.db(), 10, 5).await.unwrap();
+    app.state().search.rebuild(app.db()).await.unwrap();
+    app
+}
+
+async fn sales_and_behaviour_add_up(backend: Backend) {
+    let app = seeded(backend).await;
+    let (a, b) = (
+        variant(&app, 0, 1_000, 9).await,
+        variant(&app, 1, 1_500, 9).await,
+    );
+
+    let mut first = shopper(&app, "First Buyer").await;
+    add(&mut first, &a, "2").await;
+    let shipping = address(&mut first, "US").await;
+    assert_eq!(first.call("checkout", &[]).await.status, StatusCode::OK);
+    assert_eq!(
+        place(&mut first, &key(1), &shipping, GOOD_CARD, &[])
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let mut second = shopper(&app, "Second Buyer").await;
+    add(&mut second, &a, "1").await;
+    add(&mut second, &b, "1").await;
+    let shipping = address(&mut second, "US").await;
+    assert_eq!(second.call("checkout", &[]).await.status, StatusCode::OK);
+    assert_eq!(
+        place(&mut second, &key(2), &shipping, GOOD_CARD, &[])
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // A declined card makes an order that was never paid: not a sale.
+    let mut declined = shopper(&app, "Declined Buyer").await;
+    add(&mut declined, &b, "3").await;
+    let shipping = address(&mut declined, "US").await;
+    let reply = place(
+        &mut declined,
+        &key(3),
+        &shipping,
+        "4000 0000 0000 0002",
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::PAYMENT_REQUIRED, "{}", reply.body);
+
+    let title: String = sqlx::query_scalar(
+        "SELECT p.title FROM products p JOIN product_variants v ON v.product_id = p.id WHERE v.sku = $1",
+    )
+    .bind(&b)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let word = title.split_whitespace().next().unwrap().to_owned();
+    for q in [word.as_str(), "zzqqxx", "ZZQQXX "] {
+        let reply = app.client().call("search", &[("raw[q]", q)]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    app.state().events.flush().await;
+
+    let mut admin = admin(&app).await;
+    let reply = admin.call("admin_analytics", &[("days", "7")]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let report: Analytics = serde_json::from_str(&reply.body).unwrap();
+    let paid = count(&app, "SELECT COUNT(*) FROM orders WHERE status = 'paid'").await;
+    let paid_total = count(
+        &app,
+        "SELECT CAST(SUM(total_minor) AS BIGINT) FROM orders WHERE status = 'paid'",
+    )
+    .await;
+    assert_eq!((report.orders, paid), (2, 2));
+    assert_eq!(report.revenue.minor(), paid_total);
+    assert_eq!(report.average_order.minor(), paid_total / 2);
+    assert_eq!(report.by_day.len(), 7);
+    assert_eq!(report.by_day.last().unwrap().orders, 2, "today's sales");
+    assert_eq!(report.by_day.iter().map(|d| d.orders).sum::<i64>(), 2);
+
+    let best: Vec<(i64, i64)> = report
+        .top_products
+        .iter()
+        .map(|p| (p.units, p.revenue.minor()))
+        .collect();
+    assert_eq!(
+        best,
+        [(3, 3_000), (1, 1_500)],
+        "A: 3 units, B: 1 (the declined 3 are not sold)"
+    );
+
+    let funnel: Vec<(&str, i64)> = report
+        .funnel
+        .iter()
+        .map(|s| (s.label.as_str(), s.count))
+        .collect();
+    assert_eq!(
+        funnel,
+        [
+            ("Product views", 0),
+            ("Added to cart", 4),
+            ("Checkouts started", 2),
+            ("Purchases", 2)
+        ]
+    );
+    assert_eq!(report.unfound_searches.len(), 1);
+    assert_eq!(
+        (
+            report.unfound_searches[0].query.as_str(),
+            report.unfound_searches[0].count
+        ),
+        ("zzqqxx", 2)
+    );
+    assert_eq!(report.top_searches[0].query, "zzqqxx");
+    assert!(
+        report
+            .top_searches
+            .iter()
+            .any(|s| s.query == word.to_lowercase())
+    );
+}
+
+async fn analytics_are_for_admins_only(backend: Backend) {
+    let app = seeded(backend).await;
+    let mut customer = shopper(&app, "Curious").await;
+    let reply = customer.call("admin_analytics", &[]).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = app.client().call("admin_analytics", &[]).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let mut admin = admin(&app).await;
+    let reply = admin.call("admin_analytics", &[("days", "3")]).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = admin.call("admin_analytics", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let report: Analytics = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(
+        (report.days, report.orders, report.by_day.len()),
+        (30, 0, 30)
+    );
+}

@@ -1,0 +1,185 @@
+//! Recommendations on both databases, from behaviour recorded through the real server
+//! functions: product views, cart adds and paid orders.
+
+use crate::{
+    checkout::{GOOD_CARD, add, address, key, place, shopper},
+    on_both_backends,
+    support::{Backend, Client, TestApp, spawn_app},
+};
+use axum::http::StatusCode;
+use emporium::{catalog::seed::seed, recommendations::api::Picks};
+
+on_both_backends!(
+    shoppers_who_viewed_a_product_lead_to_what_they_viewed_next,
+    without_behaviour_the_category_fills_in,
+    the_home_page_follows_a_shoppers_browsing,
+);
+
+async fn seeded(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    seed(app.db(), 40, 11).await.unwrap();
+    app
+}
+
+/// `n` active products as (id, slug, sku of the first variant), stocked.
+async fn products(app: &TestApp, n: i64) -> Vec<(i64, String, String)> {
+    sqlx::query("UPDATE product_variants SET stock = 50")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    sqlx::query_as(
+        "SELECT p.id, p.slug, (SELECT MIN(v.sku) FROM product_variants v WHERE v.product_id = p.id) \
+         FROM products p ORDER BY p.id LIMIT $1",
+    )
+    .bind(n)
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap()
+}
+
+async fn view(client: &mut Client<'_>, slug: &str) {
+    let reply = client.call("product", &[("slug", slug)]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+async fn picks(client: &mut Client<'_>, function: &str, form: &[(&str, &str)]) -> Picks {
+    let reply = client.call(function, form).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+fn slugs(picks: &Picks) -> Vec<&str> {
+    picks.products.iter().map(|p| p.slug.as_str()).collect()
+}
+
+async fn shoppers_who_viewed_a_product_lead_to_what_they_viewed_next(backend: Backend) {
+    let app = seeded(backend).await;
+    let all = products(&app, 6).await;
+    let [a, b, c, d, e, _] = &all[..] else {
+        unreachable!("six products were asked for")
+    };
+    // Two shoppers view A and B; one of them also carts C; a third buys A together with D.
+    for name in ["Viewer One", "Viewer Two"] {
+        let mut shopper = shopper(&app, name).await;
+        view(&mut shopper, &a.1).await;
+        view(&mut shopper, &b.1).await;
+        if name == "Viewer One" {
+            add(&mut shopper, &c.2, "1").await;
+        }
+    }
+    let mut buyer = shopper(&app, "Buyer Three").await;
+    add(&mut buyer, &a.2, "1").await;
+    add(&mut buyer, &d.2, "1").await;
+    let shipping = address(&mut buyer, "US").await;
+    let placed = place(&mut buyer, &key(3), &shipping, GOOD_CARD, &[]).await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    // E is archived: never recommended, however much it is viewed.
+    let mut fan = shopper(&app, "Archived Fan").await;
+    view(&mut fan, &a.1).await;
+    view(&mut fan, &e.1).await;
+    sqlx::query("UPDATE products SET status = 'archived' WHERE id = $1")
+        .bind(e.0)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    app.state().events.flush().await;
+
+    let mut guest = app.client();
+    let picks = picks(&mut guest, "recommended_with", &[("slug", &a.1)]).await;
+    assert_eq!(picks.heading, "Customers who viewed this also viewed");
+    let found = slugs(&picks);
+    // B: two viewers (2); D: one cart add (2) and one paid order (3); C: one cart add (2).
+    assert_eq!(
+        found[..3],
+        [d.1.as_str(), b.1.as_str(), c.1.as_str()],
+        "{found:?}"
+    );
+    assert!(!found.contains(&a.1.as_str()), "never the product itself");
+    assert!(!found.contains(&e.1.as_str()), "never an archived product");
+    assert!(found.len() <= 8);
+
+    let reply = guest
+        .call("recommended_with", &[("slug", "no-such-product")])
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+async fn without_behaviour_the_category_fills_in(backend: Backend) {
+    let app = seeded(backend).await;
+    let (id, slug, _) = products(&app, 1).await.remove(0);
+    let category: i64 = sqlx::query_scalar("SELECT category_id FROM products WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let siblings: Vec<String> = sqlx::query_scalar(
+        "SELECT slug FROM products WHERE category_id = $1 AND id <> $2 AND status = 'active'",
+    )
+    .bind(category)
+    .bind(id)
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    let picks = picks(&mut app.client(), "recommended_with", &[("slug", &slug)]).await;
+    assert_eq!(picks.heading, "More like this");
+    assert_eq!(picks.products.len(), siblings.len().min(8));
+    assert!(
+        slugs(&picks)
+            .iter()
+            .all(|s| siblings.iter().any(|x| x == s))
+    );
+}
+
+async fn the_home_page_follows_a_shoppers_browsing(backend: Backend) {
+    let app = seeded(backend).await;
+    let all = products(&app, 3).await;
+    let mut guest = app.client();
+    view(&mut guest, &all[2].1).await;
+    view(&mut guest, &all[2].1).await;
+    view(&mut guest, &all[1].1).await;
+
+    let mut shopper = shopper(&app, "Home Browser").await;
+    assert_eq!(
+        picks(&mut shopper, "recommended_for_you", &[])
+            .await
+            .heading,
+        "Popular this week",
+        "no history yet"
+    );
+    view(&mut shopper, &all[0].1).await;
+    app.state().events.flush().await;
+
+    let popular = picks(&mut guest, "recommended_for_you", &[]).await;
+    assert_eq!(popular.heading, "Popular this week");
+    assert_eq!(
+        slugs(&popular)[..3],
+        [all[2].1.as_str(), all[0].1.as_str(), all[1].1.as_str()]
+    );
+
+    let category: i64 = sqlx::query_scalar("SELECT category_id FROM products WHERE id = $1")
+        .bind(all[0].0)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let mine = picks(&mut shopper, "recommended_for_you", &[]).await;
+    assert_eq!(mine.heading, "Inspired by your browsing");
+    assert!(
+        !slugs(&mine).contains(&all[0].1.as_str()),
+        "not what they have seen"
+    );
+    for product in &mine.products {
+        let in_category: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM products WHERE slug = $1 AND category_id = $2",
+        )
+        .bind(&product.slug)
+        .bind(category)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            in_category, 1,
+            "{} is from the browsed category",
+            product.slug
+        );
+    }
+}
