@@ -7,6 +7,7 @@ use crate::{
     cart::pages::{CartPage, WishlistPage, provide_cart},
     catalog::pages::{HomePage, ProductPage},
     checkout::pages::{AddressesPage, CheckoutPage, OrderPage, OrdersPage},
+    customers::pages::AdminUsersPage,
     fulfilment::pages::{AdminOrderPage, AdminOrdersPage},
     notifications::pages::{NotificationsPage, provide_notifications},
     search::pages::{CategoryPage, SearchPage},
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("account"), StaticSegment("notifications")) view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=AdminOrdersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("analytics")) view=AdminAnalyticsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view=AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("orders"), ParamSegment("number")) view=AdminOrderPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products")) view=AdminProductsPage ssr=SsrMode::Async/>

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
+pub mod customers;
 pub mod dates;
 pub mod error;
 #[cfg(feature = "ssr")]

@@ -55,6 +55,7 @@ test("the admin pages have no serious or critical accessibility violations", asy
     "/admin",
     "/admin/orders",
     "/admin/analytics",
+    "/admin/users",
     "/admin/products",
     "/admin/products/new",
     "/admin/categories",

@@ -24,10 +24,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 #[component]
 fn AdminNav() -> impl IntoView {
     view! {
-        <nav aria-label="Admin" class="mb-6 flex gap-4 border-b border-slate-200 pb-3 font-medium">
+        <nav aria-label="Admin" class="mb-6 flex flex-wrap gap-x-4 gap-y-2 border-b border-slate-200 pb-3 font-medium">
             <a href="/admin" class="hover:text-brand-700">"Dashboard"</a>
             <a href="/admin/orders" class="hover:text-brand-700">"Orders"</a>
             <a href="/admin/analytics" class="hover:text-brand-700">"Analytics"</a>
+            <a href="/admin/users" class="hover:text-brand-700">"Customers"</a>
             <a href="/admin/products" class="hover:text-brand-700">"Products"</a>
             <a href="/admin/categories" class="hover:text-brand-700">"Categories"</a>
         </nav>

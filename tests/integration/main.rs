@@ -9,6 +9,7 @@ mod analytics;
 mod cart;
 mod catalog;
 mod checkout;
+mod customers;
 mod fulfilment;
 mod platform;
 mod recommendations;

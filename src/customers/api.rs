@@ -1,0 +1,64 @@
+//! Account management server functions, for admins only.
+
+use crate::{accounts::model::Role, error::AppError};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Accounts on one page of the list.
+pub const USERS_PAGE_SIZE: i64 = 50;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub orders: i64,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub rows: Vec<Account>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    /// The admin looking, whose own role cannot be changed here.
+    pub me: i64,
+}
+
+/// Accounts, newest first, found by name or email.
+#[server(endpoint = "admin_users")]
+pub async fn admin_users(q: Option<String>, page: Option<i64>) -> Result<AccountPage, AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    let admin = require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    let q = q.unwrap_or_default();
+    let page = page.unwrap_or(1).clamp(1, 100_000);
+    let mut found = super::db::list(&state.db, q.trim(), page).await?;
+    found.me = admin.user_id;
+    Ok(found)
+}
+
+/// Makes an account an admin or a customer. Its refresh tokens are revoked, so the new role
+/// applies from its next sign-in, and at the latest when its access token expires (15 minutes).
+/// Admins cannot change their own role (a shop always keeps the admin doing this).
+#[server(endpoint = "set_user_role")]
+pub async fn set_user_role(id: String, role: String) -> Result<(), AppError> {
+    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
+    let admin = require_admin().map_err(respond)?;
+    let state = AppState::current()?;
+    let id: i64 = id.trim().parse().map_err(|_| respond(AppError::NotFound))?;
+    let role = Role::parse(role.trim())
+        .ok_or_else(|| respond(AppError::BadRequest("Choose customer or admin.".into())))?;
+    if id == admin.user_id {
+        return Err(respond(AppError::BadRequest(
+            "You can't change your own role.".into(),
+        )));
+    }
+    if super::db::set_role(&state.db, id, role).await? {
+        Ok(())
+    } else {
+        Err(respond(AppError::NotFound))
+    }
+}

@@ -1,0 +1,66 @@
+//! Account management queries.
+
+use super::api::{Account, AccountPage, USERS_PAGE_SIZE};
+use crate::{
+    accounts::{db::revoke_user_families, model::Role},
+    server::db::{Db, contains_pattern, now_ms},
+};
+
+pub async fn list(db: &Db, q: &str, page: i64) -> Result<AccountPage, sqlx::Error> {
+    let text = q.to_lowercase();
+    let pattern = contains_pattern(&text);
+    let conditions =
+        "($1 = '' OR lower(u.name) LIKE $2 ESCAPE '\\' OR lower(u.email) LIKE $2 ESCAPE '\\')";
+    let total: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE {conditions}"))
+            .bind(&text)
+            .bind(&pattern)
+            .fetch_one(db.pool())
+            .await?;
+    let rows: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT u.id, u.name, u.email, u.role, \
+             CAST((SELECT COUNT(*) FROM orders o WHERE o.user_id = u.id) AS BIGINT), u.created_at \
+         FROM users u WHERE {conditions} ORDER BY u.created_at DESC, u.id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind(&text)
+    .bind(&pattern)
+    .bind(USERS_PAGE_SIZE)
+    .bind((page - 1).saturating_mul(USERS_PAGE_SIZE))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(AccountPage {
+        rows: rows
+            .into_iter()
+            .map(|(id, name, email, role, orders, created_at)| Account {
+                id,
+                name,
+                email,
+                // The column's check constraint admits only the two known roles.
+                role: Role::parse(&role).unwrap_or(Role::Customer),
+                orders,
+                created_at,
+            })
+            .collect(),
+        total,
+        page,
+        pages: ((total + USERS_PAGE_SIZE - 1) / USERS_PAGE_SIZE).max(1),
+        me: 0,
+    })
+}
+
+/// Gives `user` the role `role` and signs them out of every device. False when there is no
+/// such account.
+pub async fn set_role(db: &Db, user: i64, role: Role) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let updated = sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(now)
+        .bind(user)
+        .execute(db.writer())
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    revoke_user_families(db, user, None, now).await?;
+    Ok(true)
+}

@@ -1,0 +1,101 @@
+//! `/admin/users?q=&page=`: accounts and their roles.
+
+use super::api::{AccountPage, SetUserRole, admin_users};
+use crate::{
+    accounts::model::Role,
+    admin::pages::AdminFrame,
+    dates::{iso_date, long_date},
+    ui::{
+        encode_query,
+        forms::{FormError, INPUT, LABEL, error_of, successes},
+    },
+};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    let query = use_query_map();
+    let change = ServerAction::<SetUserRole>::new();
+    let changes = successes(change);
+    let filter = move || {
+        let query = query.read();
+        (
+            query.get("q").unwrap_or_default(),
+            query.get("page").and_then(|p| p.parse::<i64>().ok()),
+        )
+    };
+    let users = Resource::new(
+        move || (filter(), changes.get()),
+        |((q, page), _)| admin_users(Some(q), page),
+    );
+    view! {
+        <AdminFrame title="Customers">
+            <h1 class="mb-4 text-2xl font-bold">"Customers"</h1>
+            <form method="get" action="/admin/users" class="mb-4 flex flex-wrap items-end gap-3">
+                <div>
+                    <label for="users-q" class=LABEL>"Name or email"</label>
+                    <input id="users-q" name="q" type="search" class=INPUT prop:value=move || filter().0/>
+                </div>
+                <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 font-medium">"Find"</button>
+            </form>
+            <FormError error=error_of(change)/>
+            {move || Suspend::new(async move {
+                users.await.map(|page| view! { <AccountTable page q=filter().0 change/> })
+            })}
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn AccountTable(page: AccountPage, q: String, change: ServerAction<SetUserRole>) -> impl IntoView {
+    let link = move |to: i64| format!("/admin/users?q={}&page={to}", encode_query(&q));
+    let previous = (page.page > 1).then(|| link(page.page - 1));
+    let next = (page.page < page.pages).then(|| link(page.page + 1));
+    let me = page.me;
+    view! {
+        <p class="mb-2 text-slate-600">{if page.total == 1 { "1 account".to_owned() } else { format!("{} accounts", page.total) }}</p>
+        <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Account list">
+            <table class="w-full border-collapse bg-white text-left">
+                <thead class="border-b border-slate-300 text-sm text-slate-600">
+                    <tr>
+                        <th class="p-2">"Name"</th>
+                        <th class="p-2">"Joined"</th>
+                        <th class="p-2">"Orders"</th>
+                        <th class="p-2">"Role"</th>
+                        <th class="p-2"><span class="sr-only">"Change role"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.rows.into_iter().map(|account| {
+                        let (to, text) = match account.role {
+                            Role::Admin => (Role::Customer, "Make customer"),
+                            Role::Customer => (Role::Admin, "Make admin"),
+                        };
+                        view! {
+                            <tr class="border-b border-slate-100" data-testid="account">
+                                <td class="p-2">{account.name}<span class="block text-sm text-slate-600">{account.email}</span></td>
+                                <td class="p-2"><time datetime=iso_date(account.created_at)>{long_date(account.created_at)}</time></td>
+                                <td class="p-2">{account.orders}</td>
+                                <td class="p-2">{match account.role { Role::Admin => "Admin", Role::Customer => "Customer" }}</td>
+                                <td class="p-2">
+                                    {(account.id != me).then(|| view! {
+                                        <ActionForm action=change>
+                                            <input type="hidden" name="id" value=account.id/>
+                                            <input type="hidden" name="role" value=to.as_str()/>
+                                            <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">{text}</button>
+                                        </ActionForm>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav aria-label="Pages" class="mt-4 flex gap-4">
+            {previous.map(|href| view! { <a href=href class="underline">"Previous"</a> })}
+            {next.map(|href| view! { <a href=href class="underline">"Next"</a> })}
+        </nav>
+    }
+}

@@ -1,0 +1,111 @@
+//! Account management on both databases: admins find accounts and change roles; a changed
+//! role applies from the account's next sign-in; nobody else can do any of it.
+
+use crate::{
+    on_both_backends,
+    support::{Backend, PASSWORD, admin, register, spawn_app, unique_email},
+};
+use axum::http::StatusCode;
+use emporium::customers::api::AccountPage;
+
+on_both_backends!(
+    admins_find_accounts_and_change_roles,
+    roles_are_changed_by_other_admins_only,
+);
+
+async fn admins_find_accounts_and_change_roles(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("promoted");
+    let mut shopper = register(&app, "Pat Promoted", &email).await;
+    let mut admin = admin(&app).await;
+
+    let reply = admin.call("admin_users", &[("q", "PAT PROM")]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let found: AccountPage = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(found.total, 1);
+    let id = found.rows[0].id.to_string();
+    assert_eq!(found.rows[0].email, email);
+
+    assert_eq!(
+        shopper.call("admin_overview", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let reply = admin
+        .call("set_user_role", &[("id", &id), ("role", "admin")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // Signed out everywhere: the old refresh token no longer works...
+    shopper.cookies.remove("emporium_access");
+    assert_eq!(
+        shopper.call("admin_overview", &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // ...and signing in again brings the new role.
+    let mut again = app.client();
+    let reply = again
+        .call(
+            "login",
+            &[("email", email.as_str()), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        again.call("admin_overview", &[]).await.status,
+        StatusCode::OK
+    );
+
+    let reply = admin
+        .call("set_user_role", &[("id", &id), ("role", "customer")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE lower(email) = lower($1)")
+        .bind(&email)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(role, "customer");
+}
+
+async fn roles_are_changed_by_other_admins_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut shopper = register(&app, "Sly", &unique_email("sly")).await;
+    let mut admin = admin(&app).await;
+    let me: AccountPage = serde_json::from_str(&admin.call("admin_users", &[]).await.body).unwrap();
+    let own = me.me.to_string();
+    let other = me
+        .rows
+        .iter()
+        .find(|a| a.id != me.me)
+        .unwrap()
+        .id
+        .to_string();
+
+    let reply = shopper
+        .call("set_user_role", &[("id", &other), ("role", "admin")])
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        shopper.call("admin_users", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let reply = admin
+        .call("set_user_role", &[("id", &own), ("role", "customer")])
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("your own role"), "{}", reply.body);
+    for (id, role, status) in [
+        ("999999", "admin", StatusCode::NOT_FOUND),
+        ("x", "admin", StatusCode::NOT_FOUND),
+        (other.as_str(), "owner", StatusCode::BAD_REQUEST),
+    ] {
+        let reply = admin
+            .call("set_user_role", &[("id", id), ("role", role)])
+            .await;
+        assert_eq!(reply.status, status, "{id} {role}");
+    }
+    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(admins, 1);
+}
