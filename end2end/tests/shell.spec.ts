@@ -38,7 +38,7 @@ test("the home page is rendered on the server with products from the database", 
   expect(html).toContain(first.title.replaceAll("&", "&amp;"));
 
   await page.goto("/");
-  await expect(page.getByRole("link", { name: first.title })).toBeVisible();
+  await expect(page.getByRole("region", { name: "New arrivals" }).getByRole("link", { name: first.title })).toBeVisible();
   await expect(page.getByRole("link", { name: catalog.departments[0].name })).toBeVisible();
 });
 

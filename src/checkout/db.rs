@@ -473,7 +473,14 @@ pub async fn mark_paid(
             "INSERT INTO outbox (kind, recipient, payload, created_at) VALUES ('order_confirmation', $1, $2, $3)",
         )
         .bind(&email)
-        .bind(serde_json::json!({ "order": number }).to_string())
+        .bind(
+            serde_json::json!({
+                "subject": format!("Thank you for your order {number}"),
+                "text": "We have your payment and will tell you when your order ships.",
+                "link": format!("/orders/{number}"),
+            })
+            .to_string(),
+        )
         .bind(now)
         .execute(&mut *tx)
         .await?;

@@ -16,6 +16,7 @@ use crate::{
     },
     cart,
     catalog::seed,
+    notifications::mail::{Mailer, deliver_forever},
     search::sync::Follower,
 };
 use clap::{Parser, Subcommand};
@@ -140,12 +141,19 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
+    let mailer = Mailer::new(
+        config.smtp_url.as_deref(),
+        &config.mail_from,
+        &config.public_url,
+        config.data_dir.join("mail"),
+    )?;
     let state = AppState::new(db.clone(), config, secret.bytes())?;
     let pending_events = state.events.clone();
     let follower = Follower::start(state.search.clone(), db.clone())
         .await
         .map_err(|e| format!("building the search index failed: {e}"))?;
     tokio::spawn(follower.run());
+    tokio::spawn(deliver_forever(db.clone(), mailer));
     tokio::spawn(delete_expired_guest_carts(db));
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -38,6 +38,13 @@ pub struct Config {
     pub secret: Option<String>,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; otherwise payments use the offline test gateway.
     pub stripe: Option<StripeSettings>,
+    /// `EMPORIUM_SMTP_URL`: where emails are sent. Without it they are written to
+    /// `<data-dir>/mail/`.
+    pub smtp_url: Option<String>,
+    /// `EMPORIUM_MAIL_FROM`: the sender of every email.
+    pub mail_from: String,
+    /// `EMPORIUM_PUBLIC_URL`: the shop's address as shoppers reach it, for links in emails.
+    pub public_url: String,
     pub leptos: LeptosOptions,
 }
 
@@ -206,6 +213,13 @@ impl Config {
         };
         let leptos = leptos::config::get_config_from_str(text)
             .map_err(|e| error("[package.metadata.leptos]", one_line(&e)))?;
+        let smtp_url = env("EMPORIUM_SMTP_URL").filter(|v| !v.is_empty());
+        let mail_from = env("EMPORIUM_MAIL_FROM")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "Emporium <orders@emporium.localhost>".into());
+        let public_url = env("EMPORIUM_PUBLIC_URL")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| format!("http://{}", leptos.site_addr));
 
         Ok(Self {
             environment,
@@ -217,6 +231,9 @@ impl Config {
             tax_rates: file.tax_rates,
             secret,
             stripe,
+            smtp_url,
+            mail_from,
+            public_url,
             leptos,
         })
     }

@@ -11,6 +11,7 @@ mod catalog;
 mod checkout;
 mod customers;
 mod fulfilment;
+mod mail;
 mod platform;
 mod recommendations;
 mod reviews;
