@@ -14,7 +14,7 @@ use emporium::{
         session::ACCESS_COOKIE,
     },
     catalog::seed::seed,
-    server::db::{Db, now_ms},
+    server::db::{Db, now_ms, values_list},
 };
 use hyper::StatusCode;
 use std::{
@@ -82,6 +82,95 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path) {
     }
     for buyers in [50, 200] {
         checkout(&shop, backend, buyers).await;
+    }
+    recommendations(&shop, backend).await;
+}
+
+/// Shoppers in the recommendations round, and the products each of them views.
+const VIEWERS: usize = 2_000;
+const VIEWS_EACH: usize = 100;
+
+/// Recommendations read the events: 200,000 product views by 2,000 signed-in shoppers, most of
+/// them of the popular tenth of the catalog, then the product page's row and the home page's
+/// picks are asked for by 10 clients at once.
+async fn recommendations(shop: &Shop, backend: &str) {
+    let db = &shop.state.db;
+    let products: Vec<(i64, String)> = sqlx::query_as("SELECT id, slug FROM products ORDER BY id")
+        .fetch_all(db.pool())
+        .await
+        .expect("products");
+    let mut viewers = Vec::with_capacity(VIEWERS);
+    for n in 0..VIEWERS {
+        viewers.push(customer(shop, 100_000 + n).await);
+    }
+    let now = now_ms();
+    let mut seed = 7_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let views: Vec<(i64, i64)> = viewers
+        .iter()
+        .flat_map(|(user, _)| std::iter::repeat_n(*user, VIEWS_EACH))
+        .map(|user| {
+            // Four views in five go to the popular tenth of the catalog.
+            let range = if next() % 5 == 0 {
+                products.len()
+            } else {
+                products.len() / 10
+            };
+            (user, products[(next() % range as u64) as usize].0)
+        })
+        .collect();
+    for chunk in views.chunks(1_000) {
+        let sql = format!(
+            "INSERT INTO events (kind, user_id, product_id, payload, created_at) VALUES {}",
+            values_list(chunk.len(), "('product_view', ?, ?, '{}', ?)")
+        );
+        let mut insert = sqlx::query(&sql);
+        for (user, product) in chunk {
+            insert = insert.bind(user).bind(product).bind(now);
+        }
+        insert.execute(db.writer()).await.expect("events");
+    }
+    let (slugs, cookies) = (
+        Arc::new(
+            products
+                .into_iter()
+                .map(|(_, slug)| slug)
+                .collect::<Vec<_>>(),
+        ),
+        Arc::new(
+            viewers
+                .into_iter()
+                .map(|(_, cookie)| cookie)
+                .collect::<Vec<_>>(),
+        ),
+    );
+    for (what, path) in [
+        ("product row", "/api/recommended_with"),
+        ("home picks", "/api/recommended_for_you"),
+    ] {
+        let (shop, slugs, cookies) = (shop.clone(), slugs.clone(), cookies.clone());
+        let (timings, _) = load(10, 20, None, move |who, i| {
+            let (shop, slugs, cookies) = (shop.clone(), slugs.clone(), cookies.clone());
+            async move {
+                // Popular products (the heaviest case) and signed-in shoppers with history.
+                let slug = &slugs[(who * 20 + i) % (slugs.len() / 10)];
+                let cookie = &cookies[who * 20 + i];
+                let (status, body, _) = shop.post(path, format!("slug={slug}"), cookie).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }
+        })
+        .await;
+        println!(
+            "recommend    {backend:<8} {what:<12} over {} views: p50 {:.1} ms  p95 {:.1} ms",
+            VIEWERS * VIEWS_EACH,
+            ms(percentile(&timings, 0.5)),
+            ms(percentile(&timings, 0.95)),
+        );
     }
 }
 
