@@ -13,7 +13,7 @@ use crate::{
     accounts::pages::RequireAdmin,
     error::AppError,
     ui::{
-        ErrorPage, PageTitle, encode_query,
+        ErrorPage, PageTitle, PagedTable, count_of, encode_query,
         forms::{FieldMessage, FormError, INPUT, LABEL, error_of, successes},
     },
 };
@@ -131,18 +131,15 @@ pub fn AdminProductsPage() -> impl IntoView {
 
 #[component]
 fn ProductTable(page: AdminProducts, filter: ProductFilter) -> impl IntoView {
-    let link = move |to: i64| {
+    let link = Callback::new(move |to: i64| {
         format!(
             "/admin/products?q={}&status={}&page={to}",
             encode_query(&filter.q),
             encode_query(filter.status.as_deref().unwrap_or_default())
         )
-    };
-    let previous = (page.page > 1).then(|| link(page.page - 1));
-    let next = (page.page < page.pages).then(|| link(page.page + 1));
+    });
     view! {
-        <p class="mb-2 text-slate-600">{format!("{} products", page.total)}</p>
-        <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Product list">
+        <PagedTable count=count_of(page.total, "product", "products") label="Product list" page=page.page pages=page.pages link>
             <table class="w-full border-collapse bg-white text-left">
                 <thead class="border-b border-slate-300 text-sm text-slate-600">
                     <tr>
@@ -167,11 +164,7 @@ fn ProductTable(page: AdminProducts, filter: ProductFilter) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
-        <nav aria-label="Pages" class="mt-4 flex gap-4">
-            {previous.map(|href| view! { <a href=href rel="prev" class="underline">"Previous"</a> })}
-            {next.map(|href| view! { <a href=href rel="next" class="underline">"Next"</a> })}
-        </nav>
+        </PagedTable>
     }
 }
 

@@ -6,7 +6,7 @@ use crate::{
     admin::pages::AdminFrame,
     dates::{iso_date, long_date},
     ui::{
-        encode_query,
+        PagedTable, count_of, encode_query,
         forms::{FormError, INPUT, LABEL, error_of, successes},
     },
 };
@@ -49,13 +49,11 @@ pub fn AdminUsersPage() -> impl IntoView {
 
 #[component]
 fn AccountTable(page: AccountPage, q: String, change: ServerAction<SetUserRole>) -> impl IntoView {
-    let link = move |to: i64| format!("/admin/users?q={}&page={to}", encode_query(&q));
-    let previous = (page.page > 1).then(|| link(page.page - 1));
-    let next = (page.page < page.pages).then(|| link(page.page + 1));
+    let link =
+        Callback::new(move |to: i64| format!("/admin/users?q={}&page={to}", encode_query(&q)));
     let me = page.me;
     view! {
-        <p class="mb-2 text-slate-600">{if page.total == 1 { "1 account".to_owned() } else { format!("{} accounts", page.total) }}</p>
-        <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Account list">
+        <PagedTable count=count_of(page.total, "account", "accounts") label="Account list" page=page.page pages=page.pages link>
             <table class="w-full border-collapse bg-white text-left">
                 <thead class="border-b border-slate-300 text-sm text-slate-600">
                     <tr>
@@ -92,10 +90,6 @@ fn AccountTable(page: AccountPage, q: String, change: ServerAction<SetUserRole>)
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
-        <nav aria-label="Pages" class="mt-4 flex gap-4">
-            {previous.map(|href| view! { <a href=href class="underline">"Previous"</a> })}
-            {next.map(|href| view! { <a href=href class="underline">"Next"</a> })}
-        </nav>
+        </PagedTable>
     }
 }

@@ -6,7 +6,7 @@ use crate::{
     checkout::model::OrderStatus,
     dates::{iso_date, long_date},
     ui::{
-        encode_query,
+        PagedTable, count_of, encode_query,
         forms::{FormError, INPUT, LABEL, error_of},
     },
 };
@@ -59,18 +59,15 @@ pub fn AdminOrdersPage() -> impl IntoView {
 
 #[component]
 fn OrderTable(page: DeskPage, status: String, q: String) -> impl IntoView {
-    let link = move |to: i64| {
+    let link = Callback::new(move |to: i64| {
         format!(
             "/admin/orders?status={}&q={}&page={to}",
             encode_query(&status),
             encode_query(&q)
         )
-    };
-    let previous = (page.page > 1).then(|| link(page.page - 1));
-    let next = (page.page < page.pages).then(|| link(page.page + 1));
+    });
     view! {
-        <p class="mb-2 text-slate-600">{if page.total == 1 { "1 order".to_owned() } else { format!("{} orders", page.total) }}</p>
-        <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Order list">
+        <PagedTable count=count_of(page.total, "order", "orders") label="Order list" page=page.page pages=page.pages link>
             <table class="w-full border-collapse bg-white text-left">
                 <thead class="border-b border-slate-300 text-sm text-slate-600">
                     <tr>
@@ -95,11 +92,7 @@ fn OrderTable(page: DeskPage, status: String, q: String) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
-        <nav aria-label="Pages" class="mt-4 flex gap-4">
-            {previous.map(|href| view! { <a href=href class="underline">"Previous"</a> })}
-            {next.map(|href| view! { <a href=href class="underline">"Next"</a> })}
-        </nav>
+        </PagedTable>
     }
 }
 

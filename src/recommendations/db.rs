@@ -7,8 +7,9 @@ use crate::server::db::{Db, now_ms};
 const DAY_MS: i64 = 86_400_000;
 /// Behaviour older than this no longer shapes recommendations.
 const WINDOW_MS: i64 = 90 * DAY_MS;
-/// At most this many of a product's most recent shoppers are looked at.
-const SHOPPERS: i64 = 1_000;
+/// At most this many of a product's most recent shoppers are looked at (1,000 took 0.4–0.6 s
+/// per request at 200,000 events; see BENCHMARKS.md).
+const SHOPPERS: i64 = 200;
 /// Candidates fetched, so that enough remain after inactive products are dropped.
 const CANDIDATES: i64 = 2 * PICKS as i64;
 
@@ -68,21 +69,29 @@ pub async fn same_category(db: &Db, product: i64) -> Result<Vec<i64>, sqlx::Erro
     .await
 }
 
-/// Best-rated products of the categories `user` viewed or carted lately, leaving out what they
-/// have already seen.
+/// Products of the categories `user` viewed or carted lately, then of their sibling
+/// categories, best-rated first, leaving out what they have already seen.
 pub async fn from_browsing(db: &Db, user: i64) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT p.id FROM products p \
-         WHERE p.status = 'active' \
-           AND p.category_id IN ( \
-                 SELECT DISTINCT v.category_id FROM products v \
-                 JOIN (SELECT product_id FROM events \
-                       WHERE user_id = $1 AND created_at >= $2 AND kind IN ('product_view', 'add_to_cart') \
-                       ORDER BY created_at DESC LIMIT 50) AS recent ON recent.product_id = v.id) \
+        "WITH recent AS ( \
+             SELECT product_id FROM events \
+             WHERE user_id = $1 AND created_at >= $2 AND kind IN ('product_view', 'add_to_cart') \
+             ORDER BY created_at DESC LIMIT 50), \
+         browsed AS ( \
+             SELECT DISTINCT v.category_id AS id FROM products v JOIN recent ON recent.product_id = v.id), \
+         near AS ( \
+             SELECT id FROM browsed \
+             UNION \
+             SELECT c.id FROM categories c JOIN categories b ON b.parent_id = c.parent_id \
+             WHERE b.id IN (SELECT id FROM browsed)) \
+         SELECT p.id FROM products p \
+         WHERE p.status = 'active' AND p.category_id IN (SELECT id FROM near) \
            AND p.id NOT IN ( \
                  SELECT product_id FROM events \
                  WHERE user_id = $1 AND created_at >= $2 AND product_id IS NOT NULL) \
-         ORDER BY p.rating_total DESC, p.created_at DESC, p.id LIMIT $3",
+         ORDER BY CASE WHEN p.category_id IN (SELECT id FROM browsed) THEN 0 ELSE 1 END, \
+                  p.rating_total DESC, p.created_at DESC, p.id \
+         LIMIT $3",
     )
     .bind(user)
     .bind(now_ms() - WINDOW_MS)

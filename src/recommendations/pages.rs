@@ -18,11 +18,13 @@ fn PicksRow(picks: Picks, id: &'static str) -> impl IntoView {
     })
 }
 
-/// Under the product at `slug`: what else its shoppers looked at, carted or bought. A failure
-/// here leaves the row out rather than spoiling the product page.
+/// Under the product at `slug`: what else its shoppers looked at, carted or bought. Loaded in
+/// the browser once the page is up, so the product page never waits for it (the query reads
+/// the events: tens to hundreds of milliseconds on a busy shop, see BENCHMARKS.md). A failure
+/// leaves the row out rather than spoiling the page.
 #[component]
 pub fn AlsoViewed(slug: String) -> impl IntoView {
-    let picks = Resource::new(move || slug.clone(), recommended_with);
+    let picks = LocalResource::new(move || recommended_with(slug.clone()));
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

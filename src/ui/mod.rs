@@ -120,6 +120,41 @@ pub fn NotFound() -> impl IntoView {
     view! { <ErrorPage errors/> }
 }
 
+/// A list page's table: how many rows there are, the table (scrollable, and reachable by
+/// keyboard when it is wider than the screen), and links to the pages around `page`, whose
+/// addresses `link` makes.
+#[component]
+pub fn PagedTable(
+    #[prop(into)] count: String,
+    label: &'static str,
+    page: i64,
+    pages: i64,
+    link: Callback<i64, String>,
+    children: Children,
+) -> impl IntoView {
+    let previous = (page > 1).then(|| link.run(page - 1));
+    let next = (page < pages).then(|| link.run(page + 1));
+    view! {
+        <p class="mb-2 text-slate-600">{count}</p>
+        <div class="overflow-x-auto" tabindex="0" role="region" aria-label=label>
+            {children()}
+        </div>
+        <nav aria-label="Pages" class="mt-4 flex gap-4">
+            {previous.map(|href| view! { <a href=href rel="prev" class="underline">"Previous"</a> })}
+            {next.map(|href| view! { <a href=href rel="next" class="underline">"Next"</a> })}
+        </nav>
+    }
+}
+
+/// "1 order", "12 orders".
+pub fn count_of(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Percent-encodes a query-string value. `/` stays readable (it is allowed in a query) and a
 /// space becomes `+`.
 pub fn encode_query(value: &str) -> String {
@@ -153,12 +188,19 @@ pub fn Breadcrumb(trail: Vec<CategoryLink>) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::encode_query;
+    use super::{count_of, encode_query};
 
     #[test]
     fn query_values_are_encoded_readably() {
         assert_eq!(encode_query("/account/security"), "/account/security");
         assert_eq!(encode_query("red shoes & socks"), "red+shoes+%26+socks");
         assert_eq!(encode_query("a=b?c#d"), "a%3Db%3Fc%23d");
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count_of(1, "order", "orders"), "1 order");
+        assert_eq!(count_of(0, "order", "orders"), "0 orders");
+        assert_eq!(count_of(12, "account", "accounts"), "12 accounts");
     }
 }

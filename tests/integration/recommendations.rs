@@ -167,19 +167,25 @@ async fn the_home_page_follows_a_shoppers_browsing(backend: Backend) {
         !slugs(&mine).contains(&all[0].1.as_str()),
         "not what they have seen"
     );
+    // The browsed category's other products first, then its sibling categories'.
+    let mut from_sibling = false;
     for product in &mine.products {
-        let in_category: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM products WHERE slug = $1 AND category_id = $2",
+        let (same, sibling): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(CASE WHEN p.category_id = $2 THEN 1 ELSE 0 END AS BIGINT), \
+                    CAST(CASE WHEN c.parent_id = (SELECT parent_id FROM categories WHERE id = $2) \
+                              THEN 1 ELSE 0 END AS BIGINT) \
+             FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = $1",
         )
         .bind(&product.slug)
         .bind(category)
         .fetch_one(app.db().pool())
         .await
         .unwrap();
-        assert_eq!(
-            in_category, 1,
-            "{} is from the browsed category",
-            product.slug
+        assert_eq!(sibling, 1, "{} is near the browsed category", product.slug);
+        assert!(
+            !(from_sibling && same == 1),
+            "the same category comes first"
         );
+        from_sibling |= same == 0;
     }
 }
