@@ -3,11 +3,14 @@ import {
   PASSWORD,
   type Product,
   addFromProductPage,
+  deleteProduct,
+  freshProduct,
   money,
   openMenu,
   signIn,
   stockedProducts,
   uniqueEmail,
+  uniqueWord,
   waitForHydration,
 } from "./support";
 
@@ -109,4 +112,21 @@ test("a guest who saves to the wishlist signs in and finds the item there", asyn
 
   await page.goto("/wishlist");
   await expect(page.getByRole("link", { name: product.title })).toBeVisible();
+});
+
+test("an item the shop stops selling leaves the cart with a notice", async ({ page, browser, baseURL }) => {
+  const title = `Harbour lamp ${uniqueWord()}`;
+  const product = await freshProduct(browser, baseURL!, title);
+  await page.goto(product.page);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Add to cart", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("Added to your cart.");
+  await expectBadge(page, 1);
+
+  await deleteProduct(browser, baseURL!, product.id);
+  await page.goto("/cart");
+  await expect(page.getByRole("status")).toHaveText(`${title} is no longer sold, so it was removed from your cart.`);
+  await expectBadge(page, 0);
+  await page.reload();
+  await expect(page.getByText("is no longer sold")).toHaveCount(0);
 });

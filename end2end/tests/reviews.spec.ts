@@ -15,7 +15,7 @@ test("a shopper signs in to review, fixes a mistake, edits the review, and an ad
   browser,
   baseURL,
 }) => {
-  const productPage = await freshProduct(browser, baseURL!, `Tide lamp ${uniqueWord()}`);
+  const { page: productPage } = await freshProduct(browser, baseURL!, `Tide lamp ${uniqueWord()}`);
   const email = uniqueEmail("reviewer");
   const signup = await browser.newContext({ baseURL });
   await signup.request.post("/api/register", {

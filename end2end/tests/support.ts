@@ -76,15 +76,25 @@ export async function addFromProductPage(page: Page, product: Product, quantity:
 }
 
 
-/** A new active product with one variant, made by the admin through the API; returns its page. */
-export async function freshProduct(browser: Browser, baseURL: string, title: string): Promise<string> {
+/** A browser context signed in as the admin, for setting the scene through the API. */
+async function signedInAdmin(browser: Browser, baseURL: string) {
   const admin = await browser.newContext({ baseURL });
-  const headers = { Origin: baseURL };
   const login = await admin.request.post("/api/login", {
     form: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
-    headers,
+    headers: { Origin: baseURL },
   });
   expect(login.ok()).toBe(true);
+  return admin;
+}
+
+/** A new active product with one variant, made by the admin through the API. */
+export async function freshProduct(
+  browser: Browser,
+  baseURL: string,
+  title: string,
+): Promise<{ page: string; id: string }> {
+  const admin = await signedInAdmin(browser, baseURL);
+  const headers = { Origin: baseURL };
   const categories: { slug: string; parent: string | null }[] = await (
     await admin.request.post("/api/admin_categories", { headers })
   ).json();
@@ -107,5 +117,13 @@ export async function freshProduct(browser: Browser, baseURL: string, title: str
   const id = await saved.text();
   const editor = await (await admin.request.post("/api/admin_product", { form: { id }, headers })).json();
   await admin.close();
-  return `/p/${editor.product.slug}`;
+  return { page: `/p/${editor.product.slug}`, id };
+}
+
+/** The admin deletes the product `id` through the API. */
+export async function deleteProduct(browser: Browser, baseURL: string, id: string) {
+  const admin = await signedInAdmin(browser, baseURL);
+  const deleted = await admin.request.post("/api/delete_product", { form: { id }, headers: { Origin: baseURL } });
+  expect(deleted.ok()).toBe(true);
+  await admin.close();
 }
