@@ -3,6 +3,7 @@
 
 use http::StatusCode;
 use leptos::server_fn::{
+    Bytes, Encodes,
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
@@ -102,24 +103,37 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        let error = match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                Self::BadRequest("The request was incomplete or malformed.".into())
-            }
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => malformed(),
+            // On the server this is a request body that could not be decoded (not UTF-8, say):
+            // the client's fault. In the browser it is a reply that could not be read.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => malformed(),
             ServerFnErrorErr::Request(_) => Self::Network,
             other => internal(&other),
-        };
+        }
+    }
+
+    /// Every error a server function returns over HTTP is encoded here, inside its request:
+    /// the one place where the response gets the error's status.
+    fn ser(&self) -> Bytes {
         #[cfg(feature = "ssr")]
-        let error = respond(error);
-        error
+        set_response_status(self);
+        // Plain strings and numbers always encode as JSON; were that ever to fail, the empty
+        // reply reads in the browser as an internal error.
+        <Self::Encoder as Encodes<Self>>::encode(self).unwrap_or_default()
     }
 }
 
+fn malformed() -> AppError {
+    AppError::BadRequest("The request was incomplete or malformed.".into())
+}
+
 /// Gives a server function's HTTP response the status of its error (and `Retry-After` when
-/// rate limited), then returns the error for the function to return. A plain HTML form post
-/// (no JavaScript yet) keeps its status: it is redirected back to the form with the error.
+/// rate limited). A plain HTML form post (no JavaScript yet) keeps its status: it is
+/// redirected back to the form with the error.
 #[cfg(feature = "ssr")]
-pub fn respond(error: AppError) -> AppError {
+fn set_response_status(error: &AppError) {
     let form_post = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
         parts
             .headers
@@ -131,14 +145,13 @@ pub fn respond(error: AppError) -> AppError {
         if !form_post {
             response.set_status(error.status());
         }
-        if let AppError::TooManyAttempts { retry_after_secs } = &error {
+        if let AppError::TooManyAttempts { retry_after_secs } = error {
             response.insert_header(
                 http::header::RETRY_AFTER,
                 http::HeaderValue::from(*retry_after_secs),
             );
         }
     }
-    error
 }
 
 /// Logs an unexpected failure once, with the request ID, and returns the error a shopper sees.

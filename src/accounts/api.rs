@@ -14,11 +14,9 @@ pub async fn register(
     next: Option<String>,
 ) -> Result<SessionUser, AppError> {
     use super::{model::safe_next, session};
-    use crate::{error::respond, server::state::AppState};
+    use crate::server::state::AppState;
     let state = AppState::current()?;
-    let user = session::register(&state, &name, &email, password)
-        .await
-        .map_err(respond)?;
+    let user = session::register(&state, &name, &email, password).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(user)
 }
@@ -31,11 +29,9 @@ pub async fn login(
     next: Option<String>,
 ) -> Result<SessionUser, AppError> {
     use super::{model::safe_next, session};
-    use crate::{error::respond, server::state::AppState};
+    use crate::server::state::AppState;
     let state = AppState::current()?;
-    let user = session::login(&state, &email, password)
-        .await
-        .map_err(respond)?;
+    let user = session::login(&state, &email, password).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(user)
 }
@@ -44,9 +40,9 @@ pub async fn login(
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use super::session;
-    use crate::{error::respond, server::state::AppState};
+    use crate::server::state::AppState;
     let state = AppState::current()?;
-    session::logout(&state).await.map_err(respond)?;
+    session::logout(&state).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -55,9 +51,9 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(endpoint = "current_user")]
 pub async fn get_current_user() -> Result<Option<SessionUser>, AppError> {
     use super::session;
-    use crate::{error::respond, server::state::AppState};
+    use crate::server::state::AppState;
     let state = AppState::current()?;
-    session::current_user(&state).await.map_err(respond)
+    session::current_user(&state).await
 }
 
 /// Changes the signed-in user's name and email (a new email needs the current password).
@@ -68,11 +64,9 @@ pub async fn update_details(
     current_password: Option<String>,
 ) -> Result<(), AppError> {
     use super::session;
-    use crate::{error::respond, server::state::AppState};
+    use crate::server::state::AppState;
     let state = AppState::current()?;
-    session::update_details(&state, &name, &email, current_password.unwrap_or_default())
-        .await
-        .map_err(respond)
+    session::update_details(&state, &name, &email, current_password.unwrap_or_default()).await
 }
 
 /// Changes the password; every other device is signed out.
@@ -82,22 +76,18 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     use super::session;
-    use crate::{error::respond, server::state::AppState};
+    use crate::server::state::AppState;
     let state = AppState::current()?;
-    session::change_password(&state, current_password, new_password)
-        .await
-        .map_err(respond)
+    session::change_password(&state, current_password, new_password).await
 }
 
 /// Signs the user out on every device, this one included.
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     use super::session;
-    use crate::{error::respond, server::state::AppState};
+    use crate::server::state::AppState;
     let state = AppState::current()?;
-    session::sign_out_everywhere(&state)
-        .await
-        .map_err(respond)?;
+    session::sign_out_everywhere(&state).await?;
     leptos_axum::redirect("/login");
     Ok(())
 }

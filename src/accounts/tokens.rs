@@ -70,7 +70,7 @@ impl TokenKeys {
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(buf)
 }
 
 /// A new opaque token (refresh token, guest cart): 256 random bits as hex.
@@ -80,10 +80,7 @@ pub fn new_token() -> String {
 
 /// What the database stores for an opaque token: its SHA-256, so a leaked table leaks no token.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -80,8 +80,8 @@ pub struct ProductEditor {
 
 #[server(endpoint = "admin_overview")]
 pub async fn get_admin_overview() -> Result<Overview, AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
     Ok(super::db::overview(&state.db).await?)
 }
@@ -92,8 +92,8 @@ pub async fn list_admin_products(
     // Absent for the first page without filters.
     #[server(default)] filter: ProductFilter,
 ) -> Result<AdminProducts, AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
     Ok(super::db::list_products(&state.db, &filter).await?)
 }
@@ -102,15 +102,14 @@ pub async fn list_admin_products(
 #[server(endpoint = "admin_product")]
 pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppError> {
     use super::{db, model::VariantForm};
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
     let (mut product, image_url) = match id {
         Some(id) => {
             let (form, image) = db::product_form(&state.db, id)
                 .await?
-                .ok_or(AppError::NotFound)
-                .map_err(respond)?;
+                .ok_or(AppError::NotFound)?;
             let url = crate::catalog::model::image_url(&form.slug, &image);
             (form, url)
         }
@@ -135,15 +134,11 @@ pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppErr
 /// the product's edit page.
 #[server(endpoint = "save_product")]
 pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
-    let input = product
-        .check()
-        .map_err(|errors| respond(AppError::Invalid(errors)))?;
-    let id = super::db::save_product(&state.db, &input)
-        .await
-        .map_err(respond)?;
+    let input = product.check().map_err(AppError::Invalid)?;
+    let id = super::db::save_product(&state.db, &input).await?;
     crate::search::sync::reindex_now(&state, id).await;
     leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
     Ok(id)
@@ -153,13 +148,13 @@ pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
 #[server(endpoint = "set_product_status")]
 pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError> {
     use super::model::Status;
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
     let status = Status::parse(&status)
-        .ok_or_else(|| respond(AppError::BadRequest("Unknown product status.".into())))?;
+        .ok_or_else(|| AppError::BadRequest("Unknown product status.".into()))?;
     if !super::db::set_status(&state.db, id, status).await? {
-        return Err(respond(AppError::NotFound));
+        return Err(AppError::NotFound);
     }
     crate::search::sync::reindex_now(&state, id).await;
     leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
@@ -169,11 +164,11 @@ pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError>
 /// Deletes a product for good; goes back to the product list.
 #[server(endpoint = "delete_product")]
 pub async fn delete_product(id: i64) -> Result<(), AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
     if !super::db::delete_product(&state.db, id).await? {
-        return Err(respond(AppError::NotFound));
+        return Err(AppError::NotFound);
     }
     crate::search::sync::reindex_now(&state, id).await;
     leptos_axum::redirect("/admin/products?deleted=1");
@@ -183,8 +178,8 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
 /// Every category, in tree order, with what uses it.
 #[server(endpoint = "admin_categories")]
 pub async fn list_admin_categories() -> Result<Vec<AdminCategory>, AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
     Ok(super::db::categories(&state.db).await?)
 }
@@ -197,14 +192,12 @@ pub async fn save_category(
     name: String,
     parent: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
-    let id = crate::error::optional_id(id.as_deref()).map_err(respond)?;
+    let id = crate::error::optional_id(id.as_deref())?;
     let parent = parent.filter(|p| !p.trim().is_empty());
-    let saved = super::db::save_category(&state.db, id, &name, parent.as_deref())
-        .await
-        .map_err(respond)?;
+    let saved = super::db::save_category(&state.db, id, &name, parent.as_deref()).await?;
     rebuild_index(&state).await;
     Ok(saved)
 }
@@ -212,12 +205,10 @@ pub async fn save_category(
 /// Deletes a category that no product and no subcategory uses.
 #[server(endpoint = "delete_category")]
 pub async fn delete_category(id: i64) -> Result<(), AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
-    super::db::delete_category(&state.db, id)
-        .await
-        .map_err(respond)?;
+    super::db::delete_category(&state.db, id).await?;
     rebuild_index(&state).await;
     Ok(())
 }

@@ -8,13 +8,13 @@ use leptos::prelude::*;
 #[server(endpoint = "admin_analytics")]
 pub async fn admin_analytics(days: Option<i64>) -> Result<Analytics, AppError> {
     use super::model::PERIODS;
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let days = days.unwrap_or(30);
     if !PERIODS.contains(&days) {
-        return Err(respond(AppError::BadRequest(
+        return Err(AppError::BadRequest(
             "Choose a period of 7, 30 or 90 days.".into(),
-        )));
+        ));
     }
     let state = AppState::current()?;
     Ok(super::db::analytics(&state.db, days).await?)

@@ -33,14 +33,12 @@ pub async fn get_cart_count() -> Result<i64, AppError> {
 #[server(endpoint = "add_to_cart")]
 pub async fn add_to_cart(sku: String, quantity: String) -> Result<(), AppError> {
     use super::{db, model::Quantity, owner::owner_for_write};
-    use crate::{error::respond, server::state::AppState};
+    use crate::server::state::AppState;
     let state = AppState::current()?;
     let max = state.config.max_line_quantity;
-    let quantity = Quantity::parse(&quantity, max).map_err(|m| respond(AppError::BadRequest(m)))?;
+    let quantity = Quantity::parse(&quantity, max).map_err(AppError::BadRequest)?;
     let owner = owner_for_write(&state);
-    let product = db::add_line(&state.db, &owner, &sku, quantity.get(), max)
-        .await
-        .map_err(respond)?;
+    let product = db::add_line(&state.db, &owner, &sku, quantity.get(), max).await?;
     record(&state, "add_to_cart", product, &sku, Some(quantity.get()));
     Ok(())
 }
@@ -49,14 +47,12 @@ pub async fn add_to_cart(sku: String, quantity: String) -> Result<(), AppError> 
 #[server(endpoint = "update_cart_line")]
 pub async fn update_cart_line(sku: String, quantity: String) -> Result<(), AppError> {
     use super::{db, model::Quantity, owner::current_owner};
-    use crate::{error::respond, server::state::AppState};
+    use crate::server::state::AppState;
     let state = AppState::current()?;
     let max = state.config.max_line_quantity;
-    let quantity = Quantity::parse(&quantity, max).map_err(|m| respond(AppError::BadRequest(m)))?;
-    let owner = current_owner().ok_or_else(|| respond(AppError::NotFound))?;
-    db::set_quantity(&state.db, &owner, &sku, quantity.get(), max)
-        .await
-        .map_err(respond)
+    let quantity = Quantity::parse(&quantity, max).map_err(AppError::BadRequest)?;
+    let owner = current_owner().ok_or(AppError::NotFound)?;
+    db::set_quantity(&state.db, &owner, &sku, quantity.get(), max).await
 }
 
 /// Takes `sku` out of the cart.
@@ -77,12 +73,10 @@ pub async fn remove_from_cart(sku: String) -> Result<(), AppError> {
 #[server(endpoint = "move_to_wishlist")]
 pub async fn move_to_wishlist(sku: String) -> Result<(), AppError> {
     use super::db::{self, Owner};
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
-    let product = db::add_to_wishlist(&state.db, session.user_id, &sku)
-        .await
-        .map_err(respond)?;
+    let product = db::add_to_wishlist(&state.db, session.user_id, &sku).await?;
     db::remove_line(&state.db, &Owner::User(session.user_id), &sku).await?;
     record(&state, "wishlist_add", product, &sku, None);
     Ok(())
@@ -91,8 +85,8 @@ pub async fn move_to_wishlist(sku: String) -> Result<(), AppError> {
 /// The signed-in shopper's wishlist.
 #[server(endpoint = "wishlist")]
 pub async fn get_wishlist() -> Result<Vec<WishlistItem>, AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::wishlist(&state.db, session.user_id).await?)
 }
@@ -100,12 +94,10 @@ pub async fn get_wishlist() -> Result<Vec<WishlistItem>, AppError> {
 /// Saves `sku` on the signed-in shopper's wishlist.
 #[server(endpoint = "add_to_wishlist")]
 pub async fn add_to_wishlist(sku: String) -> Result<(), AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
-    let product = super::db::add_to_wishlist(&state.db, session.user_id, &sku)
-        .await
-        .map_err(respond)?;
+    let product = super::db::add_to_wishlist(&state.db, session.user_id, &sku).await?;
     record(&state, "wishlist_add", product, &sku, None);
     Ok(())
 }
@@ -113,8 +105,8 @@ pub async fn add_to_wishlist(sku: String) -> Result<(), AppError> {
 /// Takes `sku` off the signed-in shopper's wishlist.
 #[server(endpoint = "remove_from_wishlist")]
 pub async fn remove_from_wishlist(sku: String) -> Result<(), AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::remove_from_wishlist(&state.db, session.user_id, &sku).await?)
 }

@@ -28,15 +28,12 @@ pub async fn load_home_catalog() -> Result<HomeCatalog, AppError> {
 #[server(endpoint = "product")]
 pub async fn get_product(slug: String) -> Result<ProductDetail, AppError> {
     use super::db;
-    use crate::{
-        accounts::session::current_session, error::respond, events::Event, server::state::AppState,
-    };
+    use crate::{accounts::session::current_session, events::Event, server::state::AppState};
 
     let state = AppState::current()?;
     let (id, mut product) = db::product_detail(&state.db, &slug)
         .await?
-        .ok_or(AppError::NotFound)
-        .map_err(respond)?;
+        .ok_or(AppError::NotFound)?;
     product.json_ld = json_ld(&product);
     state.events.record(Event {
         user_id: current_session().map(|s| s.user_id),

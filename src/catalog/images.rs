@@ -161,11 +161,7 @@ pub async fn upload_product_image(
     let Some(ext) = sniff(&bytes) else {
         return back(Some("type"));
     };
-    let digest: String = Sha256::digest(&bytes)
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = hex::encode(&Sha256::digest(&bytes)[..12]);
     let file = format!("{id}-{digest}.{ext}");
     let dir = uploads_dir(&state);
     let written = async {

@@ -12,11 +12,10 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
     use crate::{
         accounts::{session::require_user, tokens::random_hex},
         cart::db::{Owner, view},
-        error::respond,
         events::Event,
         server::state::AppState,
     };
-    let session = require_user().map_err(respond)?;
+    let session = require_user()?;
     let state = AppState::current()?;
     let owner = Owner::User(session.user_id);
     let (cart, addresses) = tokio::try_join!(
@@ -71,15 +70,15 @@ pub async fn place_order(
     use crate::{
         accounts::session::require_user,
         dates::year_month,
-        error::{FieldError, respond},
+        error::FieldError,
         server::{db::now_ms, state::AppState},
     };
-    let session = require_user().map_err(respond)?;
+    let session = require_user()?;
     let state = AppState::current()?;
     if idempotency_key.len() != 32 || !idempotency_key.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(respond(AppError::BadRequest(
+        return Err(AppError::BadRequest(
             "This checkout page is out of date. Please reload it.".into(),
-        )));
+        ));
     }
     let mut errors = Vec::new();
     let address_id = address_id.as_deref().and_then(|id| id.parse::<i64>().ok());
@@ -101,7 +100,7 @@ pub async fn place_order(
         }
     };
     let (Some(address_id), Some(method), Some(card)) = (address_id, method, card) else {
-        return Err(respond(AppError::Invalid(errors)));
+        return Err(AppError::Invalid(errors));
     };
     let terms = OrderTerms {
         address_id,
@@ -109,9 +108,7 @@ pub async fn place_order(
         rates: &state.config.shipping,
         tax_rates: &state.config.tax_rates,
     };
-    let placement = db::place_order(&state.db, session.user_id, &idempotency_key, &terms)
-        .await
-        .map_err(respond)?;
+    let placement = db::place_order(&state.db, session.user_id, &idempotency_key, &terms).await?;
     let (order_id, number, total) = match placement {
         Placement::Existing { number } => {
             let waiting = db::waiting_by_number(&state.db, &number, Some(session.user_id)).await?;
@@ -177,7 +174,7 @@ pub async fn place_order(
     };
     if let Some(message) = declined {
         db::mark_failed(&state.db, order_id, &record, &message).await?;
-        return Err(respond(AppError::PaymentDeclined(message)));
+        return Err(AppError::PaymentDeclined(message));
     }
     if db::mark_paid(&state.db, order_id, &record).await? {
         record_purchase(&state, session.user_id, &number, total.minor());
@@ -246,8 +243,8 @@ pub async fn settle_payment(
 /// The signed-in shopper's addresses.
 #[server(endpoint = "addresses")]
 pub async fn list_addresses() -> Result<Vec<Address>, AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::addresses(&state.db, session.user_id).await?)
 }
@@ -263,15 +260,12 @@ pub async fn save_address(
 ) -> Result<i64, AppError> {
     use crate::{
         accounts::{model::safe_next, session::require_user},
-        error::respond,
         server::state::AppState,
     };
-    let session = require_user().map_err(respond)?;
+    let session = require_user()?;
     let state = AppState::current()?;
-    let id = crate::error::optional_id(id.as_deref()).map_err(respond)?;
-    let address = address
-        .check()
-        .map_err(|errors| respond(AppError::Invalid(errors)))?;
+    let id = crate::error::optional_id(id.as_deref())?;
+    let address = address.check().map_err(AppError::Invalid)?;
     let saved = super::db::save_address(
         &state.db,
         session.user_id,
@@ -279,8 +273,7 @@ pub async fn save_address(
         &address,
         make_default.is_some(),
     )
-    .await
-    .map_err(respond)?;
+    .await?;
     let next = next.filter(|n| !n.is_empty());
     leptos_axum::redirect(&safe_next(Some(
         next.as_deref().unwrap_or("/account/addresses"),
@@ -291,11 +284,11 @@ pub async fn save_address(
 /// Deletes one of the shopper's addresses.
 #[server(endpoint = "delete_address")]
 pub async fn delete_address(id: i64) -> Result<(), AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
     if !super::db::delete_address(&state.db, session.user_id, id).await? {
-        return Err(respond(AppError::NotFound));
+        return Err(AppError::NotFound);
     }
     Ok(())
 }
@@ -303,11 +296,11 @@ pub async fn delete_address(id: i64) -> Result<(), AppError> {
 /// Makes one of the shopper's addresses the default.
 #[server(endpoint = "set_default_address")]
 pub async fn set_default_address(id: i64) -> Result<(), AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
     if !super::db::set_default_address(&state.db, session.user_id, id).await? {
-        return Err(respond(AppError::NotFound));
+        return Err(AppError::NotFound);
     }
     Ok(())
 }
@@ -318,13 +311,12 @@ pub async fn get_order(number: String) -> Result<OrderView, AppError> {
     use super::model::is_order_number;
     use crate::{
         accounts::{model::Role, session::require_user},
-        error::respond,
         server::state::AppState,
     };
-    let session = require_user().map_err(respond)?;
+    let session = require_user()?;
     let state = AppState::current()?;
     if !is_order_number(&number) {
-        return Err(respond(AppError::NotFound));
+        return Err(AppError::NotFound);
     }
     let owner = (session.role != Role::Admin).then_some(session.user_id);
     // Back from the gateway's payment page: ask it, in case its webhook has not arrived yet.
@@ -338,14 +330,14 @@ pub async fn get_order(number: String) -> Result<OrderView, AppError> {
     }
     super::db::order(&state.db, &number, owner)
         .await?
-        .ok_or_else(|| respond(AppError::NotFound))
+        .ok_or(AppError::NotFound)
 }
 
 /// The shopper's orders, newest first.
 #[server(endpoint = "orders")]
 pub async fn list_orders() -> Result<Vec<OrderSummary>, AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::orders_of(&state.db, session.user_id).await?)
 }

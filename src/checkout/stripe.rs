@@ -10,6 +10,7 @@ use super::{
 use crate::server::{config::StripeSettings, db::now_ms, state::AppState};
 use axum::{body::Bytes, extract::State, http::HeaderMap, http::StatusCode};
 use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use sha2::Sha256;
 
@@ -70,7 +71,7 @@ impl Stripe {
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Intent, GatewayError> {
         let response = request
-            .bearer_auth(&self.settings.secret_key)
+            .bearer_auth(self.settings.secret_key.expose_secret())
             .timeout(std::time::Duration::from_secs(20))
             .send()
             .await
@@ -185,7 +186,7 @@ pub fn verify_signature(
         return Err(SignatureError::Stale);
     }
     for signature in signatures {
-        let Some(expected) = hex(signature) else {
+        let Ok(expected) = hex::decode(signature) else {
             continue;
         };
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
@@ -201,16 +202,6 @@ pub fn verify_signature(
     Err(SignatureError::Mismatch)
 }
 
-fn hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// Signs `payload` as Stripe does; for tests and the fake Stripe server.
 pub fn sign(payload: &[u8], secret: &str, timestamp: i64) -> String {
     let mut mac =
@@ -218,12 +209,7 @@ pub fn sign(payload: &[u8], secret: &str, timestamp: i64) -> String {
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(payload);
-    let digest: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = hex::encode(mac.finalize().into_bytes());
     format!("t={timestamp},v1={digest}")
 }
 
@@ -253,7 +239,7 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: By
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if let Err(error) =
-        verify_signature(&body, signature, &settings.webhook_secret, now_ms() / 1000)
+        verify_signature(&body, signature, settings.webhook_secret.expose_secret(), now_ms() / 1000)
     {
         tracing::warn!(%error, "Stripe webhook refused");
         return StatusCode::BAD_REQUEST;

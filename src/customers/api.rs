@@ -30,8 +30,8 @@ pub struct AccountPage {
 /// Accounts, newest first, found by name or email.
 #[server(endpoint = "admin_users")]
 pub async fn admin_users(q: Option<String>, page: Option<i64>) -> Result<AccountPage, AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    let admin = require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    let admin = require_admin()?;
     let state = AppState::current()?;
     let q = q.unwrap_or_default();
     let page = page.unwrap_or(1).clamp(1, 100_000);
@@ -45,20 +45,20 @@ pub async fn admin_users(q: Option<String>, page: Option<i64>) -> Result<Account
 /// Admins cannot change their own role (a shop always keeps the admin doing this).
 #[server(endpoint = "set_user_role")]
 pub async fn set_user_role(id: String, role: String) -> Result<(), AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    let admin = require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    let admin = require_admin()?;
     let state = AppState::current()?;
-    let id: i64 = id.trim().parse().map_err(|_| respond(AppError::NotFound))?;
+    let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
     let role = Role::parse(role.trim())
-        .ok_or_else(|| respond(AppError::BadRequest("Choose customer or admin.".into())))?;
+        .ok_or_else(|| AppError::BadRequest("Choose customer or admin.".into()))?;
     if id == admin.user_id {
-        return Err(respond(AppError::BadRequest(
+        return Err(AppError::BadRequest(
             "You can't change your own role.".into(),
-        )));
+        ));
     }
     if super::db::set_role(&state.db, id, role).await? {
         Ok(())
     } else {
-        Err(respond(AppError::NotFound))
+        Err(AppError::NotFound)
     }
 }

@@ -58,14 +58,14 @@ pub async fn admin_orders(
     q: Option<String>,
     page: Option<i64>,
 ) -> Result<DeskPage, AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
     let status = match status.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) => Some(
             OrderStatus::parse(text)
-                .ok_or_else(|| respond(AppError::BadRequest("Unknown order status.".into())))?,
+                .ok_or_else(|| AppError::BadRequest("Unknown order status.".into()))?,
         ),
     };
     let q = q.unwrap_or_default();
@@ -76,23 +76,21 @@ pub async fn admin_orders(
 /// One order with its customer and history.
 #[server(endpoint = "admin_order")]
 pub async fn admin_order(number: String) -> Result<DeskOrder, AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    require_admin()?;
     let state = AppState::current()?;
     super::db::order(&state.db, &number)
         .await?
-        .ok_or_else(|| respond(AppError::NotFound))
+        .ok_or(AppError::NotFound)
 }
 
 /// Moves an order to `status` when its current status allows it; the customer is told.
 #[server(endpoint = "set_order_status")]
 pub async fn set_order_status(number: String, status: String) -> Result<(), AppError> {
-    use crate::{accounts::session::require_admin, error::respond, server::state::AppState};
-    let admin = require_admin().map_err(respond)?;
+    use crate::{accounts::session::require_admin, server::state::AppState};
+    let admin = require_admin()?;
     let state = AppState::current()?;
     let to = OrderStatus::parse(status.trim())
-        .ok_or_else(|| respond(AppError::BadRequest("Unknown order status.".into())))?;
-    super::db::change_status(&state.db, &number, to, admin.user_id)
-        .await
-        .map_err(respond)
+        .ok_or_else(|| AppError::BadRequest("Unknown order status.".into()))?;
+    super::db::change_status(&state.db, &number, to, admin.user_id).await
 }

@@ -7,8 +7,8 @@ use leptos::prelude::*;
 /// The signed-in shopper's newest notifications.
 #[server(endpoint = "notifications")]
 pub async fn list_notifications() -> Result<Vec<Notification>, AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::list(&state.db, session.user_id).await?)
 }
@@ -26,16 +26,16 @@ pub async fn unread_notifications() -> Result<i64, AppError> {
 
 #[server(endpoint = "mark_notifications_read")]
 pub async fn mark_notifications_read() -> Result<(), AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::mark_all_read(&state.db, session.user_id).await?)
 }
 
 #[server(endpoint = "notification_preferences")]
 pub async fn notification_preferences() -> Result<Preferences, AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::preferences(&state.db, session.user_id).await?)
 }
@@ -47,8 +47,8 @@ pub async fn save_notification_preferences(
     orders_app: Option<String>,
     news_email: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::{accounts::session::require_user, error::respond, server::state::AppState};
-    let session = require_user().map_err(respond)?;
+    use crate::{accounts::session::require_user, server::state::AppState};
+    let session = require_user()?;
     let state = AppState::current()?;
     let preferences = Preferences {
         orders_email: orders_email.is_some(),

@@ -18,11 +18,11 @@ pub struct Picks {
 /// topped up from the product's category when behaviour says too little.
 #[server(endpoint = "recommended_with")]
 pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
-    use crate::{catalog::db::product_cards, error::respond, server::state::AppState};
+    use crate::{catalog::db::product_cards, server::state::AppState};
     let state = AppState::current()?;
     let product = super::db::product_id(&state.db, &slug)
         .await?
-        .ok_or_else(|| respond(AppError::NotFound))?;
+        .ok_or(AppError::NotFound)?;
     let related = super::db::bought_or_viewed_with(&state.db, product).await?;
     let from_behaviour = !related.is_empty();
     let mut ids = related;

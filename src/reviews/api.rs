@@ -11,13 +11,12 @@ pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsV
     use super::{db, model::REVIEWS_PAGE_SIZE};
     use crate::{
         accounts::{model::Role, session::current_session},
-        error::respond,
         server::state::AppState,
     };
     let state = AppState::current()?;
     let product = db::product_on_sale(&state.db, &slug)
         .await?
-        .ok_or_else(|| respond(AppError::NotFound))?;
+        .ok_or(AppError::NotFound)?;
     let session = current_session();
     let summary = db::summary(&state.db, product).await?;
     let pages = ((summary.count + REVIEWS_PAGE_SIZE - 1) / REVIEWS_PAGE_SIZE).max(1);
@@ -44,19 +43,17 @@ pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsV
 pub async fn save_review(slug: String, review: ReviewForm) -> Result<(), AppError> {
     use super::db;
     use crate::{
-        accounts::session::require_user, error::respond, events::Event, search::sync::reindex_now,
+        accounts::session::require_user, events::Event, search::sync::reindex_now,
         server::state::AppState,
     };
-    let session = require_user().map_err(respond)?;
+    let session = require_user()?;
     let state = AppState::current()?;
-    let review = review
-        .check()
-        .map_err(|errors| respond(AppError::Invalid(errors)))?;
+    let review = review.check().map_err(AppError::Invalid)?;
     let product = db::product_on_sale(&state.db, &slug)
         .await?
-        .ok_or_else(|| respond(AppError::NotFound))?;
+        .ok_or(AppError::NotFound)?;
     if !db::save(&state.db, product, session.user_id, &review).await? {
-        return Err(respond(AppError::NotFound));
+        return Err(AppError::NotFound);
     }
     reindex_now(&state, product).await;
     state.events.record(Event {
@@ -73,19 +70,18 @@ pub async fn save_review(slug: String, review: ReviewForm) -> Result<(), AppErro
 pub async fn delete_review(slug: String) -> Result<(), AppError> {
     use super::db;
     use crate::{
-        accounts::session::require_user, error::respond, search::sync::reindex_now,
-        server::state::AppState,
+        accounts::session::require_user, search::sync::reindex_now, server::state::AppState,
     };
-    let session = require_user().map_err(respond)?;
+    let session = require_user()?;
     let state = AppState::current()?;
     let product = db::product_on_sale(&state.db, &slug)
         .await?
-        .ok_or_else(|| respond(AppError::NotFound))?;
+        .ok_or(AppError::NotFound)?;
     if db::remove_own(&state.db, product, session.user_id).await? {
         reindex_now(&state, product).await;
         Ok(())
     } else {
-        Err(respond(AppError::NotFound))
+        Err(AppError::NotFound)
     }
 }
 
@@ -94,16 +90,15 @@ pub async fn delete_review(slug: String) -> Result<(), AppError> {
 pub async fn remove_review(id: String) -> Result<(), AppError> {
     use super::db;
     use crate::{
-        accounts::session::require_admin, error::respond, search::sync::reindex_now,
-        server::state::AppState,
+        accounts::session::require_admin, search::sync::reindex_now, server::state::AppState,
     };
-    require_admin().map_err(respond)?;
+    require_admin()?;
     let state = AppState::current()?;
-    let id = id.trim().parse().map_err(|_| respond(AppError::NotFound))?;
+    let id = id.trim().parse().map_err(|_| AppError::NotFound)?;
     if let Some(product) = db::remove(&state.db, id).await? {
         reindex_now(&state, product).await;
         Ok(())
     } else {
-        Err(respond(AppError::NotFound))
+        Err(AppError::NotFound)
     }
 }

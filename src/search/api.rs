@@ -14,18 +14,15 @@ pub async fn search_products(
 ) -> Result<SearchResults, AppError> {
     use super::{index::SearchError, model::SearchRequest};
     use crate::{
-        accounts::session::current_session,
-        catalog::db::product_cards,
-        error::{internal, respond},
-        events::Event,
-        server::state::AppState,
+        accounts::session::current_session, catalog::db::product_cards, error::internal,
+        events::Event, server::state::AppState,
     };
 
     let state = AppState::current()?;
     let (mut request, notices) = SearchRequest::parse(&raw);
     if let Some(slug) = scope {
         if !state.search.has_category(&slug) {
-            return Err(respond(AppError::NotFound));
+            return Err(AppError::NotFound);
         }
         request.category = Some(slug);
     }

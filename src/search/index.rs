@@ -420,7 +420,7 @@ impl SearchIndex {
                     .unwrap_or_default()
                     .to_owned();
                 for candidate in Self::terms(&title) {
-                    let distance = edit_distance(&word, &candidate);
+                    let distance = strsim::levenshtein(&word, &candidate);
                     if distance <= 2 && best.as_ref().is_none_or(|(d, _)| distance < *d) {
                         best = Some((distance, candidate));
                     }
@@ -745,37 +745,5 @@ impl SearchIndex {
             price_bands,
             ratings,
         })
-    }
-}
-
-/// Levenshtein distance between two words, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::edit_distance;
-
-    #[test]
-    fn edit_distances_count_single_character_changes() {
-        assert_eq!(edit_distance("teapot", "teapot"), 0);
-        assert_eq!(edit_distance("teapto", "teapot"), 2);
-        assert_eq!(edit_distance("tepot", "teapot"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -20,6 +20,7 @@ use crate::{
     search::sync::Follower,
 };
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
 use std::{process::ExitCode, time::Duration};
 
 /// The account made alongside the demo catalog.
@@ -142,7 +143,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         Backend::Postgres => "postgres",
     };
     let mailer = Mailer::new(
-        config.smtp_url.as_deref(),
+        config.smtp_url.as_ref().map(ExposeSecret::expose_secret),
         &config.mail_from,
         &config.public_url,
         config.data_dir.join("mail"),

@@ -6,6 +6,7 @@
 use super::db::DatabaseUrl;
 use crate::{catalog::model::Money, checkout::model::ShippingRates};
 use leptos::config::LeptosOptions;
+use secrecy::SecretString;
 use serde::Deserialize;
 use std::{fmt, path::PathBuf};
 
@@ -35,12 +36,12 @@ pub struct Config {
     /// Sales tax by destination country code, in basis points (725 = 7.25%); 0 when absent.
     pub tax_rates: std::collections::BTreeMap<String, i64>,
     /// The signing secret given in the environment, if any (see `secret::resolve`).
-    pub secret: Option<String>,
+    pub secret: Option<SecretString>,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; otherwise payments use the offline test gateway.
     pub stripe: Option<StripeSettings>,
     /// `EMPORIUM_SMTP_URL`: where emails are sent. Without it they are written to
     /// `<data-dir>/mail/`.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<SecretString>,
     /// `EMPORIUM_MAIL_FROM`: the sender of every email.
     pub mail_from: String,
     /// `EMPORIUM_PUBLIC_URL`: the shop's address as shoppers reach it, for links in emails.
@@ -49,23 +50,13 @@ pub struct Config {
 }
 
 /// Stripe's keys and address, all from the environment.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct StripeSettings {
-    pub secret_key: String,
+    pub secret_key: SecretString,
     pub publishable_key: String,
-    pub webhook_secret: String,
+    pub webhook_secret: SecretString,
     /// `https://api.stripe.com` unless `STRIPE_API_BASE` says otherwise (tests use a fake).
     pub api_base: String,
-}
-
-impl fmt::Debug for StripeSettings {
-    /// Keys stay out of logs.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StripeSettings")
-            .field("publishable_key", &self.publishable_key)
-            .field("api_base", &self.api_base)
-            .finish_non_exhaustive()
-    }
 }
 
 /// A setting was missing or wrong. Printed as one line naming the setting.
@@ -184,7 +175,9 @@ impl Config {
                 "must be 0 to 10000 basis points",
             ));
         }
-        let secret = env("EMPORIUM_SECRET").filter(|s| !s.is_empty());
+        let secret = env("EMPORIUM_SECRET")
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from);
         if environment == Environment::Production && secret.is_none() {
             return Err(error(
                 "EMPORIUM_SECRET",
@@ -200,9 +193,9 @@ impl Config {
                         .ok_or_else(|| error(key, "must be set when STRIPE_SECRET_KEY is set"))
                 };
                 Some(StripeSettings {
-                    secret_key,
+                    secret_key: secret_key.into(),
                     publishable_key: required("STRIPE_PUBLISHABLE_KEY")?,
-                    webhook_secret: required("STRIPE_WEBHOOK_SECRET")?,
+                    webhook_secret: required("STRIPE_WEBHOOK_SECRET")?.into(),
                     api_base: env("STRIPE_API_BASE")
                         .filter(|v| !v.is_empty())
                         .unwrap_or_else(|| "https://api.stripe.com".into())
@@ -213,7 +206,9 @@ impl Config {
         };
         let leptos = leptos::config::get_config_from_str(text)
             .map_err(|e| error("[package.metadata.leptos]", one_line(&e)))?;
-        let smtp_url = env("EMPORIUM_SMTP_URL").filter(|v| !v.is_empty());
+        let smtp_url = env("EMPORIUM_SMTP_URL")
+            .filter(|v| !v.is_empty())
+            .map(SecretString::from);
         let mail_from = env("EMPORIUM_MAIL_FROM")
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| "Emporium <orders@emporium.localhost>".into());
@@ -343,5 +338,22 @@ mod tests {
         let unknown = SHIPPED.replace("demo-products", "demo-prodcuts");
         let err = Config::from_sources("Leptos.toml", &unknown, |_| None).unwrap_err();
         assert!(err.problem.contains("demo-prodcuts"), "{}", err.problem);
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let config = load(&[
+            ("EMPORIUM_SECRET", "signing-secret-signing-secret-signing"),
+            ("EMPORIUM_SMTP_URL", "smtps://mailer:smtp-password@mail.example.com"),
+            ("STRIPE_SECRET_KEY", "sk_test_stripe-key"),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_public"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_hook-secret"),
+        ])
+        .unwrap();
+        let shown = format!("{config:?}");
+        for secret in ["signing-secret", "smtp-password", "stripe-key", "hook-secret"] {
+            assert!(!shown.contains(secret), "{secret} printed in {shown}");
+        }
+        assert!(shown.contains("pk_test_public"), "{shown}");
     }
 }

@@ -5,6 +5,7 @@
 
 use super::config::{Config, ConfigError};
 use rand::RngCore;
+use secrecy::ExposeSecret;
 use std::{fs, io::Write, path::Path};
 
 /// Fewer bytes than this cannot be a 256-bit key.
@@ -25,6 +26,7 @@ impl Secret {
 /// `<data_dir>/secret.key`.
 pub fn resolve(config: &Config) -> Result<Secret, ConfigError> {
     if let Some(given) = &config.secret {
+        let given = given.expose_secret();
         if given.len() < MIN_SECRET_LEN {
             return Err(ConfigError {
                 setting: "EMPORIUM_SECRET".into(),
@@ -61,10 +63,10 @@ fn load_or_create(path: &Path) -> std::io::Result<Secret> {
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let text = hex::encode(bytes);
     let mut file = create_private(path)?;
-    file.write_all(hex.as_bytes())?;
-    Ok(Secret(hex.into_bytes()))
+    file.write_all(text.as_bytes())?;
+    Ok(Secret(text.into_bytes()))
 }
 
 #[cfg(unix)]

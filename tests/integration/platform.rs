@@ -6,7 +6,7 @@ use crate::{
 };
 use axum::{
     body::Body,
-    http::{Request, StatusCode, header},
+    http::{Method, Request, StatusCode, header},
 };
 
 on_both_backends!(
@@ -17,6 +17,7 @@ on_both_backends!(
     responses_are_compressed_when_the_browser_asks,
     product_pictures_are_generated_and_cached,
     a_failing_database_shows_the_error_page_with_a_reference,
+    every_server_function_refuses_a_body_it_cannot_read,
 );
 
 async fn health_and_readiness_report_the_database(backend: Backend) {
@@ -152,4 +153,92 @@ async fn a_failing_database_shows_the_error_page_with_a_reference(backend: Backe
         !html.to_lowercase().contains("pool"),
         "no internal error text reaches the browser"
     );
+}
+
+/// Server functions whose arguments are all optional: an empty body is a complete call.
+const NO_REQUIRED_ARGUMENTS: &[&str] = &[
+    "load_home_catalog",
+    "admin_overview",
+    "admin_categories",
+    "notifications",
+    "unread_notifications",
+    "mark_notifications_read",
+    "notification_preferences",
+    "save_notification_preferences",
+    "checkout",
+    "addresses",
+    "orders",
+    "cart",
+    "cart_count",
+    "wishlist",
+    "recommended_for_you",
+    "logout",
+    "current_user",
+    "sign_out_everywhere",
+    "admin_products",
+    "admin_product",
+    "admin_users",
+    "search",
+    "admin_orders",
+    "admin_analytics",
+];
+
+/// A body a server function cannot decode is the caller's mistake: every registered server
+/// function answers 400 with a plain message, before it checks who is calling.
+async fn every_server_function_refuses_a_body_it_cannot_read(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut client = app.client();
+    let functions: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
+    assert!(functions.len() > 50, "{} server functions", functions.len());
+    let mut bodies: Vec<(&str, &[u8])> = vec![("not UTF-8", b"\xff\xfe".as_slice())];
+    for (path, method) in functions {
+        let name = path.trim_start_matches("/api/");
+        let incomplete = !NO_REQUIRED_ARGUMENTS.contains(&name);
+        bodies.truncate(1);
+        if incomplete {
+            bodies.push(("empty", b"".as_slice()));
+            bodies.push(("JSON instead of a form", br#"{"email": 1}"#.as_slice()));
+        }
+        for (what, body) in &bodies {
+            let request = if method == Method::GET {
+                Request::get(format!("{path}?%ff%fe"))
+            } else {
+                Request::post(path)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::ORIGIN, "http://shop.test")
+            };
+            let reply = client
+                .send(request.body(Body::from(body.to_vec())).unwrap())
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{path}, {what}: {}",
+                reply.body
+            );
+            assert!(
+                reply.body.contains("incomplete or malformed"),
+                "{path}: {}",
+                reply.body
+            );
+        }
+    }
+    for (path, body) in [
+        ("/api/admin_product", "id=abc"),
+        ("/api/product_reviews", "slug=x&page=abc"),
+        ("/api/admin_analytics", "days=1e3"),
+    ] {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "http://shop.test")
+            .body(Body::from(body))
+            .unwrap();
+        let reply = client.send(request).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{path} {body}: {}",
+            reply.body
+        );
+    }
 }
