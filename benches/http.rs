@@ -15,8 +15,11 @@ use axum::{
 use common::{Shop, database, load, ms, percentile, serve};
 use emporium::{
     catalog::{db::product_cards, seed::seed},
-    search::model::{RawSearch, SearchRequest},
-    server::state::AppState,
+    platform::state::AppState,
+    search::{
+        index::SearchIndex,
+        model::{RawSearch, SearchRequest},
+    },
 };
 use hyper::StatusCode;
 use std::{sync::Arc, time::Duration};
@@ -51,7 +54,7 @@ async fn bare_search(
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let (request, _) = SearchRequest::parse(&RawSearch::from_pairs(&pairs));
-    let index = state.search.clone();
+    let index = SearchIndex::of(&state).clone();
     let hits = tokio::task::spawn_blocking(move || index.search(&request))
         .await
         .expect("search task")
@@ -105,7 +108,10 @@ async fn run() {
             .with_state(state)
     })
     .await;
-    shop.state.search.rebuild(&db).await.expect("index");
+    SearchIndex::of(&shop.state)
+        .rebuild(&db)
+        .await
+        .expect("index");
     // Warm both paths (connections, caches) before measuring.
     measure(&shop, "/search").await;
     measure(&shop, "/bare/search").await;

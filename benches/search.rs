@@ -5,11 +5,11 @@
 
 use emporium::{
     catalog::{db::product_cards, seed::seed},
+    platform::db::Db,
     search::{
         index::SearchIndex,
         model::{RawSearch, SearchRequest},
     },
-    server::db::Db,
 };
 use std::time::{Duration, Instant};
 

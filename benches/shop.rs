@@ -9,12 +9,12 @@ mod common;
 
 use common::{Shop, database, load, ms, percentile, serve};
 use emporium::{
-    accounts::{
-        model::{Email, Role},
-        session::ACCESS_COOKIE,
-    },
+    accounts::{model::Email, session::ACCESS_COOKIE},
     catalog::seed::seed,
-    server::db::{Db, now_ms, values_list},
+    platform::{
+        auth::Role,
+        db::{Db, now_ms, values_list},
+    },
 };
 use hyper::StatusCode;
 use std::{

@@ -157,7 +157,7 @@ fn set_response_status(error: &AppError) {
 /// Logs an unexpected failure once, with the request ID, and returns the error a shopper sees.
 #[cfg(feature = "ssr")]
 pub fn internal(cause: &dyn std::fmt::Display) -> AppError {
-    let request_id = crate::server::http::current_request_id().unwrap_or_else(|| "none".into());
+    let request_id = crate::platform::http::current_request_id().unwrap_or_else(|| "none".into());
     tracing::error!(%request_id, error = %cause, "internal error");
     AppError::Internal { request_id }
 }

@@ -14,10 +14,14 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod events;
 pub mod fulfilment;
+#[cfg(test)]
+mod layers;
 pub mod notifications;
+pub mod platform;
 pub mod recommendations;
 pub mod reviews;
 pub mod search;
+pub mod storefront;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

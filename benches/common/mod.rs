@@ -1,7 +1,10 @@
 //! What the HTTP benchmarks share: the real router on a loopback port over a fresh database,
 //! an HTTP/1.1 client, and percentiles.
 
-use emporium::server::{config::Config, db::Db, http::router, state::AppState};
+use emporium::{
+    platform::{config::Config, db::Db, state::AppState},
+    server::router::router,
+};
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, StatusCode, body::Bytes, header};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
@@ -43,7 +46,7 @@ pub async fn serve(
         })
         .expect("configuration");
     config.leptos.hash_files = false;
-    let state = AppState::new(db, config, &[7; 32]).expect("state");
+    let state = emporium::server::app_state(db, config, &[7; 32]).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("listen");

@@ -1,8 +1,8 @@
 //! Account server functions. Each delegates to `session`, which the integration tests also
 //! drive over HTTP.
 
-use super::model::SessionUser;
 use crate::error::AppError;
+use crate::platform::auth::SessionUser;
 use leptos::prelude::*;
 
 /// Creates an account, signs it in, and goes to `next` (a local path) or home.
@@ -13,8 +13,9 @@ pub async fn register(
     password: String,
     next: Option<String>,
 ) -> Result<SessionUser, AppError> {
-    use super::{model::safe_next, session};
-    use crate::server::state::AppState;
+    use super::session;
+    use crate::platform::http::safe_next;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let user = session::register(&state, &name, &email, password).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
@@ -28,8 +29,9 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<SessionUser, AppError> {
-    use super::{model::safe_next, session};
-    use crate::server::state::AppState;
+    use super::session;
+    use crate::platform::http::safe_next;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let user = session::login(&state, &email, password).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
@@ -40,7 +42,7 @@ pub async fn login(
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use super::session;
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::logout(&state).await?;
     leptos_axum::redirect("/");
@@ -51,7 +53,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(endpoint = "current_user")]
 pub async fn get_current_user() -> Result<Option<SessionUser>, AppError> {
     use super::session;
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::current_user(&state).await
 }
@@ -64,7 +66,7 @@ pub async fn update_details(
     current_password: Option<String>,
 ) -> Result<(), AppError> {
     use super::session;
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::update_details(&state, &name, &email, current_password.unwrap_or_default()).await
 }
@@ -76,7 +78,7 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     use super::session;
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::change_password(&state, current_password, new_password).await
 }
@@ -85,7 +87,7 @@ pub async fn change_password(
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     use super::session;
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::sign_out_everywhere(&state).await?;
     leptos_axum::redirect("/login");

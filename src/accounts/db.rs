@@ -1,10 +1,11 @@
 //! Account queries: users, refresh-token families, and failed-attempt counts.
 
-use super::{
-    model::{Email, Role, SessionUser},
+use super::model::Email;
+use crate::platform::{
+    auth::{Role, SessionUser},
+    db::Db,
     tokens::{REFRESH_TTL_SECS, hash_token, new_token, random_hex},
 };
-use crate::server::db::Db;
 
 /// A concurrent request may present a refresh token that another request rotated a moment
 /// ago; within this window that is not treated as theft.

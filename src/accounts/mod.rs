@@ -1,4 +1,5 @@
-//! Accounts and sessions: sign-up, sign-in, rotating refresh tokens, roles.
+//! Accounts: sign-up, sign-in and the middleware that turns tokens into each request's
+//! `platform::auth::Session`, rotating refresh tokens, account details and security pages.
 
 pub mod api;
 pub mod model;
@@ -7,8 +8,4 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
-pub mod password;
-#[cfg(feature = "ssr")]
 pub mod session;
-#[cfg(feature = "ssr")]
-pub mod tokens;

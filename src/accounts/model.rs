@@ -1,5 +1,5 @@
-//! Account types shared by the server and the browser: validated emails, roles, the signed-in
-//! user as pages see it, and the rules for new passwords and return paths.
+//! Account types shared by the server and the browser: validated emails and the rules for
+//! names and new passwords.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -44,40 +44,6 @@ impl fmt::Display for Email {
     }
 }
 
-/// What an account may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Customer,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Customer => "customer",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "customer" => Some(Self::Customer),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-}
-
-/// The signed-in user, as the header and account pages show them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionUser {
-    pub id: i64,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-}
-
 /// Shortest and longest passwords accepted (in characters).
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
@@ -98,21 +64,6 @@ pub fn check_password_length(password: &str) -> Result<(), &'static str> {
         n if n < PASSWORD_MIN => Err("Use at least 8 characters for your password."),
         n if n > PASSWORD_MAX => Err("Use at most 128 characters for your password."),
         _ => Ok(()),
-    }
-}
-
-/// Where to go after signing in: only a path on this site, never another origin.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next.map(str::trim) {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.chars().any(|c| c.is_control() || c == '\\') =>
-        {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
     }
 }
 
@@ -152,23 +103,6 @@ mod tests {
         assert!(check_password_length("exactly8").is_ok());
         assert!(check_password_length(&"x".repeat(128)).is_ok());
         assert!(check_password_length(&"x".repeat(129)).is_err());
-    }
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/account/security")), "/account/security");
-        assert_eq!(safe_next(Some("/search?q=a")), "/search?q=a");
-        for bad in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil.example",
-            "javascript:alert(1)",
-            "",
-            "/a\nb",
-        ] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
-        }
-        assert_eq!(safe_next(None), "/");
     }
 
     #[test]

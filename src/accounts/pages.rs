@@ -1,29 +1,22 @@
-//! Account pages and the session context the whole app reads.
+//! Account pages, the header's account menu, and the actions that change who is signed in.
 
-use super::{
-    api::{
-        ChangePassword, Login, Logout, Register, SignOutEverywhere, UpdateDetails, get_current_user,
-    },
-    model::{Role, SessionUser},
+use super::api::{
+    ChangePassword, Login, Logout, Register, SignOutEverywhere, UpdateDetails, get_current_user,
 };
 use crate::{
-    error::AppError,
     notifications::pages::{NotificationsContext, NotificationsLink, PreferencesForm},
     ui::{
-        ErrorPage, PageTitle, encode_query,
+        PageTitle, encode_query,
         forms::{BUTTON, FieldMessage, FormError, INPUT, LABEL, error_of, successes},
+        session::{RequireUser, SessionContext},
     },
 };
 use leptos::prelude::*;
-use leptos_router::{
-    components::Redirect,
-    hooks::{use_location, use_query_map},
-};
+use leptos_router::hooks::use_query_map;
 
-/// The signed-in user and the actions that change who that is. Provided once by `App`.
+/// The actions that change who is signed in, and the details form. Provided once by `App`.
 #[derive(Clone, Copy)]
-pub struct SessionContext {
-    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+pub struct AccountActions {
     pub login: ServerAction<Login>,
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
@@ -31,44 +24,40 @@ pub struct SessionContext {
     pub update_details: ServerAction<UpdateDetails>,
 }
 
-/// Creates the session context; the user is fetched again whenever an action changes it.
+/// Provides the account actions and the session context the rest of the app reads: the user
+/// is fetched again whenever an action changes who it is.
 pub fn provide_session() {
-    let login = ServerAction::<Login>::new();
-    let register = ServerAction::<Register>::new();
-    let logout = ServerAction::<Logout>::new();
-    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
-    let update_details = ServerAction::<UpdateDetails>::new();
-    let details_saved = successes(update_details);
+    let actions = AccountActions {
+        login: ServerAction::new(),
+        register: ServerAction::new(),
+        logout: ServerAction::new(),
+        sign_out_everywhere: ServerAction::new(),
+        update_details: ServerAction::new(),
+    };
+    let generation = Signal::derive(move || {
+        actions.login.version().get()
+            + actions.register.version().get()
+            + actions.logout.version().get()
+            + actions.sign_out_everywhere.version().get()
+    });
+    let details_saved = successes(actions.update_details);
     let user = Resource::new(
-        move || {
-            (
-                login.version().get(),
-                register.version().get(),
-                logout.version().get(),
-                sign_out_everywhere.version().get(),
-                details_saved.get(),
-            )
-        },
+        move || (generation.get(), details_saved.get()),
         |_| get_current_user(),
     );
-    provide_context(SessionContext {
-        user,
-        login,
-        register,
-        logout,
-        sign_out_everywhere,
-        update_details,
-    });
+    provide_context(actions);
+    provide_context(SessionContext { user, generation });
 }
 
-fn session() -> SessionContext {
-    expect_context::<SessionContext>()
+fn actions() -> AccountActions {
+    expect_context::<AccountActions>()
 }
 
 /// The account part of the header: the user's name and "Sign out", or "Sign in".
 #[component]
 pub fn UserMenu() -> impl IntoView {
-    let SessionContext { user, logout, .. } = session();
+    let SessionContext { user, .. } = expect_context();
+    let logout = actions().logout;
     let NotificationsContext { unread, .. } = expect_context();
     view! {
         <Transition fallback=|| view! { <a href="/login" class="font-medium hover:text-brand-700">"Sign in"</a> }>
@@ -91,56 +80,6 @@ pub fn UserMenu() -> impl IntoView {
     }
 }
 
-/// Shows `children` to signed-in users; sends everyone else to sign in and back.
-#[component]
-pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
-    let user = session().user;
-    let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(_)) => children.read_value()().into_any(),
-                    _ => view! { <SignInFirst/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-/// Shows `children` to admins and the 403 page to other signed-in users; sends visitors to
-/// sign in and back.
-#[component]
-pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
-    let user = session().user;
-    let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
-                {move || Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(user)) if user.role == Role::Admin => Ok(children.read_value()().into_any()),
-                        Ok(Some(_)) => Err(AppError::Forbidden),
-                        _ => Ok(view! { <SignInFirst/> }.into_any()),
-                    }
-                })}
-            </ErrorBoundary>
-        </Suspense>
-    }
-}
-
-/// Goes to the sign-in page, which comes back here afterwards.
-#[component]
-fn SignInFirst() -> impl IntoView {
-    let location = use_location();
-    let here = format!(
-        "{}{}",
-        location.pathname.get_untracked(),
-        location.search.get_untracked()
-    );
-    view! { <Redirect path=format!("/login?next={}", encode_query(&here))/> }
-}
-
 /// The `next` query parameter, passed on through the form.
 fn next_param() -> Signal<String> {
     let query = use_query_map();
@@ -150,7 +89,7 @@ fn next_param() -> Signal<String> {
 /// `/login`.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = session().login;
+    let login = actions().login;
     let next = next_param();
     view! {
         <PageTitle text="Sign in — Emporium"/>
@@ -180,7 +119,7 @@ pub fn LoginPage() -> impl IntoView {
 /// `/register`.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let register = session().register;
+    let register = actions().register;
     let next = next_param();
     view! {
         <PageTitle text="Create an account — Emporium"/>
@@ -235,11 +174,8 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn DetailsForm() -> impl IntoView {
-    let SessionContext {
-        user,
-        update_details,
-        ..
-    } = session();
+    let SessionContext { user, .. } = expect_context();
+    let update_details = actions().update_details;
     let error = error_of(update_details);
     let saved = move || matches!(update_details.value().get(), Some(Ok(())));
     let field = move |id: &'static str,
@@ -294,7 +230,7 @@ pub fn SecurityPage() -> impl IntoView {
 #[component]
 fn SecurityForms() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
-    let everywhere = session().sign_out_everywhere;
+    let everywhere = actions().sign_out_everywhere;
     let changed = move || matches!(change.value().get(), Some(Ok(())));
     view! {
         <section class="mx-auto max-w-sm space-y-10">

@@ -4,25 +4,27 @@
 
 use super::{
     db::{self, Refresh},
-    model::{Email, Role, SessionUser, check_password_length, parse_name},
-    password,
-    tokens::{ACCESS_TTL_SECS, REFRESH_TTL_SECS},
+    model::{Email, check_password_length, parse_name},
 };
 use crate::{
     error::{AppError, FieldError, internal},
-    server::{
+    platform::{
+        auth::{Role, Session, SessionUser},
+        auth::{current_session, require_user},
         config::Environment,
         db::{now_ms, violates},
+        http::{client_ip, cookie, request_parts, set_cookie, set_response_cookies},
+        password,
         state::AppState,
+        tokens::{ACCESS_TTL_SECS, REFRESH_TTL_SECS},
     },
 };
 use axum::{
-    extract::{ConnectInfo, Request, State},
-    http::{HeaderMap, HeaderValue, header},
+    extract::{Request, State},
+    http::{HeaderValue, header},
     middleware::Next,
     response::Response,
 };
-use std::net::SocketAddr;
 
 pub const ACCESS_COOKIE: &str = "emporium_access";
 pub const REFRESH_COOKIE: &str = "emporium_refresh";
@@ -30,13 +32,6 @@ pub const REFRESH_COOKIE: &str = "emporium_refresh";
 /// Failed attempts allowed per scope (IP, account) within `FAILURE_WINDOW_MS`.
 pub const MAX_FAILURES: i64 = 5;
 pub const FAILURE_WINDOW_MS: i64 = 60_000;
-
-/// Who is making the request. Put in the request's extensions by `authenticate`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Session {
-    pub user_id: i64,
-    pub role: Role,
-}
 
 /// Middleware: resolves the session from a bearer token, the access cookie, or, when the
 /// access token is missing or expired, the refresh cookie (rotating it).
@@ -90,32 +85,6 @@ pub async fn authenticate(
     response
 }
 
-/// The value of cookie `name` in the request headers.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-        .filter(|value| !value.is_empty())
-}
-
-pub(crate) fn set_cookie(
-    name: &str,
-    value: &str,
-    max_age_secs: i64,
-    secure: bool,
-) -> Option<HeaderValue> {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .ok()
-}
-
 fn session_cookies(state: &AppState, user_id: i64, role: Role, refresh: &str) -> Vec<HeaderValue> {
     let secure = state.config.environment == Environment::Production;
     let access = state.tokens.issue(user_id, role, now_ms() / 1000);
@@ -136,49 +105,6 @@ fn cleared_cookies(secure: bool) -> Vec<HeaderValue> {
     .into_iter()
     .flatten()
     .collect()
-}
-
-/// The request being handled, inside a server function or page render.
-pub(crate) fn request_parts() -> Option<http::request::Parts> {
-    leptos::prelude::use_context::<http::request::Parts>()
-}
-
-/// The session of the current request, if signed in.
-pub fn current_session() -> Option<Session> {
-    request_parts()?.extensions.get::<Session>().copied()
-}
-
-/// The signed-in user's session, or 401.
-pub fn require_user() -> Result<Session, AppError> {
-    current_session().ok_or(AppError::Unauthorized)
-}
-
-/// The signed-in admin's session: 401 when signed out, 403 for any other role.
-pub fn require_admin() -> Result<Session, AppError> {
-    let session = require_user()?;
-    match session.role {
-        Role::Admin => Ok(session),
-        Role::Customer => Err(AppError::Forbidden),
-    }
-}
-
-/// The client's address, for rate limiting.
-fn client_ip() -> String {
-    request_parts()
-        .and_then(|p| {
-            p.extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-pub(crate) fn set_response_cookies(cookies: Vec<HeaderValue>) {
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        for value in cookies {
-            response.append_header(header::SET_COOKIE, value);
-        }
-    }
 }
 
 /// Refuses when any scope has used up its failures for the window.
@@ -410,6 +336,7 @@ pub async fn current_user(state: &AppState) -> Result<Option<SessionUser>, AppEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderMap;
 
     #[test]
     fn cookies_are_found_by_exact_name() {

@@ -1,7 +1,7 @@
 //! Admin server functions and their wire types. Every one starts with `require_admin`.
 
 use super::model::ProductForm;
-use crate::{catalog::model::Money, error::AppError};
+use crate::{error::AppError, platform::money::Money};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -46,13 +46,7 @@ pub struct AdminProductRow {
 }
 
 /// One page of the admin product list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdminProducts {
-    pub rows: Vec<AdminProductRow>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-}
+pub type AdminProducts = crate::ui::Page<AdminProductRow>;
 
 /// A category in the admin list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +74,7 @@ pub struct ProductEditor {
 
 #[server(endpoint = "admin_overview")]
 pub async fn get_admin_overview() -> Result<Overview, AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     Ok(super::db::overview(&state.db).await?)
@@ -92,7 +86,7 @@ pub async fn list_admin_products(
     // Absent for the first page without filters.
     #[server(default)] filter: ProductFilter,
 ) -> Result<AdminProducts, AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     Ok(super::db::list_products(&state.db, &filter).await?)
@@ -102,7 +96,7 @@ pub async fn list_admin_products(
 #[server(endpoint = "admin_product")]
 pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppError> {
     use super::{db, model::VariantForm};
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     let (mut product, image_url) = match id {
@@ -134,7 +128,7 @@ pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppErr
 /// the product's edit page.
 #[server(endpoint = "save_product")]
 pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     let input = product.check().map_err(AppError::Invalid)?;
@@ -148,7 +142,7 @@ pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
 #[server(endpoint = "set_product_status")]
 pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError> {
     use super::model::Status;
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     let status = Status::parse(&status)
@@ -164,7 +158,7 @@ pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError>
 /// Deletes a product for good; goes back to the product list.
 #[server(endpoint = "delete_product")]
 pub async fn delete_product(id: i64) -> Result<(), AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     if !super::db::delete_product(&state.db, id).await? {
@@ -178,7 +172,7 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
 /// Every category, in tree order, with what uses it.
 #[server(endpoint = "admin_categories")]
 pub async fn list_admin_categories() -> Result<Vec<AdminCategory>, AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     Ok(super::db::categories(&state.db).await?)
@@ -192,7 +186,7 @@ pub async fn save_category(
     name: String,
     parent: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     let id = crate::error::optional_id(id.as_deref())?;
@@ -205,7 +199,7 @@ pub async fn save_category(
 /// Deletes a category that no product and no subcategory uses.
 #[server(endpoint = "delete_category")]
 pub async fn delete_category(id: i64) -> Result<(), AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     super::db::delete_category(&state.db, id).await?;
@@ -216,8 +210,9 @@ pub async fn delete_category(id: i64) -> Result<(), AppError> {
 /// Category names and places are in every product's search document: this node rebuilds at
 /// once, other nodes follow the recorded change.
 #[cfg(feature = "ssr")]
-async fn rebuild_index(state: &crate::server::state::AppState) {
-    if let Err(error) = state.search.rebuild(&state.db).await {
+async fn rebuild_index(state: &crate::platform::state::AppState) {
+    use crate::search::index::SearchIndex;
+    if let Err(error) = SearchIndex::of(state).rebuild(&state.db).await {
         tracing::warn!(%error, "search index: rebuilding after a category change failed");
     }
 }

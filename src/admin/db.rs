@@ -6,10 +6,14 @@ use super::{
 };
 use crate::{
     cart::db::{Deleted, note_deleted},
-    catalog::model::{Money, slugify},
+    catalog::model::slugify,
     error::{AppError, FieldError},
+    platform::{
+        db::{Db, contains_pattern, now_ms, values_list, violates},
+        money::Money,
+    },
     search::sync::record_change,
-    server::db::{Db, contains_pattern, now_ms, values_list, violates},
+    ui::{Page, offset},
 };
 
 /// Products on one page of the admin list.
@@ -86,27 +90,23 @@ pub async fn list_products(db: &Db, filter: &ProductFilter) -> Result<AdminProdu
     .bind(&pattern)
     .bind(status_text)
     .bind(ADMIN_PAGE_SIZE)
-    .bind((page - 1).saturating_mul(ADMIN_PAGE_SIZE))
+    .bind(offset(page, ADMIN_PAGE_SIZE))
     .fetch_all(db.pool())
     .await?;
-    Ok(AdminProducts {
-        rows: rows
-            .into_iter()
-            .map(|r| AdminProductRow {
-                id: r.id,
-                slug: r.slug,
-                title: r.title,
-                brand: r.brand,
-                status: r.status,
-                variants: r.variants,
-                stock: r.stock,
-                price: r.price_minor.and_then(|m| Money::from_minor(m).ok()),
-            })
-            .collect(),
-        total,
-        page,
-        pages: (total + ADMIN_PAGE_SIZE - 1) / ADMIN_PAGE_SIZE,
-    })
+    let rows = rows
+        .into_iter()
+        .map(|r| AdminProductRow {
+            id: r.id,
+            slug: r.slug,
+            title: r.title,
+            brand: r.brand,
+            status: r.status,
+            variants: r.variants,
+            stock: r.stock,
+            price: r.price_minor.and_then(|m| Money::from_minor(m).ok()),
+        })
+        .collect();
+    Ok(Page::new(rows, total, page, ADMIN_PAGE_SIZE))
 }
 
 #[derive(sqlx::FromRow)]

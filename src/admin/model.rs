@@ -1,8 +1,9 @@
 //! What an admin types into the product form, and the checked values built from it.
 
 use crate::{
-    catalog::model::{Money, is_slug, parse_options, slugify},
+    catalog::model::{is_slug, parse_options, slugify},
     error::FieldError,
+    platform::money::Money,
 };
 use serde::{Deserialize, Serialize};
 

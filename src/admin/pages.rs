@@ -10,11 +10,11 @@ use super::{
     model::{ProductForm, Status, VariantForm, variant_field},
 };
 use crate::{
-    accounts::pages::RequireAdmin,
     error::AppError,
     ui::{
         ErrorPage, PageTitle, PagedTable, count_of, encode_query,
         forms::{FieldMessage, FormError, INPUT, LABEL, error_of, successes},
+        session::RequireAdmin,
     },
 };
 use leptos::prelude::*;
@@ -139,31 +139,17 @@ fn ProductTable(page: AdminProducts, filter: ProductFilter) -> impl IntoView {
         )
     });
     view! {
-        <PagedTable count=count_of(page.total, "product", "products") label="Product list" page=page.page pages=page.pages link>
-            <table class="w-full border-collapse bg-white text-left">
-                <thead class="border-b border-slate-300 text-sm text-slate-600">
-                    <tr>
-                        <th class="p-2">"Title"</th>
-                        <th class="p-2">"Brand"</th>
-                        <th class="p-2">"Status"</th>
-                        <th class="p-2">"Variants"</th>
-                        <th class="p-2">"Stock"</th>
-                        <th class="p-2">"From"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.rows.into_iter().map(|row| view! {
-                        <tr class="border-b border-slate-100">
-                            <td class="p-2"><a href=format!("/admin/products/{}", row.id) class="font-medium text-brand-700 underline">{row.title}</a></td>
-                            <td class="p-2">{row.brand}</td>
-                            <td class="p-2">{row.status}</td>
-                            <td class="p-2">{row.variants}</td>
-                            <td class="p-2">{row.stock}</td>
-                            <td class="p-2">{row.price.map(|p| p.to_string()).unwrap_or_default()}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
+        <PagedTable count=count_of(page.total, "product", "products") label="Product list" headings=&["Title", "Brand", "Status", "Variants", "Stock", "From"] page=page.page pages=page.pages link>
+            {page.rows.into_iter().map(|row| view! {
+                <tr class="border-b border-slate-100">
+                    <td class="p-2"><a href=format!("/admin/products/{}", row.id) class="font-medium text-brand-700 underline">{row.title}</a></td>
+                    <td class="p-2">{row.brand}</td>
+                    <td class="p-2">{row.status}</td>
+                    <td class="p-2">{row.variants}</td>
+                    <td class="p-2">{row.stock}</td>
+                    <td class="p-2">{row.price.map(|p| p.to_string()).unwrap_or_default()}</td>
+                </tr>
+            }).collect_view()}
         </PagedTable>
     }
 }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[server(endpoint = "admin_analytics")]
 pub async fn admin_analytics(days: Option<i64>) -> Result<Analytics, AppError> {
     use super::model::PERIODS;
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let days = days.unwrap_or(30);
     if !PERIODS.contains(&days) {

@@ -2,12 +2,13 @@
 
 use super::model::{Analytics, DAY_MS, TopProduct, every_day, funnel, tally_searches};
 use crate::{
-    catalog::model::Money,
-    server::db::{Db, now_ms},
+    checkout::model::SOLD_STATUSES,
+    platform::{
+        db::{Db, now_ms},
+        money::Money,
+    },
 };
 
-/// Statuses of orders that were paid for.
-const SOLD: &str = "o.status IN ('paid', 'shipped', 'delivered')";
 /// Search events read at most, newest first, to rank queries.
 const SEARCHES_READ: i64 = 20_000;
 /// Rows in each top-N list.
@@ -21,14 +22,14 @@ pub async fn analytics(db: &Db, days: i64) -> Result<Analytics, sqlx::Error> {
 
     let (orders, revenue): (i64, i64) = sqlx::query_as(&format!(
         "SELECT COUNT(*), CAST(COALESCE(SUM(o.total_minor), 0) AS BIGINT) FROM orders o \
-         WHERE {SOLD} AND o.created_at >= $1"
+         WHERE o.status IN {SOLD_STATUSES} AND o.created_at >= $1"
     ))
     .bind(since)
     .fetch_one(db.pool())
     .await?;
     let daily: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
         "SELECT o.created_at / {DAY_MS} AS day, COUNT(*), CAST(SUM(o.total_minor) AS BIGINT) \
-         FROM orders o WHERE {SOLD} AND o.created_at >= $1 GROUP BY o.created_at / {DAY_MS}"
+         FROM orders o WHERE o.status IN {SOLD_STATUSES} AND o.created_at >= $1 GROUP BY o.created_at / {DAY_MS}"
     ))
     .bind(since)
     .fetch_all(db.pool())
@@ -37,7 +38,7 @@ pub async fn analytics(db: &Db, days: i64) -> Result<Analytics, sqlx::Error> {
         "SELECT l.title, CAST(SUM(l.quantity) AS BIGINT) AS units, \
              CAST(SUM(l.quantity * l.unit_price_minor) AS BIGINT) AS revenue \
          FROM order_lines l JOIN orders o ON o.id = l.order_id \
-         WHERE {SOLD} AND o.created_at >= $1 \
+         WHERE o.status IN {SOLD_STATUSES} AND o.created_at >= $1 \
          GROUP BY l.title ORDER BY units DESC, revenue DESC, l.title LIMIT $2"
     ))
     .bind(since)

@@ -1,6 +1,6 @@
 //! What the analytics page shows, and the pure arithmetic behind it.
 
-use crate::catalog::model::Money;
+use crate::platform::money::Money;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

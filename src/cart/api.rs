@@ -9,7 +9,7 @@ use leptos::prelude::*;
 #[server(endpoint = "cart")]
 pub async fn get_cart() -> Result<CartView, AppError> {
     use super::{db, owner::current_owner};
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     match current_owner() {
         Some(owner) => Ok(db::view(&state.db, &owner).await?),
@@ -21,7 +21,7 @@ pub async fn get_cart() -> Result<CartView, AppError> {
 #[server(endpoint = "cart_count")]
 pub async fn get_cart_count() -> Result<i64, AppError> {
     use super::{db, owner::current_owner};
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     match current_owner() {
         Some(owner) => Ok(db::count(&state.db, &owner).await?),
@@ -33,7 +33,7 @@ pub async fn get_cart_count() -> Result<i64, AppError> {
 #[server(endpoint = "add_to_cart")]
 pub async fn add_to_cart(sku: String, quantity: String) -> Result<(), AppError> {
     use super::{db, model::Quantity, owner::owner_for_write};
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let max = state.config.max_line_quantity;
     let quantity = Quantity::parse(&quantity, max).map_err(AppError::BadRequest)?;
@@ -47,7 +47,7 @@ pub async fn add_to_cart(sku: String, quantity: String) -> Result<(), AppError> 
 #[server(endpoint = "update_cart_line")]
 pub async fn update_cart_line(sku: String, quantity: String) -> Result<(), AppError> {
     use super::{db, model::Quantity, owner::current_owner};
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let max = state.config.max_line_quantity;
     let quantity = Quantity::parse(&quantity, max).map_err(AppError::BadRequest)?;
@@ -59,7 +59,7 @@ pub async fn update_cart_line(sku: String, quantity: String) -> Result<(), AppEr
 #[server(endpoint = "remove_from_cart")]
 pub async fn remove_from_cart(sku: String) -> Result<(), AppError> {
     use super::{db, owner::current_owner};
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     if let Some(owner) = current_owner()
         && let Some(product) = db::remove_line(&state.db, &owner, &sku).await?
@@ -73,7 +73,7 @@ pub async fn remove_from_cart(sku: String) -> Result<(), AppError> {
 #[server(endpoint = "move_to_wishlist")]
 pub async fn move_to_wishlist(sku: String) -> Result<(), AppError> {
     use super::db::{self, Owner};
-    use crate::{accounts::session::require_user, server::state::AppState};
+    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     let product = db::add_to_wishlist(&state.db, session.user_id, &sku).await?;
@@ -85,7 +85,7 @@ pub async fn move_to_wishlist(sku: String) -> Result<(), AppError> {
 /// The signed-in shopper's wishlist.
 #[server(endpoint = "wishlist")]
 pub async fn get_wishlist() -> Result<Vec<WishlistItem>, AppError> {
-    use crate::{accounts::session::require_user, server::state::AppState};
+    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::wishlist(&state.db, session.user_id).await?)
@@ -94,7 +94,7 @@ pub async fn get_wishlist() -> Result<Vec<WishlistItem>, AppError> {
 /// Saves `sku` on the signed-in shopper's wishlist.
 #[server(endpoint = "add_to_wishlist")]
 pub async fn add_to_wishlist(sku: String) -> Result<(), AppError> {
-    use crate::{accounts::session::require_user, server::state::AppState};
+    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     let product = super::db::add_to_wishlist(&state.db, session.user_id, &sku).await?;
@@ -105,7 +105,7 @@ pub async fn add_to_wishlist(sku: String) -> Result<(), AppError> {
 /// Takes `sku` off the signed-in shopper's wishlist.
 #[server(endpoint = "remove_from_wishlist")]
 pub async fn remove_from_wishlist(sku: String) -> Result<(), AppError> {
-    use crate::{accounts::session::require_user, server::state::AppState};
+    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::remove_from_wishlist(&state.db, session.user_id, &sku).await?)
@@ -114,13 +114,13 @@ pub async fn remove_from_wishlist(sku: String) -> Result<(), AppError> {
 /// Records a cart or wishlist event for recommendations and analytics.
 #[cfg(feature = "ssr")]
 fn record(
-    state: &crate::server::state::AppState,
+    state: &crate::platform::state::AppState,
     kind: &'static str,
     product: i64,
     sku: &str,
     quantity: Option<i64>,
 ) {
-    use crate::{accounts::session::current_session, events::Event};
+    use crate::{events::Event, platform::auth::current_session};
     state.events.record(Event {
         user_id: current_session().map(|s| s.user_id),
         product_id: Some(product),

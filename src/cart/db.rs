@@ -3,9 +3,12 @@
 
 use super::model::{CartLine, CartView, MAX_LINES, WishlistItem};
 use crate::{
-    catalog::model::{Money, options_label, parse_options},
+    catalog::model::{options_label, parse_options},
     error::AppError,
-    server::db::{Db, now_ms},
+    platform::{
+        db::{Db, now_ms},
+        money::Money,
+    },
 };
 
 /// Guest carts untouched for this long are gone.
@@ -520,4 +523,30 @@ pub async fn wishlist(db: &Db, user: i64) -> Result<Vec<WishlistItem>, sqlx::Err
             image: row.image,
         })
         .collect())
+}
+
+/// Takes the variants of a paid order out of `user`'s cart, inside the transaction that marks
+/// it paid.
+pub async fn remove_bought(
+    tx: &mut sqlx::AnyConnection,
+    user: i64,
+    variants: &[i64],
+) -> Result<(), sqlx::Error> {
+    if variants.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM cart_lines WHERE cart_id IN (SELECT id FROM carts WHERE user_id = $1) \
+         AND variant_id IN ({})",
+        (2..variants.len() + 2)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(user);
+    for variant in variants {
+        query = query.bind(variant);
+    }
+    query.execute(&mut *tx).await?;
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! Cart and wishlist types shared by the server and the browser.
 
-use crate::catalog::model::Money;
+use crate::platform::money::Money;
 use serde::{Deserialize, Serialize};
 
 /// Distinct lines one cart may hold.

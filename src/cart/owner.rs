@@ -2,12 +2,12 @@
 //! `emporium_cart` cookie (an opaque random token; the database keeps only its hash).
 
 use super::db::{GUEST_CART_TTL_MS, Owner, merge_guest_cart};
-use crate::{
-    accounts::{
-        session::{cookie, current_session, request_parts, set_cookie, set_response_cookies},
-        tokens::{hash_token, new_token},
-    },
-    server::{config::Environment, state::AppState},
+use crate::platform::{
+    auth::current_session,
+    config::Environment,
+    http::{cookie, request_parts, set_cookie, set_response_cookies},
+    state::AppState,
+    tokens::{hash_token, new_token},
 };
 
 pub const CART_COOKIE: &str = "emporium_cart";

@@ -1,5 +1,5 @@
-//! The cart badge, "Add to cart" and "Add to wishlist" on product pages, `/cart` and
-//! `/wishlist`.
+//! The cart badge, "Add to cart" and "Add to wishlist" on product pages, the product tile of
+//! listings (with its quick "Add to cart"), `/cart` and `/wishlist`.
 
 use super::{
     api::{
@@ -9,12 +9,12 @@ use super::{
     model::{CartLine, CartView, WishlistItem},
 };
 use crate::{
-    accounts::pages::{RequireUser, SessionContext},
-    catalog::model::{VariantView, stock_status},
+    catalog::model::{ProductCard, VariantView, stock_status},
     error::AppError,
     ui::{
         ErrorPage, PageTitle, encode_query,
         forms::{FormError, error_of},
+        session::{RequireUser, SessionContext},
     },
 };
 use leptos::prelude::*;
@@ -41,9 +41,7 @@ impl CartContext {
             + self.move_to_wishlist.version().get()
             + self.add_to_wishlist.version().get()
             + self.remove_from_wishlist.version().get()
-            + self.session.login.version().get()
-            + self.session.register.version().get()
-            + self.session.logout.version().get()
+            + self.session.generation.get()
     }
 }
 
@@ -123,6 +121,26 @@ pub fn AddToCartForm(single: Option<String>, children: Children) -> impl IntoVie
                 <p role="status" class="text-green-800">"Added to your cart. " <a href="/cart" class="underline">"View cart"</a></p>
             </Show>
         </ActionForm>
+    }
+}
+
+/// A product in a listing: picture, title, brand, price and stock.
+#[component]
+pub fn ProductTile(product: ProductCard) -> impl IntoView {
+    let href = format!("/p/{}", product.slug);
+    let stock = stock_status(product.stock);
+    let title = product.title.clone();
+    view! {
+        <li class="flex flex-col overflow-hidden rounded-lg border border-slate-200 bg-white">
+            <img src=product.image_url() alt="" width="400" height="300" loading="lazy" class="aspect-[4/3] w-full object-cover"/>
+            <div class="flex flex-1 flex-col gap-1 p-4">
+                <a href=href class="font-medium text-slate-900 hover:text-brand-700">{product.title}</a>
+                <p class="text-sm text-slate-600">{product.brand}</p>
+                <p class="mt-auto text-lg font-semibold">{product.price.to_string()}</p>
+                <p class="text-sm text-slate-600">{stock}</p>
+                {product.only_sku.filter(|_| product.stock > 0).map(|sku| view! { <QuickAdd sku title=title.clone()/> })}
+            </div>
+        </li>
     }
 }
 

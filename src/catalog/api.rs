@@ -11,7 +11,7 @@ pub const HOME_PRODUCTS: i64 = 12;
 #[server(endpoint = "load_home_catalog")]
 pub async fn load_home_catalog() -> Result<HomeCatalog, AppError> {
     use super::db;
-    use crate::server::state::AppState;
+    use crate::platform::state::AppState;
 
     let state = AppState::current()?;
     let (departments, featured) = tokio::try_join!(
@@ -28,7 +28,10 @@ pub async fn load_home_catalog() -> Result<HomeCatalog, AppError> {
 #[server(endpoint = "product")]
 pub async fn get_product(slug: String) -> Result<ProductDetail, AppError> {
     use super::db;
-    use crate::{accounts::session::current_session, events::Event, server::state::AppState};
+    use crate::{
+        events::Event,
+        platform::{auth::current_session, state::AppState},
+    };
 
     let state = AppState::current()?;
     let (id, mut product) = db::product_detail(&state.db, &slug)

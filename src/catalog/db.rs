@@ -1,9 +1,12 @@
 //! Catalog queries. Portable SQL for SQLite and PostgreSQL through `sqlx::Any`.
 
 use super::model::{
-    CategoryLink, Money, ProductCard, ProductDetail, VariantView, average_tenths, parse_options,
+    CategoryLink, ProductCard, ProductDetail, VariantView, average_tenths, parse_options,
 };
-use crate::server::db::{Db, values_list};
+use crate::platform::{
+    db::{Db, values_list},
+    money::Money,
+};
 
 #[derive(sqlx::FromRow)]
 struct CategoryRow {

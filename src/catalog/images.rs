@@ -2,12 +2,10 @@
 //! network), and pictures uploaded by admins.
 
 use super::model::is_slug;
-use crate::{
-    accounts::{model::Role, session::Session},
-    server::{
-        db::{Db, now_ms},
-        state::AppState,
-    },
+use crate::platform::{
+    auth::{Role, Session},
+    db::{Db, now_ms},
+    state::AppState,
 };
 use axum::{
     Extension,

@@ -2,7 +2,7 @@
 //! The same seed always yields the same categories, brands, products, variants and stock.
 
 use super::model::slugify;
-use crate::server::db::{Db, values_list};
+use crate::platform::db::{Db, values_list};
 use std::time::Instant;
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bind parameters.

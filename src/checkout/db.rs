@@ -2,13 +2,18 @@
 //! reach another shopper's rows.
 
 use super::model::{
-    Address, AddressForm, OrderLine, OrderSummary, OrderView, ShippingMethod, ShippingRates,
-    Totals, order_number, status_label,
+    Address, AddressForm, OrderLine, OrderSummary, OrderView, SOLD_STATUSES, ShippingMethod,
+    ShippingRates, Totals, order_number, status_label,
 };
 use crate::{
-    catalog::model::{Money, options_label, parse_options},
+    cart::db::remove_bought,
+    catalog::model::{options_label, parse_options},
     error::{AppError, FieldError},
-    server::db::{Db, now_ms, values_list, violates},
+    notifications::db::{OutboxEmail, queue_email},
+    platform::{
+        db::{Db, now_ms, values_list, violates},
+        money::Money,
+    },
 };
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -469,29 +474,18 @@ pub async fn mark_paid(
         .bind(order_id)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO outbox (kind, recipient, payload, created_at) VALUES ('order_confirmation', $1, $2, $3)",
-        )
-        .bind(&email)
-        .bind(
-            serde_json::json!({
-                "subject": format!("Thank you for your order {number}"),
-                "text": "We have your payment and will tell you when your order ships.",
-                "link": format!("/orders/{number}"),
-            })
-            .to_string(),
-        )
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "DELETE FROM cart_lines WHERE cart_id IN (SELECT id FROM carts WHERE user_id = $1) \
-             AND variant_id IN (SELECT variant_id FROM order_lines WHERE order_id = $2)",
-        )
-        .bind(user)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?;
+        let confirmation = OutboxEmail {
+            subject: format!("Thank you for your order {number}"),
+            text: "We have your payment and will tell you when your order ships.".into(),
+            link: format!("/orders/{number}"),
+        };
+        queue_email(&mut tx, "order_confirmation", &email, &confirmation).await?;
+        let ordered: Vec<i64> =
+            sqlx::query_scalar("SELECT variant_id FROM order_lines WHERE order_id = $1")
+                .bind(order_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        remove_bought(&mut tx, user, &ordered).await?;
     }
     tx.commit().await?;
     Ok(paid)
@@ -668,4 +662,21 @@ pub async fn orders_of(db: &Db, user: i64) -> Result<Vec<OrderSummary>, sqlx::Er
             created_at,
         })
         .collect())
+}
+
+/// True when `user` has a sold order (`OrderStatus::is_sold`) with `product` in it.
+pub async fn has_bought(
+    tx: &mut sqlx::AnyConnection,
+    user: i64,
+    product: i64,
+) -> Result<bool, sqlx::Error> {
+    let bought: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM orders o JOIN order_lines l ON l.order_id = o.id \
+         WHERE o.user_id = $1 AND l.product_id = $2 AND o.status IN {SOLD_STATUSES} LIMIT 1) AS bought"
+    ))
+    .bind(user)
+    .bind(product)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(bought > 0)
 }

@@ -9,4 +9,6 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod payment;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod stripe;

@@ -1,6 +1,6 @@
 //! Checkout domain types: addresses, shipping, totals, cards for the test gateway, order numbers.
 
-use crate::{cart::model::CartLine, catalog::model::Money, error::FieldError};
+use crate::{cart::model::CartLine, error::FieldError, platform::money::Money};
 use serde::{Deserialize, Serialize};
 
 /// How an order travels.
@@ -39,6 +39,17 @@ pub struct ShippingRates {
     pub express: Money,
     /// Standard shipping is free from this subtotal on.
     pub free_over: Money,
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::platform::config::Shipping> for ShippingRates {
+    fn from(shipping: crate::platform::config::Shipping) -> Self {
+        Self {
+            standard: shipping.standard,
+            express: shipping.express,
+            free_over: shipping.free_over,
+        }
+    }
 }
 
 impl ShippingRates {
@@ -377,12 +388,21 @@ impl OrderStatus {
         }
     }
 
+    /// True for an order that was paid for and not cancelled: a sale.
+    pub fn is_sold(self) -> bool {
+        matches!(self, Self::Paid | Self::Shipped | Self::Delivered)
+    }
+
     /// True when moving here from `self` returns the order's units to stock: the order held
     /// them (a failed payment has already returned them).
     pub fn restocks(self, to: Self) -> bool {
         to == Self::Cancelled && matches!(self, Self::PendingPayment | Self::Paid)
     }
 }
+
+/// The statuses of sold orders (`OrderStatus::is_sold`) as an SQL list, for queries that count
+/// sales: `o.status IN {SOLD_STATUSES}`.
+pub const SOLD_STATUSES: &str = "('paid', 'shipped', 'delivered')";
 
 /// The label for a stored status.
 pub fn status_label(status: &str) -> &'static str {
@@ -455,6 +475,16 @@ pub struct OrderSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sold_list_names_exactly_the_sold_statuses() {
+        let sold: Vec<String> = OrderStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_sold())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        assert_eq!(SOLD_STATUSES, format!("({})", sold.join(", ")));
+    }
 
     fn money(minor: i64) -> Money {
         Money::from_minor(minor).unwrap()

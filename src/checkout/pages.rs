@@ -8,12 +8,12 @@ use super::{
     model::{Address, COUNTRIES, CheckoutView, OrderView, ShippingMethod, Totals},
 };
 use crate::{
-    accounts::pages::RequireUser,
-    catalog::model::Money,
     error::AppError,
+    platform::money::Money,
     ui::{
         ErrorPage, PageTitle,
         forms::{FieldMessage, FormError, INPUT, LABEL, error_of, successes},
+        session::RequireUser,
     },
 };
 use leptos::prelude::*;

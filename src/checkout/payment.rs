@@ -2,8 +2,8 @@
 //! test gateway.
 
 use super::model::Card;
-use crate::{accounts::tokens::random_hex, catalog::model::Money};
-use std::{future::Future, pin::Pin};
+use crate::platform::{money::Money, state::AppState, tokens::random_hex};
+use std::{future::Future, pin::Pin, sync::Arc};
 
 /// A charge to make.
 pub struct ChargeRequest<'a> {
@@ -41,6 +41,12 @@ pub struct GatewayError(pub String);
 
 pub type ChargeFuture<'a> =
     Pin<Box<dyn Future<Output = Result<ChargeOutcome, GatewayError>> + Send + 'a>>;
+
+/// The payment gateway the app root put in the state: the offline test gateway unless Stripe
+/// is configured.
+pub fn gateway(state: &AppState) -> &Arc<dyn PaymentProvider> {
+    state.service()
+}
 
 pub trait PaymentProvider: Send + Sync {
     /// Stored with every payment (e.g. "test", "stripe").

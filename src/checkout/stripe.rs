@@ -3,11 +3,11 @@
 //! first) marks the order paid.
 
 use super::{
-    api::settle_payment,
     db::waiting_by_reference,
     payment::{ChargeFuture, ChargeOutcome, ChargeRequest, GatewayError, PaymentProvider},
+    service::settle_payment,
 };
-use crate::server::{config::StripeSettings, db::now_ms, state::AppState};
+use crate::platform::{config::StripeSettings, db::now_ms, state::AppState};
 use axum::{body::Bytes, extract::State, http::HeaderMap, http::StatusCode};
 use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
@@ -238,9 +238,12 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: By
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if let Err(error) =
-        verify_signature(&body, signature, settings.webhook_secret.expose_secret(), now_ms() / 1000)
-    {
+    if let Err(error) = verify_signature(
+        &body,
+        signature,
+        settings.webhook_secret.expose_secret(),
+        now_ms() / 1000,
+    ) {
         tracing::warn!(%error, "Stripe webhook refused");
         return StatusCode::BAD_REQUEST;
     }

@@ -1,6 +1,6 @@
 //! Account management server functions, for admins only.
 
-use crate::{accounts::model::Role, error::AppError};
+use crate::{error::AppError, platform::auth::Role, ui::Page};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -19,10 +19,7 @@ pub struct Account {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountPage {
-    pub rows: Vec<Account>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
+    pub accounts: Page<Account>,
     /// The admin looking, whose own role cannot be changed here.
     pub me: i64,
 }
@@ -30,14 +27,15 @@ pub struct AccountPage {
 /// Accounts, newest first, found by name or email.
 #[server(endpoint = "admin_users")]
 pub async fn admin_users(q: Option<String>, page: Option<i64>) -> Result<AccountPage, AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     let admin = require_admin()?;
     let state = AppState::current()?;
     let q = q.unwrap_or_default();
     let page = page.unwrap_or(1).clamp(1, 100_000);
-    let mut found = super::db::list(&state.db, q.trim(), page).await?;
-    found.me = admin.user_id;
-    Ok(found)
+    Ok(AccountPage {
+        accounts: super::db::list(&state.db, q.trim(), page).await?,
+        me: admin.user_id,
+    })
 }
 
 /// Makes an account an admin or a customer. Its refresh tokens are revoked, so the new role
@@ -45,7 +43,7 @@ pub async fn admin_users(q: Option<String>, page: Option<i64>) -> Result<Account
 /// Admins cannot change their own role (a shop always keeps the admin doing this).
 #[server(endpoint = "set_user_role")]
 pub async fn set_user_role(id: String, role: String) -> Result<(), AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     let admin = require_admin()?;
     let state = AppState::current()?;
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;

@@ -1,12 +1,16 @@
 //! Account management queries.
 
-use super::api::{Account, AccountPage, USERS_PAGE_SIZE};
+use super::api::{Account, USERS_PAGE_SIZE};
 use crate::{
-    accounts::{db::revoke_user_families, model::Role},
-    server::db::{Db, contains_pattern, now_ms},
+    accounts::db::revoke_user_families,
+    platform::{
+        auth::Role,
+        db::{Db, contains_pattern, now_ms},
+    },
+    ui::{Page, offset},
 };
 
-pub async fn list(db: &Db, q: &str, page: i64) -> Result<AccountPage, sqlx::Error> {
+pub async fn list(db: &Db, q: &str, page: i64) -> Result<Page<Account>, sqlx::Error> {
     let text = q.to_lowercase();
     let pattern = contains_pattern(&text);
     let conditions =
@@ -25,27 +29,22 @@ pub async fn list(db: &Db, q: &str, page: i64) -> Result<AccountPage, sqlx::Erro
     .bind(&text)
     .bind(&pattern)
     .bind(USERS_PAGE_SIZE)
-    .bind((page - 1).saturating_mul(USERS_PAGE_SIZE))
+    .bind(offset(page, USERS_PAGE_SIZE))
     .fetch_all(db.pool())
     .await?;
-    Ok(AccountPage {
-        rows: rows
-            .into_iter()
-            .map(|(id, name, email, role, orders, created_at)| Account {
-                id,
-                name,
-                email,
-                // The column's check constraint admits only the two known roles.
-                role: Role::parse(&role).unwrap_or(Role::Customer),
-                orders,
-                created_at,
-            })
-            .collect(),
-        total,
-        page,
-        pages: ((total + USERS_PAGE_SIZE - 1) / USERS_PAGE_SIZE).max(1),
-        me: 0,
-    })
+    let rows = rows
+        .into_iter()
+        .map(|(id, name, email, role, orders, created_at)| Account {
+            id,
+            name,
+            email,
+            // The column's check constraint admits only the two known roles.
+            role: Role::parse(&role).unwrap_or(Role::Customer),
+            orders,
+            created_at,
+        })
+        .collect();
+    Ok(Page::new(rows, total, page, USERS_PAGE_SIZE))
 }
 
 /// Gives `user` the role `role` and signs them out of every device. False when there is no

@@ -2,9 +2,9 @@
 
 use super::api::{AccountPage, SetUserRole, admin_users};
 use crate::{
-    accounts::model::Role,
     admin::pages::AdminFrame,
     dates::{iso_date, long_date},
+    platform::auth::Role,
     ui::{
         PagedTable, count_of, encode_query,
         forms::{FormError, INPUT, LABEL, error_of, successes},
@@ -51,45 +51,32 @@ pub fn AdminUsersPage() -> impl IntoView {
 fn AccountTable(page: AccountPage, q: String, change: ServerAction<SetUserRole>) -> impl IntoView {
     let link =
         Callback::new(move |to: i64| format!("/admin/users?q={}&page={to}", encode_query(&q)));
-    let me = page.me;
+    let AccountPage { accounts, me } = page;
     view! {
-        <PagedTable count=count_of(page.total, "account", "accounts") label="Account list" page=page.page pages=page.pages link>
-            <table class="w-full border-collapse bg-white text-left">
-                <thead class="border-b border-slate-300 text-sm text-slate-600">
-                    <tr>
-                        <th class="p-2">"Name"</th>
-                        <th class="p-2">"Joined"</th>
-                        <th class="p-2">"Orders"</th>
-                        <th class="p-2">"Role"</th>
-                        <th class="p-2"><span class="sr-only">"Change role"</span></th>
+        <PagedTable count=count_of(accounts.total, "account", "accounts") label="Account list" headings=&["Name", "Joined", "Orders", "Role", "Change role"] page=accounts.page pages=accounts.pages link>
+            {accounts.rows.into_iter().map(|account| {
+                let (to, text) = match account.role {
+                    Role::Admin => (Role::Customer, "Make customer"),
+                    Role::Customer => (Role::Admin, "Make admin"),
+                };
+                view! {
+                    <tr class="border-b border-slate-100" data-testid="account">
+                        <td class="p-2">{account.name}<span class="block text-sm text-slate-600">{account.email}</span></td>
+                        <td class="p-2"><time datetime=iso_date(account.created_at)>{long_date(account.created_at)}</time></td>
+                        <td class="p-2">{account.orders}</td>
+                        <td class="p-2">{match account.role { Role::Admin => "Admin", Role::Customer => "Customer" }}</td>
+                        <td class="p-2">
+                            {(account.id != me).then(|| view! {
+                                <ActionForm action=change>
+                                    <input type="hidden" name="id" value=account.id/>
+                                    <input type="hidden" name="role" value=to.as_str()/>
+                                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">{text}</button>
+                                </ActionForm>
+                            })}
+                        </td>
                     </tr>
-                </thead>
-                <tbody>
-                    {page.rows.into_iter().map(|account| {
-                        let (to, text) = match account.role {
-                            Role::Admin => (Role::Customer, "Make customer"),
-                            Role::Customer => (Role::Admin, "Make admin"),
-                        };
-                        view! {
-                            <tr class="border-b border-slate-100" data-testid="account">
-                                <td class="p-2">{account.name}<span class="block text-sm text-slate-600">{account.email}</span></td>
-                                <td class="p-2"><time datetime=iso_date(account.created_at)>{long_date(account.created_at)}</time></td>
-                                <td class="p-2">{account.orders}</td>
-                                <td class="p-2">{match account.role { Role::Admin => "Admin", Role::Customer => "Customer" }}</td>
-                                <td class="p-2">
-                                    {(account.id != me).then(|| view! {
-                                        <ActionForm action=change>
-                                            <input type="hidden" name="id" value=account.id/>
-                                            <input type="hidden" name="role" value=to.as_str()/>
-                                            <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">{text}</button>
-                                        </ActionForm>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
+                }
+            }).collect_view()}
         </PagedTable>
     }
 }

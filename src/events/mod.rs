@@ -5,7 +5,7 @@
 //! Events still in the channel when a node stops abruptly are lost: at most one batch, about a
 //! second's worth. They are statistics, not records.
 
-use crate::server::db::{Db, now_ms, values_list};
+use crate::platform::db::{Db, now_ms, values_list};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 

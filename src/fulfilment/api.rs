@@ -1,9 +1,9 @@
 //! Order desk server functions, for admins only.
 
 use crate::{
-    catalog::model::Money,
     checkout::model::{OrderStatus, OrderView},
     error::AppError,
+    platform::money::Money,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -23,13 +23,8 @@ pub struct DeskRow {
     pub created_at: i64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeskPage {
-    pub rows: Vec<DeskRow>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-}
+/// One page of the order desk's list.
+pub type DeskPage = crate::ui::Page<DeskRow>;
 
 /// A status change in an order's history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +53,7 @@ pub async fn admin_orders(
     q: Option<String>,
     page: Option<i64>,
 ) -> Result<DeskPage, AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     let status = match status.as_deref().map(str::trim) {
@@ -76,7 +71,7 @@ pub async fn admin_orders(
 /// One order with its customer and history.
 #[server(endpoint = "admin_order")]
 pub async fn admin_order(number: String) -> Result<DeskOrder, AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
     super::db::order(&state.db, &number)
@@ -87,10 +82,10 @@ pub async fn admin_order(number: String) -> Result<DeskOrder, AppError> {
 /// Moves an order to `status` when its current status allows it; the customer is told.
 #[server(endpoint = "set_order_status")]
 pub async fn set_order_status(number: String, status: String) -> Result<(), AppError> {
-    use crate::{accounts::session::require_admin, server::state::AppState};
+    use crate::platform::{auth::require_admin, state::AppState};
     let admin = require_admin()?;
     let state = AppState::current()?;
     let to = OrderStatus::parse(status.trim())
         .ok_or_else(|| AppError::BadRequest("Unknown order status.".into()))?;
-    super::db::change_status(&state.db, &number, to, admin.user_id).await
+    super::service::change_status(&state.db, &number, to, admin.user_id).await
 }

@@ -1,17 +1,14 @@
-//! Order desk queries. A status change is one transaction: the conditional update (so two
-//! admins cannot both act on the same status), stock returned on cancellation, the history row,
-//! and the customer's notification.
+//! Order desk queries: the list, one order with its history, and the steps of a status change
+//! (`service::change_status` runs them in one transaction).
 
 use super::api::{DeskOrder, DeskPage, DeskRow, ORDERS_PAGE_SIZE, StatusChange};
 use crate::{
-    catalog::model::Money,
-    checkout::{
-        db::{order as order_view, restock},
-        model::OrderStatus,
+    checkout::{db::order as order_view, model::OrderStatus},
+    platform::{
+        db::{Db, contains_pattern, now_ms},
+        money::Money,
     },
-    error::AppError,
-    notifications::db::{OrderMessage, notify_order},
-    server::db::{Db, contains_pattern, now_ms},
+    ui::{Page, offset},
 };
 
 fn status(text: &str) -> OrderStatus {
@@ -55,28 +52,24 @@ pub async fn list(
     .bind(&binds.2)
     .bind(&binds.3)
     .bind(ORDERS_PAGE_SIZE)
-    .bind((page - 1).saturating_mul(ORDERS_PAGE_SIZE))
+    .bind(offset(page, ORDERS_PAGE_SIZE))
     .fetch_all(db.pool())
     .await?;
-    Ok(DeskPage {
-        rows: rows
-            .into_iter()
-            .map(
-                |(number, customer, email, state, total, items, created_at)| DeskRow {
-                    number,
-                    customer,
-                    email,
-                    status: status(&state),
-                    total: Money::from_minor(total).unwrap_or_default(),
-                    items,
-                    created_at,
-                },
-            )
-            .collect(),
-        total,
-        page,
-        pages: ((total + ORDERS_PAGE_SIZE - 1) / ORDERS_PAGE_SIZE).max(1),
-    })
+    let rows = rows
+        .into_iter()
+        .map(
+            |(number, customer, email, state, total, items, created_at)| DeskRow {
+                number,
+                customer,
+                email,
+                status: status(&state),
+                total: Money::from_minor(total).unwrap_or_default(),
+                items,
+                created_at,
+            },
+        )
+        .collect();
+    Ok(Page::new(rows, total, page, ORDERS_PAGE_SIZE))
 }
 
 pub async fn order(db: &Db, number: &str) -> Result<Option<DeskOrder>, sqlx::Error> {
@@ -113,51 +106,28 @@ pub async fn order(db: &Db, number: &str) -> Result<Option<DeskOrder>, sqlx::Err
     }))
 }
 
-/// What the customer is told when their order reaches `to`; nothing for other statuses.
-fn message(number: &str, to: OrderStatus) -> Option<(&'static str, String, String)> {
-    match to {
-        OrderStatus::Shipped => Some((
-            "order_shipped",
-            format!("Order {number} has shipped"),
-            "It is on its way to you.".to_owned(),
-        )),
-        OrderStatus::Delivered => Some((
-            "order_delivered",
-            format!("Order {number} was delivered"),
-            "We hope you enjoy it. You can review what you bought on each product's page."
-                .to_owned(),
-        )),
-        OrderStatus::Cancelled => Some((
-            "order_cancelled",
-            format!("Order {number} was cancelled"),
-            "Any payment taken will be refunded to your card.".to_owned(),
-        )),
-        _ => None,
-    }
-}
-
-/// Moves the order `number` to `to`, recording who did it and telling the customer.
-pub async fn change_status(
-    db: &Db,
+/// The order `number` as a status change sees it: its id, its customer and its status.
+pub async fn order_for_change(
+    tx: &mut sqlx::AnyConnection,
     number: &str,
-    to: OrderStatus,
-    admin: i64,
-) -> Result<(), AppError> {
-    let mut tx = db.begin_write().await?;
-    let (id, user, current): (i64, i64, String) =
+) -> Result<Option<(i64, i64, OrderStatus)>, sqlx::Error> {
+    let row: Option<(i64, i64, String)> =
         sqlx::query_as("SELECT id, user_id, status FROM orders WHERE number = $1")
             .bind(number)
             .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(AppError::NotFound)?;
-    let from = status(&current);
-    if !from.next().contains(&to) {
-        return Err(AppError::BadRequest(format!(
-            "An order that is “{}” cannot become “{}”.",
-            from.label(),
-            to.label()
-        )));
-    }
+            .await?;
+    Ok(row.map(|(id, user, current)| (id, user, status(&current))))
+}
+
+/// Moves order `id` from `from` to `to` and records who did it. False when its status is no
+/// longer `from` (another admin acted first); then nothing is written.
+pub async fn move_status(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    from: OrderStatus,
+    to: OrderStatus,
+    admin: i64,
+) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let changed =
         sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
@@ -168,12 +138,7 @@ pub async fn change_status(
             .execute(&mut *tx)
             .await?;
     if changed.rows_affected() == 0 {
-        return Err(AppError::Conflict(
-            "This order changed a moment ago. Reload it to see its status.".into(),
-        ));
-    }
-    if from.restocks(to) {
-        restock(&mut tx, id).await?;
+        return Ok(false);
     }
     sqlx::query(
         "INSERT INTO order_status_changes (order_id, from_status, to_status, changed_by, created_at) \
@@ -186,16 +151,5 @@ pub async fn change_status(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    if let Some((kind, title, body)) = message(number, to) {
-        let link = format!("/orders/{number}");
-        let message = OrderMessage {
-            kind,
-            title,
-            body,
-            link: &link,
-        };
-        notify_order(&mut tx, user, &message).await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    Ok(true)
 }

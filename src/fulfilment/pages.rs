@@ -67,31 +67,17 @@ fn OrderTable(page: DeskPage, status: String, q: String) -> impl IntoView {
         )
     });
     view! {
-        <PagedTable count=count_of(page.total, "order", "orders") label="Order list" page=page.page pages=page.pages link>
-            <table class="w-full border-collapse bg-white text-left">
-                <thead class="border-b border-slate-300 text-sm text-slate-600">
-                    <tr>
-                        <th class="p-2">"Order"</th>
-                        <th class="p-2">"Placed"</th>
-                        <th class="p-2">"Customer"</th>
-                        <th class="p-2">"Items"</th>
-                        <th class="p-2">"Total"</th>
-                        <th class="p-2">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.rows.into_iter().map(|row| view! {
-                        <tr class="border-b border-slate-100" data-testid="desk-order">
-                            <td class="p-2"><a href=format!("/admin/orders/{}", row.number) class="font-medium text-brand-700 underline">{row.number.clone()}</a></td>
-                            <td class="p-2"><time datetime=iso_date(row.created_at)>{long_date(row.created_at)}</time></td>
-                            <td class="p-2">{row.customer}<span class="block text-sm text-slate-600">{row.email}</span></td>
-                            <td class="p-2">{row.items}</td>
-                            <td class="p-2">{row.total.to_string()}</td>
-                            <td class="p-2">{row.status.label()}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
+        <PagedTable count=count_of(page.total, "order", "orders") label="Order list" headings=&["Order", "Placed", "Customer", "Items", "Total", "Status"] page=page.page pages=page.pages link>
+            {page.rows.into_iter().map(|row| view! {
+                <tr class="border-b border-slate-100" data-testid="desk-order">
+                    <td class="p-2"><a href=format!("/admin/orders/{}", row.number) class="font-medium text-brand-700 underline">{row.number.clone()}</a></td>
+                    <td class="p-2"><time datetime=iso_date(row.created_at)>{long_date(row.created_at)}</time></td>
+                    <td class="p-2">{row.customer}<span class="block text-sm text-slate-600">{row.email}</span></td>
+                    <td class="p-2">{row.items}</td>
+                    <td class="p-2">{row.total.to_string()}</td>
+                    <td class="p-2">{row.status.label()}</td>
+                </tr>
+            }).collect_view()}
         </PagedTable>
     }
 }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 /// The signed-in shopper's newest notifications.
 #[server(endpoint = "notifications")]
 pub async fn list_notifications() -> Result<Vec<Notification>, AppError> {
-    use crate::{accounts::session::require_user, server::state::AppState};
+    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::list(&state.db, session.user_id).await?)
@@ -16,7 +16,7 @@ pub async fn list_notifications() -> Result<Vec<Notification>, AppError> {
 /// How many notifications the signed-in shopper has not read; 0 when signed out.
 #[server(endpoint = "unread_notifications")]
 pub async fn unread_notifications() -> Result<i64, AppError> {
-    use crate::{accounts::session::current_session, server::state::AppState};
+    use crate::platform::{auth::current_session, state::AppState};
     let Some(session) = current_session() else {
         return Ok(0);
     };
@@ -26,7 +26,7 @@ pub async fn unread_notifications() -> Result<i64, AppError> {
 
 #[server(endpoint = "mark_notifications_read")]
 pub async fn mark_notifications_read() -> Result<(), AppError> {
-    use crate::{accounts::session::require_user, server::state::AppState};
+    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::mark_all_read(&state.db, session.user_id).await?)
@@ -34,7 +34,7 @@ pub async fn mark_notifications_read() -> Result<(), AppError> {
 
 #[server(endpoint = "notification_preferences")]
 pub async fn notification_preferences() -> Result<Preferences, AppError> {
-    use crate::{accounts::session::require_user, server::state::AppState};
+    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::preferences(&state.db, session.user_id).await?)
@@ -47,7 +47,7 @@ pub async fn save_notification_preferences(
     orders_app: Option<String>,
     news_email: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::{accounts::session::require_user, server::state::AppState};
+    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     let preferences = Preferences {

@@ -2,7 +2,8 @@
 //! shopper is told exactly when the change happened, never about one that was rolled back.
 
 use super::model::{Notification, Preferences};
-use crate::server::db::{Db, now_ms};
+use crate::platform::db::{Db, now_ms};
+use serde::{Deserialize, Serialize};
 
 /// Notifications shown at once, newest first.
 pub const LIST_LIMIT: i64 = 50;
@@ -45,21 +46,43 @@ pub async fn notify_order(
         .await?;
     }
     if by_email == 1 {
-        let payload = serde_json::json!({
-            "subject": message.title,
-            "text": message.body,
-            "link": message.link,
-        });
-        sqlx::query(
-            "INSERT INTO outbox (kind, recipient, payload, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(message.kind)
-        .bind(email)
-        .bind(payload.to_string())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let payload = OutboxEmail {
+            subject: message.title.clone(),
+            text: message.body.clone(),
+            link: message.link.to_owned(),
+        };
+        queue_email(tx, message.kind, &email, &payload).await?;
     }
+    Ok(())
+}
+
+/// What an outbox row asks the mailer to send: the subject, the text, and a local path that
+/// the email links to (made absolute with the shop's public address).
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEmail {
+    pub subject: String,
+    pub text: String,
+    pub link: String,
+}
+
+/// Queues an email inside the caller's transaction, so it is sent only if the change it
+/// announces commits. `kind` names it in the outbox, e.g. `order_confirmation`.
+pub async fn queue_email(
+    tx: &mut sqlx::AnyConnection,
+    kind: &str,
+    recipient: &str,
+    email: &OutboxEmail,
+) -> Result<(), sqlx::Error> {
+    let payload = serde_json::to_string(email).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO outbox (kind, recipient, payload, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(kind)
+    .bind(recipient)
+    .bind(payload)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //! every node runs a delivery task that claims a message for a minute before sending it, so one
 //! node sends it, and another tries again only if that attempt failed or its node died.
 
-use crate::server::db::{Db, now_ms};
+use super::db::OutboxEmail;
+use crate::platform::db::{Db, now_ms};
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, header::ContentType},
@@ -62,12 +63,12 @@ impl Mailer {
     /// The email for an outbox row: its payload's `subject` and `text`, and its `link` (a local
     /// path) made absolute.
     fn compose(&self, recipient: &str, payload: &str) -> Result<Message, String> {
-        let value: serde_json::Value = serde_json::from_str(payload).map_err(|e| e.to_string())?;
-        let subject = value["subject"]
-            .as_str()
-            .unwrap_or("A message from Emporium");
-        let mut text = value["text"].as_str().unwrap_or_default().to_owned();
-        if let Some(link) = value["link"].as_str().filter(|l| l.starts_with('/')) {
+        let OutboxEmail {
+            subject,
+            mut text,
+            link,
+        } = serde_json::from_str(payload).map_err(|e| e.to_string())?;
+        if link.starts_with('/') {
             text.push_str(&format!("\n\n{}{link}\n", self.public_url));
         }
         Message::builder()

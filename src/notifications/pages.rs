@@ -8,10 +8,13 @@ use super::{
     model::Notification,
 };
 use crate::{
-    accounts::pages::{RequireUser, SessionContext},
     dates::{iso_date, long_date},
     error::AppError,
-    ui::{ErrorPage, PageTitle, forms::FormError, forms::error_of},
+    ui::{
+        ErrorPage, PageTitle,
+        forms::{FormError, error_of},
+        session::{RequireUser, SessionContext},
+    },
 };
 use leptos::prelude::*;
 
@@ -28,14 +31,7 @@ pub fn provide_notifications() {
     let mark_read = ServerAction::<MarkNotificationsRead>::new();
     let session: SessionContext = expect_context();
     let unread = Resource::new(
-        move || {
-            (
-                mark_read.version().get(),
-                session.login.version().get(),
-                session.register.version().get(),
-                session.logout.version().get(),
-            )
-        },
+        move || (mark_read.version().get(), session.generation.get()),
         |_| unread_notifications(),
     );
     provide_context(NotificationsContext { unread, mark_read });

@@ -18,7 +18,7 @@ pub struct Picks {
 /// topped up from the product's category when behaviour says too little.
 #[server(endpoint = "recommended_with")]
 pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
-    use crate::{catalog::db::product_cards, server::state::AppState};
+    use crate::{catalog::db::product_cards, platform::state::AppState};
     let state = AppState::current()?;
     let product = super::db::product_id(&state.db, &slug)
         .await?
@@ -51,7 +51,8 @@ pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
 #[server(endpoint = "recommended_for_you")]
 pub async fn recommended_for_you() -> Result<Picks, AppError> {
     use crate::{
-        accounts::session::current_session, catalog::db::product_cards, server::state::AppState,
+        catalog::db::product_cards,
+        platform::{auth::current_session, state::AppState},
     };
     let state = AppState::current()?;
     if let Some(session) = current_session() {

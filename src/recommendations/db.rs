@@ -2,7 +2,10 @@
 //! window (recent events, a capped number of shoppers) so its cost does not grow with history.
 
 use super::api::PICKS;
-use crate::server::db::{Db, now_ms};
+use crate::{
+    checkout::model::SOLD_STATUSES,
+    platform::db::{Db, now_ms},
+};
 
 const DAY_MS: i64 = 86_400_000;
 /// Behaviour older than this no longer shapes recommendations.
@@ -23,7 +26,7 @@ pub async fn product_id(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error>
 /// Products scored by the shoppers they share with `product`: each shopper who viewed both
 /// counts 1 (2 when they carted the other one), and each paid order holding both counts 3.
 pub async fn bought_or_viewed_with(db: &Db, product: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
         "SELECT product_id, CAST(SUM(weight) AS BIGINT) AS score FROM ( \
              SELECT e.product_id, MAX(CASE e.kind WHEN 'add_to_cart' THEN 2 ELSE 1 END) AS weight \
              FROM events e \
@@ -41,11 +44,11 @@ pub async fn bought_or_viewed_with(db: &Db, product: i64) -> Result<Vec<i64>, sq
              JOIN orders o ON o.id = l1.order_id \
              JOIN order_lines l2 ON l2.order_id = l1.order_id \
              WHERE l1.product_id = $1 AND l2.product_id <> $1 AND o.created_at >= $2 \
-               AND o.status IN ('paid', 'shipped', 'delivered') \
+               AND o.status IN {SOLD_STATUSES} \
          ) AS signals \
          WHERE product_id IS NOT NULL \
-         GROUP BY product_id ORDER BY score DESC, product_id LIMIT $4",
-    )
+         GROUP BY product_id ORDER BY score DESC, product_id LIMIT $4"
+    ))
     .bind(product)
     .bind(now_ms() - WINDOW_MS)
     .bind(SHOPPERS)

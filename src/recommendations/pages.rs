@@ -1,7 +1,7 @@
 //! Rows of recommended products: under a product, and on the home page.
 
 use super::api::{Picks, recommended_for_you, recommended_with};
-use crate::catalog::pages::ProductTile;
+use crate::cart::pages::ProductTile;
 use leptos::prelude::*;
 
 #[component]

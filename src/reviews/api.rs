@@ -9,9 +9,9 @@ use leptos::prelude::*;
 #[server(endpoint = "product_reviews")]
 pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsView, AppError> {
     use super::{db, model::REVIEWS_PAGE_SIZE};
-    use crate::{
-        accounts::{model::Role, session::current_session},
-        server::state::AppState,
+    use crate::platform::{
+        auth::{Role, current_session},
+        state::AppState,
     };
     let state = AppState::current()?;
     let product = db::product_on_sale(&state.db, &slug)
@@ -43,8 +43,9 @@ pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsV
 pub async fn save_review(slug: String, review: ReviewForm) -> Result<(), AppError> {
     use super::db;
     use crate::{
-        accounts::session::require_user, events::Event, search::sync::reindex_now,
-        server::state::AppState,
+        events::Event,
+        platform::{auth::require_user, state::AppState},
+        search::sync::reindex_now,
     };
     let session = require_user()?;
     let state = AppState::current()?;
@@ -70,7 +71,8 @@ pub async fn save_review(slug: String, review: ReviewForm) -> Result<(), AppErro
 pub async fn delete_review(slug: String) -> Result<(), AppError> {
     use super::db;
     use crate::{
-        accounts::session::require_user, search::sync::reindex_now, server::state::AppState,
+        platform::{auth::require_user, state::AppState},
+        search::sync::reindex_now,
     };
     let session = require_user()?;
     let state = AppState::current()?;
@@ -90,7 +92,8 @@ pub async fn delete_review(slug: String) -> Result<(), AppError> {
 pub async fn remove_review(id: String) -> Result<(), AppError> {
     use super::db;
     use crate::{
-        accounts::session::require_admin, search::sync::reindex_now, server::state::AppState,
+        platform::{auth::require_admin, state::AppState},
+        search::sync::reindex_now,
     };
     require_admin()?;
     let state = AppState::current()?;

@@ -3,8 +3,9 @@
 
 use super::model::{REVIEWS_PAGE_SIZE, RatingSummary, Review, ReviewInput, public_name};
 use crate::{
+    checkout::db::has_bought,
+    platform::db::{Db, now_ms},
     search::sync::record_change,
-    server::db::{Db, now_ms},
 };
 
 /// The id of the product on sale at `slug`.
@@ -124,14 +125,7 @@ pub async fn save(
     if !lock_product(&mut tx, product).await? {
         return Ok(false);
     }
-    let bought: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM orders o JOIN order_lines l ON l.order_id = o.id \
-         WHERE o.user_id = $1 AND l.product_id = $2 AND o.status IN ('paid', 'shipped', 'delivered') LIMIT 1) AS bought",
-    )
-    .bind(user)
-    .bind(product)
-    .fetch_one(&mut *tx)
-    .await?;
+    let bought = i64::from(has_bought(&mut tx, user, product).await?);
     let now = now_ms();
     sqlx::query(
         "INSERT INTO reviews (product_id, user_id, rating, title, body, verified, created_at, updated_at) \

@@ -12,21 +12,26 @@ pub async fn search_products(
     #[server(default)] raw: RawSearch,
     scope: Option<String>,
 ) -> Result<SearchResults, AppError> {
-    use super::{index::SearchError, model::SearchRequest};
+    use super::{
+        index::{SearchError, SearchIndex},
+        model::SearchRequest,
+    };
     use crate::{
-        accounts::session::current_session, catalog::db::product_cards, error::internal,
-        events::Event, server::state::AppState,
+        catalog::db::product_cards,
+        error::internal,
+        events::Event,
+        platform::{auth::current_session, state::AppState},
     };
 
     let state = AppState::current()?;
     let (mut request, notices) = SearchRequest::parse(&raw);
     if let Some(slug) = scope {
-        if !state.search.has_category(&slug) {
+        if !SearchIndex::of(&state).has_category(&slug) {
             return Err(AppError::NotFound);
         }
         request.category = Some(slug);
     }
-    let index = state.search.clone();
+    let index = SearchIndex::of(&state).clone();
     let search_request = request.clone();
     let (hits, did_you_mean) = tokio::task::spawn_blocking(move || {
         let hits = index.search(&search_request)?;
@@ -72,12 +77,15 @@ pub async fn search_products(
 /// Up to eight products for what has been typed in the search box so far.
 #[server(endpoint = "suggest")]
 pub async fn suggest_products(q: String) -> Result<Vec<Suggestion>, AppError> {
-    use super::model::{MAX_QUERY_CHARS, MAX_SUGGESTIONS};
-    use crate::{error::internal, server::state::AppState};
+    use super::{
+        index::SearchIndex,
+        model::{MAX_QUERY_CHARS, MAX_SUGGESTIONS},
+    };
+    use crate::{error::internal, platform::state::AppState};
 
     let state = AppState::current()?;
     let text: String = q.chars().take(MAX_QUERY_CHARS).collect();
-    let index = state.search.clone();
+    let index = SearchIndex::of(&state).clone();
     tokio::task::spawn_blocking(move || index.suggest(&text, MAX_SUGGESTIONS))
         .await
         .map_err(|e| internal(&e))?

@@ -9,14 +9,18 @@ use super::model::{
 use crate::{
     catalog::{
         db::PRICE_AND_STOCK,
-        model::{CategoryLink, Money, average_tenths},
+        model::{CategoryLink, average_tenths},
     },
-    server::db::{Db, values_list},
+    platform::{
+        db::{Db, values_list},
+        money::Money,
+        state::AppState,
+    },
 };
 use std::{
     collections::HashMap,
     ops::Bound,
-    sync::{Mutex, RwLock},
+    sync::{Arc, Mutex, RwLock},
     time::Instant,
 };
 use tantivy::{
@@ -208,6 +212,11 @@ async fn product_rows(
 }
 
 impl SearchIndex {
+    /// This node's index, which the app root keeps in the state.
+    pub fn of(state: &AppState) -> &Arc<Self> {
+        state.service()
+    }
+
     /// An empty index; `rebuild` fills it.
     pub fn new() -> Result<Self, SearchError> {
         let mut schema = Schema::builder();

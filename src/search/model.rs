@@ -1,7 +1,8 @@
 //! Search requests and results as they travel between browser and server.
 
 use crate::{
-    catalog::model::{Money, ProductCard, is_slug},
+    catalog::model::{ProductCard, is_slug},
+    platform::money::Money,
     ui::encode_query,
 };
 use serde::{Deserialize, Serialize};

@@ -6,8 +6,9 @@ use super::{
     model::{FacetCount, RawSearch, SearchRequest, SearchResults, Sort, Suggestion, dollars},
 };
 use crate::{
-    catalog::pages::ProductTile,
-    ui::{Breadcrumb, ErrorPage, PageTitle},
+    cart::pages::ProductTile,
+    catalog::pages::Breadcrumb,
+    ui::{ErrorPage, PageTitle},
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -132,7 +133,7 @@ fn Filters(request: SearchRequest, results: SearchResults) -> impl IntoView {
         request.brand.clone(),
         request.rating,
     );
-    let price = |m: Option<crate::catalog::model::Money>| m.map(dollars).unwrap_or_default();
+    let price = |m: Option<crate::platform::money::Money>| m.map(dollars).unwrap_or_default();
     let category_options = {
         let mut options = facets.categories.clone();
         // The chosen category itself stays selectable alongside its children.
@@ -197,7 +198,7 @@ fn Filters(request: SearchRequest, results: SearchResults) -> impl IntoView {
                     };
                     let href = links.url_with(|r| {
                         r.min_price = band.min;
-                        r.max_price = band.max.and_then(|m| crate::catalog::model::Money::from_minor(m.minor() - 1).ok());
+                        r.max_price = band.max.and_then(|m| crate::platform::money::Money::from_minor(m.minor() - 1).ok());
                         r.page = 1;
                     });
                     view! { <li><a href=href class="hover:text-brand-700">{format!("{label} ({})", band.count)}</a></li> }

@@ -5,7 +5,7 @@
 //! behind a load balancer picks a change up within one poll interval.
 
 use super::index::{IndexError, SearchIndex};
-use crate::server::db::{Db, now_ms};
+use crate::platform::db::{Db, now_ms};
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 /// How often each node looks for changes.
@@ -35,8 +35,8 @@ pub async fn record_change(
 
 /// This node's index follows a committed write to `product` at once (other nodes follow the
 /// recorded change). The write has committed, so a failure here is logged, not reported.
-pub async fn reindex_now(state: &crate::server::state::AppState, product: i64) {
-    if let Err(error) = state.search.reindex(&state.db, &[product]).await {
+pub async fn reindex_now(state: &crate::platform::state::AppState, product: i64) {
+    if let Err(error) = SearchIndex::of(state).reindex(&state.db, &[product]).await {
         tracing::warn!(%error, product, "search index: re-indexing after a write failed");
     }
 }

@@ -1,23 +1,22 @@
 //! The `emporium` command line: serve (the default), migrate, seed.
 
-use super::{
-    config::Config,
-    db::{Backend, Db, now_ms},
-    http::router,
-    secret,
-    state::AppState,
-};
+use super::router::router;
 use crate::{
     accounts::{
         db,
         model::{Email, check_password_length},
-        password::{self, Passwords},
-        tokens::random_hex,
     },
     cart,
     catalog::seed,
     notifications::mail::{Mailer, deliver_forever},
-    search::sync::Follower,
+    platform::{
+        config::Config,
+        db::{Backend, Db, now_ms},
+        password::{self, Passwords},
+        secret,
+        tokens::random_hex,
+    },
+    search::{index::SearchIndex, sync::Follower},
 };
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
@@ -148,9 +147,9 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         &config.public_url,
         config.data_dir.join("mail"),
     )?;
-    let state = AppState::new(db.clone(), config, secret.bytes())?;
+    let state = super::app_state(db.clone(), config, secret.bytes())?;
     let pending_events = state.events.clone();
-    let follower = Follower::start(state.search.clone(), db.clone())
+    let follower = Follower::start(SearchIndex::of(&state).clone(), db.clone())
         .await
         .map_err(|e| format!("building the search index failed: {e}"))?;
     tokio::spawn(follower.run());

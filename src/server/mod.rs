@@ -1,8 +1,29 @@
-//! Server-only wiring: configuration, database, HTTP stack and the command line.
+//! Server-only app root: the router that mounts every domain's routes on the platform's
+//! middleware, and the command line that starts it all.
 
 pub mod cli;
-pub mod config;
-pub mod db;
-pub mod http;
-pub mod secret;
-pub mod state;
+pub mod router;
+
+use crate::{
+    checkout::{
+        payment::{PaymentProvider, TestGateway},
+        stripe::Stripe,
+    },
+    platform::{config::Config, db::Db, state::AppState},
+    search::index::{SearchError, SearchIndex},
+};
+use std::sync::Arc;
+
+/// The whole application state over `db`: the platform's, plus each domain's service — an
+/// empty search index (`search::sync::Follower` fills it) and the payment gateway the
+/// configuration names.
+pub fn app_state(db: Db, config: Config, secret: &[u8]) -> Result<AppState, SearchError> {
+    let payments: Arc<dyn PaymentProvider> = match config.stripe.clone() {
+        Some(settings) => Arc::new(Stripe::new(settings)),
+        None => Arc::new(TestGateway),
+    };
+    let mut services = http::Extensions::new();
+    services.insert(Arc::new(SearchIndex::new()?));
+    services.insert(payments);
+    Ok(AppState::new(db, config, secret, services))
+}

@@ -1,13 +1,12 @@
-//! The page shell shared by every route: header, footer, and error pages.
+//! Views that know no domain: the page title, error pages, paged tables, forms, and who is
+//! signed in.
 
-use crate::{
-    accounts::pages::UserMenu, cart::pages::CartLink, catalog::model::CategoryLink,
-    error::AppError, search::pages::SearchBox,
-};
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 pub mod forms;
+pub mod session;
 
 /// Sets the document title. `leptos_meta` writes the title into server-rendered HTML without
 /// escaping it, so a product called `</title><script>…` could inject markup; the server copy is
@@ -24,53 +23,6 @@ pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
         }
     };
     view! { <Title text formatter/> }
-}
-
-/// The top bar: shop name, search, and account links. The menu button collapses the links on
-/// narrow screens; it works once the page is hydrated.
-#[component]
-pub fn Header() -> impl IntoView {
-    let (menu_open, set_menu_open) = signal(false);
-    view! {
-        <header class="border-b border-slate-200 bg-white">
-            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
-                <a href="/" class="text-2xl font-bold text-brand-700">"Emporium"</a>
-                <SearchBox/>
-                <div class="ml-auto"><CartLink/></div>
-                <button
-                    type="button"
-                    class="rounded-md border border-slate-300 px-3 py-2 md:hidden"
-                    aria-controls="site-menu"
-                    aria-expanded=move || menu_open.get().to_string()
-                    on:click=move |_| set_menu_open.update(|open| *open = !*open)
-                >
-                    "Menu"
-                </button>
-                <nav
-                    id="site-menu"
-                    aria-label="Account"
-                    class=move || {
-                        if menu_open.get() { "flex w-full gap-4 md:w-auto" } else { "hidden gap-4 md:flex" }
-                    }
-                    // Following a link or pressing a button in the menu closes it.
-                    on:click=move |_| set_menu_open.set(false)
-                >
-                    <UserMenu/>
-                </nav>
-            </div>
-        </header>
-    }
-}
-
-#[component]
-pub fn Footer() -> impl IntoView {
-    view! {
-        <footer class="mt-16 border-t border-slate-200 bg-white">
-            <div class="mx-auto max-w-6xl px-4 py-6 text-sm text-slate-600">
-                "Emporium — an open-source shop. Prices in US dollars."
-            </div>
-        </footer>
-    }
 }
 
 /// Shows the errors from an `ErrorBoundary` and, during server rendering, sets the response
@@ -120,13 +72,46 @@ pub fn NotFound() -> impl IntoView {
     view! { <ErrorPage errors/> }
 }
 
-/// A list page's table: how many rows there are, the table (scrollable, and reachable by
-/// keyboard when it is wider than the screen), and links to the pages around `page`, whose
-/// addresses `link` makes.
+/// One page of a list: its rows, how many rows match in all, this page's number (from 1) and
+/// how many pages there are (at least one, so an empty list still has a first page).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+impl<T> Page<T> {
+    pub fn new(rows: Vec<T>, total: i64, page: i64, per_page: i64) -> Self {
+        Self {
+            rows,
+            total,
+            page,
+            pages: ((total + per_page - 1) / per_page).max(1),
+        }
+    }
+}
+
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Self::new(Vec::new(), 0, 1, 1)
+    }
+}
+
+/// Where a page of `per_page` rows starts, for `LIMIT per_page OFFSET offset(page, per_page)`.
+pub fn offset(page: i64, per_page: i64) -> i64 {
+    (page.max(1) - 1).saturating_mul(per_page)
+}
+
+/// A list page's table: how many rows there are, the table under `headings` with `children`
+/// as its rows (scrollable, and reachable by keyboard when it is wider than the screen), and
+/// links to the pages around `page`, whose addresses `link` makes.
 #[component]
 pub fn PagedTable(
     #[prop(into)] count: String,
     label: &'static str,
+    headings: &'static [&'static str],
     page: i64,
     pages: i64,
     link: Callback<i64, String>,
@@ -137,7 +122,12 @@ pub fn PagedTable(
     view! {
         <p class="mb-2 text-slate-600">{count}</p>
         <div class="overflow-x-auto" tabindex="0" role="region" aria-label=label>
-            {children()}
+            <table class="w-full border-collapse bg-white text-left">
+                <thead class="border-b border-slate-300 text-sm text-slate-600">
+                    <tr>{headings.iter().map(|h| view! { <th class="p-2">{*h}</th> }).collect_view()}</tr>
+                </thead>
+                <tbody>{children()}</tbody>
+            </table>
         </div>
         <nav aria-label="Pages" class="mt-4 flex gap-4">
             {previous.map(|href| view! { <a href=href rel="prev" class="underline">"Previous"</a> })}
@@ -170,25 +160,19 @@ pub fn encode_query(value: &str) -> String {
         .collect()
 }
 
-/// "Home › Department › Category" links above a product or a listing.
-#[component]
-pub fn Breadcrumb(trail: Vec<CategoryLink>) -> impl IntoView {
-    view! {
-        <nav aria-label="Breadcrumb" class="mb-4 text-sm text-slate-600">
-            <ol class="flex flex-wrap gap-2">
-                <li><a href="/" class="hover:text-brand-700">"Home"</a></li>
-                {trail.into_iter().map(|c| view! {
-                    <li aria-hidden="true">"›"</li>
-                    <li><a href=format!("/c/{}", c.slug) class="hover:text-brand-700">{c.name}</a></li>
-                }).collect_view()}
-            </ol>
-        </nav>
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{count_of, encode_query};
+    use super::{Page, count_of, encode_query, offset};
+
+    #[test]
+    fn pages_cover_every_row_and_never_number_zero() {
+        assert_eq!(Page::<()>::new(Vec::new(), 0, 1, 50).pages, 1);
+        assert_eq!(Page::<()>::new(Vec::new(), 50, 1, 50).pages, 1);
+        assert_eq!(Page::<()>::new(Vec::new(), 51, 2, 50).pages, 2);
+        assert_eq!(offset(1, 50), 0);
+        assert_eq!(offset(3, 50), 100);
+        assert_eq!(offset(0, 50), 0);
+    }
 
     #[test]
     fn query_values_are_encoded_readably() {

@@ -10,8 +10,8 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use emporium::{
-    accounts::{db, model::Email, tokens::TokenKeys},
-    server::db::now_ms,
+    accounts::{db, model::Email},
+    platform::{db::now_ms, tokens::TokenKeys},
 };
 use std::time::{Duration, Instant};
 
@@ -401,7 +401,7 @@ async fn forged_tokens_are_treated_as_signed_out(backend: Backend) {
     let genuine = client.cookies["emporium_access"].clone();
     let foreign = TokenKeys::new(b"someone-else's-secret-of-32-bytes!!").issue(
         user_id,
-        emporium::accounts::model::Role::Admin,
+        emporium::platform::auth::Role::Admin,
         now_ms() / 1000,
     );
     let mut tampered: Vec<&str> = genuine.split('.').collect();

@@ -3,19 +3,16 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, Client, Reply, TestApp, admin, register, spawn_app, unique_email},
+    support::{Backend, Client, Reply, TestApp, admin, register, seeded_app, unique_email},
 };
 use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
-use emporium::{
-    catalog::seed::seed,
-    search::{
-        index::SearchIndex,
-        model::{RawSearch, SearchRequest},
-        sync::{Follower, POLL_INTERVAL},
-    },
+use emporium::search::{
+    index::SearchIndex,
+    model::{RawSearch, SearchRequest},
+    sync::{Follower, POLL_INTERVAL},
 };
 use std::{
     sync::Arc,
@@ -32,9 +29,11 @@ on_both_backends!(
 );
 
 async fn seeded(backend: Backend) -> TestApp {
-    let app = spawn_app(backend).await;
-    seed(app.db(), 40, 3).await.unwrap();
-    app.state().search.rebuild(app.db()).await.unwrap();
+    let app = seeded_app(backend, 40, 3).await;
+    SearchIndex::of(app.state())
+        .rebuild(app.db())
+        .await
+        .unwrap();
     app
 }
 
@@ -111,7 +110,7 @@ async fn admins_create_edit_archive_and_delete_products(backend: Backend) {
     .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let id: i64 = reply.body.parse().unwrap();
-    assert_eq!(found(&app.state().search, "quokka"), [id]);
+    assert_eq!(found(SearchIndex::of(app.state()), "quokka"), [id]);
     let page = admin.get("/p/marbled-quokka-notebook").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("MQN-TEAL"), "SKUs are stored upper-case");
@@ -151,8 +150,8 @@ async fn admins_create_edit_archive_and_delete_products(backend: Backend) {
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert!(found(&app.state().search, "quokka").is_empty());
-    assert_eq!(found(&app.state().search, "wombat"), [id]);
+    assert!(found(SearchIndex::of(app.state()), "quokka").is_empty());
+    assert_eq!(found(SearchIndex::of(app.state()), "wombat"), [id]);
     let prices: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT sku, price_minor, stock FROM product_variants WHERE product_id = $1 ORDER BY position",
     )
@@ -182,7 +181,7 @@ async fn admins_create_edit_archive_and_delete_products(backend: Backend) {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert!(found(&app.state().search, "wombat").is_empty());
+    assert!(found(SearchIndex::of(app.state()), "wombat").is_empty());
     assert_eq!(
         admin.get("/p/marbled-quokka-notebook").await.status,
         StatusCode::NOT_FOUND
@@ -436,7 +435,7 @@ async fn admins_add_rename_move_and_delete_categories(backend: Backend) {
         category: Some("notebooks".into()),
         ..RawSearch::default()
     });
-    let hits = app.state().search.search(&request).unwrap();
+    let hits = SearchIndex::of(app.state()).search(&request).unwrap();
     assert_eq!(hits.total, 1);
     let names: Vec<&str> = hits.trail.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["Stationery", "Journals"]);

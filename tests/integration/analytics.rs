@@ -4,17 +4,19 @@
 use crate::{
     checkout::{GOOD_CARD, add, address, count, key, place, shopper, variant},
     on_both_backends,
-    support::{Backend, TestApp, admin, spawn_app},
+    support::{Backend, TestApp, admin, seeded_app},
 };
 use axum::http::StatusCode;
-use emporium::{analytics::model::Analytics, catalog::seed::seed};
+use emporium::{analytics::model::Analytics, search::index::SearchIndex};
 
 on_both_backends!(sales_and_behaviour_add_up, analytics_are_for_admins_only,);
 
 async fn seeded(backend: Backend) -> TestApp {
-    let app = spawn_app(backend).await;
-    seed(app.db(), 10, 5).await.unwrap();
-    app.state().search.rebuild(app.db()).await.unwrap();
+    let app = seeded_app(backend, 10, 5).await;
+    SearchIndex::of(app.state())
+        .rebuild(app.db())
+        .await
+        .unwrap();
     app
 }
 

@@ -4,7 +4,7 @@
 use crate::{
     admin::{any_category, product_form},
     on_both_backends,
-    support::{Backend, Client, PASSWORD, TestApp, admin, register, spawn_app, unique_email},
+    support::{Backend, Client, PASSWORD, TestApp, admin, register, seeded_app, unique_email},
 };
 use axum::{
     body::Body,
@@ -16,8 +16,7 @@ use emporium::{
         db::{GUEST_CART_TTL_MS, delete_expired_guest_carts},
         model::CartView,
     },
-    catalog::seed::seed,
-    server::db::now_ms,
+    platform::db::now_ms,
 };
 use tower::ServiceExt;
 
@@ -34,12 +33,6 @@ on_both_backends!(
 );
 
 const CART_COOKIE: &str = "emporium_cart";
-
-async fn seeded(backend: Backend) -> TestApp {
-    let app = spawn_app(backend).await;
-    seed(app.db(), 30, 5).await.unwrap();
-    app
-}
 
 /// SKUs of `n` different active variants, each with at least `stock` units (set here).
 async fn skus(app: &TestApp, n: i64, stock: i64) -> Vec<String> {
@@ -101,7 +94,7 @@ async fn rows(app: &TestApp, table: &str) -> i64 {
 }
 
 async fn guest_carts_survive_and_merge_into_the_account_on_sign_in(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 30, 5).await;
     let skus = skus(&app, 3, 10).await;
     let (a, b, c) = (&skus[0], &skus[1], &skus[2]);
 
@@ -157,7 +150,7 @@ async fn guest_carts_survive_and_merge_into_the_account_on_sign_in(backend: Back
 }
 
 async fn bad_quantities_and_items_change_nothing(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 30, 5).await;
     let skus = skus(&app, 2, 3).await;
     let mut shopper = register(&app, "Ned", &unique_email("ned")).await;
     for bad in ["0", "-1", "1.5", "abc", "1000", ""] {
@@ -220,7 +213,7 @@ async fn bad_quantities_and_items_change_nothing(backend: Backend) {
 }
 
 async fn concurrent_adds_of_one_variant_end_in_one_line(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 30, 5).await;
     let sku = skus(&app, 1, 50).await.remove(0);
     let mut shopper = register(&app, "Tab", &unique_email("tabs")).await;
     let cookies = shopper
@@ -258,7 +251,7 @@ async fn concurrent_adds_of_one_variant_end_in_one_line(backend: Backend) {
 }
 
 async fn guest_carts_expire_after_thirty_days(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 30, 5).await;
     let sku = skus(&app, 1, 5).await.remove(0);
     let mut old = app.client();
     assert_eq!(add(&mut old, &sku, "1").await.0, StatusCode::OK);
@@ -283,7 +276,7 @@ async fn guest_carts_expire_after_thirty_days(backend: Backend) {
 }
 
 async fn carts_and_wishlists_are_private(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 30, 5).await;
     let sku = skus(&app, 1, 5).await.remove(0);
     let mut owner = register(&app, "Ola", &unique_email("ola")).await;
     assert_eq!(add(&mut owner, &sku, "2").await.0, StatusCode::OK);
@@ -324,7 +317,7 @@ async fn carts_and_wishlists_are_private(backend: Backend) {
 }
 
 async fn an_expired_access_token_still_adds_to_the_account_cart(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 30, 5).await;
     let sku = skus(&app, 1, 5).await.remove(0);
     let mut shopper = register(&app, "Rex", &unique_email("rex")).await;
     // The browser dropped the expired access cookie; the refresh cookie remains.
@@ -347,7 +340,7 @@ async fn an_expired_access_token_still_adds_to_the_account_cart(backend: Backend
 }
 
 async fn the_wishlist_keeps_items_and_takes_them_from_the_cart(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 30, 5).await;
     let skus = skus(&app, 2, 5).await;
     let mut shopper = register(&app, "Wil", &unique_email("wil")).await;
     assert_eq!(add(&mut shopper, &skus[0], "1").await.0, StatusCode::OK);
@@ -376,8 +369,7 @@ async fn the_wishlist_keeps_items_and_takes_them_from_the_cart(backend: Backend)
 }
 
 async fn a_cart_holds_at_most_a_hundred_different_items(backend: Backend) {
-    let app = spawn_app(backend).await;
-    seed(app.db(), 80, 5).await.unwrap();
+    let app = seeded_app(backend, 80, 5).await;
     let skus = skus(&app, 101, 5).await;
     assert_eq!(skus.len(), 101, "the demo catalog has enough variants");
     let mut shopper = register(&app, "Max", &unique_email("max")).await;
@@ -395,7 +387,7 @@ async fn a_cart_holds_at_most_a_hundred_different_items(backend: Backend) {
 /// An admin deletes one variant, then the whole product: each line leaves the carts holding it,
 /// and each shopper is told once.
 async fn deleted_variants_leave_carts_with_a_notice(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 30, 5).await;
     let kept = skus(&app, 1, 5).await.remove(0);
     let category = any_category(&app).await;
     let mut admin = admin(&app).await;

@@ -21,7 +21,7 @@ on_both_backends!(
 );
 
 /// Title, price and stock of every variant, in a stable order.
-async fn snapshot(db: &emporium::server::db::Db) -> Vec<(String, String, i64, i64)> {
+async fn snapshot(db: &emporium::platform::db::Db) -> Vec<(String, String, i64, i64)> {
     sqlx::query_as(
         "SELECT p.title, v.sku, v.price_minor, v.stock FROM products p \
          JOIN product_variants v ON v.product_id = p.id ORDER BY v.sku",
@@ -172,7 +172,7 @@ async fn the_product_page_shows_variants_and_records_a_view(backend: Backend) {
     assert!(html.contains(&escape(&title)), "title shown");
     assert!(
         html.contains(
-            &emporium::catalog::model::Money::from_minor(first_price)
+            &emporium::platform::money::Money::from_minor(first_price)
                 .unwrap()
                 .to_string()
         )

@@ -3,7 +3,7 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, Client, TestApp, admin, spawn_app},
+    support::{Backend, Client, TestApp, admin, seeded_app},
 };
 use axum::{
     body::Body,
@@ -11,13 +11,9 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use emporium::{
-    accounts::{
-        model::{Email, Role},
-        session::ACCESS_COOKIE,
-    },
-    catalog::seed::seed,
+    accounts::{model::Email, session::ACCESS_COOKIE},
     checkout::model::{Placed, is_order_number},
-    server::db::now_ms,
+    platform::{auth::Role, db::now_ms},
 };
 use tower::ServiceExt;
 
@@ -32,12 +28,6 @@ on_both_backends!(
 
 pub(crate) const GOOD_CARD: &str = "4242 4242 4242 4242";
 const DECLINED_CARD: &str = "4000 0000 0000 0002";
-
-async fn seeded(backend: Backend) -> TestApp {
-    let app = spawn_app(backend).await;
-    seed(app.db(), 20, 9).await.unwrap();
-    app
-}
 
 /// A customer named `tag`, signed in by an access token made here (no password hashing: fast
 /// enough for hundreds of buyers).
@@ -152,7 +142,7 @@ fn number(reply: &crate::support::Reply) -> String {
 }
 
 async fn a_paid_order_is_priced_by_the_server_and_empties_the_cart(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 20, 9).await;
     let (a, b) = (
         variant(&app, 0, 1_250, 5).await,
         variant(&app, 1, 999, 5).await,
@@ -220,7 +210,7 @@ async fn a_paid_order_is_priced_by_the_server_and_empties_the_cart(backend: Back
 }
 
 async fn a_declined_card_then_a_good_one_makes_one_order(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 20, 9).await;
     let sku = variant(&app, 0, 2_000, 3).await;
     let mut buyer = shopper(&app, "retry").await;
     add(&mut buyer, &sku, "2").await;
@@ -272,7 +262,7 @@ async fn a_declined_card_then_a_good_one_makes_one_order(backend: Backend) {
 }
 
 async fn the_same_key_placed_twice_at_once_makes_one_order_and_one_payment(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 20, 9).await;
     let sku = variant(&app, 0, 500, 10).await;
     let mut buyer = shopper(&app, "double").await;
     add(&mut buyer, &sku, "1").await;
@@ -339,7 +329,7 @@ fn post(
 }
 
 async fn two_hundred_buyers_for_ten_units_make_ten_orders(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 20, 9).await;
     let sku = variant(&app, 0, 1_000, 10).await;
     let mut buyers = Vec::new();
     for n in 0..200 {
@@ -378,7 +368,7 @@ async fn two_hundred_buyers_for_ten_units_make_ten_orders(backend: Backend) {
 }
 
 async fn bad_checkout_input_changes_nothing(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 20, 9).await;
     let sku = variant(&app, 0, 1_000, 5).await;
     let mut buyer = shopper(&app, "bad").await;
     let address = address(&mut buyer, "US").await;
@@ -435,7 +425,7 @@ async fn bad_checkout_input_changes_nothing(backend: Backend) {
 }
 
 async fn addresses_and_orders_are_private(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 20, 9).await;
     let sku = variant(&app, 0, 1_000, 5).await;
     let mut owner = shopper(&app, "owner").await;
     add(&mut owner, &sku, "1").await;

@@ -22,9 +22,9 @@ async fn admins_find_accounts_and_change_roles(backend: Backend) {
     let reply = admin.call("admin_users", &[("q", "PAT PROM")]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let found: AccountPage = serde_json::from_str(&reply.body).unwrap();
-    assert_eq!(found.total, 1);
-    let id = found.rows[0].id.to_string();
-    assert_eq!(found.rows[0].email, email);
+    assert_eq!(found.accounts.total, 1);
+    let id = found.accounts.rows[0].id.to_string();
+    assert_eq!(found.accounts.rows[0].email, email);
 
     assert_eq!(
         shopper.call("admin_overview", &[]).await.status,
@@ -73,6 +73,7 @@ async fn roles_are_changed_by_other_admins_only(backend: Backend) {
     let me: AccountPage = serde_json::from_str(&admin.call("admin_users", &[]).await.body).unwrap();
     let own = me.me.to_string();
     let other = me
+        .accounts
         .rows
         .iter()
         .find(|a| a.id != me.me)

@@ -4,10 +4,10 @@
 use crate::{
     checkout::{GOOD_CARD, add, address, count, key, place, shopper, stock, variant},
     on_both_backends,
-    support::{Backend, Client, TestApp, admin, spawn_app},
+    support::{Backend, Client, admin, seeded_app},
 };
 use axum::http::StatusCode;
-use emporium::{catalog::seed::seed, checkout::model::Placed};
+use emporium::checkout::model::Placed;
 
 on_both_backends!(
     orders_ship_and_arrive_and_the_customer_is_told,
@@ -15,12 +15,6 @@ on_both_backends!(
     two_admins_acting_at_once_change_an_order_once,
     the_order_desk_is_for_admins_only,
 );
-
-async fn seeded(backend: Backend) -> TestApp {
-    let app = spawn_app(backend).await;
-    seed(app.db(), 10, 4).await.unwrap();
-    app
-}
 
 /// A paid order of two units of `sku` by `buyer`; returns its number.
 async fn paid_order(buyer: &mut Client<'_>, sku: &str) -> String {
@@ -55,7 +49,7 @@ async fn unread(client: &mut Client<'_>) -> i64 {
 }
 
 async fn orders_ship_and_arrive_and_the_customer_is_told(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 10, 4).await;
     let sku = variant(&app, 0, 1_000, 5).await;
     let mut buyer = shopper(&app, "Olive Buyer").await;
     let number = paid_order(&mut buyer, &sku).await;
@@ -128,7 +122,7 @@ async fn orders_ship_and_arrive_and_the_customer_is_told(backend: Backend) {
 }
 
 async fn cancelling_returns_stock_and_follows_preferences(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 10, 4).await;
     let sku = variant(&app, 1, 2_000, 5).await;
     let mut buyer = shopper(&app, "Quiet Buyer").await;
     // Email only: no notifications in the shop.
@@ -164,7 +158,7 @@ async fn cancelling_returns_stock_and_follows_preferences(backend: Backend) {
 }
 
 async fn two_admins_acting_at_once_change_an_order_once(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 10, 4).await;
     let sku = variant(&app, 2, 1_500, 5).await;
     let mut buyer = shopper(&app, "Race Buyer").await;
     let number = paid_order(&mut buyer, &sku).await;
@@ -188,7 +182,7 @@ async fn two_admins_acting_at_once_change_an_order_once(backend: Backend) {
 }
 
 async fn the_order_desk_is_for_admins_only(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 10, 4).await;
     let sku = variant(&app, 3, 1_500, 5).await;
     let mut buyer = shopper(&app, "Nosy Buyer").await;
     let number = paid_order(&mut buyer, &sku).await;

@@ -131,7 +131,7 @@ fn tempfile_dir(tag: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!(
         "emporium-mail-{tag}-{}-{}",
         std::process::id(),
-        emporium::server::db::now_ms()
+        emporium::platform::db::now_ms()
     ))
 }
 

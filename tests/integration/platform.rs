@@ -156,32 +156,11 @@ async fn a_failing_database_shows_the_error_page_with_a_reference(backend: Backe
 }
 
 /// Server functions whose arguments are all optional: an empty body is a complete call.
-const NO_REQUIRED_ARGUMENTS: &[&str] = &[
-    "load_home_catalog",
-    "admin_overview",
-    "admin_categories",
-    "notifications",
-    "unread_notifications",
-    "mark_notifications_read",
-    "notification_preferences",
-    "save_notification_preferences",
-    "checkout",
-    "addresses",
-    "orders",
-    "cart",
-    "cart_count",
-    "wishlist",
-    "recommended_for_you",
-    "logout",
-    "current_user",
-    "sign_out_everywhere",
-    "admin_products",
-    "admin_product",
-    "admin_users",
-    "search",
-    "admin_orders",
-    "admin_analytics",
-];
+const NO_REQUIRED_ARGUMENTS: &str = "load_home_catalog admin_overview admin_categories \
+    notifications unread_notifications mark_notifications_read notification_preferences \
+    save_notification_preferences checkout addresses orders cart cart_count wishlist \
+    recommended_for_you logout current_user sign_out_everywhere admin_products admin_product \
+    admin_users search admin_orders admin_analytics";
 
 /// A body a server function cannot decode is the caller's mistake: every registered server
 /// function answers 400 with a plain message, before it checks who is calling.
@@ -193,7 +172,7 @@ async fn every_server_function_refuses_a_body_it_cannot_read(backend: Backend) {
     let mut bodies: Vec<(&str, &[u8])> = vec![("not UTF-8", b"\xff\xfe".as_slice())];
     for (path, method) in functions {
         let name = path.trim_start_matches("/api/");
-        let incomplete = !NO_REQUIRED_ARGUMENTS.contains(&name);
+        let incomplete = !NO_REQUIRED_ARGUMENTS.split_whitespace().any(|n| n == name);
         bodies.truncate(1);
         if incomplete {
             bodies.push(("empty", b"".as_slice()));

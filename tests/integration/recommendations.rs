@@ -4,22 +4,16 @@
 use crate::{
     checkout::{GOOD_CARD, add, address, key, place, shopper},
     on_both_backends,
-    support::{Backend, Client, TestApp, spawn_app},
+    support::{Backend, Client, TestApp, seeded_app},
 };
 use axum::http::StatusCode;
-use emporium::{catalog::seed::seed, recommendations::api::Picks};
+use emporium::recommendations::api::Picks;
 
 on_both_backends!(
     shoppers_who_viewed_a_product_lead_to_what_they_viewed_next,
     without_behaviour_the_category_fills_in,
     the_home_page_follows_a_shoppers_browsing,
 );
-
-async fn seeded(backend: Backend) -> TestApp {
-    let app = spawn_app(backend).await;
-    seed(app.db(), 40, 11).await.unwrap();
-    app
-}
 
 /// `n` active products as (id, slug, sku of the first variant), stocked.
 async fn products(app: &TestApp, n: i64) -> Vec<(i64, String, String)> {
@@ -53,7 +47,7 @@ fn slugs(picks: &Picks) -> Vec<&str> {
 }
 
 async fn shoppers_who_viewed_a_product_lead_to_what_they_viewed_next(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 40, 11).await;
     let all = products(&app, 6).await;
     let [a, b, c, d, e, _] = &all[..] else {
         unreachable!("six products were asked for")
@@ -105,7 +99,7 @@ async fn shoppers_who_viewed_a_product_lead_to_what_they_viewed_next(backend: Ba
 }
 
 async fn without_behaviour_the_category_fills_in(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 40, 11).await;
     let (id, slug, _) = products(&app, 1).await.remove(0);
     let category: i64 = sqlx::query_scalar("SELECT category_id FROM products WHERE id = $1")
         .bind(id)
@@ -131,7 +125,7 @@ async fn without_behaviour_the_category_fills_in(backend: Backend) {
 }
 
 async fn the_home_page_follows_a_shoppers_browsing(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 40, 11).await;
     let all = products(&app, 3).await;
     let mut guest = app.client();
     view(&mut guest, &all[2].1).await;

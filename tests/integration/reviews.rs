@@ -4,12 +4,12 @@
 use crate::{
     checkout::{GOOD_CARD, add, address, key, place, shopper, variant},
     on_both_backends,
-    support::{Backend, Client, TestApp, admin, spawn_app},
+    support::{Backend, Client, TestApp, admin, seeded_app},
 };
 use axum::http::StatusCode;
 use emporium::{
-    catalog::seed::seed,
     reviews::model::ReviewsView,
+    search::index::SearchIndex,
     search::model::{RawSearch, SearchRequest},
 };
 
@@ -20,12 +20,6 @@ on_both_backends!(
     bad_reviews_change_nothing,
     admins_remove_reviews_and_shoppers_cannot,
 );
-
-async fn seeded(backend: Backend) -> TestApp {
-    let app = spawn_app(backend).await;
-    seed(app.db(), 10, 3).await.unwrap();
-    app
-}
 
 /// The slug of the product that sells `sku`.
 async fn slug_of(app: &TestApp, sku: &str) -> String {
@@ -81,7 +75,7 @@ async fn aggregates(app: &TestApp, slug: &str) -> (i64, i64) {
 }
 
 async fn reviews_make_the_products_rating(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 10, 3).await;
     let slug = first_slug(&app).await;
     let mut ann = shopper(&app, "Ann Lee").await;
     let mut bob = shopper(&app, "Bob").await;
@@ -146,7 +140,7 @@ async fn reviews_make_the_products_rating(backend: Backend) {
             rating: Some(stars.into()),
             ..RawSearch::default()
         });
-        app.state().search.search(&request).unwrap().ids
+        SearchIndex::of(app.state()).search(&request).unwrap().ids
     };
     assert_eq!(rated("3"), [id]);
     assert!(rated("4").is_empty());
@@ -160,7 +154,7 @@ async fn reviews_make_the_products_rating(backend: Backend) {
 }
 
 async fn a_buyers_review_is_a_verified_purchase(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 10, 3).await;
     let sku = variant(&app, 0, 1_500, 5).await;
     let slug = slug_of(&app, &sku).await;
     let mut buyer = shopper(&app, "Vera Buyer").await;
@@ -187,7 +181,7 @@ async fn a_buyers_review_is_a_verified_purchase(backend: Backend) {
 }
 
 async fn concurrent_reviews_are_all_counted(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 10, 3).await;
     let slug = first_slug(&app).await;
     let mut shoppers = Vec::new();
     for n in 0..20 {
@@ -210,7 +204,7 @@ async fn concurrent_reviews_are_all_counted(backend: Backend) {
 }
 
 async fn bad_reviews_change_nothing(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 10, 3).await;
     let slug = first_slug(&app).await;
     let mut shopper = shopper(&app, "Nat").await;
     let long_title = "t".repeat(121);
@@ -262,7 +256,7 @@ async fn bad_reviews_change_nothing(backend: Backend) {
 }
 
 async fn admins_remove_reviews_and_shoppers_cannot(backend: Backend) {
-    let app = seeded(backend).await;
+    let app = seeded_app(backend, 10, 3).await;
     let slug = first_slug(&app).await;
     let mut author = shopper(&app, "Spam Bot").await;
     assert_eq!(

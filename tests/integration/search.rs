@@ -2,11 +2,11 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, TestApp, body_text, spawn_app},
+    support::{Backend, TestApp, body_text, seeded_app},
 };
 use axum::http::StatusCode;
 use emporium::{
-    catalog::seed::seed,
+    search::index::SearchIndex,
     search::model::{RawSearch, SearchResults},
 };
 
@@ -18,12 +18,6 @@ on_both_backends!(
     category_pages_list_their_products_and_unknown_ones_are_404,
     suggestions_complete_the_last_word,
 );
-
-async fn seeded(backend: Backend, products: usize) -> TestApp {
-    let app = spawn_app(backend).await;
-    seed(app.db(), products, 11).await.unwrap();
-    app
-}
 
 /// Gives the first product a distinctive title; returns its slug.
 async fn rename_first_product(app: &TestApp, title: &str) -> String {
@@ -37,7 +31,10 @@ async fn rename_first_product(app: &TestApp, title: &str) -> String {
 }
 
 async fn rebuild(app: &TestApp) {
-    app.state().search.rebuild(app.db()).await.unwrap();
+    SearchIndex::of(app.state())
+        .rebuild(app.db())
+        .await
+        .unwrap();
 }
 
 /// Calls the search server function as the browser does.
@@ -53,7 +50,7 @@ async fn search(app: &TestApp, pairs: &[(&str, &str)]) -> SearchResults {
 }
 
 async fn a_typo_still_finds_the_product(backend: Backend) {
-    let app = seeded(backend, 150).await;
+    let app = seeded_app(backend, 150, 11).await;
     let slug = rename_first_product(&app, "Zanzibar Porcelain Teapot").await;
     rebuild(&app).await;
     for query in ["zanzibar teapot", "zanzibr teapot", "porcelian", "TEAPOT"] {
@@ -83,7 +80,7 @@ async fn a_typo_still_finds_the_product(backend: Backend) {
 }
 
 async fn facet_counts_match_the_database(backend: Backend) {
-    let app = seeded(backend, 300).await;
+    let app = seeded_app(backend, 300, 11).await;
     rebuild(&app).await;
     let all = search(&app, &[]).await;
     let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE status = 'active'")
@@ -120,7 +117,7 @@ async fn facet_counts_match_the_database(backend: Backend) {
 }
 
 async fn filters_and_sorting_shape_the_results(backend: Backend) {
-    let app = seeded(backend, 300).await;
+    let app = seeded_app(backend, 300, 11).await;
     rebuild(&app).await;
     let results = search(
         &app,
@@ -169,7 +166,7 @@ async fn filters_and_sorting_shape_the_results(backend: Backend) {
 }
 
 async fn hostile_queries_get_results_or_notices_never_errors(backend: Backend) {
-    let app = seeded(backend, 50).await;
+    let app = seeded_app(backend, 50, 11).await;
     rebuild(&app).await;
     let long = "laptop ".repeat(1500);
     let cases: [&[(&str, &str)]; 9] = [
@@ -205,7 +202,7 @@ async fn hostile_queries_get_results_or_notices_never_errors(backend: Backend) {
 }
 
 async fn category_pages_list_their_products_and_unknown_ones_are_404(backend: Backend) {
-    let app = seeded(backend, 100).await;
+    let app = seeded_app(backend, 100, 11).await;
     rebuild(&app).await;
     let response = app.get("/c/electronics").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -224,7 +221,7 @@ async fn category_pages_list_their_products_and_unknown_ones_are_404(backend: Ba
 }
 
 async fn suggestions_complete_the_last_word(backend: Backend) {
-    let app = seeded(backend, 100).await;
+    let app = seeded_app(backend, 100, 11).await;
     let slug = rename_first_product(&app, "Zanzibar Porcelain Teapot").await;
     rebuild(&app).await;
     for typed in ["zanz", "Zanzibar porc", "zanzibar teap", "zanzbar teapot"] {

@@ -16,7 +16,9 @@ use axum::{
     routing::{get, post},
 };
 use emporium::{
-    catalog::seed::seed, checkout::model::Placed, checkout::stripe::sign, server::db::now_ms,
+    catalog::seed::seed,
+    checkout::{model::Placed, stripe::sign},
+    platform::db::now_ms,
 };
 use serde_json::{Value, json};
 use std::{

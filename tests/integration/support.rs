@@ -6,16 +6,16 @@ use axum::{
     extract::ConnectInfo,
     http::{Request, Response, StatusCode, header},
 };
-pub use emporium::server::db::Backend;
+pub use emporium::platform::db::Backend;
 use emporium::{
     accounts::model::Email,
-    server::{
+    platform::{
         config::Config,
         db::{Db, now_ms},
-        http::router,
         secret,
         state::AppState,
     },
+    server::{app_state, router::router},
 };
 use std::{collections::BTreeMap, net::SocketAddr};
 use std::{
@@ -198,13 +198,23 @@ pub async fn spawn_app_with(backend: Backend, env: &[(&str, String)]) -> TestApp
     // Tests run without a built site, so there is no hash file next to the test binary.
     config.leptos.hash_files = false;
     let secret = secret::resolve(&config).expect("development secret");
-    let state = AppState::new(test_db.db.clone(), config, secret.bytes()).expect("state");
+    let state = app_state(test_db.db.clone(), config, secret.bytes()).expect("state");
     TestApp {
         router: router(state.clone()),
         state,
         test_db,
         data_dir,
     }
+}
+
+/// The application over a fresh database holding `products` demo products, generated from
+/// `seed` (the same seed always gives the same catalog).
+pub async fn seeded_app(backend: Backend, products: usize, seed: u64) -> TestApp {
+    let app = spawn_app(backend).await;
+    emporium::catalog::seed::seed(app.db(), products, seed)
+        .await
+        .expect("the demo catalog loads");
+    app
 }
 
 impl TestApp {

@@ -1,125 +1,21 @@
-//! The HTTP stack: routes, health checks, request IDs, security and caching headers, compression.
+//! HTTP plumbing that knows no domain: request IDs, the page security policy and its nonce,
+//! the cross-site write check, health checks, and the request's cookies and address as server
+//! functions see them.
 
 use super::state::AppState;
-use crate::app::{App, shell};
 use axum::{
-    Json, Router,
-    extract::State,
+    Json,
+    extract::{ConnectInfo, State},
     http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header},
-    middleware::{self, Next},
+    middleware::Next,
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
-use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use serde_json::json;
-use std::sync::OnceLock;
-use tower::ServiceBuilder;
-use tower_http::{
-    compression::CompressionLayer,
-    limit::RequestBodyLimitLayer,
-    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    services::ServeDir,
-    set_header::SetResponseHeaderLayer,
-    trace::TraceLayer,
-};
+use std::net::SocketAddr;
+use tower_http::request_id::{MakeRequestId, RequestId};
 
 /// The header that carries the request ID in requests, responses and logs.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Responses that set no policy of their own (JSON, images, static files) get the strictest one;
-/// HTML pages set theirs, with a per-response script nonce, in `app::shell`.
-const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
-
-/// Hashed bundle files never change under the same name.
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
-/// No form or server function needs more; bigger bodies get 413 before any work is done.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// The app's routes, generated once per process. While leptos generates a route list it
-/// suppresses resource loading process-wide, so a page rendering at that moment would never
-/// finish (leptos-rs/leptos#4773); generating once, before any router exists, rules that out.
-fn route_list() -> Vec<AxumRouteListing> {
-    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
-}
-
-/// Builds the whole application router around `state`.
-pub fn router(state: AppState) -> Router {
-    let routes = route_list();
-    let pkg_dir = format!("{}/{}", state.leptos.site_root, state.leptos.site_pkg_dir);
-    let pkg = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(IMMUTABLE),
-        ))
-        .service(
-            ServeDir::new(pkg_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
-        );
-
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/media/products/{file}", get(crate::catalog::images::product_image))
-        .route("/webhooks/stripe", post(crate::checkout::stripe::webhook))
-        .route("/media/uploads/{file}", get(crate::catalog::images::uploaded_image))
-        .route(
-            "/admin/products/{id}/image",
-            post(crate::catalog::images::upload_product_image),
-        )
-        .nest_service(&format!("/{}", state.leptos.site_pkg_dir), pkg)
-        .leptos_routes_with_context(&state, routes, page_context(&state), {
-            let options = state.leptos.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            page_context(&state),
-            shell,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::accounts::session::authenticate,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            page_security_policy,
-        ))
-        .layer(middleware::from_fn(refuse_cross_site_writes))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))
-                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                    let id = request
-                        .headers()
-                        .get(REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default();
-                    tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
-                }))
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-                .layer(CompressionLayer::new())
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(DEFAULT_CSP),
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::REFERRER_POLICY,
-                    HeaderValue::from_static("strict-origin-when-cross-origin"),
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::X_FRAME_OPTIONS,
-                    HeaderValue::from_static("DENY"),
-                )),
-        )
-        .with_state(state)
-}
 
 /// The nonce of one response's inline scripts, made by `page_security_policy`.
 #[derive(Clone)]
@@ -127,7 +23,7 @@ struct PageNonce(String);
 
 /// What every page render sees in its context: the app state, and this request's script nonce
 /// (in place of the one Leptos would make, so the header and the page always agree).
-fn page_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
+pub fn page_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
     let state = state.clone();
     move || {
         use leptos::prelude::{provide_context, use_context};
@@ -144,7 +40,7 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
 /// hydration scripts carry this response's nonce, and WebAssembly may be compiled. With Stripe,
 /// its script, its card-form frames and its API are allowed too. The header is set here, around
 /// the whole response, rather than from inside the render.
-async fn page_security_policy(
+pub async fn page_security_policy(
     State(state): State<AppState>,
     mut request: axum::extract::Request,
     next: Next,
@@ -188,7 +84,7 @@ fn page_policy(nonce: &str, stripe: bool) -> String {
 /// CSRF defence on top of `SameSite` cookies: a request that changes state must come from a
 /// page of this site (its `Origin`, or failing that its `Referer`, names our host). Requests
 /// carrying neither header are allowed only without cookies, so there is no session to abuse.
-async fn refuse_cross_site_writes(request: axum::extract::Request, next: Next) -> Response {
+pub async fn refuse_cross_site_writes(request: axum::extract::Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
@@ -218,12 +114,12 @@ fn is_same_site(headers: &HeaderMap) -> bool {
 }
 
 /// Process up: 200 whenever the server can answer at all.
-async fn healthz() -> impl IntoResponse {
+pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
 /// Ready for traffic: 200 when the database answers, 503 when it does not.
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if state.db.is_ready().await {
         (
             StatusCode::OK,
@@ -239,7 +135,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// 64 random bits in hex: unique enough to find one request in the logs.
 #[derive(Clone, Copy)]
-struct RandomRequestId;
+pub struct RandomRequestId;
 
 impl MakeRequestId for RandomRequestId {
     fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
@@ -255,9 +151,86 @@ pub fn current_request_id() -> Option<String> {
     Some(id.to_owned())
 }
 
+/// The request being handled, inside a server function or page render.
+pub fn request_parts() -> Option<http::request::Parts> {
+    leptos::prelude::use_context::<http::request::Parts>()
+}
+
+/// The value of cookie `name` in the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> Option<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .ok()
+}
+
+pub fn set_response_cookies(cookies: Vec<HeaderValue>) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        for value in cookies {
+            response.append_header(header::SET_COOKIE, value);
+        }
+    }
+}
+
+/// The client's address, for rate limiting.
+pub fn client_ip() -> String {
+    request_parts()
+        .and_then(|p| {
+            p.extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Where to go after a form (signing in, say): only a path on this site, never another origin.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c.is_control() || c == '\\') =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/account/security")), "/account/security");
+        assert_eq!(safe_next(Some("/search?q=a")), "/search?q=a");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 
     fn headers(pairs: &[(HeaderName, &'static str)]) -> HeaderMap {
         pairs

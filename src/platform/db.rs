@@ -385,7 +385,8 @@ mod tests {
         let files = names("sqlite");
         assert_eq!(files, names("postgres"), "the same files in both sets");
         for file in files {
-            let read = |backend: &str| std::fs::read_to_string(dir.join(backend).join(&file)).unwrap();
+            let read =
+                |backend: &str| std::fs::read_to_string(dir.join(backend).join(&file)).unwrap();
             let (sqlite, postgres) = (read("sqlite"), read("postgres"));
             let expected = postgres_spelling(&sqlite);
             let differs = expected

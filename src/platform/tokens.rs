@@ -1,7 +1,7 @@
 //! Session tokens. The access token is a short-lived JWT (HS256 only); the refresh token is an
 //! opaque 256-bit random value of which the database keeps only a SHA-256 hash.
 
-use super::model::Role;
+use super::auth::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -93,7 +93,7 @@ mod tests {
     }
 
     fn now() -> i64 {
-        crate::server::db::now_ms() / 1000
+        crate::platform::db::now_ms() / 1000
     }
 
     #[test]

@@ -1,18 +1,22 @@
-//! The application root: the HTML shell (server only) and the routed `App` that hydrates.
+//! The application root: the HTML shell (server only), the routed `App` that hydrates, and
+//! the header and footer around every page.
+
+mod layout;
 
 use crate::{
     accounts::pages::{AccountPage, LoginPage, RegisterPage, SecurityPage, provide_session},
     admin::pages::{AdminCategoriesPage, AdminPage, AdminProductPage, AdminProductsPage},
     analytics::pages::AdminAnalyticsPage,
     cart::pages::{CartPage, WishlistPage, provide_cart},
-    catalog::pages::{HomePage, ProductPage},
     checkout::pages::{AddressesPage, CheckoutPage, OrderPage, OrdersPage},
     customers::pages::AdminUsersPage,
     fulfilment::pages::{AdminOrderPage, AdminOrdersPage},
     notifications::pages::{NotificationsPage, provide_notifications},
     search::pages::{CategoryPage, SearchPage},
-    ui::{Footer, Header, NotFound},
+    storefront::pages::{HomePage, ProductPage},
+    ui::NotFound,
 };
+use layout::{Footer, Header};
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 use leptos_router::{

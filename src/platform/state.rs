@@ -1,16 +1,8 @@
 //! Application state: built once at start-up, shared by axum handlers (`State`) and by server
 //! functions and pages (Leptos context).
 
-use super::{config::Config, db::Db};
-use crate::{
-    accounts::{password::Passwords, tokens::TokenKeys},
-    checkout::{
-        payment::{PaymentProvider, TestGateway},
-        stripe::Stripe,
-    },
-    events::EventSink,
-    search::index::SearchIndex,
-};
+use super::{config::Config, db::Db, password::Passwords, tokens::TokenKeys};
+use crate::events::EventSink;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -25,35 +17,34 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Behaviour events, written in batches off the request path.
     pub events: EventSink,
-    /// This node's search index, derived from the database.
-    pub search: Arc<SearchIndex>,
-    /// The payment gateway: the offline test gateway unless Stripe is configured.
-    pub payments: Arc<dyn PaymentProvider>,
+    /// The domains' own services (the search index, the payment gateway), put in by the app
+    /// root at start-up and fetched by their domain with `service`.
+    pub services: Arc<http::Extensions>,
     pub leptos: LeptosOptions,
 }
 
 impl AppState {
-    /// The state over `db`, with an empty search index (`search::sync::Follower` fills it), the
-    /// event writer started, and the payment gateway the configuration names.
-    pub fn new(
-        db: Db,
-        config: Config,
-        secret: &[u8],
-    ) -> Result<Self, crate::search::index::SearchError> {
-        let payments: Arc<dyn PaymentProvider> = match config.stripe.clone() {
-            Some(settings) => Arc::new(Stripe::new(settings)),
-            None => Arc::new(TestGateway),
-        };
-        Ok(Self {
+    /// The platform's state over `db`, with the event writer started, and the domains'
+    /// services.
+    pub fn new(db: Db, config: Config, secret: &[u8], services: http::Extensions) -> Self {
+        Self {
             events: EventSink::start(db.clone()),
             db,
             leptos: config.leptos.clone(),
             config: Arc::new(config),
             tokens: TokenKeys::new(secret),
             passwords: Passwords::new(),
-            search: Arc::new(SearchIndex::new()?),
-            payments,
-        })
+            services: Arc::new(services),
+        }
+    }
+
+    /// The domain service of type `T`.
+    pub fn service<T: Clone + Send + Sync + 'static>(&self) -> &T {
+        // The app root registers every service before the state is shared (`server::app_state`),
+        // so a missing one is a wiring bug that the first test touching it reports.
+        self.services
+            .get::<T>()
+            .expect("every domain service is registered by server::app_state")
     }
 
     /// The state of the current request, inside a server function or a page.

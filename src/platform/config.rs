@@ -4,7 +4,7 @@
 //! (read by `leptos_config`). Environment variables override both; `.env.example` lists them.
 
 use super::db::DatabaseUrl;
-use crate::{catalog::model::Money, checkout::model::ShippingRates};
+use super::money::Money;
 use leptos::config::LeptosOptions;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -32,7 +32,7 @@ pub struct Config {
     pub demo_products: u32,
     /// The most units of one variant a cart line may hold (1–999).
     pub max_line_quantity: i64,
-    pub shipping: ShippingRates,
+    pub shipping: Shipping,
     /// Sales tax by destination country code, in basis points (725 = 7.25%); 0 when absent.
     pub tax_rates: std::collections::BTreeMap<String, i64>,
     /// The signing secret given in the environment, if any (see `secret::resolve`).
@@ -47,6 +47,15 @@ pub struct Config {
     /// `EMPORIUM_PUBLIC_URL`: the shop's address as shoppers reach it, for links in emails.
     pub public_url: String,
     pub leptos: LeptosOptions,
+}
+
+/// Shipping prices from `[emporium]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shipping {
+    pub standard: Money,
+    pub express: Money,
+    /// Standard shipping is free from this subtotal on.
+    pub free_over: Money,
 }
 
 /// Stripe's keys and address, all from the environment.
@@ -160,7 +169,7 @@ impl Config {
             Money::from_minor(value)
                 .map_err(|_| error(&format!("emporium.{key}"), "must be 0 or more cents"))
         };
-        let shipping = ShippingRates {
+        let shipping = Shipping {
             standard: cents("shipping-standard-cents", file.shipping_standard_cents)?,
             express: cents("shipping-express-cents", file.shipping_express_cents)?,
             free_over: cents("free-shipping-over-cents", file.free_shipping_over_cents)?,
@@ -344,14 +353,22 @@ mod tests {
     fn debug_output_never_shows_a_secret() {
         let config = load(&[
             ("EMPORIUM_SECRET", "signing-secret-signing-secret-signing"),
-            ("EMPORIUM_SMTP_URL", "smtps://mailer:smtp-password@mail.example.com"),
+            (
+                "EMPORIUM_SMTP_URL",
+                "smtps://mailer:smtp-password@mail.example.com",
+            ),
             ("STRIPE_SECRET_KEY", "sk_test_stripe-key"),
             ("STRIPE_PUBLISHABLE_KEY", "pk_test_public"),
             ("STRIPE_WEBHOOK_SECRET", "whsec_hook-secret"),
         ])
         .unwrap();
         let shown = format!("{config:?}");
-        for secret in ["signing-secret", "smtp-password", "stripe-key", "hook-secret"] {
+        for secret in [
+            "signing-secret",
+            "smtp-password",
+            "stripe-key",
+            "hook-secret",
+        ] {
             assert!(!shown.contains(secret), "{secret} printed in {shown}");
         }
         assert!(shown.contains("pk_test_public"), "{shown}");

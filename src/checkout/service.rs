@@ -1,0 +1,155 @@
+//! Checkout's rules: placing an order (stock taken, payment charged or handed to the browser,
+//! an order placed twice found again) and settling what the payment gateway reports.
+
+use super::{
+    db::{self, OrderTerms, PaymentRecord, Placement, Waiting},
+    model::{Card, Placed, ShippingMethod, ShippingRates},
+    payment::{ChargeOutcome, ChargeRequest, gateway},
+};
+use crate::{
+    error::AppError,
+    events::Event,
+    platform::{money::Money, state::AppState, tokens::random_hex},
+};
+
+/// A checked "Place order".
+pub struct OrderRequest<'a> {
+    pub user: i64,
+    /// The checkout page's key: placing the same order twice finds the first one.
+    pub idempotency_key: &'a str,
+    pub address_id: i64,
+    pub method: ShippingMethod,
+    /// None when the browser pays the gateway itself (Stripe).
+    pub card: Option<&'a Card>,
+}
+
+/// Places the shopper's cart as an order and pays for it. A declined payment is an error; an
+/// order the browser must still confirm with the gateway comes back with its secret.
+pub async fn place_order(state: &AppState, request: &OrderRequest<'_>) -> Result<Placed, AppError> {
+    let terms = OrderTerms {
+        address_id: request.address_id,
+        method: request.method,
+        rates: &ShippingRates::from(state.config.shipping),
+        tax_rates: &state.config.tax_rates,
+    };
+    let placement =
+        db::place_order(&state.db, request.user, request.idempotency_key, &terms).await?;
+    let (order_id, number, total) = match placement {
+        Placement::Existing { number } => {
+            let waiting = db::waiting_by_number(&state.db, &number, Some(request.user)).await?;
+            if let Some(order) = waiting {
+                match gateway(state).status(&order.payment_reference).await {
+                    Ok(ChargeOutcome::Pending { client_secret, .. }) => {
+                        return Ok(Placed {
+                            number,
+                            client_secret: Some(client_secret),
+                        });
+                    }
+                    Ok(outcome) => settle_payment(state, &order, &outcome, None).await?,
+                    Err(error) => tracing::warn!(%error, order = %number, "payment status unknown"),
+                }
+            }
+            return Ok(Placed {
+                number,
+                client_secret: None,
+            });
+        }
+        Placement::Charge {
+            order_id,
+            number,
+            total,
+        } => (order_id, number, total),
+    };
+    let provider = gateway(state).name();
+    let outcome = gateway(state)
+        .charge(ChargeRequest {
+            order_number: &number,
+            amount: total,
+            card: request.card,
+            idempotency_key: format!("{number}-{}", request.idempotency_key),
+        })
+        .await;
+    let (reference, declined) = match outcome {
+        Ok(ChargeOutcome::Succeeded { reference }) => (reference, None),
+        Ok(ChargeOutcome::Declined { reference, message }) => (reference, Some(message)),
+        Ok(ChargeOutcome::Pending {
+            reference,
+            client_secret,
+        }) => {
+            db::set_payment_reference(&state.db, order_id, &reference).await?;
+            return Ok(Placed {
+                number,
+                client_secret: Some(client_secret),
+            });
+        }
+        Err(error) => {
+            tracing::warn!(%error, order = %number, "charging an order failed");
+            (
+                format!("error-{}", random_hex(8)),
+                Some("We couldn't reach the payment service, and you were not charged. Please try again.".into()),
+            )
+        }
+    };
+    let record = PaymentRecord {
+        provider,
+        reference: &reference,
+        amount: total,
+    };
+    if let Some(message) = declined {
+        db::mark_failed(&state.db, order_id, &record, &message).await?;
+        return Err(AppError::PaymentDeclined(message));
+    }
+    if db::mark_paid(&state.db, order_id, &record).await? {
+        record_purchase(state, request.user, &number, total.minor());
+    }
+    Ok(Placed {
+        number,
+        client_secret: None,
+    })
+}
+
+fn record_purchase(state: &AppState, user: i64, number: &str, total: i64) {
+    state.events.record(Event {
+        user_id: Some(user),
+        payload: serde_json::json!({ "order": number, "total": total }).to_string(),
+        ..Event::new("purchase")
+    });
+}
+
+/// Settles an order that waited for the browser to pay, with what the gateway says happened:
+/// paid once (whoever tells first: the webhook or the shopper's return), or failed. `amount`,
+/// when the gateway names it, must be the order's total.
+pub async fn settle_payment(
+    state: &AppState,
+    order: &Waiting,
+    outcome: &ChargeOutcome,
+    amount: Option<i64>,
+) -> Result<(), AppError> {
+    let total = Money::from_minor(order.total_minor).unwrap_or_default();
+    match outcome {
+        ChargeOutcome::Succeeded { reference } => {
+            if amount.is_some_and(|paid| paid != order.total_minor) {
+                tracing::error!(order = %order.number, ?amount, "payment amount differs from the order total");
+                return Ok(());
+            }
+            let record = PaymentRecord {
+                provider: gateway(state).name(),
+                reference,
+                amount: total,
+            };
+            if db::mark_paid(&state.db, order.id, &record).await? {
+                record_purchase(state, order.user_id, &order.number, order.total_minor);
+            }
+        }
+        ChargeOutcome::Declined { reference, message } => {
+            let record = PaymentRecord {
+                provider: gateway(state).name(),
+                reference,
+                amount: total,
+            };
+            db::mark_failed(&state.db, order.id, &record, message).await?;
+        }
+        ChargeOutcome::Pending { .. } => {}
+    }
+    Ok(())
+}

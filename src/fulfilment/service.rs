@@ -1,0 +1,74 @@
+//! The order desk's rules: which status an order may move to, and what happens when it does —
+//! all in one transaction: the conditional update (so two admins cannot both act on the same
+//! status), stock returned on cancellation, the history row, and the customer's notification.
+
+use super::db::{move_status, order_for_change};
+use crate::{
+    checkout::{db::restock, model::OrderStatus},
+    error::AppError,
+    notifications::db::{OrderMessage, notify_order},
+    platform::db::Db,
+};
+
+/// What the customer is told when their order reaches `to`; nothing for other statuses.
+fn message(number: &str, to: OrderStatus) -> Option<(&'static str, String, String)> {
+    match to {
+        OrderStatus::Shipped => Some((
+            "order_shipped",
+            format!("Order {number} has shipped"),
+            "It is on its way to you.".to_owned(),
+        )),
+        OrderStatus::Delivered => Some((
+            "order_delivered",
+            format!("Order {number} was delivered"),
+            "We hope you enjoy it. You can review what you bought on each product's page."
+                .to_owned(),
+        )),
+        OrderStatus::Cancelled => Some((
+            "order_cancelled",
+            format!("Order {number} was cancelled"),
+            "Any payment taken will be refunded to your card.".to_owned(),
+        )),
+        _ => None,
+    }
+}
+
+/// Moves the order `number` to `to`, recording who did it and telling the customer.
+pub async fn change_status(
+    db: &Db,
+    number: &str,
+    to: OrderStatus,
+    admin: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    let (id, user, from) = order_for_change(&mut tx, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !from.next().contains(&to) {
+        return Err(AppError::BadRequest(format!(
+            "An order that is “{}” cannot become “{}”.",
+            from.label(),
+            to.label()
+        )));
+    }
+    if !move_status(&mut tx, id, from, to, admin).await? {
+        return Err(AppError::Conflict(
+            "This order changed a moment ago. Reload it to see its status.".into(),
+        ));
+    }
+    if from.restocks(to) {
+        restock(&mut tx, id).await?;
+    }
+    if let Some((kind, title, body)) = message(number, to) {
+        let link = format!("/orders/{number}");
+        let message = OrderMessage {
+            kind,
+            title,
+            body,
+            link: &link,
+        };
+        notify_order(&mut tx, user, &message).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

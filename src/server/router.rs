@@ -1,0 +1,125 @@
+//! The HTTP stack: every domain's routes on the platform's middleware (request IDs, sessions,
+//! CSRF check, page CSP), with caching headers and compression.
+
+use crate::{
+    app::{App, shell},
+    platform::{
+        http::{
+            REQUEST_ID, RandomRequestId, healthz, page_context, page_security_policy, readyz,
+            refuse_cross_site_writes,
+        },
+        state::AppState,
+    },
+};
+use axum::{
+    Router,
+    http::{HeaderValue, Request, header},
+    middleware,
+    routing::{get, post},
+};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::OnceLock;
+use tower::ServiceBuilder;
+use tower_http::{
+    compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
+
+/// Responses that set no policy of their own (JSON, images, static files) get the strictest one;
+/// HTML pages set theirs, with a per-response script nonce, in `app::shell`.
+const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Hashed bundle files never change under the same name.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// No form or server function needs more; bigger bodies get 413 before any work is done.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The app's routes, generated once per process. While leptos generates a route list it
+/// suppresses resource loading process-wide, so a page rendering at that moment would never
+/// finish (leptos-rs/leptos#4773); generating once, before any router exists, rules that out.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
+/// Builds the whole application router around `state`.
+pub fn router(state: AppState) -> Router {
+    let routes = route_list();
+    let pkg_dir = format!("{}/{}", state.leptos.site_root, state.leptos.site_pkg_dir);
+    let pkg = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(IMMUTABLE),
+        ))
+        .service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/media/products/{file}", get(crate::catalog::images::product_image))
+        .route("/webhooks/stripe", post(crate::checkout::stripe::webhook))
+        .route("/media/uploads/{file}", get(crate::catalog::images::uploaded_image))
+        .route(
+            "/admin/products/{id}/image",
+            post(crate::catalog::images::upload_product_image),
+        )
+        .nest_service(&format!("/{}", state.leptos.site_pkg_dir), pkg)
+        .leptos_routes_with_context(&state, routes, page_context(&state), {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            page_context(&state),
+            shell,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::accounts::session::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            page_security_policy,
+        ))
+        .layer(middleware::from_fn(refuse_cross_site_writes))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+                .layer(CompressionLayer::new())
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(DEFAULT_CSP),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("strict-origin-when-cross-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_FRAME_OPTIONS,
+                    HeaderValue::from_static("DENY"),
+                )),
+        )
+        .with_state(state)
+}

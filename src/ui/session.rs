@@ -1,0 +1,72 @@
+//! Who is signed in, as pages see it: the session context (provided once by the accounts
+//! domain) and the guards that show a page only to signed-in users or admins.
+
+use crate::{
+    error::AppError,
+    platform::auth::{Role, SessionUser},
+    ui::{ErrorPage, encode_query},
+};
+use leptos::prelude::*;
+use leptos_router::{components::Redirect, hooks::use_location};
+
+/// The signed-in user, and a signal that moves whenever someone signs in or out on this device
+/// (for data that depends on who is signed in, such as the cart).
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+    pub generation: Signal<usize>,
+}
+
+fn session() -> SessionContext {
+    expect_context::<SessionContext>()
+}
+
+/// Shows `children` to signed-in users; sends everyone else to sign in and back.
+#[component]
+pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
+    let user = session().user;
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => children.read_value()().into_any(),
+                    _ => view! { <SignInFirst/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Shows `children` to admins and the 403 page to other signed-in users; sends visitors to
+/// sign in and back.
+#[component]
+pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
+    let user = session().user;
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) if user.role == Role::Admin => Ok(children.read_value()().into_any()),
+                        Ok(Some(_)) => Err(AppError::Forbidden),
+                        _ => Ok(view! { <SignInFirst/> }.into_any()),
+                    }
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+/// Goes to the sign-in page, which comes back here afterwards.
+#[component]
+fn SignInFirst() -> impl IntoView {
+    let location = use_location();
+    let here = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    );
+    view! { <Redirect path=format!("/login?next={}", encode_query(&here))/> }
+}
