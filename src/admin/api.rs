@@ -141,11 +141,11 @@ pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
 /// Archives, activates or drafts a product.
 #[server(endpoint = "set_product_status")]
 pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError> {
-    use super::model::Status;
+    use crate::catalog::model::ProductStatus;
     use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
-    let status = Status::parse(&status)
+    let status = ProductStatus::parse(&status)
         .ok_or_else(|| AppError::BadRequest("Unknown product status.".into()))?;
     if !super::db::set_status(&state.db, id, status).await? {
         return Err(AppError::NotFound);

@@ -2,11 +2,11 @@
 
 use super::{
     api::{AdminCategory, AdminProductRow, AdminProducts, CategoryOption, Overview, ProductFilter},
-    model::{ProductForm, ProductInput, Status, VariantForm, variant_field},
+    model::{ProductForm, ProductInput, VariantForm, variant_field},
 };
 use crate::{
     cart::db::{Deleted, note_deleted},
-    catalog::model::slugify,
+    catalog::model::{ProductStatus, slugify},
     error::{AppError, FieldError},
     platform::{
         db::{Db, contains_pattern, now_ms, values_list, violates},
@@ -64,11 +64,11 @@ struct ListRow {
 pub async fn list_products(db: &Db, filter: &ProductFilter) -> Result<AdminProducts, sqlx::Error> {
     let text = filter.q.trim().to_lowercase();
     let pattern = contains_pattern(&text);
-    let status = filter.status.as_deref().and_then(Status::parse);
+    let status = filter.status.as_deref().and_then(ProductStatus::parse);
     let conditions = "($1 = '' OR lower(p.title) LIKE $2 ESCAPE '\\' \
          OR EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = p.id AND lower(v.sku) LIKE $2 ESCAPE '\\')) \
          AND ($3 = '' OR p.status = $3)";
-    let status_text = status.map_or("", Status::as_str);
+    let status_text = status.map_or("", ProductStatus::as_str);
     let total: i64 = sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM products p WHERE {conditions}"
     ))
@@ -350,7 +350,7 @@ fn conflicts(error: sqlx::Error) -> AppError {
 }
 
 /// Moves a product to `status`. False when there is no such product.
-pub async fn set_status(db: &Db, id: i64, status: Status) -> Result<bool, sqlx::Error> {
+pub async fn set_status(db: &Db, id: i64, status: ProductStatus) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let updated = sqlx::query("UPDATE products SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.as_str())

@@ -1,7 +1,7 @@
 //! What an admin types into the product form, and the checked values built from it.
 
 use crate::{
-    catalog::model::{is_slug, parse_options, slugify},
+    catalog::model::{ProductStatus, is_slug, parse_options, slugify},
     error::FieldError,
     platform::money::Money,
 };
@@ -76,39 +76,6 @@ impl VariantForm {
     }
 }
 
-/// Where a product is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Status {
-    Draft,
-    Active,
-    Archived,
-}
-
-impl Status {
-    pub const ALL: [Status; 3] = [Status::Draft, Status::Active, Status::Archived];
-
-    /// The value stored in the database and used in forms and URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Active => "active",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Draft => "Draft",
-            Self::Active => "Active",
-            Self::Archived => "Archived",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
-
 /// A product that passed every check that needs no database.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProductInput {
@@ -118,7 +85,7 @@ pub struct ProductInput {
     pub brand: String,
     pub category: String,
     pub description: String,
-    pub status: Status,
+    pub status: ProductStatus,
     pub variants: Vec<VariantInput>,
     /// Existing variants whose "Remove" box was ticked.
     pub removed: Vec<i64>,
@@ -188,9 +155,9 @@ impl ProductForm {
         if description.chars().count() > MAX_DESCRIPTION {
             fail("description", "Keep the description to 10,000 characters.");
         }
-        let status = Status::parse(self.status.trim()).unwrap_or_else(|| {
+        let status = ProductStatus::parse(self.status.trim()).unwrap_or_else(|| {
             fail("status", "Choose draft, active or archived.");
-            Status::Draft
+            ProductStatus::Draft
         });
 
         let mut variants = Vec::new();
@@ -353,7 +320,7 @@ mod tests {
     fn a_good_form_is_normalised() {
         let input = form().check().unwrap();
         assert_eq!(input.slug, "trail-runner-2");
-        assert_eq!(input.status, Status::Active);
+        assert_eq!(input.status, ProductStatus::Active);
         let variant = &input.variants[0];
         assert_eq!(variant.sku, "TR-2-M");
         assert_eq!(variant.options, "Size=M");

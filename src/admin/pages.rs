@@ -7,9 +7,10 @@ use super::{
         SaveCategory, SaveProduct, SetProductStatus, get_admin_overview, get_product_editor,
         list_admin_categories, list_admin_products,
     },
-    model::{ProductForm, Status, VariantForm, variant_field},
+    model::{ProductForm, VariantForm, variant_field},
 };
 use crate::{
+    catalog::model::ProductStatus,
     error::AppError,
     ui::{
         ErrorPage, PageTitle, PagedTable, count_of, encode_query,
@@ -115,7 +116,7 @@ pub fn AdminProductsPage() -> impl IntoView {
                     <label for="admin-status" class=LABEL>"Status"</label>
                     <select id="admin-status" name="status" class=INPUT>
                         <option value="">"Any status"</option>
-                        {Status::ALL.into_iter().map(|s| view! {
+                        {ProductStatus::ALL.into_iter().map(|s| view! {
                             <option value=s.as_str() selected=move || filter().status.as_deref() == Some(s.as_str())>{s.label()}</option>
                         }).collect_view()}
                     </select>
@@ -220,7 +221,7 @@ fn ProductEditorView(
             </div>
         }
     };
-    let archived = product.status == Status::Archived.as_str();
+    let archived = product.status == ProductStatus::Archived.as_str();
     let ProductForm {
         title,
         slug,
@@ -259,7 +260,7 @@ fn ProductEditorView(
             <div>
                 <label for="product-status" class=LABEL>"Status"</label>
                 <select id="product-status" name="product[status]" class=INPUT>
-                    {Status::ALL.into_iter().map(|s| view! {
+                    {ProductStatus::ALL.into_iter().map(|s| view! {
                         <option value=s.as_str() selected=s.as_str() == current_status>{s.label()}</option>
                     }).collect_view()}
                 </select>
@@ -358,9 +359,9 @@ fn ProductActions(
 ) -> impl IntoView {
     let delete = ServerAction::<DeleteProduct>::new();
     let (next_status, label) = if archived {
-        (Status::Active, "Restore product")
+        (ProductStatus::Active, "Restore product")
     } else {
-        (Status::Archived, "Archive product")
+        (ProductStatus::Archived, "Archive product")
     };
     view! {
         <div class="mt-8 flex flex-wrap gap-4 border-t border-slate-200 pt-6">

@@ -3,12 +3,20 @@
 use super::model::{Analytics, DAY_MS, TopProduct, every_day, funnel, tally_searches};
 use crate::{
     checkout::model::SOLD_STATUSES,
+    events::EventKind,
     platform::{
         db::{Db, now_ms},
         money::Money,
     },
 };
 
+/// The funnel's steps, in order.
+const FUNNEL: [EventKind; 4] = [
+    EventKind::ProductView,
+    EventKind::AddToCart,
+    EventKind::CheckoutStarted,
+    EventKind::Purchase,
+];
 /// Search events read at most, newest first, to rank queries.
 const SEARCHES_READ: i64 = 20_000;
 /// Rows in each top-N list.
@@ -45,18 +53,24 @@ pub async fn analytics(db: &Db, days: i64) -> Result<Analytics, sqlx::Error> {
     .bind(i64::try_from(TOP).unwrap_or(10))
     .fetch_all(db.pool())
     .await?;
-    let kinds: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT kind, COUNT(*) FROM events WHERE created_at >= $1 \
-         AND kind IN ('product_view', 'add_to_cart', 'checkout_started', 'purchase') GROUP BY kind",
-    )
+    let kinds: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT kind, COUNT(*) FROM events WHERE created_at >= $1 AND kind IN {} GROUP BY kind",
+        EventKind::sql_list(&FUNNEL)
+    ))
     .bind(since)
     .fetch_all(db.pool())
     .await?;
-    let count = |kind: &str| kinds.iter().find(|(k, _)| k == kind).map_or(0, |(_, n)| *n);
-    let payloads: Vec<String> = sqlx::query_scalar(
-        "SELECT payload FROM events WHERE kind = 'search' AND created_at >= $1 \
+    let count = |kind: EventKind| {
+        kinds
+            .iter()
+            .find(|(k, _)| k == kind.as_str())
+            .map_or(0, |(_, n)| *n)
+    };
+    let payloads: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT payload FROM events WHERE kind = {} AND created_at >= $1 \
          ORDER BY created_at DESC LIMIT $2",
-    )
+        EventKind::Search.sql()
+    ))
     .bind(since)
     .bind(SEARCHES_READ)
     .fetch_all(db.pool())
@@ -86,10 +100,10 @@ pub async fn analytics(db: &Db, days: i64) -> Result<Analytics, sqlx::Error> {
             })
             .collect(),
         funnel: funnel(&[
-            ("Product views", count("product_view")),
-            ("Added to cart", count("add_to_cart")),
-            ("Checkouts started", count("checkout_started")),
-            ("Purchases", count("purchase")),
+            ("Product views", count(EventKind::ProductView)),
+            ("Added to cart", count(EventKind::AddToCart)),
+            ("Checkouts started", count(EventKind::CheckoutStarted)),
+            ("Purchases", count(EventKind::Purchase)),
         ]),
         top_searches,
         unfound_searches,

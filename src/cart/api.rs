@@ -3,6 +3,8 @@
 
 use super::model::{CartView, WishlistItem};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::events::EventKind;
 use leptos::prelude::*;
 
 /// The cart of this browser or user, with today's prices.
@@ -39,7 +41,13 @@ pub async fn add_to_cart(sku: String, quantity: String) -> Result<(), AppError> 
     let quantity = Quantity::parse(&quantity, max).map_err(AppError::BadRequest)?;
     let owner = owner_for_write(&state);
     let product = db::add_line(&state.db, &owner, &sku, quantity.get(), max).await?;
-    record(&state, "add_to_cart", product, &sku, Some(quantity.get()));
+    record(
+        &state,
+        EventKind::AddToCart,
+        product,
+        &sku,
+        Some(quantity.get()),
+    );
     Ok(())
 }
 
@@ -64,7 +72,7 @@ pub async fn remove_from_cart(sku: String) -> Result<(), AppError> {
     if let Some(owner) = current_owner()
         && let Some(product) = db::remove_line(&state.db, &owner, &sku).await?
     {
-        record(&state, "remove_from_cart", product, &sku, None);
+        record(&state, EventKind::RemoveFromCart, product, &sku, None);
     }
     Ok(())
 }
@@ -78,7 +86,7 @@ pub async fn move_to_wishlist(sku: String) -> Result<(), AppError> {
     let state = AppState::current()?;
     let product = db::add_to_wishlist(&state.db, session.user_id, &sku).await?;
     db::remove_line(&state.db, &Owner::User(session.user_id), &sku).await?;
-    record(&state, "wishlist_add", product, &sku, None);
+    record(&state, EventKind::WishlistAdd, product, &sku, None);
     Ok(())
 }
 
@@ -98,7 +106,7 @@ pub async fn add_to_wishlist(sku: String) -> Result<(), AppError> {
     let session = require_user()?;
     let state = AppState::current()?;
     let product = super::db::add_to_wishlist(&state.db, session.user_id, &sku).await?;
-    record(&state, "wishlist_add", product, &sku, None);
+    record(&state, EventKind::WishlistAdd, product, &sku, None);
     Ok(())
 }
 
@@ -115,7 +123,7 @@ pub async fn remove_from_wishlist(sku: String) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 fn record(
     state: &crate::platform::state::AppState,
-    kind: &'static str,
+    kind: EventKind,
     product: i64,
     sku: &str,
     quantity: Option<i64>,

@@ -3,7 +3,10 @@
 
 use super::model::{CartLine, CartView, MAX_LINES, WishlistItem};
 use crate::{
-    catalog::model::{options_label, parse_options},
+    catalog::{
+        db::ON_SALE,
+        model::{options_label, parse_options},
+    },
     error::AppError,
     platform::{
         db::{Db, now_ms},
@@ -88,10 +91,10 @@ async fn variant_for_sale(
     tx: &mut sqlx::AnyConnection,
     sku: &str,
 ) -> Result<Option<ForSale>, sqlx::Error> {
-    let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+    let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
         "SELECT v.id, v.product_id, v.price_minor, v.stock FROM product_variants v JOIN products p ON p.id = v.product_id \
-         WHERE v.sku = $1 AND p.status = 'active'",
-    )
+         WHERE v.sku = $1 AND {ON_SALE}"
+    ))
     .bind(sku)
     .fetch_optional(tx)
     .await?;
@@ -381,11 +384,11 @@ pub async fn count(db: &Db, owner: &Owner) -> Result<i64, sqlx::Error> {
     let Some(cart) = find_cart(&mut conn, owner).await? else {
         return Ok(0);
     };
-    sqlx::query_scalar(
+    sqlx::query_scalar(&format!(
         "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) FROM cart_lines l \
          JOIN product_variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id \
-         WHERE l.cart_id = $1 AND p.status = 'active'",
-    )
+         WHERE l.cart_id = $1 AND {ON_SALE}"
+    ))
     .bind(cart)
     .fetch_one(&mut *conn)
     .await
@@ -404,12 +407,12 @@ pub async fn merge_guest_cart(
         return Ok(());
     };
     let user_cart = ensure_cart(&mut tx, &Owner::User(user)).await?;
-    let lines: Vec<(i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+    let lines: Vec<(i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(&format!(
         "SELECT g.variant_id, g.quantity, g.added_price_minor, v.stock, u.quantity \
          FROM cart_lines g JOIN product_variants v ON v.id = g.variant_id JOIN products p ON p.id = v.product_id \
          LEFT JOIN cart_lines u ON u.cart_id = $2 AND u.variant_id = g.variant_id \
-         WHERE g.cart_id = $1 AND p.status = 'active' ORDER BY g.added_at, g.variant_id",
-    )
+         WHERE g.cart_id = $1 AND {ON_SALE} ORDER BY g.added_at, g.variant_id"
+    ))
     .bind(guest_cart)
     .bind(user_cart)
     .fetch_all(&mut *tx)
@@ -503,11 +506,11 @@ struct WishRow {
 /// The user's wishlist, newest first, with today's prices and stock; items no longer sold are
 /// left out.
 pub async fn wishlist(db: &Db, user: i64) -> Result<Vec<WishlistItem>, sqlx::Error> {
-    let rows: Vec<WishRow> = sqlx::query_as(
+    let rows: Vec<WishRow> = sqlx::query_as(&format!(
         "SELECT v.sku, v.options, v.price_minor, v.stock, p.slug, p.title, p.image \
          FROM wishlist_items w JOIN product_variants v ON v.id = w.variant_id JOIN products p ON p.id = v.product_id \
-         WHERE w.user_id = $1 AND p.status = 'active' ORDER BY w.added_at DESC, v.id",
-    )
+         WHERE w.user_id = $1 AND {ON_SALE} ORDER BY w.added_at DESC, v.id"
+    ))
     .bind(user)
     .fetch_all(db.pool())
     .await?;

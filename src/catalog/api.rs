@@ -29,7 +29,7 @@ pub async fn load_home_catalog() -> Result<HomeCatalog, AppError> {
 pub async fn get_product(slug: String) -> Result<ProductDetail, AppError> {
     use super::db;
     use crate::{
-        events::Event,
+        events::{Event, EventKind},
         platform::{auth::current_session, state::AppState},
     };
 
@@ -41,7 +41,7 @@ pub async fn get_product(slug: String) -> Result<ProductDetail, AppError> {
     state.events.record(Event {
         user_id: current_session().map(|s| s.user_id),
         product_id: Some(id),
-        ..Event::new("product_view")
+        ..Event::new(EventKind::ProductView)
     });
     Ok(product)
 }

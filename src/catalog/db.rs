@@ -36,13 +36,26 @@ pub async fn departments(db: &Db) -> Result<Vec<CategoryLink>, sqlx::Error> {
         .collect())
 }
 
+/// The condition a product must meet for shoppers to see and buy it, on `products p`.
+pub const ON_SALE: &str = "p.status = 'active'";
+
+/// The id of the product on sale at `slug`.
+pub async fn product_on_sale(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT p.id FROM products p WHERE p.slug = $1 AND {ON_SALE}"
+    ))
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await
+}
+
 /// The newest active products that can be bought.
 pub async fn newest_products(db: &Db, limit: i64) -> Result<Vec<ProductCard>, sqlx::Error> {
-    let ids: Vec<i64> = sqlx::query_scalar(
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
         "SELECT p.id FROM products p \
-         WHERE p.status = 'active' AND EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = p.id) \
-         ORDER BY p.created_at DESC, p.id DESC LIMIT $1",
-    )
+         WHERE {ON_SALE} AND EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = p.id) \
+         ORDER BY p.created_at DESC, p.id DESC LIMIT $1"
+    ))
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
@@ -76,10 +89,10 @@ pub async fn product_detail(
     db: &Db,
     slug: &str,
 ) -> Result<Option<(i64, ProductDetail)>, sqlx::Error> {
-    let product: Option<ProductRow> = sqlx::query_as(
+    let product: Option<ProductRow> = sqlx::query_as(&format!(
         "SELECT p.id, p.slug, p.title, b.name AS brand, p.description, p.category_id, p.rating_count, p.rating_total, p.image \
-         FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.slug = $1 AND p.status = 'active'",
-    )
+         FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.slug = $1 AND {ON_SALE}"
+    ))
     .bind(slug)
     .fetch_optional(db.pool())
     .await?;
@@ -166,7 +179,7 @@ pub async fn product_cards(db: &Db, ids: &[i64]) -> Result<Vec<ProductCard>, sql
              (SELECT MIN(v.sku) FROM product_variants v WHERE v.product_id = p.id \
               HAVING COUNT(*) = 1) AS only_sku \
          FROM products p JOIN brands b ON b.id = p.brand_id \
-         WHERE p.status = 'active' AND p.id IN ({})",
+         WHERE {ON_SALE} AND p.id IN ({})",
         values_list(ids.len(), "?")
     );
     let mut query = sqlx::query_as::<_, CardRow>(&sql);
@@ -194,4 +207,18 @@ pub async fn product_cards(db: &Db, ids: &[i64]) -> Result<Vec<ProductCard>, sql
         })
         .collect();
     Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ON_SALE;
+    use crate::catalog::model::ProductStatus;
+
+    #[test]
+    fn on_sale_means_the_active_status() {
+        assert_eq!(
+            ON_SALE,
+            format!("p.status = '{}'", ProductStatus::Active.as_str())
+        );
+    }
 }

@@ -3,6 +3,39 @@
 use crate::platform::money::Money;
 use serde::{Deserialize, Serialize};
 
+/// Where a product is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProductStatus {
+    Draft,
+    Active,
+    Archived,
+}
+
+impl ProductStatus {
+    pub const ALL: [Self; 3] = [Self::Draft, Self::Active, Self::Archived];
+
+    /// The value stored in the database and used in forms and URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "Draft",
+            Self::Active => "Active",
+            Self::Archived => "Archived",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
 /// Lower-case words joined by hyphens: what URLs use.
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());

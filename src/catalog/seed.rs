@@ -1,7 +1,7 @@
 //! The demo catalog: a deterministic, realistic shop generated without the network.
 //! The same seed always yields the same categories, brands, products, variants and stock.
 
-use super::model::slugify;
+use super::model::{ProductStatus, slugify};
 use crate::platform::db::{Db, values_list};
 use std::time::Instant;
 
@@ -708,7 +708,13 @@ async fn insert_products(
 ) -> Result<usize, sqlx::Error> {
     let sql = format!(
         "INSERT INTO products (slug, title, brand_id, category_id, description, status, created_at, updated_at) VALUES {}",
-        values_list(batch.len(), "(?, ?, ?, ?, ?, 'active', ?, ?)")
+        values_list(
+            batch.len(),
+            &format!(
+                "(?, ?, ?, ?, ?, '{}', ?, ?)",
+                ProductStatus::Active.as_str()
+            )
+        )
     );
     let mut query = sqlx::query(&sql);
     for product in batch {

@@ -11,7 +11,7 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
     use super::{db, model::ShippingRates, payment::gateway};
     use crate::{
         cart::db::{Owner, view},
-        events::Event,
+        events::{Event, EventKind},
         platform::{auth::require_user, state::AppState, tokens::random_hex},
     };
     let session = require_user()?;
@@ -32,7 +32,7 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
     }
     state.events.record(Event {
         user_id: Some(session.user_id),
-        ..Event::new("checkout_started")
+        ..Event::new(EventKind::CheckoutStarted)
     });
     Ok(CheckoutView {
         lines: cart.lines,

@@ -2,14 +2,17 @@
 //! reach another shopper's rows.
 
 use super::model::{
-    Address, AddressForm, OrderLine, OrderSummary, OrderView, SOLD_STATUSES, ShippingMethod,
-    ShippingRates, Totals, order_number, status_label,
+    Address, AddressForm, OrderLine, OrderStatus, OrderSummary, OrderView, SOLD_STATUSES,
+    ShippingMethod, ShippingRates, Totals, order_number, status_label,
 };
 use crate::{
     cart::db::remove_bought,
-    catalog::model::{options_label, parse_options},
+    catalog::{
+        db::ON_SALE,
+        model::{options_label, parse_options},
+    },
     error::{AppError, FieldError},
-    notifications::db::{OutboxEmail, queue_email},
+    notifications::db::{EmailKind, OutboxEmail, queue_email},
     platform::{
         db::{Db, now_ms, values_list, violates},
         money::Money,
@@ -220,16 +223,16 @@ pub async fn place_order(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((order_id, number, status, total)) = existing {
-        if status != "payment_failed" {
+        if status != OrderStatus::PaymentFailed.as_str() {
             return Ok(Placement::Existing { number });
         }
         take_stock_again(&mut tx, order_id).await?;
-        sqlx::query(
-            "UPDATE orders SET status = 'pending_payment', updated_at = $1 WHERE id = $2 AND status = 'payment_failed'",
+        move_order(
+            &mut tx,
+            order_id,
+            OrderStatus::PaymentFailed,
+            OrderStatus::PendingPayment,
         )
-        .bind(now_ms())
-        .bind(order_id)
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         return Ok(Placement::Charge {
@@ -252,12 +255,12 @@ pub async fn place_order(
             "Choose one of your addresses.",
         )])
     })?;
-    let lines: Vec<CartRow> = sqlx::query_as(
+    let lines: Vec<CartRow> = sqlx::query_as(&format!(
         "SELECT v.id AS variant_id, p.id AS product_id, v.sku, v.options, p.title, v.price_minor, l.quantity \
          FROM carts c JOIN cart_lines l ON l.cart_id = c.id JOIN product_variants v ON v.id = l.variant_id \
          JOIN products p ON p.id = v.product_id \
-         WHERE c.user_id = $1 AND p.status = 'active' ORDER BY l.added_at, l.variant_id",
-    )
+         WHERE c.user_id = $1 AND {ON_SALE} ORDER BY l.added_at, l.variant_id"
+    ))
     .bind(user)
     .fetch_all(&mut *tx)
     .await?;
@@ -294,7 +297,7 @@ pub async fn place_order(
         "INSERT INTO orders (number, user_id, idempotency_key, status, subtotal_minor, shipping_minor, tax_minor, \
              total_minor, shipping_method, ship_full_name, ship_line1, ship_line2, ship_city, ship_region, \
              ship_postal_code, ship_country, ship_phone, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
+         VALUES ($1, $2, $3, $18, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
          RETURNING id",
     )
     .bind(&number)
@@ -314,6 +317,7 @@ pub async fn place_order(
     .bind(&address.country)
     .bind(&address.phone)
     .bind(now)
+    .bind(OrderStatus::PendingPayment.as_str())
     .fetch_one(&mut *tx)
     .await;
     let order_id: i64 = match inserted {
@@ -419,10 +423,11 @@ pub async fn waiting_by_number(
 ) -> Result<Option<Waiting>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, user_id, number, total_minor, payment_reference FROM orders \
-         WHERE number = $1 AND ($2 = 0 OR user_id = $2) AND status = 'pending_payment' AND payment_reference <> ''",
+         WHERE number = $1 AND ($2 = 0 OR user_id = $2) AND status = $3 AND payment_reference <> ''",
     )
     .bind(number)
     .bind(user.unwrap_or(0))
+    .bind(OrderStatus::PendingPayment.as_str())
     .fetch_optional(db.pool())
     .await
 }
@@ -434,9 +439,10 @@ pub async fn waiting_by_reference(
 ) -> Result<Option<Waiting>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, user_id, number, total_minor, payment_reference FROM orders \
-         WHERE payment_reference = $1 AND status = 'pending_payment'",
+         WHERE payment_reference = $1 AND status = $2",
     )
     .bind(reference)
+    .bind(OrderStatus::PendingPayment.as_str())
     .fetch_optional(db.pool())
     .await
 }
@@ -456,16 +462,13 @@ pub async fn mark_paid(
     payment: &PaymentRecord<'_>,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let now = now_ms();
-    let paid = sqlx::query(
-        "UPDATE orders SET status = 'paid', updated_at = $1 WHERE id = $2 AND status = 'pending_payment'",
+    let paid = move_order(
+        &mut tx,
+        order_id,
+        OrderStatus::PendingPayment,
+        OrderStatus::Paid,
     )
-    .bind(now)
-    .bind(order_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
+    .await?;
     record_payment(&mut tx, order_id, payment, "succeeded", "").await?;
     if paid {
         let (number, email, user): (String, String, i64) = sqlx::query_as(
@@ -479,7 +482,7 @@ pub async fn mark_paid(
             text: "We have your payment and will tell you when your order ships.".into(),
             link: format!("/orders/{number}"),
         };
-        queue_email(&mut tx, "order_confirmation", &email, &confirmation).await?;
+        queue_email(&mut tx, EmailKind::OrderConfirmation, &email, &confirmation).await?;
         let ordered: Vec<i64> =
             sqlx::query_scalar("SELECT variant_id FROM order_lines WHERE order_id = $1")
                 .bind(order_id)
@@ -499,15 +502,13 @@ pub async fn mark_failed(
     failure: &str,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let failed = sqlx::query(
-        "UPDATE orders SET status = 'payment_failed', updated_at = $1 WHERE id = $2 AND status = 'pending_payment'",
+    let failed = move_order(
+        &mut tx,
+        order_id,
+        OrderStatus::PendingPayment,
+        OrderStatus::PaymentFailed,
     )
-    .bind(now_ms())
-    .bind(order_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
+    .await?;
     if failed {
         restock(&mut tx, order_id).await?;
     }
@@ -662,6 +663,25 @@ pub async fn orders_of(db: &Db, user: i64) -> Result<Vec<OrderSummary>, sqlx::Er
             created_at,
         })
         .collect())
+}
+
+/// Moves order `id` from `from` to `to`. False when its status is no longer `from` (someone
+/// else moved it first); then nothing changed.
+pub async fn move_order(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    from: OrderStatus,
+    to: OrderStatus,
+) -> Result<bool, sqlx::Error> {
+    let moved =
+        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+            .bind(to.as_str())
+            .bind(now_ms())
+            .bind(id)
+            .bind(from.as_str())
+            .execute(&mut *tx)
+            .await?;
+    Ok(moved.rows_affected() == 1)
 }
 
 /// True when `user` has a sold order (`OrderStatus::is_sold`) with `product` in it.

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    events::Event,
+    events::{Event, EventKind},
     platform::{money::Money, state::AppState, tokens::random_hex},
 };
 
@@ -112,7 +112,7 @@ fn record_purchase(state: &AppState, user: i64, number: &str, total: i64) {
     state.events.record(Event {
         user_id: Some(user),
         payload: serde_json::json!({ "order": number, "total": total }).to_string(),
-        ..Event::new("purchase")
+        ..Event::new(EventKind::Purchase)
     });
 }
 

@@ -16,10 +16,49 @@ const LINGER: Duration = Duration::from_millis(1000);
 /// Events queued beyond this are dropped (with a warning) rather than slowing requests down.
 const QUEUE: usize = 10_000;
 
+/// What a shopper did, as stored in `events.kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    ProductView,
+    AddToCart,
+    RemoveFromCart,
+    WishlistAdd,
+    Search,
+    CheckoutStarted,
+    Purchase,
+    Review,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ProductView => "product_view",
+            Self::AddToCart => "add_to_cart",
+            Self::RemoveFromCart => "remove_from_cart",
+            Self::WishlistAdd => "wishlist_add",
+            Self::Search => "search",
+            Self::CheckoutStarted => "checkout_started",
+            Self::Purchase => "purchase",
+            Self::Review => "review",
+        }
+    }
+
+    /// The kind as an SQL string literal, for `kind = {}`.
+    pub fn sql(self) -> String {
+        format!("'{}'", self.as_str())
+    }
+
+    /// Kinds as an SQL list, for `kind IN {}`: `('product_view', 'add_to_cart')`.
+    pub fn sql_list(kinds: &[Self]) -> String {
+        let kinds: Vec<String> = kinds.iter().map(|k| k.sql()).collect();
+        format!("({})", kinds.join(", "))
+    }
+}
+
 /// One thing a shopper did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
-    pub kind: &'static str,
+    pub kind: EventKind,
     pub user_id: Option<i64>,
     pub product_id: Option<i64>,
     /// JSON text.
@@ -28,7 +67,7 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn new(kind: &'static str) -> Self {
+    pub fn new(kind: EventKind) -> Self {
         Self {
             kind,
             user_id: None,
@@ -118,7 +157,7 @@ async fn write(db: &Db, batch: &mut Vec<Event>) {
     let mut query = sqlx::query(&sql);
     for event in batch.iter() {
         query = query
-            .bind(event.kind)
+            .bind(event.kind.as_str())
             .bind(event.user_id)
             .bind(event.product_id)
             .bind(&event.payload)

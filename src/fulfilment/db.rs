@@ -3,7 +3,10 @@
 
 use super::api::{DeskOrder, DeskPage, DeskRow, ORDERS_PAGE_SIZE, StatusChange};
 use crate::{
-    checkout::{db::order as order_view, model::OrderStatus},
+    checkout::{
+        db::{move_order, order as order_view},
+        model::OrderStatus,
+    },
     platform::{
         db::{Db, contains_pattern, now_ms},
         money::Money,
@@ -128,16 +131,7 @@ pub async fn move_status(
     to: OrderStatus,
     admin: i64,
 ) -> Result<bool, sqlx::Error> {
-    let now = now_ms();
-    let changed =
-        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-            .bind(to.as_str())
-            .bind(now)
-            .bind(id)
-            .bind(from.as_str())
-            .execute(&mut *tx)
-            .await?;
-    if changed.rows_affected() == 0 {
+    if !move_order(tx, id, from, to).await? {
         return Ok(false);
     }
     sqlx::query(
@@ -148,7 +142,7 @@ pub async fn move_status(
     .bind(from.as_str())
     .bind(to.as_str())
     .bind(admin)
-    .bind(now)
+    .bind(now_ms())
     .execute(&mut *tx)
     .await?;
     Ok(true)

@@ -6,26 +6,26 @@ use super::db::{move_status, order_for_change};
 use crate::{
     checkout::{db::restock, model::OrderStatus},
     error::AppError,
-    notifications::db::{OrderMessage, notify_order},
+    notifications::db::{EmailKind, OrderMessage, notify_order},
     platform::db::Db,
 };
 
 /// What the customer is told when their order reaches `to`; nothing for other statuses.
-fn message(number: &str, to: OrderStatus) -> Option<(&'static str, String, String)> {
+fn message(number: &str, to: OrderStatus) -> Option<(EmailKind, String, String)> {
     match to {
         OrderStatus::Shipped => Some((
-            "order_shipped",
+            EmailKind::OrderShipped,
             format!("Order {number} has shipped"),
             "It is on its way to you.".to_owned(),
         )),
         OrderStatus::Delivered => Some((
-            "order_delivered",
+            EmailKind::OrderDelivered,
             format!("Order {number} was delivered"),
             "We hope you enjoy it. You can review what you bought on each product's page."
                 .to_owned(),
         )),
         OrderStatus::Cancelled => Some((
-            "order_cancelled",
+            EmailKind::OrderCancelled,
             format!("Order {number} was cancelled"),
             "Any payment taken will be refunded to your card.".to_owned(),
         )),

@@ -8,10 +8,29 @@ use serde::{Deserialize, Serialize};
 /// Notifications shown at once, newest first.
 pub const LIST_LIMIT: i64 = 50;
 
+/// The emails the shop sends, as stored in `outbox.kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailKind {
+    OrderConfirmation,
+    OrderShipped,
+    OrderDelivered,
+    OrderCancelled,
+}
+
+impl EmailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OrderConfirmation => "order_confirmation",
+            Self::OrderShipped => "order_shipped",
+            Self::OrderDelivered => "order_delivered",
+            Self::OrderCancelled => "order_cancelled",
+        }
+    }
+}
+
 /// Something to tell a shopper about one of their orders.
 pub struct OrderMessage<'a> {
-    /// The outbox kind of the email, e.g. `order_shipped`.
-    pub kind: &'static str,
+    pub kind: EmailKind,
     pub title: String,
     pub body: String,
     pub link: &'a str,
@@ -66,10 +85,10 @@ pub struct OutboxEmail {
 }
 
 /// Queues an email inside the caller's transaction, so it is sent only if the change it
-/// announces commits. `kind` names it in the outbox, e.g. `order_confirmation`.
+/// announces commits.
 pub async fn queue_email(
     tx: &mut sqlx::AnyConnection,
-    kind: &str,
+    kind: EmailKind,
     recipient: &str,
     email: &OutboxEmail,
 ) -> Result<(), sqlx::Error> {
@@ -77,7 +96,7 @@ pub async fn queue_email(
     sqlx::query(
         "INSERT INTO outbox (kind, recipient, payload, created_at) VALUES ($1, $2, $3, $4)",
     )
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(recipient)
     .bind(payload)
     .bind(now_ms())

@@ -20,7 +20,7 @@ pub struct Picks {
 pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
     use crate::{catalog::db::product_cards, platform::state::AppState};
     let state = AppState::current()?;
-    let product = super::db::product_id(&state.db, &slug)
+    let product = crate::catalog::db::product_on_sale(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let related = super::db::bought_or_viewed_with(&state.db, product).await?;

@@ -3,7 +3,9 @@
 
 use super::api::PICKS;
 use crate::{
+    catalog::db::ON_SALE,
     checkout::model::SOLD_STATUSES,
+    events::EventKind,
     platform::db::{Db, now_ms},
 };
 
@@ -16,27 +18,24 @@ const SHOPPERS: i64 = 200;
 /// Candidates fetched, so that enough remain after inactive products are dropped.
 const CANDIDATES: i64 = 2 * PICKS as i64;
 
-pub async fn product_id(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM products WHERE slug = $1 AND status = 'active'")
-        .bind(slug)
-        .fetch_optional(db.pool())
-        .await
-}
+/// What shows a shopper's interest in a product: viewing it or putting it in the cart.
+const INTEREST: [EventKind; 2] = [EventKind::ProductView, EventKind::AddToCart];
 
 /// Products scored by the shoppers they share with `product`: each shopper who viewed both
 /// counts 1 (2 when they carted the other one), and each paid order holding both counts 3.
 pub async fn bought_or_viewed_with(db: &Db, product: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let (cart, interest) = (EventKind::AddToCart.sql(), EventKind::sql_list(&INTEREST));
     let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
         "SELECT product_id, CAST(SUM(weight) AS BIGINT) AS score FROM ( \
-             SELECT e.product_id, MAX(CASE e.kind WHEN 'add_to_cart' THEN 2 ELSE 1 END) AS weight \
+             SELECT e.product_id, MAX(CASE e.kind WHEN {cart} THEN 2 ELSE 1 END) AS weight \
              FROM events e \
              WHERE e.user_id IN ( \
                      SELECT user_id FROM events \
                      WHERE product_id = $1 AND user_id IS NOT NULL AND created_at >= $2 \
-                       AND kind IN ('product_view', 'add_to_cart') \
+                       AND kind IN {interest} \
                      GROUP BY user_id ORDER BY MAX(created_at) DESC LIMIT $3) \
                AND e.product_id <> $1 AND e.created_at >= $2 \
-               AND e.kind IN ('product_view', 'add_to_cart') \
+               AND e.kind IN {interest} \
              GROUP BY e.user_id, e.product_id \
              UNION ALL \
              SELECT DISTINCT l2.product_id, 3 AS weight \
@@ -60,12 +59,12 @@ pub async fn bought_or_viewed_with(db: &Db, product: i64) -> Result<Vec<i64>, sq
 
 /// The best-rated, then newest, other products of `product`'s category.
 pub async fn same_category(db: &Db, product: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar(&format!(
         "SELECT p.id FROM products p \
          WHERE p.category_id = (SELECT category_id FROM products WHERE id = $1) \
-           AND p.id <> $1 AND p.status = 'active' \
-         ORDER BY p.rating_total DESC, p.created_at DESC, p.id LIMIT $2",
-    )
+           AND p.id <> $1 AND {ON_SALE} \
+         ORDER BY p.rating_total DESC, p.created_at DESC, p.id LIMIT $2"
+    ))
     .bind(product)
     .bind(CANDIDATES)
     .fetch_all(db.pool())
@@ -75,10 +74,11 @@ pub async fn same_category(db: &Db, product: i64) -> Result<Vec<i64>, sqlx::Erro
 /// Products of the categories `user` viewed or carted lately, then of their sibling
 /// categories, best-rated first, leaving out what they have already seen.
 pub async fn from_browsing(db: &Db, user: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+    let interest = EventKind::sql_list(&INTEREST);
+    sqlx::query_scalar(&format!(
         "WITH recent AS ( \
              SELECT product_id FROM events \
-             WHERE user_id = $1 AND created_at >= $2 AND kind IN ('product_view', 'add_to_cart') \
+             WHERE user_id = $1 AND created_at >= $2 AND kind IN {interest} \
              ORDER BY created_at DESC LIMIT 50), \
          browsed AS ( \
              SELECT DISTINCT v.category_id AS id FROM products v JOIN recent ON recent.product_id = v.id), \
@@ -88,14 +88,14 @@ pub async fn from_browsing(db: &Db, user: i64) -> Result<Vec<i64>, sqlx::Error> 
              SELECT c.id FROM categories c JOIN categories b ON b.parent_id = c.parent_id \
              WHERE b.id IN (SELECT id FROM browsed)) \
          SELECT p.id FROM products p \
-         WHERE p.status = 'active' AND p.category_id IN (SELECT id FROM near) \
+         WHERE {ON_SALE} AND p.category_id IN (SELECT id FROM near) \
            AND p.id NOT IN ( \
                  SELECT product_id FROM events \
                  WHERE user_id = $1 AND created_at >= $2 AND product_id IS NOT NULL) \
          ORDER BY CASE WHEN p.category_id IN (SELECT id FROM browsed) THEN 0 ELSE 1 END, \
                   p.rating_total DESC, p.created_at DESC, p.id \
-         LIMIT $3",
-    )
+         LIMIT $3"
+    ))
     .bind(user)
     .bind(now_ms() - WINDOW_MS)
     .bind(CANDIDATES)
@@ -105,11 +105,12 @@ pub async fn from_browsing(db: &Db, user: i64) -> Result<Vec<i64>, sqlx::Error> 
 
 /// The products viewed most in the last seven days.
 pub async fn popular(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar(&format!(
         "SELECT product_id FROM events \
-         WHERE kind = 'product_view' AND created_at >= $1 AND product_id IS NOT NULL \
+         WHERE kind = {} AND created_at >= $1 AND product_id IS NOT NULL \
          GROUP BY product_id ORDER BY COUNT(*) DESC, product_id LIMIT $2",
-    )
+        EventKind::ProductView.sql()
+    ))
     .bind(now_ms() - 7 * DAY_MS)
     .bind(CANDIDATES)
     .fetch_all(db.pool())

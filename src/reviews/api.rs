@@ -14,7 +14,7 @@ pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsV
         state::AppState,
     };
     let state = AppState::current()?;
-    let product = db::product_on_sale(&state.db, &slug)
+    let product = crate::catalog::db::product_on_sale(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let session = current_session();
@@ -43,14 +43,14 @@ pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsV
 pub async fn save_review(slug: String, review: ReviewForm) -> Result<(), AppError> {
     use super::db;
     use crate::{
-        events::Event,
+        events::{Event, EventKind},
         platform::{auth::require_user, state::AppState},
         search::sync::reindex_now,
     };
     let session = require_user()?;
     let state = AppState::current()?;
     let review = review.check().map_err(AppError::Invalid)?;
-    let product = db::product_on_sale(&state.db, &slug)
+    let product = crate::catalog::db::product_on_sale(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     if !db::save(&state.db, product, session.user_id, &review).await? {
@@ -61,7 +61,7 @@ pub async fn save_review(slug: String, review: ReviewForm) -> Result<(), AppErro
         user_id: Some(session.user_id),
         product_id: Some(product),
         payload: serde_json::json!({ "rating": review.rating }).to_string(),
-        ..Event::new("review")
+        ..Event::new(EventKind::Review)
     });
     Ok(())
 }
@@ -76,7 +76,7 @@ pub async fn delete_review(slug: String) -> Result<(), AppError> {
     };
     let session = require_user()?;
     let state = AppState::current()?;
-    let product = db::product_on_sale(&state.db, &slug)
+    let product = crate::catalog::db::product_on_sale(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     if db::remove_own(&state.db, product, session.user_id).await? {

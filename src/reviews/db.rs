@@ -8,14 +8,6 @@ use crate::{
     search::sync::record_change,
 };
 
-/// The id of the product on sale at `slug`.
-pub async fn product_on_sale(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM products WHERE slug = $1 AND status = 'active'")
-        .bind(slug)
-        .fetch_optional(db.pool())
-        .await
-}
-
 #[derive(sqlx::FromRow)]
 struct ReviewRow {
     id: i64,

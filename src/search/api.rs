@@ -19,7 +19,7 @@ pub async fn search_products(
     use crate::{
         catalog::db::product_cards,
         error::internal,
-        events::Event,
+        events::{Event, EventKind},
         platform::{auth::current_session, state::AppState},
     };
 
@@ -61,7 +61,7 @@ pub async fn search_products(
             "page": request.page,
         })
         .to_string(),
-        ..Event::new("search")
+        ..Event::new(EventKind::Search)
     });
     Ok(SearchResults {
         request,

@@ -8,7 +8,7 @@ use super::model::{
 };
 use crate::{
     catalog::{
-        db::PRICE_AND_STOCK,
+        db::{ON_SALE, PRICE_AND_STOCK},
         model::{CategoryLink, average_tenths},
     },
     platform::{
@@ -184,7 +184,7 @@ async fn product_rows(
     let sql = format!(
         "SELECT p.id, p.slug, p.title, p.description, b.slug AS brand_slug, b.name AS brand_name, p.category_id, \
              p.rating_count, p.rating_total, p.created_at, {PRICE_AND_STOCK} \
-         FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.status = 'active'{among}"
+         FROM products p JOIN brands b ON b.id = p.brand_id WHERE {ON_SALE}{among}"
     );
     let mut query = sqlx::query_as::<_, ProductRow>(&sql);
     for id in ids.unwrap_or_default() {
