@@ -132,7 +132,7 @@ pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
     require_admin()?;
     let state = AppState::current()?;
     let input = product.check().map_err(AppError::Invalid)?;
-    let id = super::db::save_product(&state.db, &input).await?;
+    let id = super::service::save_product(&state.db, &input).await?;
     crate::search::sync::reindex_now(&state, id).await;
     leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
     Ok(id)
@@ -191,7 +191,7 @@ pub async fn save_category(
     let state = AppState::current()?;
     let id = crate::error::optional_id(id.as_deref())?;
     let parent = parent.filter(|p| !p.trim().is_empty());
-    let saved = super::db::save_category(&state.db, id, &name, parent.as_deref()).await?;
+    let saved = super::service::save_category(&state.db, id, &name, parent.as_deref()).await?;
     rebuild_index(&state).await;
     Ok(saved)
 }
@@ -202,7 +202,7 @@ pub async fn delete_category(id: i64) -> Result<(), AppError> {
     use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
-    super::db::delete_category(&state.db, id).await?;
+    super::service::delete_category(&state.db, id).await?;
     rebuild_index(&state).await;
     Ok(())
 }

@@ -1,15 +1,15 @@
-//! Admin queries: the dashboard's numbers and product management.
+//! Admin queries: the dashboard's numbers, the product list, and the steps of saving products
+//! and categories (`service` runs them in one transaction).
 
 use super::{
     api::{AdminCategory, AdminProductRow, AdminProducts, CategoryOption, Overview, ProductFilter},
-    model::{ProductForm, ProductInput, VariantForm, variant_field},
+    model::{ProductForm, ProductInput, VariantForm},
 };
 use crate::{
     cart::db::{Deleted, note_deleted},
     catalog::model::{ProductStatus, slugify},
-    error::{AppError, FieldError},
     platform::{
-        db::{Db, contains_pattern, now_ms, values_list, violates},
+        db::{Db, contains_pattern, now_ms, values_list},
         money::Money,
     },
     search::sync::record_change,
@@ -169,18 +169,22 @@ pub async fn product_form(db: &Db, id: i64) -> Result<Option<(ProductForm, Strin
     Ok(Some((form, row.image)))
 }
 
-/// Creates or updates a product and its variants in one transaction, and records the change
-/// for search. Returns the product's id.
-pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError> {
-    let mut tx = db.begin_write().await?;
+/// What a product's save would clash with: its category's id (None when there is no such
+/// category), whether another product has its slug, and which of its SKUs other products have.
+pub struct Clashes {
+    pub category: Option<i64>,
+    pub slug_taken: bool,
+    pub skus_taken: Vec<String>,
+}
+
+pub async fn clashes(
+    tx: &mut sqlx::AnyConnection,
+    input: &ProductInput,
+) -> Result<Clashes, sqlx::Error> {
     let category: Option<i64> = sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
         .bind(&input.category)
         .fetch_optional(&mut *tx)
         .await?;
-    let mut errors = Vec::new();
-    if category.is_none() {
-        errors.push(FieldError::new("category", "That category doesn't exist."));
-    }
     let this = input.id.unwrap_or(0);
     let slug_taken: Option<i64> =
         sqlx::query_scalar("SELECT id FROM products WHERE slug = $1 AND id <> $2")
@@ -188,12 +192,6 @@ pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError
             .bind(this)
             .fetch_optional(&mut *tx)
             .await?;
-    if slug_taken.is_some() {
-        errors.push(FieldError::new(
-            "slug",
-            "Another product already uses this slug.",
-        ));
-    }
     let skus = input.variants.len();
     let sql = format!(
         "SELECT sku FROM product_variants WHERE sku IN ({}) AND product_id <> ${}",
@@ -204,17 +202,23 @@ pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError
     for variant in &input.variants {
         query = query.bind(&variant.sku);
     }
-    let taken: Vec<String> = query.bind(this).fetch_all(&mut *tx).await?;
-    for variant in input.variants.iter().filter(|v| taken.contains(&v.sku)) {
-        errors.push(FieldError::new(
-            variant_field(variant.row, "sku"),
-            "Another product already uses this SKU.",
-        ));
-    }
-    let Some(category) = category.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Invalid(errors));
-    };
-    let brand = brand_id(&mut tx, &input.brand).await?;
+    let skus_taken = query.bind(this).fetch_all(&mut *tx).await?;
+    Ok(Clashes {
+        category,
+        slug_taken: slug_taken.is_some(),
+        skus_taken,
+    })
+}
+
+/// Writes a product and its variants in `category`, and records the change for search.
+/// Returns the product's id; None when the product, or one of the variants named, is not there
+/// (nothing of another product changes).
+pub async fn write_product(
+    tx: &mut sqlx::AnyConnection,
+    input: &ProductInput,
+    category: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let brand = brand_id(tx, &input.brand).await?;
     let now = now_ms();
     let id = match input.id {
         Some(id) => {
@@ -231,34 +235,34 @@ pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(conflicts)?;
+            .await?;
             if updated.rows_affected() == 0 {
-                return Err(AppError::NotFound);
+                return Ok(None);
             }
             id
         }
-        None => sqlx::query_scalar(
-            "INSERT INTO products (title, slug, brand_id, category_id, description, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-        )
-        .bind(&input.title)
-        .bind(&input.slug)
-        .bind(brand)
-        .bind(category)
-        .bind(&input.description)
-        .bind(input.status.as_str())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(conflicts)?,
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO products (title, slug, brand_id, category_id, description, status, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            )
+            .bind(&input.title)
+            .bind(&input.slug)
+            .bind(brand)
+            .bind(category)
+            .bind(&input.description)
+            .bind(input.status.as_str())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?
+        }
     };
     for removed in &input.removed {
         let deleted = Deleted::Variant {
             product: id,
             variant: *removed,
         };
-        note_deleted(&mut tx, deleted).await?;
+        note_deleted(tx, deleted).await?;
         sqlx::query("DELETE FROM product_variants WHERE id = $1 AND product_id = $2")
             .bind(removed)
             .bind(id)
@@ -283,11 +287,9 @@ pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError
                 .bind(variant_id)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(conflicts)?;
-                // A variant id that is not this product's: nothing of another product changes.
+                .await?;
                 if updated.rows_affected() == 0 {
-                    return Err(AppError::NotFound);
+                    return Ok(None);
                 }
             }
             None => {
@@ -303,14 +305,12 @@ pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError
                 .bind(variant.stock)
                 .bind(position)
                 .execute(&mut *tx)
-                .await
-                .map_err(conflicts)?;
+                .await?;
             }
         }
     }
-    record_change(&mut tx, Some(id)).await?;
-    tx.commit().await?;
-    Ok(id)
+    record_change(tx, Some(id)).await?;
+    Ok(Some(id))
 }
 
 /// The id of the brand named `name` (matched by its slug), created when new.
@@ -329,23 +329,6 @@ async fn brand_id(tx: &mut sqlx::AnyConnection, name: &str) -> Result<i64, sqlx:
                 .fetch_one(&mut *tx)
                 .await
         }
-    }
-}
-
-/// A unique constraint hit by a concurrent save, as the field error it stands for.
-fn conflicts(error: sqlx::Error) -> AppError {
-    if violates(&error, "products_slug_key", "products.slug") {
-        AppError::Invalid(vec![FieldError::new(
-            "slug",
-            "Another product already uses this slug.",
-        )])
-    } else if violates(&error, "product_variants_sku_key", "product_variants.sku") {
-        AppError::Invalid(vec![FieldError::new(
-            variant_field(0, "sku"),
-            "One of these SKUs is already in use.",
-        )])
-    } else {
-        error.into()
     }
 }
 
@@ -417,131 +400,106 @@ pub async fn categories(db: &Db) -> Result<Vec<AdminCategory>, sqlx::Error> {
         .collect())
 }
 
-/// Creates a category (`id` None) or renames and moves one, refusing a parent inside itself.
-pub async fn save_category(
-    db: &Db,
-    id: Option<i64>,
-    name: &str,
-    parent: Option<&str>,
-) -> Result<i64, AppError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || slugify(name).is_empty() {
-        return Err(AppError::Invalid(vec![FieldError::new(
-            "name",
-            "Enter a name of 1 to 100 characters with a letter or digit.",
-        )]));
-    }
-    let mut tx = db.begin_write().await?;
-    let parent_id: Option<i64> = match parent {
-        None => None,
-        Some(slug) => Some(
-            sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
-                .bind(slug)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| {
-                    AppError::Invalid(vec![FieldError::new(
-                        "parent",
-                        "That parent category doesn't exist.",
-                    )])
-                })?,
-        ),
-    };
-    let id = match id {
-        Some(id) => {
-            if let Some(parent) = parent_id {
-                // The new parent may not be the category itself or one of its descendants.
-                let inside: i64 = sqlx::query_scalar(
-                    "WITH RECURSIVE below (id) AS ( \
-                         SELECT id FROM categories WHERE id = $1 \
-                         UNION ALL \
-                         SELECT c.id FROM categories c JOIN below b ON c.parent_id = b.id \
-                     ) SELECT COUNT(*) FROM below WHERE id = $2",
-                )
-                .bind(id)
-                .bind(parent)
-                .fetch_one(&mut *tx)
-                .await?;
-                if inside > 0 {
-                    return Err(AppError::Invalid(vec![FieldError::new(
-                        "parent",
-                        "A category can't move inside itself.",
-                    )]));
-                }
-            }
-            let updated =
-                sqlx::query("UPDATE categories SET name = $1, parent_id = $2 WHERE id = $3")
-                    .bind(name)
-                    .bind(parent_id)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            if updated.rows_affected() == 0 {
-                return Err(AppError::NotFound);
-            }
-            id
-        }
-        None => {
-            let base = slugify(name);
-            let taken: Vec<String> =
-                sqlx::query_scalar("SELECT slug FROM categories WHERE slug = $1 OR slug LIKE $2")
-                    .bind(&base)
-                    .bind(format!("{base}-%"))
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let slug = (1..)
-                .map(|n| {
-                    if n == 1 {
-                        base.clone()
-                    } else {
-                        format!("{base}-{n}")
-                    }
-                })
-                .find(|candidate| !taken.contains(candidate))
-                .unwrap_or(base);
-            sqlx::query_scalar(
-                "INSERT INTO categories (parent_id, slug, name, position) VALUES ($1, $2, $3, 0) RETURNING id",
-            )
-            .bind(parent_id)
-            .bind(&slug)
-            .bind(name)
-            .fetch_one(&mut *tx)
-            .await?
-        }
-    };
-    record_change(&mut tx, None).await?;
-    tx.commit().await?;
-    Ok(id)
+/// The id of the category at `slug`.
+pub async fn category_id(
+    tx: &mut sqlx::AnyConnection,
+    slug: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
-/// Deletes a category, unless products or subcategories still use it.
-pub async fn delete_category(db: &Db, id: i64) -> Result<(), AppError> {
-    let mut tx = db.begin_write().await?;
-    let (products, children): (i64, i64) = sqlx::query_as(
+/// True when `other` is `category` itself or one of its descendants.
+pub async fn is_within(
+    tx: &mut sqlx::AnyConnection,
+    other: i64,
+    category: i64,
+) -> Result<bool, sqlx::Error> {
+    let inside: i64 = sqlx::query_scalar(
+        "WITH RECURSIVE below (id) AS ( \
+             SELECT id FROM categories WHERE id = $1 \
+             UNION ALL \
+             SELECT c.id FROM categories c JOIN below b ON c.parent_id = b.id \
+         ) SELECT COUNT(*) FROM below WHERE id = $2",
+    )
+    .bind(category)
+    .bind(other)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(inside > 0)
+}
+
+/// Renames and moves category `id`. False when there is no such category.
+pub async fn update_category(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    name: &str,
+    parent: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query("UPDATE categories SET name = $1, parent_id = $2 WHERE id = $3")
+        .bind(name)
+        .bind(parent)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Adds a category named `name` under `parent`, with a slug made from its name (numbered when
+/// taken). Returns its id.
+pub async fn insert_category(
+    tx: &mut sqlx::AnyConnection,
+    name: &str,
+    parent: Option<i64>,
+) -> Result<i64, sqlx::Error> {
+    let base = slugify(name);
+    let taken: Vec<String> =
+        sqlx::query_scalar("SELECT slug FROM categories WHERE slug = $1 OR slug LIKE $2")
+            .bind(&base)
+            .bind(format!("{base}-%"))
+            .fetch_all(&mut *tx)
+            .await?;
+    let slug = (1..)
+        .map(|n| {
+            if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            }
+        })
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or(base);
+    sqlx::query_scalar(
+        "INSERT INTO categories (parent_id, slug, name, position) VALUES ($1, $2, $3, 0) RETURNING id",
+    )
+    .bind(parent)
+    .bind(&slug)
+    .bind(name)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// How many products and subcategories category `id` holds.
+pub async fn category_usage(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM products WHERE category_id = $1), \
                 (SELECT COUNT(*) FROM categories WHERE parent_id = $1)",
     )
     .bind(id)
     .fetch_one(&mut *tx)
-    .await?;
-    if products > 0 {
-        return Err(AppError::Conflict(format!(
-            "This category still holds {products} products. Move them to another category first."
-        )));
-    }
-    if children > 0 {
-        return Err(AppError::Conflict(
-            "This category still has subcategories. Move or delete them first.".into(),
-        ));
-    }
+    .await
+}
+
+/// Deletes category `id`. False when there is no such category.
+pub async fn delete_category(tx: &mut sqlx::AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
     let deleted = sqlx::query("DELETE FROM categories WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    if deleted.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
-    record_change(&mut tx, None).await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(deleted.rows_affected() == 1)
 }

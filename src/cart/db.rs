@@ -276,7 +276,7 @@ pub enum Deleted {
 /// Remembers the cart lines a deletion is about to take away (the foreign key cascades), so the
 /// shopper is told on their next look at the cart. Call it in the deleting transaction.
 pub async fn note_deleted(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     deleted: Deleted,
 ) -> Result<(), sqlx::Error> {
     let (product, variant) = match deleted {
@@ -298,7 +298,7 @@ pub async fn note_deleted(
     if let Some(variant) = variant {
         query = query.bind(variant);
     }
-    query.execute(&mut **tx).await?;
+    query.execute(&mut *tx).await?;
     Ok(())
 }
 
