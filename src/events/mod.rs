@@ -150,12 +150,26 @@ async fn write(db: &Db, batch: &mut Vec<Event>) {
     if batch.is_empty() {
         return;
     }
+    if let Err(error) = insert(db, batch).await {
+        // One event naming a product or account deleted a moment ago fails the whole
+        // statement: the events are written one by one, so only that one is lost.
+        tracing::warn!(%error, events = batch.len(), "writing events failed; writing them one by one");
+        for event in batch.iter() {
+            if let Err(error) = insert(db, std::slice::from_ref(event)).await {
+                tracing::warn!(%error, kind = event.kind.as_str(), "event dropped");
+            }
+        }
+    }
+    batch.clear();
+}
+
+async fn insert(db: &Db, events: &[Event]) -> Result<(), sqlx::Error> {
     let sql = format!(
         "INSERT INTO events (kind, user_id, product_id, payload, created_at) VALUES {}",
-        values_list(batch.len(), "(?, ?, ?, ?, ?)")
+        values_list(events.len(), "(?, ?, ?, ?, ?)")
     );
     let mut query = sqlx::query(&sql);
-    for event in batch.iter() {
+    for event in events {
         query = query
             .bind(event.kind.as_str())
             .bind(event.user_id)
@@ -163,8 +177,5 @@ async fn write(db: &Db, batch: &mut Vec<Event>) {
             .bind(&event.payload)
             .bind(event.at);
     }
-    if let Err(error) = query.execute(db.writer()).await {
-        tracing::error!(%error, events = batch.len(), "writing events failed; batch dropped");
-    }
-    batch.clear();
+    query.execute(db.writer()).await.map(drop)
 }

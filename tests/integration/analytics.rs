@@ -7,9 +7,17 @@ use crate::{
     support::{Backend, TestApp, admin, seeded_app},
 };
 use axum::http::StatusCode;
-use emporium::{analytics::model::Analytics, search::index::SearchIndex};
+use emporium::{
+    analytics::model::Analytics,
+    events::{Event, EventKind},
+    search::index::SearchIndex,
+};
 
-on_both_backends!(sales_and_behaviour_add_up, analytics_are_for_admins_only,);
+on_both_backends!(
+    sales_and_behaviour_add_up,
+    analytics_are_for_admins_only,
+    an_event_for_a_deleted_product_loses_only_itself,
+);
 
 async fn seeded(backend: Backend) -> TestApp {
     let app = seeded_app(backend, 10, 5).await;
@@ -154,4 +162,26 @@ async fn analytics_are_for_admins_only(backend: Backend) {
         (report.days, report.orders, report.by_day.len()),
         (30, 0, 30)
     );
+}
+
+/// A product deleted while its views wait in the event writer's queue: the other events of
+/// that batch are still written.
+async fn an_event_for_a_deleted_product_loses_only_itself(backend: Backend) {
+    let app = seeded_app(backend, 3, 5).await;
+    let kept: i64 = sqlx::query_scalar("SELECT MIN(id) FROM products")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    for product in [kept, kept + 1_000_000, kept] {
+        app.state().events.record(Event {
+            product_id: Some(product),
+            ..Event::new(EventKind::ProductView)
+        });
+    }
+    app.state().events.flush().await;
+    let written: Vec<i64> = sqlx::query_scalar("SELECT product_id FROM events ORDER BY id")
+        .fetch_all(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(written, [kept, kept]);
 }
