@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
+  MADE_BY_A_SPEC,
   register,
   signIn,
   uniqueEmail,
@@ -31,7 +32,7 @@ test("an admin creates a product and finds it in search at once", async ({ page 
   await expect(page.getByLabel("Title")).toHaveValue(title);
 
   await page.getByLabel("Category").selectOption({ index: 1 });
-  await page.getByLabel("Description").fill("A brass lantern for long evenings.");
+  await page.getByLabel("Description").fill(MADE_BY_A_SPEC);
   await page.getByLabel("Price", { exact: true }).fill("39.99");
   await page.getByRole("button", { name: "Save product" }).click();
   await expect(page.getByRole("status")).toHaveText("Product saved.");

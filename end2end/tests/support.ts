@@ -55,13 +55,19 @@ export function money(minor: number): string {
   return `$${whole}.${String(minor % 100).padStart(2, "0")}`;
 }
 
-/** New arrivals whose first variant has enough stock for the journey. */
+/** The description of every product a spec makes: others pick only demo products, which no
+ * spec changes or deletes and which have neighbours in their category. */
+export const MADE_BY_A_SPEC = "Made for the journey that tests it.";
+
+/** New arrivals of the demo catalog whose first variant has enough stock for the journey. */
 export async function stockedProducts(page: Page, n: number): Promise<Product[]> {
   const home = await (await page.request.post("/api/load_home_catalog")).json();
   const found: Product[] = [];
   for (const card of home.featured as { slug: string }[]) {
-    const product: Product = await (await page.request.post("/api/product", { form: { slug: card.slug } })).json();
-    if (product.variants[0].stock >= 5) found.push(product);
+    const product: Product & { description: string } = await (
+      await page.request.post("/api/product", { form: { slug: card.slug } })
+    ).json();
+    if (product.variants[0].stock >= 5 && product.description !== MADE_BY_A_SPEC) found.push(product);
     if (found.length === n) return found;
   }
   throw new Error(`fewer than ${n} stocked products among the new arrivals`);
@@ -105,7 +111,7 @@ export async function freshProduct(
       "product[slug]": "",
       "product[brand]": "Lumen & Co",
       "product[category]": categories.find((c) => c.parent !== null)!.slug,
-      "product[description]": "Made for the journey that tests it.",
+      "product[description]": MADE_BY_A_SPEC,
       "product[status]": "active",
       "product[variants][0][sku]": sku,
       "product[variants][0][price]": "20.00",
