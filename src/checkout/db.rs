@@ -223,17 +223,21 @@ pub async fn place_order(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((order_id, number, status, total)) = existing {
-        if status != OrderStatus::PaymentFailed.as_str() {
+        // The conditional status change goes first: of retries racing on PostgreSQL, the one
+        // whose update moves the order takes its stock; the others wait for its row and then
+        // find it no longer failed.
+        let reopened = status == OrderStatus::PaymentFailed.as_str()
+            && move_order(
+                &mut tx,
+                order_id,
+                OrderStatus::PaymentFailed,
+                OrderStatus::PendingPayment,
+            )
+            .await?;
+        if !reopened {
             return Ok(Placement::Existing { number });
         }
         take_stock_again(&mut tx, order_id).await?;
-        move_order(
-            &mut tx,
-            order_id,
-            OrderStatus::PaymentFailed,
-            OrderStatus::PendingPayment,
-        )
-        .await?;
         tx.commit().await?;
         return Ok(Placement::Charge {
             order_id,

@@ -12,7 +12,10 @@ use axum::{
 };
 use emporium::{
     accounts::{model::Email, session::ACCESS_COOKIE},
-    checkout::model::{Placed, is_order_number},
+    checkout::{
+        db::{OrderTerms, Placement, place_order},
+        model::{Placed, ShippingMethod, ShippingRates, is_order_number},
+    },
     platform::{auth::Role, db::now_ms},
 };
 use tower::ServiceExt;
@@ -21,6 +24,7 @@ on_both_backends!(
     a_paid_order_is_priced_by_the_server_and_empties_the_cart,
     a_declined_card_then_a_good_one_makes_one_order,
     the_same_key_placed_twice_at_once_makes_one_order_and_one_payment,
+    twenty_retries_of_a_failed_order_at_once_take_its_stock_once,
     two_hundred_buyers_for_ten_units_make_ten_orders,
     bad_checkout_input_changes_nothing,
     addresses_and_orders_are_private,
@@ -287,6 +291,37 @@ async fn the_same_key_placed_twice_at_once_makes_one_order_and_one_payment(backe
     assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
     assert_eq!(stock(&app, &sku).await, 9);
+}
+
+/// A declined order retried from twenty requests at once is reopened by exactly one of them,
+/// which takes its stock again; the others find it already waiting for payment.
+async fn twenty_retries_of_a_failed_order_at_once_take_its_stock_once(backend: Backend) {
+    let app = seeded_app(backend, 20, 9).await;
+    let sku = variant(&app, 0, 1_000, 10).await;
+    let mut buyer = shopper(&app, "retries").await;
+    add(&mut buyer, &sku, "2").await;
+    let address = address(&mut buyer, "US").await;
+    let declined = place(&mut buyer, &key(11), &address, DECLINED_CARD, &[]).await;
+    assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
+    assert_eq!(stock(&app, &sku).await, 10);
+
+    let user = count(&app, "SELECT user_id FROM orders").await;
+    let rates = ShippingRates::from(app.state().config.shipping);
+    let terms = OrderTerms {
+        address_id: address.parse().unwrap(),
+        method: ShippingMethod::Standard,
+        rates: &rates,
+        tax_rates: &app.state().config.tax_rates,
+    };
+    let key = key(11);
+    let retries = (0..20).map(|_| place_order(app.db(), user, &key, &terms));
+    let placements = futures::future::join_all(retries).await;
+    let reopened = placements
+        .into_iter()
+        .filter(|placement| matches!(placement, Ok(Placement::Charge { .. })))
+        .count();
+    assert_eq!(reopened, 1);
+    assert_eq!(stock(&app, &sku).await, 8);
 }
 
 fn cookie_header(client: &Client<'_>) -> String {
