@@ -181,10 +181,7 @@ pub async fn clashes(
     tx: &mut sqlx::AnyConnection,
     input: &ProductInput,
 ) -> Result<Clashes, sqlx::Error> {
-    let category: Option<i64> = sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
-        .bind(&input.category)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let category = category_id(tx, &input.category).await?;
     let this = input.id.unwrap_or(0);
     let slug_taken: Option<i64> =
         sqlx::query_scalar("SELECT id FROM products WHERE slug = $1 AND id <> $2")
