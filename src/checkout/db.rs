@@ -232,6 +232,7 @@ pub async fn place_order(
                 order_id,
                 OrderStatus::PaymentFailed,
                 OrderStatus::PendingPayment,
+                now_ms(),
             )
             .await?;
         if !reopened {
@@ -466,11 +467,13 @@ pub async fn mark_paid(
     payment: &PaymentRecord<'_>,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
+    let now = now_ms();
     let paid = move_order(
         &mut tx,
         order_id,
         OrderStatus::PendingPayment,
         OrderStatus::Paid,
+        now,
     )
     .await?;
     record_payment(&mut tx, order_id, payment, "succeeded", "").await?;
@@ -486,7 +489,14 @@ pub async fn mark_paid(
             text: "We have your payment and will tell you when your order ships.".into(),
             link: format!("/orders/{number}"),
         };
-        queue_email(&mut tx, EmailKind::OrderConfirmation, &email, &confirmation).await?;
+        queue_email(
+            &mut tx,
+            EmailKind::OrderConfirmation,
+            &email,
+            &confirmation,
+            now,
+        )
+        .await?;
         let ordered: Vec<i64> =
             sqlx::query_scalar("SELECT variant_id FROM order_lines WHERE order_id = $1")
                 .bind(order_id)
@@ -511,6 +521,7 @@ pub async fn mark_failed(
         order_id,
         OrderStatus::PendingPayment,
         OrderStatus::PaymentFailed,
+        now_ms(),
     )
     .await?;
     if failed {
@@ -669,18 +680,20 @@ pub async fn orders_of(db: &Db, user: i64) -> Result<Vec<OrderSummary>, sqlx::Er
         .collect())
 }
 
-/// Moves order `id` from `from` to `to`. False when its status is no longer `from` (someone
-/// else moved it first); then nothing changed.
+/// Moves order `id` from `from` to `to` at time `now` (the caller's, so the rows it writes with
+/// the change carry the same time). False when its status is no longer `from` (someone else
+/// moved it first); then nothing changed.
 pub async fn move_order(
     tx: &mut sqlx::AnyConnection,
     id: i64,
     from: OrderStatus,
     to: OrderStatus,
+    now: i64,
 ) -> Result<bool, sqlx::Error> {
     let moved =
         sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
             .bind(to.as_str())
-            .bind(now_ms())
+            .bind(now)
             .bind(id)
             .bind(from.as_str())
             .execute(&mut *tx)

@@ -131,7 +131,8 @@ pub async fn move_status(
     to: OrderStatus,
     admin: i64,
 ) -> Result<bool, sqlx::Error> {
-    if !move_order(tx, id, from, to).await? {
+    let now = now_ms();
+    if !move_order(tx, id, from, to, now).await? {
         return Ok(false);
     }
     sqlx::query(
@@ -142,7 +143,7 @@ pub async fn move_status(
     .bind(from.as_str())
     .bind(to.as_str())
     .bind(admin)
-    .bind(now_ms())
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     Ok(true)

@@ -70,7 +70,7 @@ pub async fn notify_order(
             text: message.body.clone(),
             link: message.link.to_owned(),
         };
-        queue_email(tx, message.kind, &email, &payload).await?;
+        queue_email(tx, message.kind, &email, &payload, now).await?;
     }
     Ok(())
 }
@@ -85,12 +85,13 @@ pub struct OutboxEmail {
 }
 
 /// Queues an email inside the caller's transaction, so it is sent only if the change it
-/// announces commits.
+/// announces commits; `now` is the time of that change.
 pub async fn queue_email(
     tx: &mut sqlx::AnyConnection,
     kind: EmailKind,
     recipient: &str,
     email: &OutboxEmail,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
     let payload = serde_json::to_string(email).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
@@ -99,7 +100,7 @@ pub async fn queue_email(
     .bind(kind.as_str())
     .bind(recipient)
     .bind(payload)
-    .bind(now_ms())
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     Ok(())
