@@ -48,6 +48,7 @@ test("check out with a new address: a declined card, then a good one, makes one 
   await page.getByRole("button", { name: "Place order" }).click();
   await expect(page).toHaveURL(/\/orders\/EM-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
   await expect(page.getByRole("heading", { name: "Thank you for your order" })).toBeVisible();
+  await expect(page.getByText("Test payment: the offline test gateway took it")).toBeVisible();
   const number = (await page.getByTestId("order-number").textContent()) ?? "";
   await expect(page.getByTestId("order-total")).toHaveText(money(total));
 

@@ -460,6 +460,8 @@ pub struct OrderView {
     pub shipping_method: String,
     pub address: Vec<String>,
     pub created_at: i64,
+    /// Paid through the offline test gateway: no card was charged.
+    pub test_payment: bool,
 }
 
 /// An order in the order history.

@@ -416,6 +416,7 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
                 <h1 class="text-2xl font-bold">{if paid { "Thank you for your order" } else { "Your order" }}</h1>
                 <p class="mt-2">"Order number " <strong data-testid="order-number">{order.number.clone()}</strong></p>
                 <p>"Status: " <span data-testid="order-status">{order.status.clone()}</span></p>
+                {order.test_payment.then(|| view! { <TestPaymentNote/> })}
             </div>
             <table class="w-full max-w-2xl bg-white text-left text-sm">
                 <thead class="text-slate-600">
@@ -444,6 +445,16 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
             </div>
             <a href="/account/orders" class="font-medium text-brand-700 underline">"All your orders"</a>
         </section>
+    }
+}
+
+/// Says that an order was paid through the offline test gateway, so nobody takes it for a sale.
+#[component]
+pub fn TestPaymentNote() -> impl IntoView {
+    view! {
+        <p class="mt-2 inline-block rounded-md bg-amber-100 px-3 py-1 text-sm font-medium text-amber-900">
+            "Test payment: the offline test gateway took it, and no card was charged."
+        </p>
     }
 }
 

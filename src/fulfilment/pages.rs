@@ -3,7 +3,7 @@
 use super::api::{DeskOrder, DeskPage, SetOrderStatus, admin_order, admin_orders};
 use crate::{
     admin::pages::AdminFrame,
-    checkout::model::OrderStatus,
+    checkout::{model::OrderStatus, pages::TestPaymentNote},
     dates::{iso_date, long_date},
     ui::{
         PagedTable, count_of, encode_query,
@@ -114,6 +114,7 @@ fn DeskOrderView(desk: DeskOrder, change: ServerAction<SetOrderStatus>) -> impl 
         <div class="mb-6 flex flex-wrap items-baseline gap-4">
             <h1 class="text-2xl font-bold">{format!("Order {}", order.number)}</h1>
             <p class="text-lg" data-testid="desk-status">{desk.status.label()}</p>
+            {order.test_payment.then(|| view! { <TestPaymentNote/> })}
         </div>
         <div class="grid gap-6 md:grid-cols-2">
             <section class="space-y-2 rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="desk-lines">

@@ -39,6 +39,8 @@ pub struct Config {
     pub secret: Option<SecretString>,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; otherwise payments use the offline test gateway.
     pub stripe: Option<StripeSettings>,
+    /// `EMPORIUM_ALLOW_TEST_PAYMENTS=1`: production may run on the test gateway (a demo shop).
+    pub allow_test_payments: bool,
     /// `EMPORIUM_SMTP_URL`: where emails are sent. Without it they are written to
     /// `<data-dir>/mail/`.
     pub smtp_url: Option<SecretString>,
@@ -213,6 +215,14 @@ impl Config {
                 })
             }
         };
+        let allow_test_payments = env("EMPORIUM_ALLOW_TEST_PAYMENTS").as_deref() == Some("1");
+        if environment == Environment::Production && stripe.is_none() && !allow_test_payments {
+            return Err(error(
+                "STRIPE_SECRET_KEY",
+                "must be set with STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET when EMPORIUM_ENV=production \
+                 (or set EMPORIUM_ALLOW_TEST_PAYMENTS=1 to take test payments that charge nobody)",
+            ));
+        }
         let leptos = leptos::config::get_config_from_str(text)
             .map_err(|e| error("[package.metadata.leptos]", one_line(&e)))?;
         let smtp_url = env("EMPORIUM_SMTP_URL")
@@ -235,6 +245,7 @@ impl Config {
             tax_rates: file.tax_rates,
             secret,
             stripe,
+            allow_test_payments,
             smtp_url,
             mail_from,
             public_url,
@@ -327,16 +338,44 @@ mod tests {
         }
     }
 
+    const PRODUCTION: (&str, &str) = ("EMPORIUM_ENV", "production");
+    const A_SECRET: (&str, &str) = ("EMPORIUM_SECRET", "0123456789abcdef0123456789abcdef");
+
     #[test]
     fn production_refuses_to_start_without_a_secret() {
-        let err = load(&[("EMPORIUM_ENV", "production")]).unwrap_err();
+        let err = load(&[PRODUCTION]).unwrap_err();
         assert_eq!(err.setting, "EMPORIUM_SECRET");
-        let config = load(&[
-            ("EMPORIUM_ENV", "production"),
-            ("EMPORIUM_SECRET", "x".repeat(64).as_str()),
+        let config = load(&[PRODUCTION, A_SECRET, ("EMPORIUM_ALLOW_TEST_PAYMENTS", "1")]).unwrap();
+        assert_eq!(config.environment, Environment::Production);
+    }
+
+    #[test]
+    fn production_refuses_the_test_gateway_unless_allowed() {
+        let err = load(&[PRODUCTION, A_SECRET]).unwrap_err();
+        assert_eq!(err.setting, "STRIPE_SECRET_KEY");
+        for named in [
+            "STRIPE_PUBLISHABLE_KEY",
+            "STRIPE_WEBHOOK_SECRET",
+            "EMPORIUM_ALLOW_TEST_PAYMENTS=1",
+        ] {
+            assert!(err.problem.contains(named), "{named} missing: {err}");
+        }
+        assert!(!err.to_string().contains('\n'));
+        let allowed = load(&[PRODUCTION, A_SECRET, ("EMPORIUM_ALLOW_TEST_PAYMENTS", "1")]).unwrap();
+        assert!(allowed.allow_test_payments && allowed.stripe.is_none());
+        let stripe = load(&[
+            PRODUCTION,
+            A_SECRET,
+            ("STRIPE_SECRET_KEY", "sk_live_x"),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_live_x"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
         ])
         .unwrap();
-        assert_eq!(config.environment, Environment::Production);
+        assert!(stripe.stripe.is_some() && !stripe.allow_test_payments);
+        assert!(
+            load(&[]).unwrap().stripe.is_none(),
+            "development needs no gateway"
+        );
     }
 
     #[test]

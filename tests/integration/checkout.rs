@@ -203,6 +203,11 @@ async fn a_paid_order_is_priced_by_the_server_and_empties_the_cart(backend: Back
         "{}",
         page.body
     );
+    assert!(
+        page.body
+            .contains("Test payment: the offline test gateway took it"),
+        "an order paid by the test gateway says so"
+    );
     let history = buyer.call("orders", &[]).await;
     assert!(history.body.contains(&number), "{}", history.body);
 

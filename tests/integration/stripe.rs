@@ -259,6 +259,10 @@ async fn the_shoppers_return_settles_the_order_before_the_webhook(backend: Backe
     let page = buyer.get(&format!("/orders/{}", first.number)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Thank you"), "{}", page.body);
+    assert!(
+        !page.body.contains("Test payment"),
+        "Stripe took a real payment"
+    );
     assert_eq!(order_status(&app, &first.number).await, "paid");
 
     let total: i64 = sqlx::query_scalar("SELECT total_minor FROM orders WHERE number = $1")
