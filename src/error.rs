@@ -37,6 +37,9 @@ pub enum AppError {
     /// Too many failed attempts; try again after the given number of seconds.
     #[error("Too many attempts. Please wait a minute and try again.")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// A service the shop depends on (the payment gateway) did not answer; nothing changed.
+    #[error("{0}")]
+    Unavailable(String),
     /// The browser could not reach the shop.
     #[error("We couldn't reach the shop. Check your connection and try again.")]
     Network,
@@ -93,7 +96,7 @@ impl AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Network => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Network | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

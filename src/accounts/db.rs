@@ -286,29 +286,3 @@ pub async fn revoke_user_families(
     .await?;
     Ok(())
 }
-
-/// Failed attempts recorded for `scope` since `since`.
-pub async fn count_failures(db: &Db, scope: &str, since: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM auth_failures WHERE scope = $1 AND at >= $2")
-        .bind(scope)
-        .bind(since)
-        .fetch_one(db.pool())
-        .await
-}
-
-/// Records one failed attempt against each scope, and forgets attempts older than an hour.
-pub async fn record_failure(db: &Db, scopes: &[&str], now: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    for scope in scopes {
-        sqlx::query("INSERT INTO auth_failures (scope, at) VALUES ($1, $2)")
-            .bind(*scope)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query("DELETE FROM auth_failures WHERE at < $1")
-        .bind(now - 3_600_000)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await
-}

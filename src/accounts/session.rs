@@ -14,6 +14,7 @@ use crate::{
         config::Environment,
         db::{now_ms, violates},
         http::{client_ip, cookie, request_parts, set_cookie, set_response_cookies},
+        limits::{self, Limit},
         password,
         state::AppState,
         tokens::{ACCESS_TTL_SECS, REFRESH_TTL_SECS},
@@ -29,9 +30,11 @@ use axum::{
 pub const ACCESS_COOKIE: &str = "emporium_access";
 pub const REFRESH_COOKIE: &str = "emporium_refresh";
 
-/// Failed attempts allowed per scope (IP, account) within `FAILURE_WINDOW_MS`.
-pub const MAX_FAILURES: i64 = 5;
-pub const FAILURE_WINDOW_MS: i64 = 60_000;
+/// Failed sign-ins and sign-ups allowed per scope (IP, account) in a minute.
+pub const FAILURES: Limit = Limit {
+    max: 5,
+    window_ms: 60_000,
+};
 
 /// Middleware: resolves the session from a bearer token, the access cookie, or, when the
 /// access token is missing or expired, the refresh cookie (rotating it).
@@ -109,19 +112,11 @@ fn cleared_cookies(secure: bool) -> Vec<HeaderValue> {
 
 /// Refuses when any scope has used up its failures for the window.
 async fn check_rate(state: &AppState, scopes: &[&str]) -> Result<(), AppError> {
-    let since = now_ms() - FAILURE_WINDOW_MS;
-    for scope in scopes {
-        if db::count_failures(&state.db, scope, since).await? >= MAX_FAILURES {
-            return Err(AppError::TooManyAttempts {
-                retry_after_secs: u64::try_from(FAILURE_WINDOW_MS / 1000).unwrap_or(60),
-            });
-        }
-    }
-    Ok(())
+    FAILURES.check(&state.db, scopes, now_ms()).await
 }
 
 async fn fail(state: &AppState, scopes: &[&str], error: AppError) -> AppError {
-    if let Err(e) = db::record_failure(&state.db, scopes, now_ms()).await {
+    if let Err(e) = limits::record(&state.db, scopes, now_ms()).await {
         return internal(&e);
     }
     error

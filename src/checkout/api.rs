@@ -69,10 +69,30 @@ pub async fn place_order(
     use crate::{
         dates::year_month,
         error::FieldError,
-        platform::{auth::require_user, db::now_ms, state::AppState},
+        platform::{
+            auth::require_user, db::now_ms, http::client_ip, limits::Limit, state::AppState,
+        },
+    };
+    /// "Place order" presses allowed in a minute (retries after a declined card included), per
+    /// shopper and per network address (which several shoppers may share).
+    const PER_SHOPPER: Limit = Limit {
+        max: 10,
+        window_ms: 60_000,
+    };
+    const PER_NETWORK_ADDRESS: Limit = Limit {
+        max: 30,
+        window_ms: 60_000,
     };
     let session = require_user()?;
     let state = AppState::current()?;
+    let (shopper, network) = (
+        format!("order-user:{}", session.user_id),
+        format!("order-ip:{}", client_ip()),
+    );
+    PER_SHOPPER.hit(&state.db, &[&shopper], now_ms()).await?;
+    PER_NETWORK_ADDRESS
+        .hit(&state.db, &[&network], now_ms())
+        .await?;
     if idempotency_key.len() != 32 || !idempotency_key.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::BadRequest(
             "This checkout page is out of date. Please reload it.".into(),

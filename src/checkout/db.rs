@@ -2,8 +2,8 @@
 //! reach another shopper's rows.
 
 use super::model::{
-    Address, AddressForm, OrderLine, OrderStatus, OrderSummary, OrderView, SOLD_STATUSES,
-    ShippingMethod, ShippingRates, Totals, order_number, status_label,
+    Address, AddressForm, MAX_UNPAID_ORDERS, OrderLine, OrderStatus, OrderSummary, OrderView,
+    SOLD_STATUSES, ShippingMethod, ShippingRates, Totals, order_number, status_label,
 };
 use super::payment::{PaymentProvider, TestGateway};
 use crate::{
@@ -13,9 +13,9 @@ use crate::{
         model::{options_label, parse_options},
     },
     error::{AppError, FieldError},
-    notifications::db::{EmailKind, OutboxEmail, queue_email},
+    notifications::db::{EmailKind, OrderMessage, OutboxEmail, notify_order, queue_email},
     platform::{
-        db::{Db, now_ms, values_list, violates},
+        db::{Backend, Db, now_ms, values_list, violates},
         money::Money,
     },
 };
@@ -184,6 +184,8 @@ pub struct OrderTerms<'a> {
     pub method: ShippingMethod,
     pub rates: &'a ShippingRates,
     pub tax_rates: &'a BTreeMap<String, i64>,
+    /// How long the order holds its stock while it waits for payment, in milliseconds.
+    pub reservation_ms: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -227,25 +229,52 @@ pub async fn place_order(
         // The conditional status change goes first: of retries racing on PostgreSQL, the one
         // whose update moves the order takes its stock; the others wait for its row and then
         // find it no longer failed.
+        let now = now_ms();
         let reopened = status == OrderStatus::PaymentFailed.as_str()
             && move_order(
                 &mut tx,
                 order_id,
                 OrderStatus::PaymentFailed,
                 OrderStatus::PendingPayment,
-                now_ms(),
+                now,
             )
             .await?;
         if !reopened {
             return Ok(Placement::Existing { number });
         }
         take_stock_again(&mut tx, order_id).await?;
+        sqlx::query("UPDATE orders SET reserved_until = $1 WHERE id = $2")
+            .bind(now + terms.reservation_ms)
+            .bind(order_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         return Ok(Placement::Charge {
             order_id,
             number,
             total: Money::from_minor(total).unwrap_or_default(),
         });
+    }
+
+    if db.backend() == Backend::Postgres {
+        // Orders of one shopper are placed one at a time, so the count below stays true until
+        // this one is in. (SQLite's write transactions are already one at a time.)
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let unpaid: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE user_id = $1 AND status = $2")
+            .bind(user)
+            .bind(OrderStatus::PendingPayment.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+    if unpaid >= MAX_UNPAID_ORDERS {
+        return Err(AppError::Conflict(format!(
+            "You have {unpaid} orders waiting for payment. Pay for one of them, or wait until \
+             they expire, before placing another."
+        )));
     }
 
     let address: Option<AddressRow> = sqlx::query_as(&format!(
@@ -302,8 +331,8 @@ pub async fn place_order(
     let inserted = sqlx::query_scalar(
         "INSERT INTO orders (number, user_id, idempotency_key, status, subtotal_minor, shipping_minor, tax_minor, \
              total_minor, shipping_method, ship_full_name, ship_line1, ship_line2, ship_city, ship_region, \
-             ship_postal_code, ship_country, ship_phone, created_at, updated_at) \
-         VALUES ($1, $2, $3, $18, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
+             ship_postal_code, ship_country, ship_phone, created_at, updated_at, reserved_until) \
+         VALUES ($1, $2, $3, $18, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $19) \
          RETURNING id",
     )
     .bind(&number)
@@ -324,6 +353,7 @@ pub async fn place_order(
     .bind(&address.phone)
     .bind(now)
     .bind(OrderStatus::PendingPayment.as_str())
+    .bind(now + terms.reservation_ms)
     .fetch_one(&mut *tx)
     .await;
     let order_id: i64 = match inserted {
@@ -436,6 +466,44 @@ pub async fn waiting_by_number(
     .bind(OrderStatus::PendingPayment.as_str())
     .fetch_optional(db.pool())
     .await
+}
+
+/// Orders still waiting for payment whose reservation ran out before `now`, oldest first (a
+/// hundred at a time).
+pub async fn overdue(db: &Db, now: i64) -> Result<Vec<Waiting>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, user_id, number, total_minor, payment_reference FROM orders \
+         WHERE status = $1 AND reserved_until < $2 ORDER BY reserved_until LIMIT 100",
+    )
+    .bind(OrderStatus::PendingPayment.as_str())
+    .bind(now)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Expires a waiting order, once: its stock goes back, its history says so, and the shopper
+/// is told (`held` says how long the items were kept). False when it no longer waited.
+pub async fn expire(db: &Db, order: &Waiting, held: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let (from, to) = (OrderStatus::PendingPayment, OrderStatus::Expired);
+    if !move_order(&mut tx, order.id, from, to, now).await? {
+        return Ok(false);
+    }
+    restock(&mut tx, order.id).await?;
+    record_change(&mut tx, order.id, from, to, None, now).await?;
+    let link = format!("/orders/{}", order.number);
+    let message = OrderMessage {
+        kind: EmailKind::OrderExpired,
+        title: format!("Order {} expired unpaid", order.number),
+        body: format!(
+            "We held your items for {held}, but the payment was not finished, so the order is \
+             closed and nothing was charged. They are still in your cart if you want them."
+        ),
+        link: &link,
+    };
+    notify_order(&mut tx, order.user_id, &message).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The order waiting for the payment `reference`.
@@ -705,6 +773,30 @@ pub async fn move_order(
             .execute(&mut *tx)
             .await?;
     Ok(moved.rows_affected() == 1)
+}
+
+/// Writes a status change into the order's history; `by` is the admin who made it (None when
+/// the shop did, e.g. an expired reservation).
+pub async fn record_change(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    from: OrderStatus,
+    to: OrderStatus,
+    by: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO order_status_changes (order_id, from_status, to_status, changed_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(by)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// True when `user` has a sold order (`OrderStatus::is_sold`) with `product` in it.

@@ -328,6 +328,10 @@ pub fn is_order_number(text: &str) -> bool {
             .all(|(_, b)| ORDER_ALPHABET.contains(b))
 }
 
+/// The most orders one shopper may have waiting for payment at once: each holds stock, so a
+/// script placing orders it never pays cannot empty the shelves.
+pub const MAX_UNPAID_ORDERS: i64 = 3;
+
 /// Where an order is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrderStatus {
@@ -337,16 +341,19 @@ pub enum OrderStatus {
     Shipped,
     Delivered,
     Cancelled,
+    /// Not paid within the reservation time: its stock went back and nothing was charged.
+    Expired,
 }
 
 impl OrderStatus {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::PendingPayment,
         Self::Paid,
         Self::PaymentFailed,
         Self::Shipped,
         Self::Delivered,
         Self::Cancelled,
+        Self::Expired,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -362,6 +369,7 @@ impl OrderStatus {
             Self::Shipped => "shipped",
             Self::Delivered => "delivered",
             Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
         }
     }
 
@@ -374,6 +382,7 @@ impl OrderStatus {
             Self::Shipped => "Shipped",
             Self::Delivered => "Delivered",
             Self::Cancelled => "Cancelled",
+            Self::Expired => "Expired",
         }
     }
 
@@ -384,7 +393,7 @@ impl OrderStatus {
             Self::PendingPayment | Self::PaymentFailed => &[Self::Cancelled],
             Self::Paid => &[Self::Shipped, Self::Cancelled],
             Self::Shipped => &[Self::Delivered],
-            Self::Delivered | Self::Cancelled => &[],
+            Self::Delivered | Self::Cancelled | Self::Expired => &[],
         }
     }
 
@@ -610,6 +619,7 @@ mod tests {
         assert_eq!(Paid.next(), [Shipped, Cancelled]);
         assert_eq!(Shipped.next(), [Delivered]);
         assert!(Delivered.next().is_empty() && Cancelled.next().is_empty());
+        assert!(Expired.next().is_empty() && !Expired.is_sold());
         assert!(Paid.restocks(Cancelled) && PendingPayment.restocks(Cancelled));
         assert!(!PaymentFailed.restocks(Cancelled) && !Paid.restocks(Shipped));
         assert_eq!(status_label("paid"), "Paid");

@@ -5,7 +5,7 @@ use super::{
         DeleteAddress, PlaceOrder, SaveAddress, SetDefaultAddress, get_checkout, get_order,
         list_addresses, list_orders,
     },
-    model::{Address, COUNTRIES, CheckoutView, OrderView, ShippingMethod, Totals},
+    model::{Address, COUNTRIES, CheckoutView, OrderStatus, OrderView, ShippingMethod, Totals},
 };
 use crate::{
     error::AppError,
@@ -409,7 +409,8 @@ pub fn OrderPage() -> impl IntoView {
 
 #[component]
 fn OrderDetails(order: OrderView) -> impl IntoView {
-    let paid = order.status == "Paid";
+    let paid = order.status == OrderStatus::Paid.label();
+    let expired = order.status == OrderStatus::Expired.label();
     view! {
         <section class="space-y-6">
             <div>
@@ -417,6 +418,14 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
                 <p class="mt-2">"Order number " <strong data-testid="order-number">{order.number.clone()}</strong></p>
                 <p>"Status: " <span data-testid="order-status">{order.status.clone()}</span></p>
                 {order.test_payment.then(|| view! { <TestPaymentNote/> })}
+                {expired.then(|| view! {
+                    <p class="mt-2 max-w-2xl rounded-md bg-slate-100 p-3">
+                        "This order was not paid in time, so it is closed and nothing was charged. "
+                        "The items are still in your cart: "
+                        <a href="/cart" class="font-medium text-brand-700 underline">"review your cart"</a>
+                        " to order them again."
+                    </p>
+                })}
             </div>
             <table class="w-full max-w-2xl bg-white text-left text-sm">
                 <thead class="text-slate-600">

@@ -41,6 +41,7 @@ pub struct GatewayError(pub String);
 
 pub type ChargeFuture<'a> =
     Pin<Box<dyn Future<Output = Result<ChargeOutcome, GatewayError>> + Send + 'a>>;
+pub type CancelFuture<'a> = Pin<Box<dyn Future<Output = Result<(), GatewayError>> + Send + 'a>>;
 
 /// The payment gateway the app root put in the state: the offline test gateway unless Stripe
 /// is configured.
@@ -61,6 +62,12 @@ pub trait PaymentProvider: Send + Sync {
                 self.name()
             )))
         })
+    }
+    /// Cancels the unfinished charge `reference`, so the shopper can no longer complete it.
+    /// Gateways that settle at once leave nothing unfinished.
+    fn cancel<'a>(&'a self, reference: &'a str) -> CancelFuture<'a> {
+        let _ = reference;
+        Box::pin(async { Ok(()) })
     }
     /// The key the browser needs to talk to the gateway, when it does (Stripe's publishable key).
     fn browser_key(&self) -> Option<&str> {

@@ -4,7 +4,7 @@
 use super::{
     db::{self, OrderTerms, PaymentRecord, Placement, Waiting},
     model::{Card, Placed, ShippingMethod, ShippingRates},
-    payment::{ChargeOutcome, ChargeRequest, gateway},
+    payment::{ChargeOutcome, ChargeRequest, GatewayError, gateway},
 };
 use crate::{
     error::AppError,
@@ -31,6 +31,7 @@ pub async fn place_order(state: &AppState, request: &OrderRequest<'_>) -> Result
         method: request.method,
         rates: &ShippingRates::from(state.config.shipping),
         tax_rates: &state.config.tax_rates,
+        reservation_ms: state.config.reservation_minutes * 60_000,
     };
     let placement =
         db::place_order(&state.db, request.user, request.idempotency_key, &terms).await?;
@@ -114,6 +115,72 @@ fn record_purchase(state: &AppState, user: i64, number: &str, total: i64) {
         payload: serde_json::json!({ "order": number, "total": total }).to_string(),
         ..Event::new(EventKind::Purchase)
     });
+}
+
+/// What became of an unpaid order's payment when the shop let it go.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Release {
+    /// Nothing can be charged for it any more: the order may close.
+    Released,
+    /// The gateway says the shopper paid after all; the order is now paid and stays open.
+    PaidAfterAll,
+}
+
+/// Lets go of an unpaid order's payment before the order closes (it expires or an admin
+/// cancels it): a payment the shopper finished after all settles the order as paid, an
+/// unfinished one is cancelled at the gateway so it can no longer be completed.
+pub async fn release_payment(state: &AppState, order: &Waiting) -> Result<Release, AppError> {
+    if order.payment_reference.is_empty() {
+        return Ok(Release::Released);
+    }
+    let unreachable = |error: GatewayError| {
+        tracing::warn!(%error, order = %order.number, "releasing a payment failed");
+        AppError::Unavailable(
+            "We couldn't reach the payment service, so nothing changed. Please try again.".into(),
+        )
+    };
+    let reference = &order.payment_reference;
+    match gateway(state)
+        .status(reference)
+        .await
+        .map_err(unreachable)?
+    {
+        paid @ ChargeOutcome::Succeeded { .. } => {
+            settle_payment(state, order, &paid, None).await?;
+            Ok(Release::PaidAfterAll)
+        }
+        ChargeOutcome::Declined { .. } => Ok(Release::Released),
+        ChargeOutcome::Pending { .. } => {
+            gateway(state)
+                .cancel(reference)
+                .await
+                .map_err(unreachable)?;
+            Ok(Release::Released)
+        }
+    }
+}
+
+/// Expires the orders whose reservation ran out before `now`: each one's payment is released
+/// first (one the shopper paid after all stays paid; one the gateway cannot be asked about
+/// waits for the next round), then its stock goes back and the shopper is told. Returns how
+/// many expired.
+pub async fn expire_reservations(state: &AppState, now: i64) -> Result<usize, AppError> {
+    let held = match state.config.reservation_minutes {
+        1 => "a minute".to_owned(),
+        minutes => format!("{minutes} minutes"),
+    };
+    let mut expired = 0;
+    for order in db::overdue(&state.db, now).await? {
+        match release_payment(state, &order).await {
+            Ok(Release::Released) => {}
+            Ok(Release::PaidAfterAll) | Err(AppError::Unavailable(_)) => continue,
+            Err(error) => return Err(error),
+        }
+        if db::expire(&state.db, &order, &held, now).await? {
+            expired += 1;
+        }
+    }
+    Ok(expired)
 }
 
 /// Settles an order that waited for the browser to pay, with what the gateway says happened:

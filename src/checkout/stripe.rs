@@ -4,7 +4,9 @@
 
 use super::{
     db::waiting_by_reference,
-    payment::{ChargeFuture, ChargeOutcome, ChargeRequest, GatewayError, PaymentProvider},
+    payment::{
+        CancelFuture, ChargeFuture, ChargeOutcome, ChargeRequest, GatewayError, PaymentProvider,
+    },
     service::settle_payment,
 };
 use crate::platform::{config::StripeSettings, db::now_ms, state::AppState};
@@ -67,6 +69,14 @@ impl Stripe {
             http: reqwest::Client::new(),
             settings,
         }
+    }
+
+    fn intent_url(&self, reference: &str) -> String {
+        format!(
+            "{}/v1/payment_intents/{}",
+            self.settings.api_base,
+            crate::ui::encode_query(reference)
+        )
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Intent, GatewayError> {
@@ -134,14 +144,16 @@ impl PaymentProvider for Stripe {
 
     fn status<'a>(&'a self, reference: &'a str) -> ChargeFuture<'a> {
         Box::pin(async move {
-            let intent = self
-                .send(self.http.get(format!(
-                    "{}/v1/payment_intents/{}",
-                    self.settings.api_base,
-                    crate::ui::encode_query(reference)
-                )))
-                .await?;
+            let intent = self.send(self.http.get(self.intent_url(reference))).await?;
             Ok(intent.outcome())
+        })
+    }
+
+    fn cancel<'a>(&'a self, reference: &'a str) -> CancelFuture<'a> {
+        Box::pin(async move {
+            let url = format!("{}/cancel", self.intent_url(reference));
+            self.send(self.http.post(url)).await?;
+            Ok(())
         })
     }
 

@@ -87,5 +87,5 @@ pub async fn set_order_status(number: String, status: String) -> Result<(), AppE
     let state = AppState::current()?;
     let to = OrderStatus::parse(status.trim())
         .ok_or_else(|| AppError::BadRequest("Unknown order status.".into()))?;
-    super::service::change_status(&state.db, &number, to, admin.user_id).await
+    super::service::change_status(&state, &number, to, admin.user_id).await
 }

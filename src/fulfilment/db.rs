@@ -4,7 +4,7 @@
 use super::api::{DeskOrder, DeskPage, DeskRow, ORDERS_PAGE_SIZE, StatusChange};
 use crate::{
     checkout::{
-        db::{move_order, order as order_view},
+        db::{move_order, order as order_view, record_change},
         model::OrderStatus,
     },
     platform::{
@@ -15,7 +15,7 @@ use crate::{
 };
 
 fn status(text: &str) -> OrderStatus {
-    // The column's check constraint admits only the known statuses.
+    // The column's foreign key admits only the statuses in order_statuses, which are these.
     OrderStatus::parse(text).unwrap_or(OrderStatus::PendingPayment)
 }
 
@@ -135,16 +135,6 @@ pub async fn move_status(
     if !move_order(tx, id, from, to, now).await? {
         return Ok(false);
     }
-    sqlx::query(
-        "INSERT INTO order_status_changes (order_id, from_status, to_status, changed_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(admin)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    record_change(tx, id, from, to, Some(admin), now).await?;
     Ok(true)
 }

@@ -4,10 +4,14 @@
 
 use super::db::{move_status, order_for_change};
 use crate::{
-    checkout::{db::restock, model::OrderStatus},
+    checkout::{
+        db::{restock, waiting_by_number},
+        model::OrderStatus,
+        service::{Release, release_payment},
+    },
     error::AppError,
     notifications::db::{EmailKind, OrderMessage, notify_order},
-    platform::db::Db,
+    platform::state::AppState,
 };
 
 /// What the customer is told when their order reaches `to`; nothing for other statuses.
@@ -33,14 +37,23 @@ fn message(number: &str, to: OrderStatus) -> Option<(EmailKind, String, String)>
     }
 }
 
-/// Moves the order `number` to `to`, recording who did it and telling the customer.
+/// Moves the order `number` to `to`, recording who did it and telling the customer. An unpaid
+/// order's payment is let go at the gateway before it is cancelled.
 pub async fn change_status(
-    db: &Db,
+    state: &AppState,
     number: &str,
     to: OrderStatus,
     admin: i64,
 ) -> Result<(), AppError> {
-    let mut tx = db.begin_write().await?;
+    if to == OrderStatus::Cancelled
+        && let Some(waiting) = waiting_by_number(&state.db, number, None).await?
+        && release_payment(state, &waiting).await? == Release::PaidAfterAll
+    {
+        return Err(AppError::Conflict(
+            "The customer paid for this order a moment ago. Reload it to see its status.".into(),
+        ));
+    }
+    let mut tx = state.db.begin_write().await?;
     let (id, user, from) = order_for_change(&mut tx, number)
         .await?
         .ok_or(AppError::NotFound)?;

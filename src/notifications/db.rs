@@ -15,6 +15,7 @@ pub enum EmailKind {
     OrderShipped,
     OrderDelivered,
     OrderCancelled,
+    OrderExpired,
 }
 
 impl EmailKind {
@@ -24,6 +25,7 @@ impl EmailKind {
             Self::OrderShipped => "order_shipped",
             Self::OrderDelivered => "order_delivered",
             Self::OrderCancelled => "order_cancelled",
+            Self::OrderExpired => "order_expired",
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct Config {
     pub demo_products: u32,
     /// The most units of one variant a cart line may hold (1–999).
     pub max_line_quantity: i64,
+    /// How long an order waiting for payment holds its stock, in minutes (1–1440).
+    pub reservation_minutes: i64,
     pub shipping: Shipping,
     /// Sales tax by destination country code, in basis points (725 = 7.25%); 0 when absent.
     pub tax_rates: std::collections::BTreeMap<String, i64>,
@@ -101,6 +103,7 @@ struct FileSettings {
     data_dir: PathBuf,
     demo_products: u32,
     max_line_quantity: i64,
+    reservation_minutes: i64,
     shipping_standard_cents: i64,
     shipping_express_cents: i64,
     free_shipping_over_cents: i64,
@@ -165,6 +168,13 @@ impl Config {
             return Err(error(
                 "emporium.max-line-quantity",
                 "must be a whole number from 1 to 999",
+            ));
+        }
+        let reservation_minutes = file.reservation_minutes;
+        if !(1..=1440).contains(&reservation_minutes) {
+            return Err(error(
+                "emporium.reservation-minutes",
+                "must be a whole number from 1 to 1440",
             ));
         }
         let cents = |key: &str, value: i64| {
@@ -241,6 +251,7 @@ impl Config {
             data_dir,
             demo_products,
             max_line_quantity,
+            reservation_minutes,
             shipping,
             tax_rates: file.tax_rates,
             secret,
@@ -383,6 +394,9 @@ mod tests {
         let err = Config::from_sources("Leptos.toml", "[emporium\nfoo", |_| None).unwrap_err();
         assert_eq!(err.setting, "Leptos.toml");
         assert!(!err.to_string().contains('\n'));
+        let forever = SHIPPED.replace("reservation-minutes = 15", "reservation-minutes = 0");
+        let err = Config::from_sources("Leptos.toml", &forever, |_| None).unwrap_err();
+        assert_eq!(err.setting, "emporium.reservation-minutes");
         let unknown = SHIPPED.replace("demo-products", "demo-prodcuts");
         let err = Config::from_sources("Leptos.toml", &unknown, |_| None).unwrap_err();
         assert!(err.problem.contains("demo-prodcuts"), "{}", err.problem);

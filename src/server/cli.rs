@@ -8,12 +8,15 @@ use crate::{
     },
     cart,
     catalog::seed,
+    checkout,
     notifications::mail::{Mailer, deliver_forever},
     platform::{
         config::Config,
         db::{Backend, Db, now_ms},
+        jobs::run_claimed,
         password::{self, Passwords},
         secret,
+        state::AppState,
         tokens::random_hex,
     },
     search::{index::SearchIndex, sync::Follower},
@@ -155,6 +158,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
     tokio::spawn(follower.run());
     tokio::spawn(deliver_forever(db.clone(), mailer));
     tokio::spawn(delete_expired_guest_carts(db));
+    tokio::spawn(expire_reservations(state.clone()));
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
@@ -201,6 +205,22 @@ async fn delete_expired_guest_carts(db: Db) {
             Err(error) => tracing::warn!(%error, "deleting expired guest carts failed"),
         }
     }
+}
+
+/// Every half minute, on one node at a time, unpaid orders whose reservation ran out expire.
+async fn expire_reservations(state: AppState) {
+    let period = Duration::from_secs(30);
+    run_claimed(state.db.clone(), "expire-reservations", period, |now| {
+        let state = state.clone();
+        async move {
+            match checkout::service::expire_reservations(&state, now).await {
+                Ok(0) => {}
+                Ok(expired) => tracing::info!(expired, "unpaid orders expired"),
+                Err(error) => tracing::warn!(%error, "expiring unpaid orders failed"),
+            }
+        }
+    })
+    .await;
 }
 
 async fn shutdown_signal() {

@@ -51,6 +51,7 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
         | AppError::Invalid(_)
         | AppError::PaymentDeclined(_)
         | AppError::Conflict(_)
+        | AppError::Unavailable(_)
         | AppError::TooManyAttempts { .. } => "That didn't work",
         AppError::Network | AppError::Internal { .. } => "Something went wrong",
     };

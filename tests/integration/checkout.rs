@@ -25,6 +25,8 @@ on_both_backends!(
     a_declined_card_then_a_good_one_makes_one_order,
     the_same_key_placed_twice_at_once_makes_one_order_and_one_payment,
     twenty_retries_of_a_failed_order_at_once_take_its_stock_once,
+    ten_orders_placed_at_once_leave_at_most_three_waiting_for_payment,
+    placing_orders_is_rate_limited_per_shopper,
     two_hundred_buyers_for_ten_units_make_ten_orders,
     bad_checkout_input_changes_nothing,
     addresses_and_orders_are_private,
@@ -317,6 +319,7 @@ async fn twenty_retries_of_a_failed_order_at_once_take_its_stock_once(backend: B
         method: ShippingMethod::Standard,
         rates: &rates,
         tax_rates: &app.state().config.tax_rates,
+        reservation_ms: 60_000,
     };
     let key = key(11);
     let retries = (0..20).map(|_| place_order(app.db(), user, &key, &terms));
@@ -327,6 +330,68 @@ async fn twenty_retries_of_a_failed_order_at_once_take_its_stock_once(backend: B
         .count();
     assert_eq!(reopened, 1);
     assert_eq!(stock(&app, &sku).await, 8);
+}
+
+/// Orders waiting for payment hold stock; a shopper (or a script) may keep three at once, even
+/// when ten are placed in the same instant.
+async fn ten_orders_placed_at_once_leave_at_most_three_waiting_for_payment(backend: Backend) {
+    let app = seeded_app(backend, 20, 9).await;
+    let sku = variant(&app, 0, 1_000, 50).await;
+    let mut buyer = shopper(&app, "hoarder").await;
+    add(&mut buyer, &sku, "1").await;
+    let address = address(&mut buyer, "US").await;
+    let user = count(&app, "SELECT user_id FROM addresses").await;
+    let rates = ShippingRates::from(app.state().config.shipping);
+    let terms = OrderTerms {
+        address_id: address.parse().unwrap(),
+        method: ShippingMethod::Standard,
+        rates: &rates,
+        tax_rates: &app.state().config.tax_rates,
+        reservation_ms: 60_000,
+    };
+    let keys: Vec<String> = (100..110).map(key).collect();
+    let orders = keys
+        .iter()
+        .map(|key| place_order(app.db(), user, key, &terms));
+    let placements = futures::future::join_all(orders).await;
+    let waiting = placements
+        .iter()
+        .filter(|placement| matches!(placement, Ok(Placement::Charge { .. })))
+        .count();
+    assert_eq!(waiting, 3);
+    for refused in placements.iter().filter_map(|p| p.as_ref().err()) {
+        assert!(
+            refused.to_string().contains("3 orders waiting for payment"),
+            "{refused}"
+        );
+    }
+    assert_eq!(stock(&app, &sku).await, 47);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 3);
+}
+
+async fn placing_orders_is_rate_limited_per_shopper(backend: Backend) {
+    let app = seeded_app(backend, 20, 9).await;
+    let mut buyer = shopper(&app, "presser").await;
+    // Out-of-date pages: refused, and counted all the same.
+    for _ in 0..10 {
+        let reply = place(&mut buyer, "stale", "1", GOOD_CARD, &[]).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    }
+    let refused = place(&mut buyer, "stale", "1", GOOD_CARD, &[]).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.headers[header::RETRY_AFTER], "60");
+    let mut other = shopper(&app, "neighbour").await;
+    let reply = place(&mut other, "stale", "1", GOOD_CARD, &[]).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "another shopper is not held up"
+    );
 }
 
 fn cookie_header(client: &Client<'_>) -> String {

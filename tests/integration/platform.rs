@@ -2,12 +2,18 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, TestDb, body_text, spawn_app},
+    support::{Backend, TestDb, body_text, spawn_app, unique_email},
 };
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
+use emporium::{
+    accounts::{db::insert_user, model::Email},
+    catalog::seed::seed,
+    platform::{auth::Role, jobs::claim},
+};
+use sqlx::migrate::Migrator;
 
 on_both_backends!(
     health_and_readiness_report_the_database,
@@ -18,6 +24,8 @@ on_both_backends!(
     product_pictures_are_generated_and_cached,
     a_failing_database_shows_the_error_page_with_a_reference,
     every_server_function_refuses_a_body_it_cannot_read,
+    an_upgrade_keeps_every_order_with_its_lines_payments_and_history,
+    one_node_at_a_time_holds_a_jobs_lease,
 );
 
 async fn health_and_readiness_report_the_database(backend: Backend) {
@@ -99,6 +107,128 @@ async fn migrations_run_twice_without_change(backend: Backend) {
         .unwrap();
     let files = std::fs::read_dir("migrations/postgres").unwrap().count();
     assert_eq!(usize::try_from(applied).unwrap(), files);
+}
+
+/// A shop migrated before reservations (0013) keeps every order, line, payment and history
+/// row through the rebuild of `orders` (SQLite) and its new status reference.
+async fn an_upgrade_keeps_every_order_with_its_lines_payments_and_history(backend: Backend) {
+    let test_db = TestDb::empty(backend).await;
+    let db = &test_db.db;
+    let folder = match backend {
+        Backend::Sqlite => "migrations/sqlite",
+        Backend::Postgres => "migrations/postgres",
+    };
+    let before = std::env::temp_dir().join(format!("emporium_0013_{}", unique_email("m")));
+    std::fs::create_dir_all(&before).unwrap();
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.as_str() < "0014" {
+            std::fs::copy(&path, before.join(name)).unwrap();
+        }
+    }
+    let old = Migrator::new(before.as_path()).await.unwrap();
+    old.run(db.writer()).await.unwrap();
+    std::fs::remove_dir_all(&before).unwrap();
+
+    seed(db, 3, 1).await.unwrap();
+    let email = Email::parse(&unique_email("upgrade")).unwrap();
+    let user = insert_user(db, &email, "Ada", "-", Role::Customer, 1)
+        .await
+        .unwrap();
+    let order: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (number, user_id, idempotency_key, status, subtotal_minor, shipping_minor, \
+             tax_minor, total_minor, shipping_method, ship_full_name, ship_line1, ship_line2, ship_city, \
+             ship_region, ship_postal_code, ship_country, ship_phone, created_at, updated_at) \
+         VALUES ('EM-AAAA-BBBB', $1, 'k', 'pending_payment', 1000, 0, 0, 1000, 'standard', 'Ada', \
+             '1 Way', '', 'Town', '', '12345', 'US', '', 5, 7) RETURNING id",
+    )
+    .bind(user)
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    for sql in [
+        "INSERT INTO order_lines (order_id, position, variant_id, product_id, sku, title, options, unit_price_minor, quantity) \
+         SELECT $1, 0, v.id, v.product_id, v.sku, 'Lamp', '{}', 1000, 1 FROM product_variants v ORDER BY v.id LIMIT 1",
+        "INSERT INTO payments (order_id, provider, reference, status, amount_minor, created_at) \
+         VALUES ($1, 'test', 'test_1', 'failed', 1000, 6)",
+        "INSERT INTO order_status_changes (order_id, from_status, to_status, created_at) \
+         VALUES ($1, 'payment_failed', 'pending_payment', 7)",
+    ] {
+        sqlx::query(sql)
+            .bind(order)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+
+    db.migrate().await.unwrap();
+    let count = |table: &str| {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE order_id = $1");
+        async move {
+            sqlx::query_scalar::<_, i64>(&sql)
+                .bind(order)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count("order_lines").await, 1);
+    assert_eq!(count("payments").await, 1);
+    assert_eq!(count("order_status_changes").await, 1);
+    let kept: (String, i64) =
+        sqlx::query_as("SELECT status, reserved_until FROM orders WHERE id = $1")
+            .bind(order)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(kept, ("pending_payment".into(), 7 + 15 * 60_000));
+    let set = |status: &'static str| {
+        sqlx::query("UPDATE orders SET status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(order)
+            .execute(db.pool())
+    };
+    assert!(
+        set("lost").await.is_err(),
+        "only the statuses in order_statuses"
+    );
+    set("expired").await.unwrap();
+    // The lines still belong to the order: deleting it takes them along.
+    sqlx::query("DELETE FROM orders WHERE id = $1")
+        .bind(order)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(count("order_lines").await, 0);
+}
+
+async fn one_node_at_a_time_holds_a_jobs_lease(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = &test_db.db;
+    assert!(claim(db, "expire", "a", 0, 100).await.unwrap());
+    assert!(
+        !claim(db, "expire", "b", 50, 150).await.unwrap(),
+        "a holds it until 100"
+    );
+    assert!(
+        claim(db, "expire", "a", 60, 160).await.unwrap(),
+        "its holder renews it"
+    );
+    assert!(
+        claim(db, "other", "b", 60, 160).await.unwrap(),
+        "each job has its own"
+    );
+    assert!(
+        claim(db, "expire", "b", 160, 260).await.unwrap(),
+        "a's lease ran out"
+    );
+    assert!(!claim(db, "expire", "a", 170, 270).await.unwrap());
+
+    let nodes: Vec<String> = (0..20).map(|n| format!("node{n}")).collect();
+    let claims = nodes.iter().map(|node| claim(db, "race", node, 0, 100));
+    let won = futures::future::join_all(claims).await;
+    assert_eq!(won.into_iter().filter(|c| *c.as_ref().unwrap()).count(), 1);
 }
 
 async fn responses_are_compressed_when_the_browser_asks(backend: Backend) {

@@ -1,12 +1,13 @@
 //! Stripe against a fake Stripe API served by the test itself, on both databases: the
 //! PaymentIntent request (amount, currency, order, idempotency key, secret key), signed webhooks
 //! (valid, bad signature, stale, replayed, wrong amount), and the shopper's return settling an
-//! order before the webhook arrives.
+//! order before the webhook arrives, and unpaid orders let go: expired when their reservation
+//! runs out, or cancelled at the order desk, with their PaymentIntent cancelled first.
 
 use crate::{
     checkout::{add, address, count, key, place, shopper, stock, variant},
     on_both_backends,
-    support::{Backend, Client, Reply, TestApp, spawn_app_with},
+    support::{Backend, Client, Reply, TestApp, admin, spawn_app_with},
 };
 use axum::{
     Json, Router,
@@ -17,7 +18,7 @@ use axum::{
 };
 use emporium::{
     catalog::seed::seed,
-    checkout::{model::Placed, stripe::sign},
+    checkout::{model::Placed, service::expire_reservations, stripe::sign},
     platform::db::now_ms,
 };
 use serde_json::{Value, json};
@@ -29,6 +30,9 @@ use std::{
 on_both_backends!(
     a_signed_webhook_pays_the_order_once,
     the_shoppers_return_settles_the_order_before_the_webhook,
+    an_unpaid_order_expires_with_its_payment_cancelled_and_its_stock_back,
+    an_order_paid_at_the_last_moment_is_kept_not_expired,
+    cancelling_an_unpaid_order_cancels_its_payment_first,
 );
 
 const SECRET_KEY: &str = "sk_test_emporium";
@@ -42,6 +46,8 @@ struct Ledger {
     /// PaymentIntent id → (status, amount); and idempotency key → id.
     intents: HashMap<String, (String, i64)>,
     keys: HashMap<String, String>,
+    /// Every PaymentIntent cancelled, in order.
+    cancelled: Vec<String>,
 }
 
 type Shared = Arc<Mutex<Ledger>>;
@@ -101,12 +107,29 @@ async fn retrieve_intent(State(ledger): State<Shared>, Path(id): Path<String>) -
     Json(intent(&id, &status, amount))
 }
 
+/// Stripe cancels an unfinished PaymentIntent and refuses to cancel a paid one.
+async fn cancel_intent(
+    State(ledger): State<Shared>,
+    Path(id): Path<String>,
+) -> (StatusCode, Json<Value>) {
+    let mut ledger = ledger.lock().unwrap();
+    ledger.cancelled.push(id.clone());
+    let (status, amount) = ledger.intents.get_mut(&id).unwrap();
+    if status == "succeeded" {
+        let error = json!({ "error": { "code": "payment_intent_unexpected_state" } });
+        return (StatusCode::BAD_REQUEST, Json(error));
+    }
+    *status = "canceled".into();
+    (StatusCode::OK, Json(intent(&id, "canceled", *amount)))
+}
+
 /// Starts the fake Stripe API on a free loopback port; returns its base URL and ledger.
 async fn fake_stripe() -> (String, Shared) {
     let ledger = Shared::default();
     let app = Router::new()
         .route("/v1/payment_intents", post(create_intent))
         .route("/v1/payment_intents/{id}", get(retrieve_intent))
+        .route("/v1/payment_intents/{id}/cancel", post(cancel_intent))
         .with_state(ledger.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -277,4 +300,124 @@ async fn the_shoppers_return_settles_the_order_before_the_webhook(backend: Backe
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 1);
+}
+
+fn intent_of(placed: &Placed) -> String {
+    let secret = placed.client_secret.as_deref().expect("a client secret");
+    secret.trim_end_matches("_secret_test").to_owned()
+}
+
+/// Fifteen minutes and a second from now: past the shipped reservation time.
+fn after_the_reservation() -> i64 {
+    now_ms() + 15 * 60_000 + 1_000
+}
+
+async fn an_unpaid_order_expires_with_its_payment_cancelled_and_its_stock_back(backend: Backend) {
+    let (app, ledger) = stripe_app(backend).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let (mut buyer, address) = buyer(&app, &sku).await;
+    let order = placed(&place(&mut buyer, &key(21), &address, "", &[]).await);
+    assert_eq!(stock(&app, &sku).await, 3);
+
+    assert_eq!(expire_reservations(app.state(), now_ms()).await, Ok(0));
+    assert_eq!(order_status(&app, &order.number).await, "pending_payment");
+    assert_eq!(
+        expire_reservations(app.state(), after_the_reservation()).await,
+        Ok(1)
+    );
+    assert_eq!(order_status(&app, &order.number).await, "expired");
+    assert_eq!(stock(&app, &sku).await, 5, "the stock came back");
+    assert_eq!(ledger.lock().unwrap().cancelled, [intent_of(&order)]);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM order_status_changes \
+             WHERE from_status = 'pending_payment' AND to_status = 'expired' AND changed_by IS NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'order_expired'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        expire_reservations(app.state(), after_the_reservation()).await,
+        Ok(0),
+        "a second round finds nothing"
+    );
+    assert_eq!(stock(&app, &sku).await, 5);
+
+    // The shopper comes back: the order says what happened, the cart still holds the items,
+    // and "Place order" on the old page finds the expired order instead of charging it.
+    let page = buyer.get(&format!("/orders/{}", order.number)).await;
+    assert!(page.body.contains("Expired"), "{}", page.body);
+    assert!(page.body.contains("nothing was charged"), "{}", page.body);
+    assert_eq!(buyer.call("cart_count", &[]).await.body, "2");
+    let again = placed(&place(&mut buyer, &key(21), &address, "", &[]).await);
+    assert_eq!((again.number, again.client_secret), (order.number, None));
+    assert_eq!(stock(&app, &sku).await, 5);
+    let fresh = placed(&place(&mut buyer, &key(22), &address, "", &[]).await);
+    assert_eq!(order_status(&app, &fresh.number).await, "pending_payment");
+    assert_eq!(stock(&app, &sku).await, 3);
+}
+
+async fn an_order_paid_at_the_last_moment_is_kept_not_expired(backend: Backend) {
+    let (app, ledger) = stripe_app(backend).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let (mut buyer, address) = buyer(&app, &sku).await;
+    let order = placed(&place(&mut buyer, &key(23), &address, "", &[]).await);
+    ledger
+        .lock()
+        .unwrap()
+        .intents
+        .get_mut(&intent_of(&order))
+        .unwrap()
+        .0 = "succeeded".into();
+
+    assert_eq!(
+        expire_reservations(app.state(), after_the_reservation()).await,
+        Ok(0)
+    );
+    assert_eq!(order_status(&app, &order.number).await, "paid");
+    assert_eq!(stock(&app, &sku).await, 3, "a paid order keeps its stock");
+    assert!(ledger.lock().unwrap().cancelled.is_empty());
+}
+
+async fn cancelling_an_unpaid_order_cancels_its_payment_first(backend: Backend) {
+    let (app, ledger) = stripe_app(backend).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let (mut buyer, address) = buyer(&app, &sku).await;
+    let unpaid = placed(&place(&mut buyer, &key(24), &address, "", &[]).await);
+    let mut desk = admin(&app).await;
+    let cancel = [("number", unpaid.number.as_str()), ("status", "cancelled")];
+    let reply = desk.call("set_order_status", &cancel).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(order_status(&app, &unpaid.number).await, "cancelled");
+    assert_eq!(ledger.lock().unwrap().cancelled, [intent_of(&unpaid)]);
+    assert_eq!(stock(&app, &sku).await, 5);
+
+    // Paid at Stripe a moment before the admin's click: the order stays, now paid.
+    let paid = placed(&place(&mut buyer, &key(25), &address, "", &[]).await);
+    ledger
+        .lock()
+        .unwrap()
+        .intents
+        .get_mut(&intent_of(&paid))
+        .unwrap()
+        .0 = "succeeded".into();
+    let cancel = [("number", paid.number.as_str()), ("status", "cancelled")];
+    let reply = desk.call("set_order_status", &cancel).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert!(
+        reply.body.contains("paid for this order a moment ago"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(order_status(&app, &paid.number).await, "paid");
+    assert_eq!(ledger.lock().unwrap().cancelled.len(), 1);
 }

@@ -90,6 +90,13 @@ fn unique_name() -> String {
 impl TestDb {
     /// A fresh, migrated database on `backend`.
     pub async fn new(backend: Backend) -> Self {
+        let test_db = Self::empty(backend).await;
+        test_db.db.migrate().await.expect("migrations apply");
+        test_db
+    }
+
+    /// A fresh database on `backend` without any table.
+    pub async fn empty(backend: Backend) -> Self {
         let name = unique_name();
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -122,7 +129,6 @@ impl TestDb {
         let db = Db::connect(&url.parse().unwrap(), Duration::from_secs(5))
             .await
             .expect("connect to the test database");
-        db.migrate().await.expect("migrations apply");
         Self { db, url, cleanup }
     }
 }
