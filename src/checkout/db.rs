@@ -218,6 +218,15 @@ pub async fn place_order(
     terms: &OrderTerms<'_>,
 ) -> Result<Placement, AppError> {
     let mut tx = db.begin_write().await?;
+    if db.backend() == Backend::Postgres {
+        // One shopper's orders are placed one at a time (SQLite's write transactions already
+        // are), so what this transaction reads — an order with this key, the unpaid orders
+        // counted below — stays true until it commits.
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+    }
     let existing: Option<(i64, String, String, i64)> = sqlx::query_as(
         "SELECT id, number, status, total_minor FROM orders WHERE user_id = $1 AND idempotency_key = $2",
     )
@@ -256,14 +265,6 @@ pub async fn place_order(
         });
     }
 
-    if db.backend() == Backend::Postgres {
-        // Orders of one shopper are placed one at a time, so the count below stays true until
-        // this one is in. (SQLite's write transactions are already one at a time.)
-        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-            .bind(user)
-            .execute(&mut *tx)
-            .await?;
-    }
     let unpaid: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE user_id = $1 AND status = $2")
             .bind(user)

@@ -16,6 +16,7 @@ use emporium::{
         db::{OrderTerms, Placement, place_order},
         model::{Placed, ShippingMethod, ShippingRates, is_order_number},
     },
+    error::AppError,
     platform::{auth::Role, db::now_ms},
 };
 use tower::ServiceExt;
@@ -300,6 +301,36 @@ async fn the_same_key_placed_twice_at_once_makes_one_order_and_one_payment(backe
     assert_eq!(stock(&app, &sku).await, 9);
 }
 
+/// Places the one shopper's cart (whose address is `address`) once per key, all at once,
+/// straight through `checkout::db::place_order` (no payment follows).
+async fn place_at_once(
+    app: &TestApp,
+    address: &str,
+    keys: &[String],
+) -> Vec<Result<Placement, AppError>> {
+    let user = count(app, "SELECT user_id FROM addresses").await;
+    let rates = ShippingRates::from(app.state().config.shipping);
+    let terms = OrderTerms {
+        address_id: address.parse().unwrap(),
+        method: ShippingMethod::Standard,
+        rates: &rates,
+        tax_rates: &app.state().config.tax_rates,
+        reservation_ms: 60_000,
+    };
+    let placements = keys
+        .iter()
+        .map(|key| place_order(app.db(), user, key, &terms));
+    futures::future::join_all(placements).await
+}
+
+/// How many placements left an order to charge.
+fn charged(placements: &[Result<Placement, AppError>]) -> usize {
+    placements
+        .iter()
+        .filter(|placement| matches!(placement, Ok(Placement::Charge { .. })))
+        .count()
+}
+
 /// A declined order retried from twenty requests at once is reopened by exactly one of them,
 /// which takes its stock again; the others find it already waiting for payment.
 async fn twenty_retries_of_a_failed_order_at_once_take_its_stock_once(backend: Backend) {
@@ -312,23 +343,9 @@ async fn twenty_retries_of_a_failed_order_at_once_take_its_stock_once(backend: B
     assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
     assert_eq!(stock(&app, &sku).await, 10);
 
-    let user = count(&app, "SELECT user_id FROM orders").await;
-    let rates = ShippingRates::from(app.state().config.shipping);
-    let terms = OrderTerms {
-        address_id: address.parse().unwrap(),
-        method: ShippingMethod::Standard,
-        rates: &rates,
-        tax_rates: &app.state().config.tax_rates,
-        reservation_ms: 60_000,
-    };
-    let key = key(11);
-    let retries = (0..20).map(|_| place_order(app.db(), user, &key, &terms));
-    let placements = futures::future::join_all(retries).await;
-    let reopened = placements
-        .into_iter()
-        .filter(|placement| matches!(placement, Ok(Placement::Charge { .. })))
-        .count();
-    assert_eq!(reopened, 1);
+    let keys = vec![key(11); 20];
+    let placements = place_at_once(&app, &address, &keys).await;
+    assert_eq!(charged(&placements), 1, "reopened once");
     assert_eq!(stock(&app, &sku).await, 8);
 }
 
@@ -340,25 +357,9 @@ async fn ten_orders_placed_at_once_leave_at_most_three_waiting_for_payment(backe
     let mut buyer = shopper(&app, "hoarder").await;
     add(&mut buyer, &sku, "1").await;
     let address = address(&mut buyer, "US").await;
-    let user = count(&app, "SELECT user_id FROM addresses").await;
-    let rates = ShippingRates::from(app.state().config.shipping);
-    let terms = OrderTerms {
-        address_id: address.parse().unwrap(),
-        method: ShippingMethod::Standard,
-        rates: &rates,
-        tax_rates: &app.state().config.tax_rates,
-        reservation_ms: 60_000,
-    };
     let keys: Vec<String> = (100..110).map(key).collect();
-    let orders = keys
-        .iter()
-        .map(|key| place_order(app.db(), user, key, &terms));
-    let placements = futures::future::join_all(orders).await;
-    let waiting = placements
-        .iter()
-        .filter(|placement| matches!(placement, Ok(Placement::Charge { .. })))
-        .count();
-    assert_eq!(waiting, 3);
+    let placements = place_at_once(&app, &address, &keys).await;
+    assert_eq!(charged(&placements), 3, "left waiting for payment");
     for refused in placements.iter().filter_map(|p| p.as_ref().err()) {
         assert!(
             refused.to_string().contains("3 orders waiting for payment"),

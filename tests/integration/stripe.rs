@@ -271,13 +271,7 @@ async fn the_shoppers_return_settles_the_order_before_the_webhook(backend: Backe
         .unwrap()
         .trim_end_matches("_secret_test")
         .to_owned();
-    ledger
-        .lock()
-        .unwrap()
-        .intents
-        .get_mut(&intent_id)
-        .unwrap()
-        .0 = "succeeded".into();
+    pay_at_stripe(&ledger, &intent_id);
     // Stripe sends the shopper back to the order page; the shop asks Stripe and settles.
     let page = buyer.get(&format!("/orders/{}", first.number)).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -300,6 +294,11 @@ async fn the_shoppers_return_settles_the_order_before_the_webhook(backend: Backe
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 1);
+}
+
+/// The shopper finishes paying the PaymentIntent `id` at Stripe.
+fn pay_at_stripe(ledger: &Shared, id: &str) {
+    ledger.lock().unwrap().intents.get_mut(id).unwrap().0 = "succeeded".into();
 }
 
 fn intent_of(placed: &Placed) -> String {
@@ -371,13 +370,7 @@ async fn an_order_paid_at_the_last_moment_is_kept_not_expired(backend: Backend) 
     let sku = variant(&app, 0, 1_000, 5).await;
     let (mut buyer, address) = buyer(&app, &sku).await;
     let order = placed(&place(&mut buyer, &key(23), &address, "", &[]).await);
-    ledger
-        .lock()
-        .unwrap()
-        .intents
-        .get_mut(&intent_of(&order))
-        .unwrap()
-        .0 = "succeeded".into();
+    pay_at_stripe(&ledger, &intent_of(&order));
 
     assert_eq!(
         expire_reservations(app.state(), after_the_reservation()).await,
@@ -403,13 +396,7 @@ async fn cancelling_an_unpaid_order_cancels_its_payment_first(backend: Backend) 
 
     // Paid at Stripe a moment before the admin's click: the order stays, now paid.
     let paid = placed(&place(&mut buyer, &key(25), &address, "", &[]).await);
-    ledger
-        .lock()
-        .unwrap()
-        .intents
-        .get_mut(&intent_of(&paid))
-        .unwrap()
-        .0 = "succeeded".into();
+    pay_at_stripe(&ledger, &intent_of(&paid));
     let cancel = [("number", paid.number.as_str()), ("status", "cancelled")];
     let reply = desk.call("set_order_status", &cancel).await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
