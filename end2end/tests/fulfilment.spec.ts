@@ -55,6 +55,7 @@ test("an admin ships an order and the shopper is told in the shop", async ({ pag
   await expect(page.getByTestId("desk-order")).toHaveCount(1);
   await page.getByRole("link", { name: number }).click();
   await expect(page.getByTestId("desk-status")).toHaveText("Paid");
+  await expect(page.getByText("Test payment: the offline test gateway took it")).toBeVisible();
   await waitForHydration(page);
   await page.getByRole("button", { name: "Mark as shipped" }).click();
   await expect(page.getByTestId("desk-status")).toHaveText("Shipped");

@@ -70,7 +70,11 @@ pub async fn place_order(
         dates::year_month,
         error::FieldError,
         platform::{
-            auth::require_user, db::now_ms, http::client_ip, limits::Limit, state::AppState,
+            auth::require_user,
+            db::now_ms,
+            http::client_ip,
+            limits::{self, Limit},
+            state::AppState,
         },
     };
     /// "Place order" presses allowed in a minute (retries after a declined card included), per
@@ -89,10 +93,12 @@ pub async fn place_order(
         format!("order-user:{}", session.user_id),
         format!("order-ip:{}", client_ip()),
     );
-    PER_SHOPPER.hit(&state.db, &[&shopper], now_ms()).await?;
+    let now = now_ms();
+    PER_SHOPPER.check(&state.db, &[&shopper], now).await?;
     PER_NETWORK_ADDRESS
-        .hit(&state.db, &[&network], now_ms())
+        .check(&state.db, &[&network], now)
         .await?;
+    limits::record(&state.db, &[&shopper, &network], now).await?;
     if idempotency_key.len() != 32 || !idempotency_key.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::BadRequest(
             "This checkout page is out of date. Please reload it.".into(),
@@ -109,7 +115,7 @@ pub async fn place_order(
     }
     // With Stripe the card is typed into Stripe's own form and never reaches the shop.
     let stripe = gateway(&state).browser_key().is_some();
-    let card = match card.check(year_month(now_ms())) {
+    let card = match card.check(year_month(now)) {
         Ok(card) => Some(Some(card)),
         Err(_) if stripe => Some(None),
         Err(mut card_errors) => {
@@ -217,10 +223,7 @@ pub async fn get_order(number: String) -> Result<OrderView, AppError> {
     if gateway(&state).browser_key().is_some()
         && let Some(order) = super::db::waiting_by_number(&state.db, &number, owner).await?
     {
-        match gateway(&state).status(&order.payment_reference).await {
-            Ok(outcome) => super::service::settle_payment(&state, &order, &outcome, None).await?,
-            Err(error) => tracing::warn!(%error, order = %number, "payment status unknown"),
-        }
+        super::service::refresh_payment(&state, &order).await?;
     }
     super::db::order(&state.db, &number, owner)
         .await?

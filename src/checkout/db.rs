@@ -487,11 +487,10 @@ pub async fn overdue(db: &Db, now: i64) -> Result<Vec<Waiting>, sqlx::Error> {
 pub async fn expire(db: &Db, order: &Waiting, held: &str, now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let (from, to) = (OrderStatus::PendingPayment, OrderStatus::Expired);
-    if !move_order(&mut tx, order.id, from, to, now).await? {
+    if !change_order(&mut tx, order.id, from, to, None, now).await? {
         return Ok(false);
     }
     restock(&mut tx, order.id).await?;
-    record_change(&mut tx, order.id, from, to, None, now).await?;
     let link = format!("/orders/{}", order.number);
     let message = OrderMessage {
         kind: EmailKind::OrderExpired,
@@ -776,16 +775,20 @@ pub async fn move_order(
     Ok(moved.rows_affected() == 1)
 }
 
-/// Writes a status change into the order's history; `by` is the admin who made it (None when
-/// the shop did, e.g. an expired reservation).
-pub async fn record_change(
+/// Moves order `id` from `from` to `to` as `move_order` does, and writes the change into the
+/// order's history; `by` is the admin who made it (None when the shop did, e.g. an expired
+/// reservation). False when its status was no longer `from`; then nothing is written.
+pub async fn change_order(
     tx: &mut sqlx::AnyConnection,
     id: i64,
     from: OrderStatus,
     to: OrderStatus,
     by: Option<i64>,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
+    if !move_order(tx, id, from, to, now).await? {
+        return Ok(false);
+    }
     sqlx::query(
         "INSERT INTO order_status_changes (order_id, from_status, to_status, changed_by, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -797,7 +800,7 @@ pub async fn record_change(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// True when `user` has a sold order (`OrderStatus::is_sold`) with `product` in it.

@@ -38,21 +38,16 @@ pub async fn place_order(state: &AppState, request: &OrderRequest<'_>) -> Result
     let (order_id, number, total) = match placement {
         Placement::Existing { number } => {
             let waiting = db::waiting_by_number(&state.db, &number, Some(request.user)).await?;
-            if let Some(order) = waiting {
-                match gateway(state).status(&order.payment_reference).await {
-                    Ok(ChargeOutcome::Pending { client_secret, .. }) => {
-                        return Ok(Placed {
-                            number,
-                            client_secret: Some(client_secret),
-                        });
-                    }
-                    Ok(outcome) => settle_payment(state, &order, &outcome, None).await?,
-                    Err(error) => tracing::warn!(%error, order = %number, "payment status unknown"),
-                }
-            }
+            let client_secret = match waiting {
+                Some(order) => match refresh_payment(state, &order).await? {
+                    Some(ChargeOutcome::Pending { client_secret, .. }) => Some(client_secret),
+                    _ => None,
+                },
+                None => None,
+            };
             return Ok(Placed {
                 number,
-                client_secret: None,
+                client_secret,
             });
         }
         Placement::Charge {
@@ -181,6 +176,25 @@ pub async fn expire_reservations(state: &AppState, now: i64) -> Result<usize, Ap
         }
     }
     Ok(expired)
+}
+
+/// Asks the gateway how the payment `order` waits on stands, and settles what it says (paid,
+/// failed, or still waiting). None when the gateway could not be asked; the order then waits
+/// for its webhook or the next question.
+pub async fn refresh_payment(
+    state: &AppState,
+    order: &Waiting,
+) -> Result<Option<ChargeOutcome>, AppError> {
+    match gateway(state).status(&order.payment_reference).await {
+        Ok(outcome) => {
+            settle_payment(state, order, &outcome, None).await?;
+            Ok(Some(outcome))
+        }
+        Err(error) => {
+            tracing::warn!(%error, order = %order.number, "payment status unknown");
+            Ok(None)
+        }
+    }
 }
 
 /// Settles an order that waited for the browser to pay, with what the gateway says happened:

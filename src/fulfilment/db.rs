@@ -1,14 +1,11 @@
-//! Order desk queries: the list, one order with its history, and the steps of a status change
-//! (`service::change_status` runs them in one transaction).
+//! Order desk queries: the list, one order with its history, and the order a status change
+//! starts from (`service::change_status` moves it with `checkout::db::change_order`).
 
 use super::api::{DeskOrder, DeskPage, DeskRow, ORDERS_PAGE_SIZE, StatusChange};
 use crate::{
-    checkout::{
-        db::{move_order, order as order_view, record_change},
-        model::OrderStatus,
-    },
+    checkout::{db::order as order_view, model::OrderStatus},
     platform::{
-        db::{Db, contains_pattern, now_ms},
+        db::{Db, contains_pattern},
         money::Money,
     },
     ui::{Page, offset},
@@ -120,21 +117,4 @@ pub async fn order_for_change(
             .fetch_optional(&mut *tx)
             .await?;
     Ok(row.map(|(id, user, current)| (id, user, status(&current))))
-}
-
-/// Moves order `id` from `from` to `to` and records who did it. False when its status is no
-/// longer `from` (another admin acted first); then nothing is written.
-pub async fn move_status(
-    tx: &mut sqlx::AnyConnection,
-    id: i64,
-    from: OrderStatus,
-    to: OrderStatus,
-    admin: i64,
-) -> Result<bool, sqlx::Error> {
-    let now = now_ms();
-    if !move_order(tx, id, from, to, now).await? {
-        return Ok(false);
-    }
-    record_change(tx, id, from, to, Some(admin), now).await?;
-    Ok(true)
 }

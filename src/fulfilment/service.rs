@@ -2,16 +2,16 @@
 //! all in one transaction: the conditional update (so two admins cannot both act on the same
 //! status), stock returned on cancellation, the history row, and the customer's notification.
 
-use super::db::{move_status, order_for_change};
+use super::db::order_for_change;
 use crate::{
     checkout::{
-        db::{restock, waiting_by_number},
+        db::{change_order, restock, waiting_by_number},
         model::OrderStatus,
         service::{Release, release_payment},
     },
     error::AppError,
     notifications::db::{EmailKind, OrderMessage, notify_order},
-    platform::state::AppState,
+    platform::{db::now_ms, state::AppState},
 };
 
 /// What the customer is told when their order reaches `to`; nothing for other statuses.
@@ -64,7 +64,7 @@ pub async fn change_status(
             to.label()
         )));
     }
-    if !move_status(&mut tx, id, from, to, admin).await? {
+    if !change_order(&mut tx, id, from, to, Some(admin), now_ms()).await? {
         return Err(AppError::Conflict(
             "This order changed a moment ago. Reload it to see its status.".into(),
         ));

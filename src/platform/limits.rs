@@ -33,12 +33,6 @@ impl Limit {
         }
         Ok(())
     }
-
-    /// Checks the limit, then counts this request against every scope.
-    pub async fn hit(self, db: &Db, scopes: &[&str], now: i64) -> Result<(), AppError> {
-        self.check(db, scopes, now).await?;
-        Ok(record(db, scopes, now).await?)
-    }
 }
 
 /// Counts one hit against each scope, and forgets hits older than an hour.
