@@ -9,8 +9,7 @@ use super::{
 use crate::{
     error::{AppError, FieldError, internal},
     platform::{
-        auth::{Role, Session, SessionUser},
-        auth::{current_session, require_user},
+        auth::{Role, Session, SessionUser, current_session, require_user},
         config::Environment,
         db::{now_ms, violates},
         http::{client_ip, cookie, request_parts, set_cookie, set_response_cookies},
