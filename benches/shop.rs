@@ -18,6 +18,7 @@ use emporium::{
 };
 use hyper::StatusCode;
 use std::{
+    net::{IpAddr, Ipv4Addr},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -57,15 +58,32 @@ fn main() {
                     .expect("create database");
                 let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
                 run("postgres", &format!("{base}/{name}"), &dir).await;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(server.pool())
-                    .await
-                    .expect("drop database");
+                drop_database(&server, &name).await;
             }
             Err(error) => println!("postgres: skipped ({error})"),
         }
         let _ = std::fs::remove_dir_all(&dir);
     });
+}
+
+/// Drops the benchmark's database. An autovacuum worker cleaning up after the benchmark's
+/// writes belongs to the server, which our role may not stop, so the drop is retried until the
+/// worker is done (a few seconds at most); after that the database is named for removal by hand.
+async fn drop_database(server: &Db, name: &str) {
+    let mut last = None;
+    for _ in 0..20 {
+        match sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(server.pool())
+            .await
+        {
+            Ok(_) => return,
+            Err(error) => last = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    if let Some(error) = last {
+        println!("postgres: could not drop {name} ({error}); drop it by hand");
+    }
 }
 
 async fn run(backend: &str, url: &str, dir: &std::path::Path) {
@@ -249,9 +267,15 @@ async fn checkout(shop: &Shop, backend: &str, buyers: usize) {
         .await
         .expect("stock");
     let mut ready = Vec::with_capacity(buyers);
+    let first = u32::from(Ipv4Addr::new(127, 1, 0, 1));
     for n in 0..buyers {
         let (user, cookie) = customer(shop, n).await;
-        let (status, body, _) = shop
+        // Each buyer shops from an address of their own, as shoppers do: "Place order" is
+        // limited per network address, and two hundred buyers behind one would be refused.
+        // Adding to the cart opens the buyer's connection, which "Place order" then reuses.
+        let from = Ipv4Addr::from(first + u32::try_from(n).expect("few buyers"));
+        let buyer = shop.reached_from(IpAddr::from(from));
+        let (status, body, _) = buyer
             .post("/api/add_to_cart", format!("sku={sku}&quantity=1"), &cookie)
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -264,14 +288,13 @@ async fn checkout(shop: &Shop, backend: &str, buyers: usize) {
         .fetch_one(db.pool())
         .await
         .expect("address");
-        ready.push((cookie, address, format!("{n:032x}")));
+        ready.push((buyer, cookie, address, format!("{n:032x}")));
     }
     let round = now_ms();
     let started = Instant::now();
     let attempts: Vec<_> = ready
         .into_iter()
-        .map(|(cookie, address, key)| {
-            let shop = shop.clone();
+        .map(|(shop, cookie, address, key)| {
             tokio::spawn(async move {
                 let body = format!(
                     "idempotency_key={key}&address_id={address}&shipping=standard\

@@ -7,13 +7,16 @@ use emporium::{
 };
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, StatusCode, body::Bytes, header};
-use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use hyper_util::{
+    client::legacy::{Client, connect::HttpConnector},
+    rt::TokioExecutor,
+};
 use std::{
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     time::{Duration, Instant},
 };
 
-type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
 /// A running shop over a fresh database, reached over loopback.
 #[derive(Clone)]
@@ -115,6 +118,21 @@ impl Shop {
         cookie: &str,
     ) -> (StatusCode, String, Vec<String>) {
         self.send("POST", path, body, cookie).await
+    }
+
+    /// The same shop reached from `address` (any of 127.0.0.0/8 on loopback), as a shopper on
+    /// a network of their own: limits per network address count each such shopper apart.
+    #[allow(
+        dead_code,
+        reason = "the shop benchmark's buyers come from many addresses; the others from one"
+    )]
+    pub fn reached_from(&self, address: IpAddr) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_local_address(Some(address));
+        Self {
+            http: Client::builder(TokioExecutor::new()).build(connector),
+            ..self.clone()
+        }
     }
 }
 
