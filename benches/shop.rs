@@ -99,8 +99,9 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path) {
         add_to_cart(&shop, backend, clients, pace).await;
     }
     for buyers in [50, 200] {
-        checkout(&shop, backend, buyers).await;
+        checkout(&shop, backend, buyers, None).await;
     }
+    checkout(&shop, backend, 200, Some(10)).await;
     recommendations(&shop, backend).await;
 }
 
@@ -249,13 +250,35 @@ async fn add_to_cart(shop: &Shop, backend: &str, clients: usize, pace: Option<Du
     );
 }
 
-async fn checkout(shop: &Shop, backend: &str, buyers: usize) {
+/// Every buyer presses "Place order" at once for one sought-after item. Without a code there
+/// is stock for three buyers in four; with a code of `uses` uses every buyer types it, there is
+/// stock for all, and exactly `uses` orders must get it (saleor #544).
+async fn checkout(shop: &Shop, backend: &str, buyers: usize, uses: Option<i64>) {
     let db = &shop.state.db;
-    // One sought-after item with stock for three buyers in four.
-    let stock = i64::try_from(buyers * 3 / 4).expect("stock");
+    let stock = i64::try_from(match uses {
+        Some(_) => buyers,
+        None => buyers * 3 / 4,
+    })
+    .expect("stock");
+    let code = match uses {
+        Some(limit) => {
+            let code = format!("BENCH{buyers}");
+            sqlx::query(
+                "INSERT INTO promotions (code, name, kind, value, min_subtotal_minor, starts_at, usage_limit, created_at) \
+                 VALUES ($1, 'Bench', 'percent', 1000, 0, 0, $2, 0)",
+            )
+            .bind(&code)
+            .bind(limit)
+            .execute(db.pool())
+            .await
+            .expect("promotion");
+            format!("&code={code}")
+        }
+        None => String::new(),
+    };
     let (variant, sku): (i64, String) = sqlx::query_as(&format!(
         "SELECT id, sku FROM product_variants ORDER BY id LIMIT 1 OFFSET {}",
-        600 + buyers
+        600 + buyers + usize::from(uses.is_some())
     ))
     .fetch_one(db.pool())
     .await
@@ -295,9 +318,10 @@ async fn checkout(shop: &Shop, backend: &str, buyers: usize) {
     let attempts: Vec<_> = ready
         .into_iter()
         .map(|(shop, cookie, address, key)| {
+            let code = code.clone();
             tokio::spawn(async move {
                 let body = format!(
-                    "idempotency_key={key}&address_id={address}&shipping=standard\
+                    "idempotency_key={key}&address_id={address}&shipping=standard{code}\
                      &card%5Bnumber%5D=4242424242424242&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123"
                 );
                 let began = Instant::now();
@@ -306,14 +330,15 @@ async fn checkout(shop: &Shop, backend: &str, buyers: usize) {
             })
         })
         .collect();
-    let (mut paid, mut sold_out, mut timings) = (0, 0, Vec::with_capacity(buyers));
+    let (mut paid, mut refused, mut timings) = (0, 0, Vec::with_capacity(buyers));
     for attempt in attempts {
         let (status, body, took) = attempt.await.expect("buyer");
         timings.push(took);
-        match status {
-            StatusCode::OK => paid += 1,
-            StatusCode::CONFLICT => sold_out += 1,
-            other => panic!("unexpected {other}: {body}"),
+        match (status, uses) {
+            (StatusCode::OK, _) => paid += 1,
+            (StatusCode::CONFLICT, None) => refused += 1,
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(_)) if body.contains("used up") => refused += 1,
+            (other, _) => panic!("unexpected {other}: {body}"),
         }
     }
     let elapsed = started.elapsed();
@@ -332,13 +357,24 @@ async fn checkout(shop: &Shop, backend: &str, buyers: usize) {
     .expect("orders");
     assert_eq!(orders, i64::from(paid), "one order per paying buyer");
     assert!(left >= 0);
-    println!(
-        "checkout     {backend:<8} {buyers} buyers for {stock} units: {paid} paid, {sold_out} sold out; \
-         p50 {:.1} ms  p95 {:.1} ms  {:.0} orders/s; stock left {left} (never negative), \
-         duplicate orders {}",
+    let (p50, p95) = (
         ms(percentile(&timings, 0.5)),
         ms(percentile(&timings, 0.95)),
-        f64::from(paid) / elapsed.as_secs_f64(),
-        orders - buyers_with_orders,
     );
+    let rate = f64::from(paid) / elapsed.as_secs_f64();
+    let duplicates = orders - buyers_with_orders;
+    match uses {
+        Some(limit) => {
+            assert_eq!(i64::from(paid), limit, "exactly the code's uses");
+            println!(
+                "redemption   {backend:<8} {buyers} buyers, one {limit}-use code: {paid} orders carry it, \
+                 {refused} told it is used up; p50 {p50:.1} ms  p95 {p95:.1} ms; duplicate orders {duplicates}"
+            );
+        }
+        None => println!(
+            "checkout     {backend:<8} {buyers} buyers for {stock} units: {paid} paid, {refused} sold out; \
+             p50 {p50:.1} ms  p95 {p95:.1} ms  {rate:.0} orders/s; stock left {left} (never negative), \
+             duplicate orders {duplicates}"
+        ),
+    }
 }

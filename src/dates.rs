@@ -41,6 +41,43 @@ pub fn iso_date(epoch_ms: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// The Unix time (milliseconds) at which the UTC day `YYYY-MM-DD` begins; None for text that
+/// is not such a date (Howard Hinnant's days-from-civil).
+pub fn parse_iso_date(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let mut number = |len: usize| {
+        parts
+            .next()
+            .filter(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|p| p.parse::<i64>().ok())
+    };
+    let (year, month, day) = (number(4)?, number(2)?, number(2)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month[(month - 1) as usize] {
+        return None;
+    }
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some((era * 146_097 + day_of_era - 719_468) * 86_400_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +95,22 @@ mod tests {
         assert_eq!(civil(-1), (1969, 12, 31));
         assert_eq!(long_date(1_795_651_200_000), "26 Nov 2026");
         assert_eq!(iso_date(1_709_164_800_000), "2024-02-29");
+    }
+
+    #[test]
+    fn typed_dates_give_the_start_of_their_day() {
+        assert_eq!(parse_iso_date("2026-11-26"), Some(1_795_651_200_000));
+        assert_eq!(parse_iso_date("2024-02-29"), Some(1_709_164_800_000));
+        assert_eq!(parse_iso_date("1970-01-01"), Some(0));
+        for bad in [
+            "2023-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "26-11-26",
+            "",
+            "2026-11-26x",
+        ] {
+            assert_eq!(parse_iso_date(bad), None, "{bad}");
+        }
     }
 }

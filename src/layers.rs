@@ -9,6 +9,7 @@ const LAYERS: &[&[&str]] = &[
     &["cart"],
     &["search"],
     &["notifications"],
+    &["promotions"],
     &["checkout"],
     &["reviews"],
     &["recommendations"],

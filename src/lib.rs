@@ -18,6 +18,7 @@ pub mod fulfilment;
 mod layers;
 pub mod notifications;
 pub mod platform;
+pub mod promotions;
 pub mod recommendations;
 pub mod reviews;
 pub mod search;

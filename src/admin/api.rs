@@ -1,7 +1,7 @@
 //! Admin server functions and their wire types. Every one starts with `require_admin`.
 
 use super::model::ProductForm;
-use crate::{error::AppError, platform::money::Money};
+use crate::{catalog::model::CategoryOption, error::AppError, platform::money::Money};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -10,14 +10,6 @@ use serde::{Deserialize, Serialize};
 pub struct Overview {
     pub products: i64,
     pub customers: i64,
-}
-
-/// A category as the product form offers it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CategoryOption {
-    pub slug: String,
-    /// The path from the department: "Clothing › Men › Shoes".
-    pub label: String,
 }
 
 /// What the admin product list shows, from the URL.
@@ -119,7 +111,7 @@ pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppErr
     product.variants.push(VariantForm::default());
     Ok(ProductEditor {
         product,
-        categories: db::category_options(&state.db).await?,
+        categories: crate::catalog::db::category_options(&state.db).await?,
         image_url,
     })
 }

@@ -2,12 +2,15 @@
 //! and categories (`service` runs them in one transaction).
 
 use super::{
-    api::{AdminCategory, AdminProductRow, AdminProducts, CategoryOption, Overview, ProductFilter},
+    api::{AdminCategory, AdminProductRow, AdminProducts, Overview, ProductFilter},
     model::{ProductForm, ProductInput, VariantForm},
 };
 use crate::{
     cart::db::{Deleted, note_deleted},
-    catalog::model::{ProductStatus, slugify},
+    catalog::{
+        db::category_id,
+        model::{ProductStatus, slugify},
+    },
     platform::{
         db::{Db, contains_pattern, now_ms, values_list},
         money::Money,
@@ -29,23 +32,6 @@ pub async fn overview(db: &Db) -> Result<Overview, sqlx::Error> {
         products,
         customers,
     })
-}
-
-/// Every category, labelled with its path ("Clothing › Men › Shoes"), in path order.
-pub async fn category_options(db: &Db) -> Result<Vec<CategoryOption>, sqlx::Error> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "WITH RECURSIVE tree (id, slug, label) AS ( \
-             SELECT id, slug, name FROM categories WHERE parent_id IS NULL \
-             UNION ALL \
-             SELECT c.id, c.slug, t.label || ' › ' || c.name FROM categories c JOIN tree t ON c.parent_id = t.id \
-         ) SELECT slug, label FROM tree ORDER BY label",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(slug, label)| CategoryOption { slug, label })
-        .collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -395,37 +381,6 @@ pub async fn categories(db: &Db) -> Result<Vec<AdminCategory>, sqlx::Error> {
             children: r.children,
         })
         .collect())
-}
-
-/// The id of the category at `slug`.
-pub async fn category_id(
-    tx: &mut sqlx::AnyConnection,
-    slug: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(&mut *tx)
-        .await
-}
-
-/// True when `other` is `category` itself or one of its descendants.
-pub async fn is_within(
-    tx: &mut sqlx::AnyConnection,
-    other: i64,
-    category: i64,
-) -> Result<bool, sqlx::Error> {
-    let inside: i64 = sqlx::query_scalar(
-        "WITH RECURSIVE below (id) AS ( \
-             SELECT id FROM categories WHERE id = $1 \
-             UNION ALL \
-             SELECT c.id FROM categories c JOIN below b ON c.parent_id = b.id \
-         ) SELECT COUNT(*) FROM below WHERE id = $2",
-    )
-    .bind(category)
-    .bind(other)
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok(inside > 0)
 }
 
 /// Renames and moves category `id`. False when there is no such category.

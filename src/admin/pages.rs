@@ -32,6 +32,7 @@ fn AdminNav() -> impl IntoView {
             <a href="/admin/users" class="hover:text-brand-700">"Customers"</a>
             <a href="/admin/products" class="hover:text-brand-700">"Products"</a>
             <a href="/admin/categories" class="hover:text-brand-700">"Categories"</a>
+            <a href="/admin/promotions" class="hover:text-brand-700">"Promotions"</a>
         </nav>
     }
 }

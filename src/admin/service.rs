@@ -6,7 +6,10 @@ use super::{
     model::{ProductInput, variant_field},
 };
 use crate::{
-    catalog::model::slugify,
+    catalog::{
+        db::{category_id, is_within},
+        model::slugify,
+    },
     error::{AppError, FieldError},
     platform::db::{Db, violates},
     search::sync::record_change,
@@ -88,7 +91,7 @@ pub async fn save_category(
     let parent = match parent {
         None => None,
         Some(slug) => Some(
-            db::category_id(&mut tx, slug)
+            category_id(&mut tx, slug)
                 .await?
                 .ok_or_else(|| field("That parent category doesn't exist."))?,
         ),
@@ -96,7 +99,7 @@ pub async fn save_category(
     let id = match id {
         Some(id) => {
             if let Some(parent) = parent
-                && db::is_within(&mut tx, parent, id).await?
+                && is_within(&mut tx, parent, id).await?
             {
                 return Err(field("A category can't move inside itself."));
             }

@@ -5,7 +5,10 @@ mod layout;
 
 use crate::{
     accounts::pages::{AccountPage, LoginPage, RegisterPage, SecurityPage, provide_session},
-    admin::pages::{AdminCategoriesPage, AdminPage, AdminProductPage, AdminProductsPage},
+    admin::{
+        pages::{AdminCategoriesPage, AdminPage, AdminProductPage, AdminProductsPage},
+        promotions::AdminPromotionsPage,
+    },
     analytics::pages::AdminAnalyticsPage,
     cart::pages::{CartPage, WishlistPage, provide_cart},
     checkout::pages::{AddressesPage, CheckoutPage, OrderPage, OrdersPage},
@@ -88,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products")) view=AdminProductsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("categories")) view=AdminCategoriesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("promotions")) view=AdminPromotionsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products"), ParamSegment("id")) view=AdminProductPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -1,7 +1,8 @@
 //! Catalog queries. Portable SQL for SQLite and PostgreSQL through `sqlx::Any`.
 
 use super::model::{
-    CategoryLink, ProductCard, ProductDetail, VariantView, average_tenths, parse_options,
+    CategoryLink, CategoryOption, ProductCard, ProductDetail, VariantView, average_tenths,
+    parse_options,
 };
 use crate::platform::{
     db::{Db, values_list},
@@ -207,6 +208,62 @@ pub async fn product_cards(db: &Db, ids: &[i64]) -> Result<Vec<ProductCard>, sql
         })
         .collect();
     Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+}
+
+/// Every category, labelled with its path ("Clothing › Men › Shoes"), in path order.
+pub async fn category_options(db: &Db) -> Result<Vec<CategoryOption>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "WITH RECURSIVE tree (id, slug, label) AS ( \
+             SELECT id, slug, name FROM categories WHERE parent_id IS NULL \
+             UNION ALL \
+             SELECT c.id, c.slug, t.label || ' › ' || c.name FROM categories c JOIN tree t ON c.parent_id = t.id \
+         ) SELECT slug, label FROM tree ORDER BY label",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, label)| CategoryOption { slug, label })
+        .collect())
+}
+
+/// The id of the category at `slug`.
+pub async fn category_id(
+    tx: &mut sqlx::AnyConnection,
+    slug: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&mut *tx)
+        .await
+}
+
+/// True when `other` is `category` itself or one of its descendants.
+pub async fn is_within(
+    tx: &mut sqlx::AnyConnection,
+    other: i64,
+    category: i64,
+) -> Result<bool, sqlx::Error> {
+    let inside: i64 = sqlx::query_scalar(
+        "WITH RECURSIVE below (id) AS ( \
+             SELECT id FROM categories WHERE id = $1 \
+             UNION ALL \
+             SELECT c.id FROM categories c JOIN below b ON c.parent_id = b.id \
+         ) SELECT COUNT(*) FROM below WHERE id = $2",
+    )
+    .bind(category)
+    .bind(other)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(inside > 0)
+}
+
+/// The slug of category `id`.
+pub async fn category_slug(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT slug FROM categories WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
 }
 
 #[cfg(test)]

@@ -66,6 +66,14 @@ pub struct CategoryLink {
     pub name: String,
 }
 
+/// A category as a form offers it (a product's, a promotion's).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryOption {
+    pub slug: String,
+    /// The path from the department: "Clothing › Men › Shoes".
+    pub label: String,
+}
+
 /// A product as it appears in a listing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductCard {

@@ -1,7 +1,7 @@
 //! Checkout, address book and order server functions. All need a signed-in shopper.
 
 use super::model::{Address, AddressForm, CardForm, CheckoutView, OrderSummary, OrderView, Placed};
-use crate::error::AppError;
+use crate::{error::AppError, promotions::model::Offer};
 use leptos::prelude::*;
 
 /// What the checkout page shows: the cart with today's prices, the address book, shipping
@@ -17,10 +17,12 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
     let session = require_user()?;
     let state = AppState::current()?;
     let owner = Owner::User(session.user_id);
+    let rates = ShippingRates::from(state.config.shipping);
     let (cart, addresses) = tokio::try_join!(
         view(&state.db, &owner),
         db::addresses(&state.db, session.user_id)
     )?;
+    let offer = db::cart_offer(&state.db, session.user_id, None, &rates).await?;
     let mut notices = cart.notices;
     for line in &cart.lines {
         if line.added_price != line.unit_price {
@@ -37,7 +39,7 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
     Ok(CheckoutView {
         lines: cart.lines,
         addresses,
-        rates: ShippingRates::from(state.config.shipping),
+        rates,
         tax_rates: state
             .config
             .tax_rates
@@ -47,7 +49,62 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
         idempotency_key: random_hex(16),
         notices,
         stripe_key: gateway(&state).browser_key().map(str::to_owned),
+        offer,
     })
+}
+
+/// What the discount `code` gives the shopper's cart. A code that does not apply is a message
+/// under the code field; 20 of those a minute (per shopper, or 60 per network address) and
+/// further tries are refused for a while, so codes cannot be guessed by trying them all.
+#[server(endpoint = "apply_code")]
+pub async fn apply_code(code: String) -> Result<Offer, AppError> {
+    use super::model::ShippingRates;
+    use crate::{
+        error::FieldError,
+        platform::{
+            auth::require_user,
+            db::now_ms,
+            http::client_ip,
+            limits::{self, Limit},
+            state::AppState,
+        },
+    };
+    const PER_SHOPPER: Limit = Limit {
+        max: 20,
+        window_ms: 60_000,
+    };
+    const PER_NETWORK_ADDRESS: Limit = Limit {
+        max: 60,
+        window_ms: 60_000,
+    };
+    let session = require_user()?;
+    let state = AppState::current()?;
+    let (shopper, network) = (
+        format!("code-user:{}", session.user_id),
+        format!("code-ip:{}", client_ip()),
+    );
+    let now = now_ms();
+    PER_SHOPPER.check(&state.db, &[&shopper], now).await?;
+    PER_NETWORK_ADDRESS
+        .check(&state.db, &[&network], now)
+        .await?;
+    let code = code.trim();
+    if code.is_empty() || code.chars().count() > 64 {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "code",
+            "Enter a discount code.",
+        )]));
+    }
+    let rates = ShippingRates::from(state.config.shipping);
+    match super::db::cart_offer(&state.db, session.user_id, Some(code), &rates).await {
+        Ok(Some(offer)) => Ok(offer),
+        Ok(None) => Err(AppError::NotFound),
+        Err(refused @ AppError::Invalid(_)) => {
+            limits::record(&state.db, &[&shopper, &network], now).await?;
+            Err(refused)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Turns the cart into an order and pays for it. A declined card leaves the order waiting for
@@ -59,6 +116,7 @@ pub async fn place_order(
     idempotency_key: String,
     address_id: Option<String>,
     shipping: Option<String>,
+    code: Option<String>,
     card: CardForm,
 ) -> Result<Placed, AppError> {
     use super::{
@@ -126,11 +184,13 @@ pub async fn place_order(
     let (Some(address_id), Some(method), Some(card)) = (address_id, method, card) else {
         return Err(AppError::Invalid(errors));
     };
+    let code = code.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let request = OrderRequest {
         user: session.user_id,
         idempotency_key: &idempotency_key,
         address_id,
         method,
+        code,
         card: card.as_ref(),
     };
     let placed = service::place_order(&state, &request).await?;

@@ -3,7 +3,7 @@
 
 use super::model::{
     Address, AddressForm, MAX_UNPAID_ORDERS, OrderLine, OrderStatus, OrderSummary, OrderView,
-    SOLD_STATUSES, ShippingMethod, ShippingRates, Totals, order_number, status_label,
+    SOLD_STATUSES, ShippingMethod, ShippingRates, Totals, order_number, price, status_label,
 };
 use super::payment::{PaymentProvider, TestGateway};
 use crate::{
@@ -17,6 +17,10 @@ use crate::{
     platform::{
         db::{Backend, Db, now_ms, values_list, violates},
         money::Money,
+    },
+    promotions::{
+        db::{self as promotions, Item},
+        model::Offer,
     },
 };
 use rand::Rng;
@@ -178,9 +182,11 @@ pub enum Placement {
     Existing { number: String },
 }
 
-/// How the order is to be shipped and taxed.
+/// How the order is to be shipped, taxed and discounted.
 pub struct OrderTerms<'a> {
     pub address_id: i64,
+    /// The discount code the shopper typed; without one the best automatic promotion applies.
+    pub code: Option<&'a str>,
     pub method: ShippingMethod,
     pub rates: &'a ShippingRates,
     pub tax_rates: &'a BTreeMap<String, i64>,
@@ -192,11 +198,51 @@ pub struct OrderTerms<'a> {
 struct CartRow {
     variant_id: i64,
     product_id: i64,
+    category_id: i64,
     sku: String,
     options: String,
     title: String,
     price_minor: i64,
     quantity: i64,
+}
+
+/// The user's cart lines that are on sale, in the cart's order.
+async fn cart_rows(tx: &mut sqlx::AnyConnection, user: i64) -> Result<Vec<CartRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT v.id AS variant_id, p.id AS product_id, p.category_id, v.sku, v.options, p.title, v.price_minor, l.quantity \
+         FROM carts c JOIN cart_lines l ON l.cart_id = c.id JOIN product_variants v ON v.id = l.variant_id \
+         JOIN products p ON p.id = v.product_id \
+         WHERE c.user_id = $1 AND {ON_SALE} ORDER BY l.added_at, l.variant_id"
+    ))
+    .bind(user)
+    .fetch_all(&mut *tx)
+    .await
+}
+
+fn items_of(lines: &[CartRow]) -> Vec<Item> {
+    lines
+        .iter()
+        .map(|l| Item {
+            category_id: l.category_id,
+            total: l.price_minor * l.quantity,
+        })
+        .collect()
+}
+
+/// The promotion the user's cart gets now: the code's, or without one the best automatic
+/// promotion (`promotions::db::offer_for`). Its lines are in the cart's order.
+pub async fn cart_offer(
+    db: &Db,
+    user: i64,
+    code: Option<&str>,
+    rates: &ShippingRates,
+) -> Result<Option<Offer>, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let items = items_of(&cart_rows(&mut conn, user).await?);
+    let subtotal = Money::from_minor(items.iter().map(|i| i.total).sum()).unwrap_or_default();
+    let shipping = rates.price(ShippingMethod::Standard, subtotal);
+    let offer = promotions::offer_for(&mut conn, user, code, &items, shipping, now_ms()).await?;
+    Ok(offer.map(|(_, offer)| offer))
 }
 
 fn out_of_stock(title: &str, stock: i64) -> AppError {
@@ -252,6 +298,9 @@ pub async fn place_order(
             return Ok(Placement::Existing { number });
         }
         take_stock_again(&mut tx, order_id).await?;
+        promotions::take_back(&mut tx, order_id)
+            .await?
+            .map_err(AppError::Conflict)?;
         sqlx::query("UPDATE orders SET reserved_until = $1 WHERE id = $2")
             .bind(now + terms.reservation_ms)
             .bind(order_id)
@@ -291,15 +340,7 @@ pub async fn place_order(
             "Choose one of your addresses.",
         )])
     })?;
-    let lines: Vec<CartRow> = sqlx::query_as(&format!(
-        "SELECT v.id AS variant_id, p.id AS product_id, v.sku, v.options, p.title, v.price_minor, l.quantity \
-         FROM carts c JOIN cart_lines l ON l.cart_id = c.id JOIN product_variants v ON v.id = l.variant_id \
-         JOIN products p ON p.id = v.product_id \
-         WHERE c.user_id = $1 AND {ON_SALE} ORDER BY l.added_at, l.variant_id"
-    ))
-    .bind(user)
-    .fetch_all(&mut *tx)
-    .await?;
+    let lines = cart_rows(&mut tx, user).await?;
     if lines.is_empty() {
         return Err(AppError::BadRequest(
             "Your cart is empty. Add something before checking out.".into(),
@@ -322,18 +363,27 @@ pub async fn place_order(
             return Err(out_of_stock(&line.title, left));
         }
     }
-    let subtotal = Money::from_minor(lines.iter().map(|l| l.price_minor * l.quantity).sum())
-        .unwrap_or_default();
-    let shipping = terms.rates.price(terms.method, subtotal);
-    let tax_rate = terms.tax_rates.get(&address.country).copied().unwrap_or(0);
-    let totals = Totals::compute(subtotal, shipping, tax_rate);
-    let number = order_number(rand::rng().random::<u64>());
     let now = now_ms();
+    let items = items_of(&lines);
+    let line_totals: Vec<i64> = items.iter().map(|i| i.total).collect();
+    let subtotal = Money::from_minor(line_totals.iter().sum()).unwrap_or_default();
+    let shipping = terms.rates.price(terms.method, subtotal);
+    let offer = promotions::offer_for(&mut tx, user, terms.code, &items, shipping, now).await?;
+    let tax_rate = terms.tax_rates.get(&address.country).copied().unwrap_or(0);
+    let (totals, discount) = price(
+        &line_totals,
+        offer.as_ref().map(|(_, offer)| offer),
+        terms.rates,
+        terms.method,
+        tax_rate,
+    );
+    let number = order_number(rand::rng().random::<u64>());
     let inserted = sqlx::query_scalar(
         "INSERT INTO orders (number, user_id, idempotency_key, status, subtotal_minor, shipping_minor, tax_minor, \
              total_minor, shipping_method, ship_full_name, ship_line1, ship_line2, ship_city, ship_region, \
-             ship_postal_code, ship_country, ship_phone, created_at, updated_at, reserved_until) \
-         VALUES ($1, $2, $3, $18, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $19) \
+             ship_postal_code, ship_country, ship_phone, created_at, updated_at, reserved_until, \
+             discount_minor, promotion_id, promotion_label) \
+         VALUES ($1, $2, $3, $18, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $19, $20, $21, $22) \
          RETURNING id",
     )
     .bind(&number)
@@ -355,6 +405,9 @@ pub async fn place_order(
     .bind(now)
     .bind(OrderStatus::PendingPayment.as_str())
     .bind(now + terms.reservation_ms)
+    .bind(totals.discount.minor())
+    .bind(offer.as_ref().map(|(id, _)| *id))
+    .bind(offer.as_ref().map(|(_, o)| o.label()).unwrap_or_default())
     .fetch_one(&mut *tx)
     .await;
     let order_id: i64 = match inserted {
@@ -379,12 +432,21 @@ pub async fn place_order(
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some((promotion, offer)) = &offer
+        && !promotions::redeem(&mut tx, *promotion, order_id, user, now).await?
+    {
+        let named = offer.code.clone().unwrap_or_else(|| offer.name.clone());
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "code",
+            format!("{named} has just been used up. Remove it to place the order without it."),
+        )]));
+    }
     let sql = format!(
-        "INSERT INTO order_lines (order_id, position, variant_id, product_id, sku, title, options, unit_price_minor, quantity) VALUES {}",
-        values_list(lines.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "INSERT INTO order_lines (order_id, position, variant_id, product_id, sku, title, options, unit_price_minor, quantity, discount_minor) VALUES {}",
+        values_list(lines.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     );
     let mut insert = sqlx::query(&sql);
-    for (position, line) in lines.iter().enumerate() {
+    for ((position, line), line_discount) in lines.iter().enumerate().zip(&discount.lines) {
         insert = insert
             .bind(order_id)
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
@@ -394,7 +456,8 @@ pub async fn place_order(
             .bind(&line.title)
             .bind(&line.options)
             .bind(line.price_minor)
-            .bind(line.quantity);
+            .bind(line.quantity)
+            .bind(*line_discount);
     }
     insert.execute(&mut *tx).await?;
     tx.commit().await?;
@@ -547,15 +610,30 @@ pub async fn mark_paid(
     .await?;
     record_payment(&mut tx, order_id, payment, "succeeded", "").await?;
     if paid {
-        let (number, email, user): (String, String, i64) = sqlx::query_as(
-            "SELECT o.number, u.email, u.id FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1",
+        let (number, email, user, total, discount, promotion): (
+            String,
+            String,
+            i64,
+            i64,
+            i64,
+            String,
+        ) = sqlx::query_as(
+            "SELECT o.number, u.email, u.id, o.total_minor, o.discount_minor, o.promotion_label \
+                 FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1",
         )
         .bind(order_id)
         .fetch_one(&mut *tx)
         .await?;
+        let saved = match discount {
+            0 => String::new(),
+            _ => format!(" ({promotion} took {} off)", money(discount)),
+        };
         let confirmation = OutboxEmail {
             subject: format!("Thank you for your order {number}"),
-            text: "We have your payment and will tell you when your order ships.".into(),
+            text: format!(
+                "We have your payment of {}{saved} and will tell you when your order ships.",
+                money(total)
+            ),
             link: format!("/orders/{number}"),
         };
         queue_email(
@@ -644,6 +722,7 @@ struct OrderRow {
     subtotal_minor: i64,
     shipping_minor: i64,
     tax_minor: i64,
+    discount_minor: i64,
     total_minor: i64,
     shipping_method: String,
     ship_full_name: String,
@@ -656,6 +735,7 @@ struct OrderRow {
     ship_phone: String,
     created_at: i64,
     test_payments: i64,
+    promotion_label: String,
 }
 
 fn money(minor: i64) -> Money {
@@ -670,9 +750,9 @@ pub async fn order(
     user: Option<i64>,
 ) -> Result<Option<OrderView>, sqlx::Error> {
     let row: Option<OrderRow> = sqlx::query_as(
-        "SELECT id, number, status, subtotal_minor, shipping_minor, tax_minor, total_minor, shipping_method, \
-             ship_full_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, \
-             ship_phone, created_at, \
+        "SELECT id, number, status, subtotal_minor, shipping_minor, tax_minor, discount_minor, total_minor, \
+             shipping_method, ship_full_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, \
+             ship_country, ship_phone, created_at, promotion_label, \
              (SELECT COUNT(*) FROM payments p WHERE p.order_id = orders.id AND p.provider = $3 AND p.status = 'succeeded') \
                AS test_payments \
          FROM orders WHERE number = $1 AND ($2 = 0 OR user_id = $2)",
@@ -685,8 +765,9 @@ pub async fn order(
     let Some(row) = row else {
         return Ok(None);
     };
-    let lines: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT sku, title, options, unit_price_minor, quantity FROM order_lines WHERE order_id = $1 ORDER BY position",
+    let lines: Vec<(String, String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT sku, title, options, unit_price_minor, quantity, discount_minor FROM order_lines \
+         WHERE order_id = $1 ORDER BY position",
     )
     .bind(row.id)
     .fetch_all(db.pool())
@@ -708,16 +789,20 @@ pub async fn order(
         status: status_label(&row.status).to_owned(),
         lines: lines
             .into_iter()
-            .map(|(sku, title, options, price, quantity)| OrderLine {
-                sku,
-                title,
-                variant: options_label(&parse_options(&options)),
-                unit_price: money(price),
-                quantity,
-            })
+            .map(
+                |(sku, title, options, price, quantity, discount)| OrderLine {
+                    sku,
+                    title,
+                    variant: options_label(&parse_options(&options)),
+                    unit_price: money(price),
+                    quantity,
+                    discount: money(discount),
+                },
+            )
             .collect(),
         totals: Totals {
             subtotal: money(row.subtotal_minor),
+            discount: money(row.discount_minor),
             shipping: money(row.shipping_minor),
             tax: money(row.tax_minor),
             total: money(row.total_minor),
@@ -728,6 +813,7 @@ pub async fn order(
         address: address.lines(),
         created_at: row.created_at,
         test_payment: row.test_payments > 0,
+        promotion: row.promotion_label,
     }))
 }
 
@@ -755,8 +841,9 @@ pub async fn orders_of(db: &Db, user: i64) -> Result<Vec<OrderSummary>, sqlx::Er
 }
 
 /// Moves order `id` from `from` to `to` at time `now` (the caller's, so the rows it writes with
-/// the change carry the same time). False when its status is no longer `from` (someone else
-/// moved it first); then nothing changed.
+/// the change carry the same time); an order that closes unpaid gives back the promotion use
+/// it held. False when its status is no longer `from` (someone else moved it first); then
+/// nothing changed.
 pub async fn move_order(
     tx: &mut sqlx::AnyConnection,
     id: i64,
@@ -772,7 +859,13 @@ pub async fn move_order(
             .bind(from.as_str())
             .execute(&mut *tx)
             .await?;
-    Ok(moved.rows_affected() == 1)
+    if moved.rows_affected() == 0 {
+        return Ok(false);
+    }
+    if from.holds_promotion() && !to.holds_promotion() {
+        promotions::give_back(tx, id, now).await?;
+    }
+    Ok(true)
 }
 
 /// Moves order `id` from `from` to `to` as `move_order` does, and writes the change into the
@@ -818,4 +911,21 @@ pub async fn has_bought(
     .fetch_one(&mut *tx)
     .await?;
     Ok(bought > 0)
+}
+
+/// How each promotion has sold: by promotion id, the sold orders that carry it, what they came
+/// to, and what it took off them.
+pub async fn promotion_sales(db: &Db) -> Result<Vec<(i64, i64, Money, Money)>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT promotion_id, COUNT(*), CAST(SUM(total_minor) AS BIGINT), \
+             CAST(SUM(discount_minor) AS BIGINT) \
+         FROM orders o WHERE promotion_id IS NOT NULL AND o.status IN {SOLD_STATUSES} \
+         GROUP BY promotion_id"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, orders, revenue, discount)| (id, orders, money(revenue), money(discount)))
+        .collect())
 }

@@ -1,6 +1,11 @@
 //! Checkout domain types: addresses, shipping, totals, cards for the test gateway, order numbers.
 
-use crate::{cart::model::CartLine, error::FieldError, platform::money::Money};
+use crate::{
+    cart::model::CartLine,
+    error::FieldError,
+    platform::money::Money,
+    promotions::model::{Discount, Offer},
+};
 use serde::{Deserialize, Serialize};
 
 /// How an order travels.
@@ -66,26 +71,63 @@ impl ShippingRates {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub subtotal: Money,
+    /// What a promotion takes off the items and the shipping.
+    pub discount: Money,
     pub shipping: Money,
     pub tax: Money,
     pub total: Money,
 }
 
 impl Totals {
-    /// Tax is charged on the subtotal (not on shipping) at `tax_basis_points` (725 = 7.25%), once
-    /// for the whole order, rounded half up to the cent.
-    pub fn compute(subtotal: Money, shipping: Money, tax_basis_points: i64) -> Self {
-        let tax = (subtotal.minor() * tax_basis_points + 5_000) / 10_000;
+    /// Tax is charged on what the items cost after their discount (not on shipping) at
+    /// `tax_basis_points` (725 = 7.25%), once for the whole order, rounded half up to the cent.
+    pub fn compute(
+        subtotal: Money,
+        discount: &Discount,
+        shipping: Money,
+        tax_basis_points: i64,
+    ) -> Self {
+        let taxed = (subtotal.minor() - discount.items().minor()).max(0);
+        let tax = (taxed * tax_basis_points + 5_000) / 10_000;
         let tax = Money::from_minor(tax).unwrap_or_default();
-        let total = Money::from_minor(subtotal.minor() + shipping.minor() + tax.minor())
-            .unwrap_or_default();
+        let discount = discount.total();
+        let total =
+            Money::from_minor(subtotal.minor() - discount.minor() + shipping.minor() + tax.minor())
+                .unwrap_or_default();
         Self {
             subtotal,
+            discount,
             shipping,
             tax,
             total,
         }
     }
+}
+
+/// Prices a cart whose lines cost `lines` (minor units, in order): shipping by `method` (free
+/// over the threshold counts the items before any discount), the `offer`'s discount shared
+/// across its lines, and tax on the discounted items. The checkout page and "Place order" both
+/// price with this, so what the shopper saw is what the order records.
+pub fn price(
+    lines: &[i64],
+    offer: Option<&Offer>,
+    rates: &ShippingRates,
+    method: ShippingMethod,
+    tax_basis_points: i64,
+) -> (Totals, Discount) {
+    let subtotal = Money::from_minor(lines.iter().sum()).unwrap_or_default();
+    let shipping = rates.price(method, subtotal);
+    let discount = offer.map_or_else(
+        || Discount {
+            lines: vec![0; lines.len()],
+            shipping: Money::default(),
+        },
+        |offer| offer.benefit.apply(lines, &offer.eligible, shipping),
+    );
+    (
+        Totals::compute(subtotal, &discount, shipping, tax_basis_points),
+        discount,
+    )
 }
 
 /// A saved shipping address.
@@ -397,6 +439,12 @@ impl OrderStatus {
         }
     }
 
+    /// True while the order holds the use of its promotion: until it fails, expires or is
+    /// cancelled.
+    pub fn holds_promotion(self) -> bool {
+        !matches!(self, Self::PaymentFailed | Self::Expired | Self::Cancelled)
+    }
+
     /// True for an order that was paid for and not cancelled: a sale.
     pub fn is_sold(self) -> bool {
         matches!(self, Self::Paid | Self::Shipped | Self::Delivered)
@@ -433,6 +481,8 @@ pub struct CheckoutView {
     /// Stripe's publishable key when payments go through Stripe (the page then loads Stripe.js);
     /// None for the offline test gateway, whose card fields are the shop's own.
     pub stripe_key: Option<String>,
+    /// The automatic promotion the cart gets without a code, if any.
+    pub offer: Option<Offer>,
 }
 
 /// What "Place order" answers: the order, and for gateways the browser must talk to (Stripe),
@@ -451,6 +501,8 @@ pub struct OrderLine {
     pub variant: String,
     pub unit_price: Money,
     pub quantity: i64,
+    /// This line's share of the order's discount.
+    pub discount: Money,
 }
 
 impl OrderLine {
@@ -471,6 +523,8 @@ pub struct OrderView {
     pub created_at: i64,
     /// Paid through the offline test gateway: no card was charged.
     pub test_payment: bool,
+    /// The promotion the order carries ("SPRING10 — Spring sale"), or empty.
+    pub promotion: String,
 }
 
 /// An order in the order history.
@@ -503,12 +557,62 @@ mod tests {
 
     #[test]
     fn tax_is_on_the_subtotal_rounded_half_up() {
-        let totals = Totals::compute(money(1_000), money(499), 725);
+        let none = Discount::default();
+        let totals = Totals::compute(money(1_000), &none, money(499), 725);
         assert_eq!(totals.tax, money(73), "72.5 cents rounds up");
         assert_eq!(totals.total, money(1_572));
-        assert_eq!(Totals::compute(money(1_001), money(0), 725).tax, money(73));
-        assert_eq!(Totals::compute(money(999), money(0), 0).tax, money(0));
-        assert_eq!(Totals::compute(money(10), money(0), 2_000).tax, money(2));
+        assert_eq!(
+            Totals::compute(money(1_001), &none, money(0), 725).tax,
+            money(73)
+        );
+        assert_eq!(
+            Totals::compute(money(999), &none, money(0), 0).tax,
+            money(0)
+        );
+        assert_eq!(
+            Totals::compute(money(10), &none, money(0), 2_000).tax,
+            money(2)
+        );
+    }
+
+    /// README's worked example of a discount.
+    #[test]
+    fn a_discount_comes_off_the_lines_before_tax() {
+        use crate::promotions::model::Benefit;
+        let rates = ShippingRates {
+            standard: money(499),
+            express: money(1_499),
+            free_over: money(5_000),
+        };
+        let offer = Offer {
+            code: Some("SAVE10".into()),
+            name: "Ten dollars off".into(),
+            benefit: Benefit::AmountOff(money(1_000)),
+            eligible: vec![true, true, true],
+        };
+        let lines = [1_999, 2_499, 1_000];
+        let (totals, discount) = price(&lines, Some(&offer), &rates, ShippingMethod::Standard, 725);
+        assert_eq!(discount.lines, [364, 454, 182], "shares of 10.00 by price");
+        assert_eq!(totals.subtotal, money(5_498));
+        assert_eq!(
+            totals.shipping,
+            money(0),
+            "free over 50.00 before the discount"
+        );
+        assert_eq!(totals.discount, money(1_000));
+        assert_eq!(totals.tax, money(326), "7.25% of 44.98 is 3.261");
+        assert_eq!(totals.total, money(4_824));
+        let free = Offer {
+            benefit: Benefit::FreeShipping,
+            ..offer
+        };
+        let (totals, _) = price(&[1_000], Some(&free), &rates, ShippingMethod::Express, 725);
+        assert_eq!(
+            (totals.discount, totals.tax, totals.total),
+            (money(1_499), money(73), money(1_073))
+        );
+        let (plain, discount) = price(&[1_000], None, &rates, ShippingMethod::Express, 0);
+        assert_eq!((plain.discount, discount.lines), (money(0), vec![0]));
     }
 
     #[test]

@@ -2,13 +2,13 @@
 
 use super::{
     api::{
-        DeleteAddress, PlaceOrder, SaveAddress, SetDefaultAddress, get_checkout, get_order,
-        list_addresses, list_orders,
+        ApplyCode, DeleteAddress, PlaceOrder, SaveAddress, SetDefaultAddress, get_checkout,
+        get_order, list_addresses, list_orders,
     },
-    model::{Address, COUNTRIES, CheckoutView, OrderStatus, OrderView, ShippingMethod, Totals},
+    model::{Address, COUNTRIES, CheckoutView, OrderStatus, OrderView, ShippingMethod, price},
 };
 use crate::{
-    error::AppError,
+    error::{AppError, FieldError},
     platform::money::Money,
     ui::{
         ErrorPage, PageTitle,
@@ -78,8 +78,32 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
         idempotency_key,
         notices,
         stripe_key,
+        offer: automatic,
     } = checkout;
     mount_stripe_after_placing(place, stripe_key.clone());
+    let apply = ServerAction::<ApplyCode>::new();
+    let offer = RwSignal::new(automatic.clone());
+    Effect::new(move |_| match apply.value().get() {
+        Some(Ok(applied)) => offer.set(Some(applied)),
+        Some(Err(_)) => offer.set(automatic.clone()),
+        None => {}
+    });
+    // Placing the order answers for the code from then on.
+    Effect::new(move |_| {
+        if place.pending().get() {
+            apply.value().set(None);
+        }
+    });
+    let applying = error_of(apply);
+    // Any refusal of "Apply" (a code that does not apply, too many tries) shows under the field.
+    let code_error = Signal::derive(move || match applying.get() {
+        Some(e) if e.field("code").is_none() => Some(AppError::Invalid(vec![FieldError::new(
+            "code",
+            e.to_string(),
+        )])),
+        Some(e) => Some(e),
+        None => error.get(),
+    });
     let chosen = addresses
         .iter()
         .find(|a| a.is_default)
@@ -87,8 +111,8 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
         .map(|a| a.country.clone());
     let country = RwSignal::new(chosen.unwrap_or_default());
     let method = RwSignal::new(ShippingMethod::Standard);
-    let subtotal =
-        Money::from_minor(lines.iter().map(|l| l.total().minor()).sum()).unwrap_or_default();
+    let line_totals: Vec<i64> = lines.iter().map(|l| l.total().minor()).collect();
+    let subtotal = Money::from_minor(line_totals.iter().sum()).unwrap_or_default();
     let totals = Memo::new(move |_| {
         let rate = country.with(|c| {
             tax_rates
@@ -96,7 +120,7 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
                 .find(|(k, _)| k == c)
                 .map_or(0, |(_, r)| *r)
         });
-        Totals::compute(subtotal, rates.price(method.get(), subtotal), rate)
+        offer.with(|offer| price(&line_totals, offer.as_ref(), &rates, method.get(), rate).0)
     });
     let has_addresses = !addresses.is_empty();
     view! {
@@ -160,8 +184,15 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                <CodeField apply error=code_error/>
                 <dl class="space-y-1 border-t border-slate-200 pt-3">
                     <div class="flex justify-between"><dt>"Subtotal"</dt><dd>{move || totals.get().subtotal.to_string()}</dd></div>
+                    <Show when=move || totals.get().discount != Money::default()>
+                        <div class="flex justify-between text-green-800" data-testid="discount">
+                            <dt>{move || offer.with(|o| o.as_ref().map(|o| format!("Discount: {}", o.label())))}</dt>
+                            <dd>{move || format!("−{}", totals.get().discount)}</dd>
+                        </div>
+                    </Show>
                     <div class="flex justify-between"><dt>"Shipping"</dt><dd>{move || totals.get().shipping.to_string()}</dd></div>
                     <div class="flex justify-between"><dt>"Tax"</dt><dd>{move || totals.get().tax.to_string()}</dd></div>
                     <div class="flex justify-between text-lg font-semibold"><dt>"Total"</dt><dd data-testid="order-total">{move || totals.get().total.to_string()}</dd></div>
@@ -170,6 +201,38 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
                 <button type="submit" class=format!("{PRIMARY} w-full") disabled=move || place.pending().get()>"Place order"</button>
             </section>
         </ActionForm>
+    }
+}
+
+/// The discount code: part of the order form (so "Place order" sends it, with or without
+/// JavaScript), and "Apply" shows what it takes off before the order is placed. Enter in the
+/// field applies the code instead of placing the order.
+#[component]
+fn CodeField(apply: ServerAction<ApplyCode>, error: Signal<Option<AppError>>) -> impl IntoView {
+    let code = RwSignal::new(String::new());
+    let send = move || {
+        apply.dispatch(ApplyCode {
+            code: code.get_untracked(),
+        });
+    };
+    view! {
+        <div>
+            <label for="discount-code" class=LABEL>"Discount code"</label>
+            <div class="flex gap-2">
+                <input id="discount-code" name="code" type="text" autocomplete="off" class=INPUT aria-describedby="code-error"
+                    bind:value=code
+                    on:keydown=move |ev| if ev.key() == "Enter" {
+                        ev.prevent_default();
+                        send();
+                    }/>
+                <button type="button" class="rounded-md border border-slate-300 px-4 py-2 font-medium" on:click=move |_| send()
+                    disabled=move || apply.pending().get()>"Apply"</button>
+            </div>
+            <FieldMessage error field="code" id="code-error"/>
+            {move || apply.value().get().and_then(Result::ok).map(|offer| view! {
+                <p role="status" class="mt-1 text-sm text-green-800">{format!("{} applied: {}.", offer.label(), offer.benefit.describe())}</p>
+            })}
+        </div>
     }
 }
 
@@ -444,6 +507,11 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
             </table>
             <dl class="max-w-2xl space-y-1">
                 <div class="flex justify-between"><dt>"Subtotal"</dt><dd>{order.totals.subtotal.to_string()}</dd></div>
+                {(order.totals.discount != Money::default()).then(|| view! {
+                    <div class="flex justify-between text-green-800" data-testid="discount">
+                        <dt>{format!("Discount: {}", order.promotion)}</dt><dd>{format!("−{}", order.totals.discount)}</dd>
+                    </div>
+                })}
                 <div class="flex justify-between"><dt>{order.shipping_method.clone()}</dt><dd>{order.totals.shipping.to_string()}</dd></div>
                 <div class="flex justify-between"><dt>"Tax"</dt><dd>{order.totals.tax.to_string()}</dd></div>
                 <div class="flex justify-between text-lg font-semibold"><dt>"Total"</dt><dd data-testid="order-total">{order.totals.total.to_string()}</dd></div>

@@ -19,6 +19,8 @@ pub struct OrderRequest<'a> {
     pub idempotency_key: &'a str,
     pub address_id: i64,
     pub method: ShippingMethod,
+    /// The discount code the shopper typed, if any.
+    pub code: Option<&'a str>,
     /// None when the browser pays the gateway itself (Stripe).
     pub card: Option<&'a Card>,
 }
@@ -28,6 +30,7 @@ pub struct OrderRequest<'a> {
 pub async fn place_order(state: &AppState, request: &OrderRequest<'_>) -> Result<Placed, AppError> {
     let terms = OrderTerms {
         address_id: request.address_id,
+        code: request.code,
         method: request.method,
         rates: &ShippingRates::from(state.config.shipping),
         tax_rates: &state.config.tax_rates,

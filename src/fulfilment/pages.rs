@@ -126,6 +126,9 @@ fn DeskOrderView(desk: DeskOrder, change: ServerAction<SetOrderStatus>) -> impl 
                         </li>
                     }).collect_view()}
                 </ul>
+                {(!order.promotion.is_empty()).then(|| view! {
+                    <p data-testid="desk-discount">{format!("Discount {}: −{}", order.promotion, order.totals.discount)}</p>
+                })}
                 <p class="font-semibold">"Total " {order.totals.total.to_string()}</p>
             </section>
             <section class="space-y-2 rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="desk-customer">

@@ -34,7 +34,7 @@ on_both_backends!(
 );
 
 pub(crate) const GOOD_CARD: &str = "4242 4242 4242 4242";
-const DECLINED_CARD: &str = "4000 0000 0000 0002";
+pub(crate) const DECLINED_CARD: &str = "4000 0000 0000 0002";
 
 /// A customer named `tag`, signed in by an access token made here (no password hashing: fast
 /// enough for hundreds of buyers).
@@ -303,7 +303,7 @@ async fn the_same_key_placed_twice_at_once_makes_one_order_and_one_payment(backe
 
 /// Places the one shopper's cart (whose address is `address`) once per key, all at once,
 /// straight through `checkout::db::place_order` (no payment follows).
-async fn place_at_once(
+pub(crate) async fn place_at_once(
     app: &TestApp,
     address: &str,
     keys: &[String],
@@ -312,6 +312,7 @@ async fn place_at_once(
     let rates = ShippingRates::from(app.state().config.shipping);
     let terms = OrderTerms {
         address_id: address.parse().unwrap(),
+        code: None,
         method: ShippingMethod::Standard,
         rates: &rates,
         tax_rates: &app.state().config.tax_rates,
@@ -324,7 +325,7 @@ async fn place_at_once(
 }
 
 /// How many placements left an order to charge.
-fn charged(placements: &[Result<Placement, AppError>]) -> usize {
+pub(crate) fn charged(placements: &[Result<Placement, AppError>]) -> usize {
     placements
         .iter()
         .filter(|placement| matches!(placement, Ok(Placement::Charge { .. })))
@@ -395,7 +396,7 @@ async fn placing_orders_is_rate_limited_per_shopper(backend: Backend) {
     );
 }
 
-fn cookie_header(client: &Client<'_>) -> String {
+pub(crate) fn cookie_header(client: &Client<'_>) -> String {
     client
         .cookies
         .iter()
@@ -405,7 +406,7 @@ fn cookie_header(client: &Client<'_>) -> String {
 }
 
 /// Posts a form from a task of its own, as a separate browser request.
-fn post(
+pub(crate) fn post(
     app: &TestApp,
     path: &str,
     body: String,

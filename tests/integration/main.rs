@@ -13,6 +13,7 @@ mod customers;
 mod fulfilment;
 mod mail;
 mod platform;
+mod promotions;
 mod recommendations;
 mod reviews;
 mod search;
