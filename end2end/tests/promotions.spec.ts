@@ -17,7 +17,7 @@ function usTax(items: number): number {
   return Math.floor((items * 725 + 5_000) / 10_000);
 }
 
-test("the admin creates a code, a shopper applies it at checkout, and the admin sees it used", async ({
+test("the admin creates a code, a shopper applies it at checkout and prints the invoice, and the admin sees it used", async ({
   page,
   browser,
   baseURL,
@@ -80,6 +80,16 @@ test("the admin creates a code, a shopper applies it at checkout, and the admin 
   await expect(shopper.getByRole("heading", { name: "Thank you for your order" })).toBeVisible();
   await expect(shopper.getByTestId("discount")).toContainText(`−${money(discount)}`);
   await expect(shopper.getByTestId("order-total")).toHaveText(money(total));
+
+  await shopper.getByRole("link", { name: /^Invoice INV-\d{4}-\d{6}$/ }).click();
+  await expect(shopper.getByRole("heading", { name: /^Invoice INV-\d{4}-\d{6}$/ })).toBeVisible();
+  await expect(shopper.getByTestId("seller")).toContainText("Emporium Demo Shop Ltd.");
+  await expect(shopper.getByTestId("discount")).toContainText(`−${money(discount)}`);
+  await expect(shopper.getByTestId("order-total")).toHaveText(money(total));
+  await shopper.emulateMedia({ media: "print" });
+  await expect(shopper.getByRole("button", { name: "Print" })).toBeHidden();
+  await expect(shopper.getByRole("banner")).toBeHidden();
+  await expect(shopper.getByTestId("order-total")).toBeVisible();
   await shopper.close();
 
   await page.reload();

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub fn Header() -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     view! {
-        <header class="border-b border-slate-200 bg-white">
+        <header class="border-b border-slate-200 bg-white print:hidden">
             <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
                 <a href="/" class="text-2xl font-bold text-brand-700">"Emporium"</a>
                 <SearchBox/>
@@ -42,7 +42,7 @@ pub fn Header() -> impl IntoView {
 #[component]
 pub fn Footer() -> impl IntoView {
     view! {
-        <footer class="mt-16 border-t border-slate-200 bg-white">
+        <footer class="mt-16 border-t border-slate-200 bg-white print:hidden">
             <div class="mx-auto max-w-6xl px-4 py-6 text-sm text-slate-600">
                 "Emporium — an open-source shop. Prices in US dollars."
             </div>

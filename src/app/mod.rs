@@ -11,7 +11,7 @@ use crate::{
     },
     analytics::pages::AdminAnalyticsPage,
     cart::pages::{CartPage, WishlistPage, provide_cart},
-    checkout::pages::{AddressesPage, CheckoutPage, OrderPage, OrdersPage},
+    checkout::pages::{AddressesPage, CheckoutPage, InvoicePage, OrderPage, OrdersPage},
     customers::pages::AdminUsersPage,
     fulfilment::pages::{AdminOrderPage, AdminOrdersPage},
     notifications::pages::{NotificationsPage, provide_notifications},
@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("wishlist") view=WishlistPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("checkout") view=CheckoutPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("orders"), ParamSegment("number")) view=OrderPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("orders"), ParamSegment("number"), StaticSegment("invoice")) view=InvoicePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("orders")) view=OrdersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("addresses")) view=AddressesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage/>

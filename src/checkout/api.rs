@@ -1,6 +1,8 @@
 //! Checkout, address book and order server functions. All need a signed-in shopper.
 
-use super::model::{Address, AddressForm, CardForm, CheckoutView, OrderSummary, OrderView, Placed};
+use super::model::{
+    Address, AddressForm, CardForm, CheckoutView, InvoiceView, OrderSummary, OrderView, Placed,
+};
 use crate::{error::AppError, promotions::model::Offer};
 use leptos::prelude::*;
 
@@ -288,6 +290,31 @@ pub async fn get_order(number: String) -> Result<OrderView, AppError> {
     super::db::order(&state.db, &number, owner)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// A paid order's invoice, for the order's owner or an admin; anyone else, or an order not
+/// paid, gets 404.
+#[server(endpoint = "invoice")]
+pub async fn get_invoice(number: String) -> Result<InvoiceView, AppError> {
+    use super::model::is_order_number;
+    use crate::platform::{
+        auth::{Role, require_user},
+        state::AppState,
+    };
+    let session = require_user()?;
+    let state = AppState::current()?;
+    if !is_order_number(&number) {
+        return Err(AppError::NotFound);
+    }
+    let owner = (session.role != Role::Admin).then_some(session.user_id);
+    let order = super::db::order(&state.db, &number, owner)
+        .await?
+        .filter(|order| order.invoice.is_some())
+        .ok_or(AppError::NotFound)?;
+    Ok(InvoiceView {
+        seller: state.config.seller.lines(),
+        order,
+    })
 }
 
 /// The shopper's orders, newest first.

@@ -650,9 +650,47 @@ pub async fn mark_paid(
                 .fetch_all(&mut *tx)
                 .await?;
         remove_bought(&mut tx, user, &ordered).await?;
+        issue_invoice(&mut tx, order_id, now).await?;
     }
     tx.commit().await?;
     Ok(paid)
+}
+
+/// The next number of a document `series` ("INV", "CN") for the year of `now`, such as
+/// `INV-2026-000042`: numbers run from 1 each year with no gaps. The counter row is taken by an
+/// upsert, so concurrent transactions wait for each other, and one that rolls back gives its
+/// number back with everything else it wrote.
+pub async fn next_document_number(
+    tx: &mut sqlx::AnyConnection,
+    series: &str,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    let (year, ..) = crate::dates::civil(now);
+    let last: i64 = sqlx::query_scalar(
+        "INSERT INTO document_counters (series, year, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (series, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last",
+    )
+    .bind(series)
+    .bind(year)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(format!("{series}-{year}-{last:06}"))
+}
+
+/// Gives a paid order its invoice, numbered in the paying transaction.
+async fn issue_invoice(
+    tx: &mut sqlx::AnyConnection,
+    order_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let number = next_document_number(tx, "INV", now).await?;
+    sqlx::query("INSERT INTO invoices (order_id, number, issued_at) VALUES ($1, $2, $3)")
+        .bind(order_id)
+        .bind(&number)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// Marks a waiting order's payment failed and puts its stock back.
@@ -736,6 +774,8 @@ struct OrderRow {
     created_at: i64,
     test_payments: i64,
     promotion_label: String,
+    invoice: Option<String>,
+    invoiced_at: Option<i64>,
 }
 
 fn money(minor: i64) -> Money {
@@ -750,12 +790,14 @@ pub async fn order(
     user: Option<i64>,
 ) -> Result<Option<OrderView>, sqlx::Error> {
     let row: Option<OrderRow> = sqlx::query_as(
-        "SELECT id, number, status, subtotal_minor, shipping_minor, tax_minor, discount_minor, total_minor, \
-             shipping_method, ship_full_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, \
+        "SELECT orders.id, orders.number, status, subtotal_minor, shipping_minor, tax_minor, discount_minor, \
+             total_minor, shipping_method, ship_full_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, \
              ship_country, ship_phone, created_at, promotion_label, \
              (SELECT COUNT(*) FROM payments p WHERE p.order_id = orders.id AND p.provider = $3 AND p.status = 'succeeded') \
-               AS test_payments \
-         FROM orders WHERE number = $1 AND ($2 = 0 OR user_id = $2)",
+               AS test_payments, \
+             i.number AS invoice, i.issued_at AS invoiced_at \
+         FROM orders LEFT JOIN invoices i ON i.order_id = orders.id \
+         WHERE orders.number = $1 AND ($2 = 0 OR orders.user_id = $2)",
     )
     .bind(number)
     .bind(user.unwrap_or(0))
@@ -814,6 +856,7 @@ pub async fn order(
         created_at: row.created_at,
         test_payment: row.test_payments > 0,
         promotion: row.promotion_label,
+        invoice: row.invoice.zip(row.invoiced_at),
     }))
 }
 

@@ -525,6 +525,16 @@ pub struct OrderView {
     pub test_payment: bool,
     /// The promotion the order carries ("SPRING10 — Spring sale"), or empty.
     pub promotion: String,
+    /// The invoice's number and when it was issued, once the order is paid.
+    pub invoice: Option<(String, i64)>,
+}
+
+/// A paid order's invoice, as printed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceView {
+    /// The seller's block: name, address, tax ID, email.
+    pub seller: Vec<String>,
+    pub order: OrderView,
 }
 
 /// An order in the order history.

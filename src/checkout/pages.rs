@@ -3,11 +3,15 @@
 use super::{
     api::{
         ApplyCode, DeleteAddress, PlaceOrder, SaveAddress, SetDefaultAddress, get_checkout,
-        get_order, list_addresses, list_orders,
+        get_invoice, get_order, list_addresses, list_orders,
     },
-    model::{Address, COUNTRIES, CheckoutView, OrderStatus, OrderView, ShippingMethod, price},
+    model::{
+        Address, COUNTRIES, CheckoutView, InvoiceView, OrderStatus, OrderView, ShippingMethod,
+        price,
+    },
 };
 use crate::{
+    dates::{iso_date, long_date},
     error::{AppError, FieldError},
     platform::money::Money,
     ui::{
@@ -490,38 +494,109 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
                     </p>
                 })}
             </div>
-            <table class="w-full max-w-2xl bg-white text-left text-sm">
-                <thead class="text-slate-600">
-                    <tr><th class="p-2">"Item"</th><th class="p-2">"Price"</th><th class="p-2">"Qty"</th><th class="p-2 text-right">"Total"</th></tr>
-                </thead>
-                <tbody>
-                    {order.lines.iter().map(|line| view! {
-                        <tr class="border-t border-slate-100">
-                            <td class="p-2">{line.title.clone()}<span class="block text-slate-600">{line.variant.clone()}</span></td>
-                            <td class="p-2">{line.unit_price.to_string()}</td>
-                            <td class="p-2">{line.quantity}</td>
-                            <td class="p-2 text-right">{line.total().to_string()}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <dl class="max-w-2xl space-y-1">
-                <div class="flex justify-between"><dt>"Subtotal"</dt><dd>{order.totals.subtotal.to_string()}</dd></div>
-                {(order.totals.discount != Money::default()).then(|| view! {
-                    <div class="flex justify-between text-green-800" data-testid="discount">
-                        <dt>{format!("Discount: {}", order.promotion)}</dt><dd>{format!("−{}", order.totals.discount)}</dd>
-                    </div>
-                })}
-                <div class="flex justify-between"><dt>{order.shipping_method.clone()}</dt><dd>{order.totals.shipping.to_string()}</dd></div>
-                <div class="flex justify-between"><dt>"Tax"</dt><dd>{order.totals.tax.to_string()}</dd></div>
-                <div class="flex justify-between text-lg font-semibold"><dt>"Total"</dt><dd data-testid="order-total">{order.totals.total.to_string()}</dd></div>
-            </dl>
+            <OrderSummary order=order.clone()/>
+            {order.invoice.clone().map(|(invoice, _)| view! {
+                <p><a href=format!("/orders/{}/invoice", order.number) class="font-medium text-brand-700 underline">{format!("Invoice {invoice}")}</a></p>
+            })}
             <div>
                 <h2 class="font-semibold">"Shipping to"</h2>
                 <p class="text-sm">{order.address.into_iter().map(|line| view! { <span class="block">{line}</span> }).collect_view()}</p>
             </div>
             <a href="/account/orders" class="font-medium text-brand-700 underline">"All your orders"</a>
         </section>
+    }
+}
+
+/// `/orders/{number}/invoice`: a paid order's invoice, laid out to print (the shop's header,
+/// footer and the print button stay off the paper).
+#[component]
+pub fn InvoicePage() -> impl IntoView {
+    let params = use_params_map();
+    let invoice = Resource::new(
+        move || params.read().get("number").unwrap_or_default(),
+        get_invoice,
+    );
+    view! {
+        <PageTitle text="Invoice — Emporium"/>
+        <RequireUser>
+            <Loaded>
+                {move || Suspend::new(async move {
+                    invoice.await.map(|invoice| view! { <Invoice invoice/> })
+                })}
+            </Loaded>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Invoice(invoice: InvoiceView) -> impl IntoView {
+    let InvoiceView { seller, order } = invoice;
+    let (number, issued) = order.invoice.clone().unwrap_or_default();
+    let block = |lines: Vec<String>| {
+        lines
+            .into_iter()
+            .map(|line| view! { <span class="block">{line}</span> })
+            .collect_view()
+    };
+    view! {
+        <article class="max-w-2xl space-y-6 bg-white p-6 print:p-0" aria-labelledby="invoice-heading">
+            <div class="flex flex-wrap items-start justify-between gap-4">
+                <div>
+                    <h1 id="invoice-heading" class="text-2xl font-bold">"Invoice " <span data-testid="invoice-number">{number}</span></h1>
+                    <p>"Issued " <time datetime=iso_date(issued)>{long_date(issued)}</time></p>
+                    <p>{format!("Order {}", order.number)}</p>
+                </div>
+                <p class="text-sm" data-testid="seller">{block(seller)}</p>
+            </div>
+            <div>
+                <h2 class="font-semibold">"Bill and ship to"</h2>
+                <p class="text-sm">{block(order.address.clone())}</p>
+            </div>
+            <OrderSummary order/>
+            <button type="button" class=format!("{PRIMARY} print:hidden") on:click=move |_| print_page()>"Print"</button>
+        </article>
+    }
+}
+
+/// Opens the browser's print dialogue.
+fn print_page() {
+    #[cfg(feature = "hydrate")]
+    if let Err(error) = window().print() {
+        leptos::logging::warn!("printing failed: {error:?}");
+    }
+}
+
+/// An order's lines and totals (with its discount), as the order page and the invoice show
+/// them.
+#[component]
+fn OrderSummary(order: OrderView) -> impl IntoView {
+    view! {
+        <table class="w-full max-w-2xl bg-white text-left text-sm">
+            <thead class="text-slate-600">
+                <tr><th class="p-2">"Item"</th><th class="p-2">"Price"</th><th class="p-2">"Qty"</th><th class="p-2 text-right">"Total"</th></tr>
+            </thead>
+            <tbody>
+                {order.lines.iter().map(|line| view! {
+                    <tr class="border-t border-slate-100">
+                        <td class="p-2">{line.title.clone()}<span class="block text-slate-600">{line.variant.clone()}</span></td>
+                        <td class="p-2">{line.unit_price.to_string()}</td>
+                        <td class="p-2">{line.quantity}</td>
+                        <td class="p-2 text-right">{line.total().to_string()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <dl class="max-w-2xl space-y-1">
+            <div class="flex justify-between"><dt>"Subtotal"</dt><dd>{order.totals.subtotal.to_string()}</dd></div>
+            {(order.totals.discount != Money::default()).then(|| view! {
+                <div class="flex justify-between text-green-800" data-testid="discount">
+                    <dt>{format!("Discount: {}", order.promotion)}</dt><dd>{format!("−{}", order.totals.discount)}</dd>
+                </div>
+            })}
+            <div class="flex justify-between"><dt>{order.shipping_method.clone()}</dt><dd>{order.totals.shipping.to_string()}</dd></div>
+            <div class="flex justify-between"><dt>"Tax"</dt><dd>{order.totals.tax.to_string()}</dd></div>
+            <div class="flex justify-between text-lg font-semibold"><dt>"Total"</dt><dd data-testid="order-total">{order.totals.total.to_string()}</dd></div>
+        </dl>
     }
 }
 

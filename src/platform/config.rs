@@ -37,6 +37,8 @@ pub struct Config {
     pub shipping: Shipping,
     /// Sales tax by destination country code, in basis points (725 = 7.25%); 0 when absent.
     pub tax_rates: std::collections::BTreeMap<String, i64>,
+    /// Who sells: printed on every invoice.
+    pub seller: Seller,
     /// The signing secret given in the environment, if any (see `secret::resolve`).
     pub secret: Option<SecretString>,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; otherwise payments use the offline test gateway.
@@ -60,6 +62,33 @@ pub struct Shipping {
     pub express: Money,
     /// Standard shipping is free from this subtotal on.
     pub free_over: Money,
+}
+
+/// The seller as invoices name it, from `[emporium.seller]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Seller {
+    pub name: String,
+    /// The postal address, one line per entry.
+    pub address: Vec<String>,
+    /// The seller's tax or VAT number.
+    pub tax_id: String,
+    pub email: String,
+}
+
+impl Seller {
+    /// The seller's block on an invoice, line by line.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![self.name.clone()];
+        lines.extend(self.address.iter().cloned());
+        if !self.tax_id.is_empty() {
+            lines.push(format!("Tax ID {}", self.tax_id));
+        }
+        if !self.email.is_empty() {
+            lines.push(self.email.clone());
+        }
+        lines
+    }
 }
 
 /// Stripe's keys and address, all from the environment.
@@ -108,6 +137,7 @@ struct FileSettings {
     shipping_express_cents: i64,
     free_shipping_over_cents: i64,
     tax_rates: std::collections::BTreeMap<String, i64>,
+    seller: Seller,
 }
 
 #[derive(Debug, Deserialize)]
@@ -196,6 +226,12 @@ impl Config {
                 "must be 0 to 10000 basis points",
             ));
         }
+        if file.seller.name.trim().is_empty() {
+            return Err(error(
+                "emporium.seller.name",
+                "must name the seller printed on invoices",
+            ));
+        }
         let secret = env("EMPORIUM_SECRET")
             .filter(|s| !s.is_empty())
             .map(SecretString::from);
@@ -254,6 +290,7 @@ impl Config {
             reservation_minutes,
             shipping,
             tax_rates: file.tax_rates,
+            seller: file.seller,
             secret,
             stripe,
             allow_test_payments,
@@ -400,6 +437,21 @@ mod tests {
         let unknown = SHIPPED.replace("demo-products", "demo-prodcuts");
         let err = Config::from_sources("Leptos.toml", &unknown, |_| None).unwrap_err();
         assert!(err.problem.contains("demo-prodcuts"), "{}", err.problem);
+        let nameless = SHIPPED.replace("name = \"Emporium Demo Shop Ltd.\"", "name = \" \"");
+        let err = Config::from_sources("Leptos.toml", &nameless, |_| None).unwrap_err();
+        assert_eq!(err.setting, "emporium.seller.name");
+    }
+
+    #[test]
+    fn the_seller_prints_as_a_block_of_lines() {
+        let seller = load(&[]).unwrap().seller;
+        let lines = seller.lines();
+        assert_eq!(lines[0], "Emporium Demo Shop Ltd.");
+        assert!(
+            lines.contains(&"Tax ID US-00-0000000".to_owned()),
+            "{lines:?}"
+        );
+        assert_eq!(lines.len(), 2 + seller.address.len() + 1);
     }
 
     #[test]

@@ -31,6 +31,8 @@ on_both_backends!(
     two_hundred_buyers_for_ten_units_make_ten_orders,
     bad_checkout_input_changes_nothing,
     addresses_and_orders_are_private,
+    invoices_are_numbered_without_gaps_when_orders_are_paid_at_once,
+    the_invoice_prints_the_seller_and_the_totals_for_its_owner_only,
 );
 
 pub(crate) const GOOD_CARD: &str = "4242 4242 4242 4242";
@@ -597,4 +599,114 @@ async fn addresses_and_orders_are_private(backend: Backend) {
         StatusCode::OK,
         "admins see every order"
     );
+}
+
+/// Thirty buyers press "Place order" at once, ten of them with a card that is declined: the
+/// twenty paid orders get invoices 1 to 20 of this year, none missing and none twice.
+async fn invoices_are_numbered_without_gaps_when_orders_are_paid_at_once(backend: Backend) {
+    let app = seeded_app(backend, 20, 9).await;
+    let sku = variant(&app, 0, 1_000, 100).await;
+    let mut attempts = Vec::new();
+    for n in 0..30u32 {
+        let mut buyer = shopper(&app, &format!("invoice{n}")).await;
+        add(&mut buyer, &sku, "1").await;
+        let address = address(&mut buyer, "US").await;
+        let card = if n % 3 == 0 {
+            "4000000000000002"
+        } else {
+            "4242424242424242"
+        };
+        let body = format!(
+            "idempotency_key={}&address_id={address}&shipping=standard&card%5Bnumber%5D={card}&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123",
+            key(n)
+        );
+        attempts.push(post(
+            &app,
+            "/api/place_order",
+            body,
+            cookie_header(&buyer),
+            n,
+        ));
+    }
+    for attempt in attempts {
+        let (status, body) = attempt.await.unwrap();
+        assert!(
+            [StatusCode::OK, StatusCode::PAYMENT_REQUIRED].contains(&status),
+            "{status}: {body}"
+        );
+    }
+    let mut numbers: Vec<String> = sqlx::query_scalar(
+        "SELECT i.number FROM invoices i JOIN orders o ON o.id = i.order_id WHERE o.status = 'paid'",
+    )
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    numbers.sort();
+    let year = emporium::dates::civil(now_ms()).0;
+    let expected: Vec<String> = (1..=20).map(|n| format!("INV-{year}-{n:06}")).collect();
+    assert_eq!(numbers, expected);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM invoices").await,
+        20,
+        "declined orders have none"
+    );
+}
+
+async fn the_invoice_prints_the_seller_and_the_totals_for_its_owner_only(backend: Backend) {
+    let app = seeded_app(backend, 20, 9).await;
+    let sku = variant(&app, 0, 1_250, 5).await;
+    let mut buyer = shopper(&app, "invoiced").await;
+    add(&mut buyer, &sku, "2").await;
+    let home = address(&mut buyer, "US").await;
+    let number = number(&place(&mut buyer, &key(1), &home, GOOD_CARD, &[]).await);
+
+    let page = buyer.get(&format!("/orders/{number}/invoice")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let year = emporium::dates::civil(now_ms()).0;
+    for expected in [
+        format!("INV-{year}-000001"),
+        "Emporium Demo Shop Ltd.".to_owned(),
+        "Tax ID US-00-0000000".to_owned(),
+        // 2 × 12.50 = 25.00, shipping 4.99, tax 7.25% of 25.00 = 1.81.
+        "$25.00".to_owned(),
+        "$1.81".to_owned(),
+        "$31.80".to_owned(),
+    ] {
+        assert!(page.body.contains(&expected), "{expected} missing");
+    }
+    let order_page = buyer.get(&format!("/orders/{number}")).await;
+    assert!(
+        order_page
+            .body
+            .contains(&format!("/orders/{number}/invoice"))
+    );
+
+    let mut stranger = shopper(&app, "stranger").await;
+    let refused = stranger.call("invoice", &[("number", &number)]).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    add(&mut stranger, &sku, "1").await;
+    let stranger_address = address(&mut stranger, "US").await;
+    let declined = place(
+        &mut stranger,
+        &key(2),
+        &stranger_address,
+        DECLINED_CARD,
+        &[],
+    )
+    .await;
+    assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
+    let unpaid: String =
+        sqlx::query_scalar("SELECT number FROM orders WHERE status = 'payment_failed'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    let refused = stranger.call("invoice", &[("number", &unpaid)]).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::NOT_FOUND,
+        "an unpaid order has no invoice"
+    );
+    let mut desk = admin(&app).await;
+    let seen = desk.call("invoice", &[("number", &number)]).await;
+    assert_eq!(seen.status, StatusCode::OK, "admins see every invoice");
 }
