@@ -3,6 +3,7 @@ import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   PASSWORD,
+  emailTo,
   openMenu,
   signIn,
   stockedProducts,
@@ -10,8 +11,8 @@ import {
   waitForHydration,
 } from "./support";
 
-/** A paid order placed through the API by a new shopper; returns its number. */
-async function paidOrder(request: APIRequestContext, baseURL: string, email: string, sku: string) {
+/** A paid order of `quantity` units placed through the API by a new shopper; returns its number. */
+async function paidOrder(request: APIRequestContext, baseURL: string, email: string, sku: string, quantity = "1") {
   const headers = { Origin: baseURL };
   const post = async (path: string, form: Record<string, string>) => {
     const reply = await request.post(path, { form, headers });
@@ -19,7 +20,7 @@ async function paidOrder(request: APIRequestContext, baseURL: string, email: str
     return reply;
   };
   await post("/api/register", { name: "Omar Buyer", email, password: PASSWORD });
-  await post("/api/add_to_cart", { sku, quantity: "1" });
+  await post("/api/add_to_cart", { sku, quantity });
   const address = await post("/api/save_address", {
     "address[full_name]": "Omar Buyer",
     "address[line1]": "1 Loop Road",
@@ -79,4 +80,40 @@ test("an admin ships an order and the shopper is told in the shop", async ({ pag
   await notice.getByRole("link", { name: `Order ${number} has shipped` }).click();
   await expect(buyer.getByText("Shipped")).toBeVisible();
   await buyer.close();
+});
+
+test("an admin refunds one unit and the shopper sees the order partially refunded, in the shop and by email", async ({
+  page,
+  browser,
+  baseURL,
+  isMobile,
+}) => {
+  const [product] = await stockedProducts(page, 1);
+  const email = uniqueEmail("refunded");
+  const shopper = await browser.newContext({ baseURL });
+  const number = await paidOrder(shopper.request, baseURL!, email, product.variants[0].sku, "2");
+  await shopper.close();
+
+  await page.goto(`/login?next=/admin/orders/${number}`);
+  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await expect(page.getByTestId("desk-status")).toHaveText("Paid");
+  await waitForHydration(page);
+  await page.getByLabel(product.title).fill("1");
+  await page.getByLabel("Reason").fill("Arrived scratched");
+  await page.getByRole("button", { name: "Refund", exact: true }).click();
+  const refund = page.getByTestId("refund");
+  await expect(refund).toContainText("succeeded");
+  await expect(refund).toContainText(/credit note CN-\d{4}-\d{6}/);
+  await expect(refund).toContainText("Arrived scratched");
+  await expect(page.getByTestId("desk-refunded")).toContainText("Refunded $");
+  await expect(page.getByTestId("desk-status")).toHaveText("Paid");
+
+  const buyer = await browser.newPage({ baseURL, isMobile, viewport: page.viewportSize() });
+  await buyer.goto(`/login?next=/orders/${number}`);
+  await signIn(buyer, email, PASSWORD);
+  await expect(buyer.getByTestId("order-number")).toHaveText(number);
+  await expect(buyer.getByTestId("refund-state")).toContainText("Partially refunded");
+  await buyer.close();
+  const mail = await emailTo(email, `refunded on order ${number}`);
+  expect(mail).toMatch(/credit note CN-\d{4}-\d{6}/);
 });

@@ -1,4 +1,7 @@
 import { type Browser, expect, type Page } from "@playwright/test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 /** The password of every account the journeys create. */
 export const PASSWORD = "violet tractor sings softly";
@@ -132,4 +135,16 @@ export async function deleteProduct(browser: Browser, baseURL: string, id: strin
   const deleted = await admin.request.post("/api/delete_product", { form: { id }, headers: { Origin: baseURL } });
   expect(deleted.ok()).toBe(true);
   await admin.close();
+}
+
+/** The email the shop wrote to `address` whose subject contains `subject`: without SMTP the
+ * shop writes each email to `<data-dir>/mail/{id}.eml`, and delivers every two seconds. */
+export async function emailTo(address: string, subject: string): Promise<string> {
+  const dir = path.join(os.tmpdir(), `emporium-e2e-${process.env.E2E_PORT ?? 3100}`, "mail");
+  const find = () =>
+    (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+      .map((file) => fs.readFileSync(path.join(dir, file), "utf8"))
+      .find((text) => text.includes(`To: ${address}`) && text.includes(subject)) ?? "";
+  await expect.poll(find, { timeout: 15_000 }).not.toBe("");
+  return find();
 }

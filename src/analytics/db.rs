@@ -29,14 +29,14 @@ pub async fn analytics(db: &Db, days: i64) -> Result<Analytics, sqlx::Error> {
     let since = first_day * DAY_MS;
 
     let (orders, revenue): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(o.total_minor), 0) AS BIGINT) FROM orders o \
+        "SELECT COUNT(*), CAST(COALESCE(SUM(o.total_minor - o.refunded_minor), 0) AS BIGINT) FROM orders o \
          WHERE o.status IN {SOLD_STATUSES} AND o.created_at >= $1"
     ))
     .bind(since)
     .fetch_one(db.pool())
     .await?;
     let daily: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT o.created_at / {DAY_MS} AS day, COUNT(*), CAST(SUM(o.total_minor) AS BIGINT) \
+        "SELECT o.created_at / {DAY_MS} AS day, COUNT(*), CAST(SUM(o.total_minor - o.refunded_minor) AS BIGINT) \
          FROM orders o WHERE o.status IN {SOLD_STATUSES} AND o.created_at >= $1 GROUP BY o.created_at / {DAY_MS}"
     ))
     .bind(since)

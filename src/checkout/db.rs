@@ -776,6 +776,7 @@ struct OrderRow {
     promotion_label: String,
     invoice: Option<String>,
     invoiced_at: Option<i64>,
+    refunded_minor: i64,
 }
 
 fn money(minor: i64) -> Money {
@@ -792,7 +793,7 @@ pub async fn order(
     let row: Option<OrderRow> = sqlx::query_as(
         "SELECT orders.id, orders.number, status, subtotal_minor, shipping_minor, tax_minor, discount_minor, \
              total_minor, shipping_method, ship_full_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, \
-             ship_country, ship_phone, created_at, promotion_label, \
+             ship_country, ship_phone, created_at, promotion_label, refunded_minor, \
              (SELECT COUNT(*) FROM payments p WHERE p.order_id = orders.id AND p.provider = $3 AND p.status = 'succeeded') \
                AS test_payments, \
              i.number AS invoice, i.issued_at AS invoiced_at \
@@ -857,6 +858,7 @@ pub async fn order(
         test_payment: row.test_payments > 0,
         promotion: row.promotion_label,
         invoice: row.invoice.zip(row.invoiced_at),
+        refunded: money(row.refunded_minor),
     }))
 }
 
@@ -957,10 +959,10 @@ pub async fn has_bought(
 }
 
 /// How each promotion has sold: by promotion id, the sold orders that carry it, what they came
-/// to, and what it took off them.
+/// to (less refunds), and what it took off them.
 pub async fn promotion_sales(db: &Db) -> Result<Vec<(i64, i64, Money, Money)>, sqlx::Error> {
     let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT promotion_id, COUNT(*), CAST(SUM(total_minor) AS BIGINT), \
+        "SELECT promotion_id, COUNT(*), CAST(SUM(total_minor - refunded_minor) AS BIGINT), \
              CAST(SUM(discount_minor) AS BIGINT) \
          FROM orders o WHERE promotion_id IS NOT NULL AND o.status IN {SOLD_STATUSES} \
          GROUP BY promotion_id"

@@ -9,6 +9,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod payment;
 #[cfg(feature = "ssr")]
+pub mod refunds;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod stripe;

@@ -385,10 +385,12 @@ pub enum OrderStatus {
     Cancelled,
     /// Not paid within the reservation time: its stock went back and nothing was charged.
     Expired,
+    /// Everything paid was given back.
+    Refunded,
 }
 
 impl OrderStatus {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::PendingPayment,
         Self::Paid,
         Self::PaymentFailed,
@@ -396,6 +398,7 @@ impl OrderStatus {
         Self::Delivered,
         Self::Cancelled,
         Self::Expired,
+        Self::Refunded,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -412,6 +415,7 @@ impl OrderStatus {
             Self::Delivered => "delivered",
             Self::Cancelled => "cancelled",
             Self::Expired => "expired",
+            Self::Refunded => "refunded",
         }
     }
 
@@ -425,6 +429,7 @@ impl OrderStatus {
             Self::Delivered => "Delivered",
             Self::Cancelled => "Cancelled",
             Self::Expired => "Expired",
+            Self::Refunded => "Refunded",
         }
     }
 
@@ -435,14 +440,19 @@ impl OrderStatus {
             Self::PendingPayment | Self::PaymentFailed => &[Self::Cancelled],
             Self::Paid => &[Self::Shipped, Self::Cancelled],
             Self::Shipped => &[Self::Delivered],
-            Self::Delivered | Self::Cancelled | Self::Expired => &[],
+            Self::Delivered | Self::Cancelled | Self::Expired | Self::Refunded => &[],
         }
     }
 
     /// True while the order holds the use of its promotion: until it fails, expires or is
-    /// cancelled.
+    /// cancelled (a refunded order was a sale, and keeps it).
     pub fn holds_promotion(self) -> bool {
         !matches!(self, Self::PaymentFailed | Self::Expired | Self::Cancelled)
+    }
+
+    /// True when money can be given back on the order: it was paid and is not closed.
+    pub fn refundable(self) -> bool {
+        self.is_sold()
     }
 
     /// True for an order that was paid for and not cancelled: a sale.
@@ -483,6 +493,180 @@ pub struct CheckoutView {
     pub stripe_key: Option<String>,
     /// The automatic promotion the cart gets without a code, if any.
     pub offer: Option<Offer>,
+}
+
+/// One line of a paid order as a refund sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaidLine {
+    pub position: i64,
+    pub title: String,
+    pub quantity: i64,
+    /// Units given back already.
+    pub refunded: i64,
+    /// What the shopper paid for the whole line: its price after its discount share, plus its
+    /// share of the order's tax.
+    pub paid: Money,
+}
+
+impl PaidLine {
+    /// What `units` more units give back when `self.refunded` have been: each unit's share of
+    /// `paid`, counted so that refunding every unit, in any steps, gives back `paid` exactly.
+    pub fn refund_of(&self, units: i64) -> Money {
+        let paid = i128::from(self.paid.minor());
+        let quantity = i128::from(self.quantity.max(1));
+        let upto = |n: i64| paid * i128::from(n) / quantity;
+        let amount = upto(self.refunded + units) - upto(self.refunded);
+        Money::from_minor(i64::try_from(amount).unwrap_or(0)).unwrap_or_default()
+    }
+}
+
+/// The tax of an order shared across its lines in proportion to what each cost after its
+/// discount (largest remainder, so the shares add up to the tax).
+pub fn tax_shares(tax: Money, nets: &[i64]) -> Vec<i64> {
+    crate::promotions::model::allocate(tax.minor(), nets)
+}
+
+/// The refund form on the order desk: units per line (by position), or an amount.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundForm {
+    /// Units to give back by the line's index in the order ("0", "1", …); a line left out, or
+    /// empty, gives back none.
+    #[serde(default)]
+    pub quantities: std::collections::BTreeMap<String, String>,
+    /// An amount instead of lines, such as "5.00".
+    #[serde(default)]
+    pub amount: String,
+    /// Put refunded units back in stock.
+    #[serde(default)]
+    pub restock: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A refund worked out: the money, and the units of each line it gives back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundPlan {
+    pub amount: Money,
+    /// (position, units, money) for each line with units given back.
+    pub lines: Vec<(i64, i64, Money)>,
+    pub restock: bool,
+    pub reason: String,
+}
+
+impl RefundPlan {
+    /// Everything still paid for: every unit not yet given back, and the rest of the money
+    /// (shipping included). For a full refund, or a paid order cancelled.
+    pub fn everything(lines: &[PaidLine], left: Money, reason: &str) -> Self {
+        Self {
+            amount: left,
+            lines: lines
+                .iter()
+                .filter(|l| l.quantity > l.refunded)
+                .map(|l| {
+                    (
+                        l.position,
+                        l.quantity - l.refunded,
+                        l.refund_of(l.quantity - l.refunded),
+                    )
+                })
+                .collect(),
+            restock: true,
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+impl RefundForm {
+    /// Checks the form against the order's `lines` and the money `left` to give back.
+    pub fn plan(&self, lines: &[PaidLine], left: Money) -> Result<RefundPlan, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut chosen = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let text = self.quantities.get(&i.to_string()).map_or("", |q| q.trim());
+            let units = match text {
+                "" => 0,
+                text => text.parse::<i64>().unwrap_or(-1),
+            };
+            let field = format!("quantities[{i}]");
+            if !(0..=line.quantity - line.refunded).contains(&units) {
+                errors.push(FieldError::new(
+                    field,
+                    format!(
+                        "Enter 0 to {} for “{}”.",
+                        line.quantity - line.refunded,
+                        line.title
+                    ),
+                ));
+            } else if units > 0 {
+                chosen.push((line.position, units, line.refund_of(units)));
+            }
+        }
+        let reason = self.reason.trim().to_owned();
+        if reason.chars().count() > 500 {
+            errors.push(FieldError::new(
+                "reason",
+                "Keep the reason to 500 characters.",
+            ));
+        }
+        let typed = self.amount.trim();
+        let lines_wrong = !errors.is_empty();
+        let amount = match (chosen.is_empty(), typed.is_empty()) {
+            (false, false) => {
+                errors.push(FieldError::new(
+                    "amount",
+                    "Refund either items or an amount, not both.",
+                ));
+                Money::default()
+            }
+            (false, true) => Money::from_minor(chosen.iter().map(|(_, _, m)| m.minor()).sum())
+                .unwrap_or_default(),
+            (true, false) => Money::parse(typed).unwrap_or_else(|_| {
+                errors.push(FieldError::new("amount", "Enter an amount such as 5.00."));
+                Money::default()
+            }),
+            (true, true) => {
+                if !lines_wrong {
+                    errors.push(FieldError::new(
+                        "amount",
+                        "Choose items to refund, or enter an amount.",
+                    ));
+                }
+                Money::default()
+            }
+        };
+        if errors.is_empty() && (amount == Money::default() || amount > left) {
+            errors.push(FieldError::new(
+                "amount",
+                format!("Refund more than $0.00 and at most the {left} left."),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(RefundPlan {
+            amount,
+            restock: self.restock.is_some() && !chosen.is_empty(),
+            lines: chosen,
+            reason,
+        })
+    }
+}
+
+/// A refund as the order desk lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRow {
+    pub id: i64,
+    pub amount: Money,
+    /// `pending`, `succeeded` or `failed`.
+    pub status: String,
+    /// Given when the refund succeeded.
+    pub credit_note: Option<String>,
+    pub reason: String,
+    /// Why the gateway refused it.
+    pub failure: String,
+    /// The admin's name, or empty when their account is gone.
+    pub by: String,
+    pub at: i64,
 }
 
 /// What "Place order" answers: the order, and for gateways the browser must talk to (Stripe),
@@ -527,6 +711,8 @@ pub struct OrderView {
     pub promotion: String,
     /// The invoice's number and when it was issued, once the order is paid.
     pub invoice: Option<(String, i64)>,
+    /// What has been given back so far.
+    pub refunded: Money,
 }
 
 /// A paid order's invoice, as printed.
@@ -738,6 +924,93 @@ mod tests {
         assert!(!PaymentFailed.restocks(Cancelled) && !Paid.restocks(Shipped));
         assert_eq!(status_label("paid"), "Paid");
         assert_eq!(status_label("lost"), "Unknown");
+    }
+
+    fn line(quantity: i64, refunded: i64, paid: i64) -> PaidLine {
+        PaidLine {
+            position: 0,
+            title: "Lamp".into(),
+            quantity,
+            refunded,
+            paid: money(paid),
+        }
+    }
+
+    #[test]
+    fn refunding_every_unit_in_any_steps_gives_back_exactly_what_was_paid() {
+        let paid = line(3, 0, 1_000);
+        assert_eq!(paid.refund_of(1), money(333));
+        assert_eq!(line(3, 1, 1_000).refund_of(1), money(333));
+        assert_eq!(
+            line(3, 2, 1_000).refund_of(1),
+            money(334),
+            "the last unit takes the rest"
+        );
+        assert_eq!(line(3, 1, 1_000).refund_of(2), money(667));
+        assert_eq!(paid.refund_of(3), money(1_000));
+        assert_eq!(tax_shares(money(326), &[1_635, 2_045, 818]), [119, 148, 59]);
+    }
+
+    #[test]
+    fn a_refund_is_either_items_or_an_amount_within_what_is_left() {
+        let lines = [
+            line(2, 0, 2_000),
+            PaidLine {
+                position: 1,
+                ..line(1, 1, 500)
+            },
+        ];
+        let form = |quantities: &[&str], amount: &str| RefundForm {
+            quantities: quantities
+                .iter()
+                .enumerate()
+                .map(|(i, q)| (i.to_string(), (*q).to_owned()))
+                .collect(),
+            amount: amount.into(),
+            restock: Some("on".into()),
+            reason: "Broken".into(),
+        };
+        let plan = form(&["1", ""], "").plan(&lines, money(2_000)).unwrap();
+        assert_eq!(
+            (plan.amount, plan.lines.clone(), plan.restock),
+            (money(1_000), vec![(0, 1, money(1_000))], true)
+        );
+        let plan = form(&[], "4.50").plan(&lines, money(2_000)).unwrap();
+        assert_eq!(
+            (plan.amount, plan.restock),
+            (money(450), false),
+            "an amount restocks nothing"
+        );
+        let fields = |form: RefundForm, left: i64| -> Vec<String> {
+            form.plan(&lines, money(left))
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.message)
+                .collect()
+        };
+        assert_eq!(
+            fields(form(&["3", "1"], ""), 2_000),
+            ["Enter 0 to 2 for “Lamp”.", "Enter 0 to 0 for “Lamp”."]
+        );
+        assert_eq!(
+            fields(form(&["1"], "1.00"), 2_000),
+            ["Refund either items or an amount, not both."]
+        );
+        assert_eq!(
+            fields(form(&[], ""), 2_000),
+            ["Choose items to refund, or enter an amount."]
+        );
+        assert_eq!(
+            fields(form(&[], "20.01"), 2_000),
+            ["Refund more than $0.00 and at most the $20.00 left."]
+        );
+        assert_eq!(
+            fields(form(&[], "x"), 2_000),
+            ["Enter an amount such as 5.00."]
+        );
+        let everything = RefundPlan::everything(&lines, money(2_499), "Cancelled");
+        assert_eq!(everything.amount, money(2_499));
+        assert_eq!(everything.lines, [(0, 2, money(2_000))]);
     }
 
     #[test]

@@ -483,7 +483,11 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
             <div>
                 <h1 class="text-2xl font-bold">{if paid { "Thank you for your order" } else { "Your order" }}</h1>
                 <p class="mt-2">"Order number " <strong data-testid="order-number">{order.number.clone()}</strong></p>
-                <p>"Status: " <span data-testid="order-status">{order.status.clone()}</span></p>
+                <p>"Status: " <span data-testid="order-status">{order.status.clone()}</span>
+                    {(order.refunded != Money::default() && order.status != OrderStatus::Refunded.label()).then(|| view! {
+                        <span data-testid="refund-state">{format!(" · Partially refunded ({})", order.refunded)}</span>
+                    })}
+                </p>
                 {order.test_payment.then(|| view! { <TestPaymentNote/> })}
                 {expired.then(|| view! {
                     <p class="mt-2 max-w-2xl rounded-md bg-slate-100 p-3">

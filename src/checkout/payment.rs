@@ -39,6 +39,36 @@ pub enum ChargeOutcome {
 #[error("payment gateway failure: {0}")]
 pub struct GatewayError(pub String);
 
+/// Money to give back on the charge `charge`.
+pub struct RefundRequest<'a> {
+    pub charge: &'a str,
+    pub amount: Money,
+    /// The shop's id for the refund, sent along so the gateway's webhooks can name it.
+    pub refund: i64,
+    /// The same key for a retried request, so the gateway never refunds twice.
+    pub idempotency_key: String,
+}
+
+/// How a refund ended, or that the gateway is still at it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefundOutcome {
+    Succeeded {
+        reference: String,
+    },
+    /// The gateway will say how it ended (Stripe: the `refund.updated` webhook).
+    Pending {
+        reference: String,
+    },
+    /// `message` is safe to show an admin.
+    Failed {
+        reference: String,
+        message: String,
+    },
+}
+
+pub type RefundFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<RefundOutcome, GatewayError>> + Send + 'a>>;
+
 pub type ChargeFuture<'a> =
     Pin<Box<dyn Future<Output = Result<ChargeOutcome, GatewayError>> + Send + 'a>>;
 pub type CancelFuture<'a> = Pin<Box<dyn Future<Output = Result<(), GatewayError>> + Send + 'a>>;
@@ -53,6 +83,8 @@ pub trait PaymentProvider: Send + Sync {
     /// Stored with every payment (e.g. "test", "stripe").
     fn name(&self) -> &'static str;
     fn charge<'a>(&'a self, request: ChargeRequest<'a>) -> ChargeFuture<'a>;
+    /// Gives back (part of) a charge that succeeded.
+    fn refund<'a>(&'a self, request: RefundRequest<'a>) -> RefundFuture<'a>;
     /// Asks the gateway how the charge `reference` stands now (`Pending` while the shopper has
     /// not finished). Gateways that settle at once have nothing to ask.
     fn status<'a>(&'a self, reference: &'a str) -> ChargeFuture<'a> {
@@ -103,6 +135,15 @@ impl PaymentProvider for TestGateway {
                 },
                 Some(_) => ChargeOutcome::Succeeded { reference },
                 None => return Err(GatewayError("the test gateway needs card details".into())),
+            })
+        })
+    }
+
+    fn refund<'a>(&'a self, request: RefundRequest<'a>) -> RefundFuture<'a> {
+        let _ = request;
+        Box::pin(async move {
+            Ok(RefundOutcome::Succeeded {
+                reference: format!("test_re_{}", random_hex(12)),
             })
         })
     }

@@ -6,14 +6,16 @@ use super::{
     db::waiting_by_reference,
     payment::{
         CancelFuture, ChargeFuture, ChargeOutcome, ChargeRequest, GatewayError, PaymentProvider,
+        RefundFuture, RefundOutcome, RefundRequest,
     },
+    refunds::settle_refund,
     service::settle_payment,
 };
 use crate::platform::{config::StripeSettings, db::now_ms, state::AppState};
 use axum::{body::Bytes, extract::State, http::HeaderMap, http::StatusCode};
 use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
-use serde::Deserialize;
+use serde::{Deserialize, de::DeserializeOwned};
 use sha2::Sha256;
 
 /// Webhooks signed longer ago than this are refused, so a captured one cannot be replayed later.
@@ -61,6 +63,52 @@ impl Intent {
     }
 }
 
+/// The parts of a Refund the shop reads.
+#[derive(Debug, Deserialize)]
+pub struct StripeRefund {
+    pub id: String,
+    pub status: String,
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    /// The shop's id for the refund (`refund`), as sent when it was made.
+    #[serde(default)]
+    pub metadata: std::collections::HashMap<String, String>,
+}
+
+impl StripeRefund {
+    fn ours(&self) -> Option<i64> {
+        self.metadata.get("refund").and_then(|id| id.parse().ok())
+    }
+
+    fn outcome(self) -> RefundOutcome {
+        match self.status.as_str() {
+            "succeeded" => RefundOutcome::Succeeded { reference: self.id },
+            "failed" | "canceled" => RefundOutcome::Failed {
+                message: format!(
+                    "Stripe could not make the refund ({}).",
+                    self.failure_reason.as_deref().unwrap_or(&self.status)
+                ),
+                reference: self.id,
+            },
+            _ => RefundOutcome::Pending { reference: self.id },
+        }
+    }
+}
+
+/// A form body as Stripe takes it.
+fn form_body(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                crate::ui::encode_query(k),
+                crate::ui::encode_query(v)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 impl Stripe {
     pub fn new(settings: StripeSettings) -> Self {
         // reqwest is built without a default crypto provider; ring is the one already in use.
@@ -79,7 +127,10 @@ impl Stripe {
         )
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Intent, GatewayError> {
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, GatewayError> {
         let response = request
             .bearer_auth(self.settings.secret_key.expose_secret())
             .timeout(std::time::Duration::from_secs(20))
@@ -118,18 +169,8 @@ impl PaymentProvider for Stripe {
                 ("metadata[order_number]", request.order_number),
                 ("automatic_payment_methods[enabled]", "true"),
             ];
-            let body = form
-                .iter()
-                .map(|(k, v)| {
-                    format!(
-                        "{}={}",
-                        crate::ui::encode_query(k),
-                        crate::ui::encode_query(v)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("&");
-            let intent = self
+            let body = form_body(&form);
+            let intent: Intent = self
                 .send(
                     self.http
                         .post(format!("{}/v1/payment_intents", self.settings.api_base))
@@ -142,9 +183,33 @@ impl PaymentProvider for Stripe {
         })
     }
 
+    fn refund<'a>(&'a self, request: RefundRequest<'a>) -> RefundFuture<'a> {
+        Box::pin(async move {
+            let (amount, ours) = (
+                request.amount.minor().to_string(),
+                request.refund.to_string(),
+            );
+            let body = form_body(&[
+                ("payment_intent", request.charge),
+                ("amount", &amount),
+                ("metadata[refund]", &ours),
+            ]);
+            let refund: StripeRefund = self
+                .send(
+                    self.http
+                        .post(format!("{}/v1/refunds", self.settings.api_base))
+                        .header("Idempotency-Key", request.idempotency_key)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .body(body),
+                )
+                .await?;
+            Ok(refund.outcome())
+        })
+    }
+
     fn status<'a>(&'a self, reference: &'a str) -> ChargeFuture<'a> {
         Box::pin(async move {
-            let intent = self.send(self.http.get(self.intent_url(reference))).await?;
+            let intent: Intent = self.send(self.http.get(self.intent_url(reference))).await?;
             Ok(intent.outcome())
         })
     }
@@ -152,7 +217,7 @@ impl PaymentProvider for Stripe {
     fn cancel<'a>(&'a self, reference: &'a str) -> CancelFuture<'a> {
         Box::pin(async move {
             let url = format!("{}/cancel", self.intent_url(reference));
-            self.send(self.http.post(url)).await?;
+            let _: Intent = self.send(self.http.post(url)).await?;
             Ok(())
         })
     }
@@ -262,11 +327,12 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: By
     let Ok(event) = serde_json::from_slice::<Event>(&body) else {
         return StatusCode::BAD_REQUEST;
     };
-    if !matches!(
-        event.kind.as_str(),
-        "payment_intent.succeeded" | "payment_intent.canceled"
-    ) {
-        return StatusCode::OK;
+    match event.kind.as_str() {
+        "payment_intent.succeeded" | "payment_intent.canceled" => {}
+        "refund.updated" | "refund.created" | "charge.refunded" => {
+            return refunds_reported(&state, &event.kind, event.data.object).await;
+        }
+        _ => return StatusCode::OK,
     }
     let Ok(intent) = serde_json::from_value::<Intent>(event.data.object) else {
         return StatusCode::BAD_REQUEST;
@@ -289,6 +355,34 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: By
         Ok(()) => StatusCode::OK,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
+}
+
+/// Settles the refunds a webhook reports: a Refund object (`refund.*`), or every refund listed
+/// on a Charge (`charge.refunded`). Each settles once, whichever event tells first.
+async fn refunds_reported(state: &AppState, kind: &str, object: serde_json::Value) -> StatusCode {
+    #[derive(Deserialize)]
+    struct Listed {
+        data: Vec<StripeRefund>,
+    }
+    #[derive(Deserialize)]
+    struct Charge {
+        refunds: Listed,
+    }
+    let refunds = if kind == "charge.refunded" {
+        serde_json::from_value::<Charge>(object).map(|c| c.refunds.data)
+    } else {
+        serde_json::from_value::<StripeRefund>(object).map(|r| vec![r])
+    };
+    let Ok(refunds) = refunds else {
+        return StatusCode::BAD_REQUEST;
+    };
+    for refund in refunds {
+        if let Err(error) = settle_refund(state, refund.ours(), &refund.outcome()).await {
+            tracing::error!(%error, "Stripe webhook: settling a refund failed");
+            return StatusCode::INTERNAL_SERVER_ERROR;
+        }
+    }
+    StatusCode::OK
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Order desk server functions, for admins only.
 
 use crate::{
-    checkout::model::{OrderStatus, OrderView},
+    checkout::model::{OrderStatus, OrderView, PaidLine, RefundForm, RefundRow},
     error::AppError,
     platform::money::Money,
 };
@@ -44,6 +44,11 @@ pub struct DeskOrder {
     pub customer: String,
     pub email: String,
     pub history: Vec<StatusChange>,
+    pub refunds: Vec<RefundRow>,
+    /// The lines as a refund sees them, and the money left to give back; empty and zero when
+    /// the order cannot be refunded.
+    pub refundable: Vec<PaidLine>,
+    pub left: Money,
 }
 
 /// Orders, newest first, filtered by status and by text (order number, customer email or name).
@@ -88,4 +93,29 @@ pub async fn set_order_status(number: String, status: String) -> Result<(), AppE
     let to = OrderStatus::parse(status.trim())
         .ok_or_else(|| AppError::BadRequest("Unknown order status.".into()))?;
     super::service::change_status(&state, &number, to, admin.user_id).await
+}
+
+/// Gives back money on a paid order: units of its lines (optionally back to stock) or an
+/// amount, up to what is left. The customer is told once the gateway has made the refund.
+#[server(endpoint = "refund_order")]
+pub async fn refund_order(number: String, refund: RefundForm) -> Result<(), AppError> {
+    use crate::{
+        checkout::refunds,
+        platform::{auth::require_admin, state::AppState},
+    };
+    let admin = require_admin()?;
+    let state = AppState::current()?;
+    refunds::refund(&state, &number, &refund, admin.user_id).await
+}
+
+/// Sends a refund the gateway could not be asked about to it again (same idempotency key).
+#[server(endpoint = "resend_refund")]
+pub async fn resend_refund(number: String, id: i64) -> Result<(), AppError> {
+    use crate::{
+        checkout::refunds,
+        platform::{auth::require_admin, state::AppState},
+    };
+    require_admin()?;
+    let state = AppState::current()?;
+    refunds::resend(&state, &number, id).await
 }

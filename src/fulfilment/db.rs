@@ -3,7 +3,11 @@
 
 use super::api::{DeskOrder, DeskPage, DeskRow, ORDERS_PAGE_SIZE, StatusChange};
 use crate::{
-    checkout::{db::order as order_view, model::OrderStatus},
+    checkout::{
+        db::order as order_view,
+        model::OrderStatus,
+        refunds::{refundable, refunds_of},
+    },
     platform::{
         db::{Db, contains_pattern},
         money::Money,
@@ -89,6 +93,12 @@ pub async fn order(db: &Db, number: &str) -> Result<Option<DeskOrder>, sqlx::Err
     .bind(id)
     .fetch_all(db.pool())
     .await?;
+    let refunds = refunds_of(db, id).await?;
+    let mut conn = db.pool().acquire().await?;
+    let (refundable, left) = match refundable(&mut conn, false, number).await? {
+        Some(paid) if paid.open() => (paid.lines.clone(), paid.left()),
+        _ => (Vec::new(), Money::default()),
+    };
     Ok(Some(DeskOrder {
         order,
         status: status(&state),
@@ -103,6 +113,9 @@ pub async fn order(db: &Db, number: &str) -> Result<Option<DeskOrder>, sqlx::Err
                 at,
             })
             .collect(),
+        refunds,
+        refundable,
+        left,
     }))
 }
 

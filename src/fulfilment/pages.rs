@@ -1,13 +1,19 @@
 //! The order desk: `/admin/orders` and `/admin/orders/{number}`.
 
-use super::api::{DeskOrder, DeskPage, SetOrderStatus, admin_order, admin_orders};
+use super::api::{
+    DeskOrder, DeskPage, RefundOrder, ResendRefund, SetOrderStatus, admin_order, admin_orders,
+};
 use crate::{
     admin::pages::AdminFrame,
-    checkout::{model::OrderStatus, pages::TestPaymentNote},
+    checkout::{
+        model::{OrderStatus, PaidLine, RefundRow},
+        pages::TestPaymentNote,
+    },
     dates::{iso_date, long_date},
+    platform::money::Money,
     ui::{
         PagedTable, count_of, encode_query,
-        forms::{FormError, INPUT, LABEL, error_of},
+        forms::{FieldMessage, FormError, INPUT, LABEL, error_of},
     },
 };
 use leptos::prelude::*;
@@ -87,26 +93,35 @@ fn OrderTable(page: DeskPage, status: String, q: String) -> impl IntoView {
 pub fn AdminOrderPage() -> impl IntoView {
     let params = use_params_map();
     let change = ServerAction::<SetOrderStatus>::new();
+    let refund = ServerAction::<RefundOrder>::new();
+    let resend = ServerAction::<ResendRefund>::new();
     let order = Resource::new(
         move || {
             (
                 params.read().get("number").unwrap_or_default(),
                 change.version().get(),
+                refund.version().get(),
+                resend.version().get(),
             )
         },
-        |(number, _)| admin_order(number),
+        |(number, ..)| admin_order(number),
     );
     view! {
         <AdminFrame title="Order">
             {move || Suspend::new(async move {
-                order.await.map(|desk| view! { <DeskOrderView desk change/> })
+                order.await.map(|desk| view! { <DeskOrderView desk change refund resend/> })
             })}
         </AdminFrame>
     }
 }
 
 #[component]
-fn DeskOrderView(desk: DeskOrder, change: ServerAction<SetOrderStatus>) -> impl IntoView {
+fn DeskOrderView(
+    desk: DeskOrder,
+    change: ServerAction<SetOrderStatus>,
+    refund: ServerAction<RefundOrder>,
+    resend: ServerAction<ResendRefund>,
+) -> impl IntoView {
     let error = error_of(change);
     let order = desk.order;
     let number = order.number.clone();
@@ -130,6 +145,9 @@ fn DeskOrderView(desk: DeskOrder, change: ServerAction<SetOrderStatus>) -> impl 
                     <p data-testid="desk-discount">{format!("Discount {}: −{}", order.promotion, order.totals.discount)}</p>
                 })}
                 <p class="font-semibold">"Total " {order.totals.total.to_string()}</p>
+                {(order.refunded != Money::default()).then(|| view! {
+                    <p data-testid="desk-refunded">{format!("Refunded {}", order.refunded)}</p>
+                })}
             </section>
             <section class="space-y-2 rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="desk-customer">
                 <h2 id="desk-customer" class="font-semibold">"Customer"</h2>
@@ -173,6 +191,98 @@ fn DeskOrderView(desk: DeskOrder, change: ServerAction<SetOrderStatus>) -> impl 
                     </li>
                 }).collect_view()}
             </ol>
+        </section>
+        <Refunds number=number.clone() refunds=desk.refunds resend/>
+        {(!desk.refundable.is_empty()).then(|| view! {
+            <RefundEditor number lines=desk.refundable left=desk.left refund/>
+        })}
+    }
+}
+
+/// The order's refunds, with their credit notes; one the gateway could not be asked about can
+/// be sent again.
+#[component]
+fn Refunds(
+    number: String,
+    refunds: Vec<RefundRow>,
+    resend: ServerAction<ResendRefund>,
+) -> impl IntoView {
+    let error = error_of(resend);
+    (!refunds.is_empty()).then(|| view! {
+        <section class="mt-6 space-y-2" aria-labelledby="desk-refunds">
+            <h2 id="desk-refunds" class="font-semibold">"Refunds"</h2>
+            <ul class="space-y-1 text-sm">
+                {refunds.into_iter().map(|r| {
+                    let number = number.clone();
+                    view! {
+                        <li data-testid="refund">
+                            <time datetime=iso_date(r.at)>{long_date(r.at)}</time>
+                            {format!(": {} {}", r.amount, r.status)}
+                            {r.credit_note.map(|note| format!(", credit note {note}"))}
+                            {(!r.reason.is_empty()).then(|| format!(" — {}", r.reason))}
+                            {(!r.by.is_empty()).then(|| format!(" by {}", r.by))}
+                            {(!r.failure.is_empty()).then(|| format!(" ({})", r.failure))}
+                            {(r.status == "pending").then(|| view! {
+                                <ActionForm action=resend attr:class="inline">
+                                    <input type="hidden" name="number" value=number/>
+                                    <input type="hidden" name="id" value=r.id/>
+                                    <button type="submit" class="ml-2 underline">"Send again"</button>
+                                </ActionForm>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <FormError error/>
+        </section>
+    })
+}
+
+/// The refund form: units of each line (back to stock if ticked), or an amount.
+#[component]
+fn RefundEditor(
+    number: String,
+    lines: Vec<PaidLine>,
+    left: Money,
+    refund: ServerAction<RefundOrder>,
+) -> impl IntoView {
+    let error = error_of(refund);
+    view! {
+        <section class="mt-6 max-w-2xl space-y-3 rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="desk-refund">
+            <h2 id="desk-refund" class="font-semibold">"Refund"</h2>
+            <p class="text-sm text-slate-600">{format!("Up to {left} can be refunded. Choose items, or enter an amount.")}</p>
+            <ActionForm action=refund attr:class="space-y-3">
+                <input type="hidden" name="number" value=number/>
+                {lines.into_iter().enumerate().map(|(i, line)| {
+                    let id = format!("refund-line-{i}");
+                    let field = format!("quantities[{i}]");
+                    let left_units = line.quantity - line.refunded;
+                    view! {
+                        <div class="flex flex-wrap items-center gap-3">
+                            <label for=id.clone() class="min-w-48">{format!("{} (paid {}; {left_units} of {} left)", line.title, line.paid, line.quantity)}</label>
+                            <input id=id.clone() name=format!("refund[quantities][{i}]") type="number" min="0" max=left_units value="0" class="w-24 rounded-md border border-slate-300 px-3 py-2"
+                                aria-describedby=format!("{id}-error")/>
+                            <FieldMessage error field=field id=format!("{id}-error")/>
+                        </div>
+                    }
+                }).collect_view()}
+                <label class="flex items-center gap-2">
+                    <input type="checkbox" name="refund[restock]" checked/>
+                    "Put refunded items back in stock"
+                </label>
+                <div>
+                    <label for="refund-amount" class=LABEL>"Or an amount"</label>
+                    <input id="refund-amount" name="refund[amount]" type="text" inputmode="decimal" class=INPUT aria-describedby="refund-amount-error"/>
+                    <FieldMessage error field="amount" id="refund-amount-error"/>
+                </div>
+                <div>
+                    <label for="refund-reason" class=LABEL>"Reason"</label>
+                    <input id="refund-reason" name="refund[reason]" type="text" maxlength="500" class=INPUT/>
+                    <FieldMessage error field="reason" id="refund-reason-error"/>
+                </div>
+                <FormError error/>
+                <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Refund"</button>
+            </ActionForm>
         </section>
     }
 }

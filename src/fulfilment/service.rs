@@ -6,12 +6,17 @@ use super::db::order_for_change;
 use crate::{
     checkout::{
         db::{change_order, restock, waiting_by_number},
-        model::OrderStatus,
+        model::{OrderStatus, RefundPlan},
+        payment::RefundOutcome,
+        refunds,
         service::{Release, release_payment},
     },
     error::AppError,
     notifications::db::{EmailKind, OrderMessage, notify_order},
-    platform::{db::now_ms, state::AppState},
+    platform::{
+        db::{Backend, now_ms},
+        state::AppState,
+    },
 };
 
 /// What the customer is told when their order reaches `to`; nothing for other statuses.
@@ -38,7 +43,8 @@ fn message(number: &str, to: OrderStatus) -> Option<(EmailKind, String, String)>
 }
 
 /// Moves the order `number` to `to`, recording who did it and telling the customer. An unpaid
-/// order's payment is let go at the gateway before it is cancelled.
+/// order's payment is let go at the gateway before it is cancelled; a paid order cancelled is
+/// refunded in full (its refund is recorded with the cancellation, then sent to the gateway).
 pub async fn change_status(
     state: &AppState,
     number: &str,
@@ -64,13 +70,26 @@ pub async fn change_status(
             to.label()
         )));
     }
-    if !change_order(&mut tx, id, from, to, Some(admin), now_ms()).await? {
+    let now = now_ms();
+    if !change_order(&mut tx, id, from, to, Some(admin), now).await? {
         return Err(AppError::Conflict(
             "This order changed a moment ago. Reload it to see its status.".into(),
         ));
     }
     if from.restocks(to) {
         restock(&mut tx, id).await?;
+    }
+    let mut refund = None;
+    if to == OrderStatus::Cancelled && from.is_sold() {
+        let lock = state.db.backend() == Backend::Postgres;
+        if let Some(paid) = refunds::refundable(&mut tx, lock, number).await? {
+            let plan = RefundPlan {
+                // The cancellation has put the units back already.
+                restock: false,
+                ..RefundPlan::everything(&paid.lines, paid.left(), "Order cancelled")
+            };
+            refund = refunds::record(&mut tx, &paid, &plan, admin, now).await?;
+        }
     }
     if let Some((kind, title, body)) = message(number, to) {
         let link = format!("/orders/{number}");
@@ -83,5 +102,12 @@ pub async fn change_status(
         notify_order(&mut tx, user, &message).await?;
     }
     tx.commit().await?;
+    if let Some(refund) = refund
+        && let RefundOutcome::Failed { message, .. } = refunds::send(state, refund).await?
+    {
+        return Err(AppError::Conflict(format!(
+            "The order is cancelled, but its refund failed: {message}"
+        )));
+    }
     Ok(())
 }

@@ -16,6 +16,7 @@ pub enum EmailKind {
     OrderDelivered,
     OrderCancelled,
     OrderExpired,
+    OrderRefunded,
 }
 
 impl EmailKind {
@@ -26,6 +27,7 @@ impl EmailKind {
             Self::OrderDelivered => "order_delivered",
             Self::OrderCancelled => "order_cancelled",
             Self::OrderExpired => "order_expired",
+            Self::OrderRefunded => "order_refunded",
         }
     }
 }

@@ -15,6 +15,7 @@ mod mail;
 mod platform;
 mod promotions;
 mod recommendations;
+mod refunds;
 mod reviews;
 mod search;
 mod stripe;

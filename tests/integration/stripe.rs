@@ -33,6 +33,7 @@ on_both_backends!(
     an_unpaid_order_expires_with_its_payment_cancelled_and_its_stock_back,
     an_order_paid_at_the_last_moment_is_kept_not_expired,
     cancelling_an_unpaid_order_cancels_its_payment_first,
+    a_refund_goes_to_stripe_once_and_its_webhooks_settle_it_once,
 );
 
 const SECRET_KEY: &str = "sk_test_emporium";
@@ -48,6 +49,9 @@ struct Ledger {
     keys: HashMap<String, String>,
     /// Every PaymentIntent cancelled, in order.
     cancelled: Vec<String>,
+    /// (Idempotency-Key, form body) of every refund asked for; refunds answer "pending", as
+    /// Stripe's do for some payment methods, and their webhook says how they ended.
+    refunds: Vec<(String, String)>,
 }
 
 type Shared = Arc<Mutex<Ledger>>;
@@ -123,6 +127,30 @@ async fn cancel_intent(
     (StatusCode::OK, Json(intent(&id, "canceled", *amount)))
 }
 
+/// Stripe makes a refund (the same one again for a repeated idempotency key) and answers that it
+/// is pending.
+async fn create_refund(
+    State(ledger): State<Shared>,
+    headers: HeaderMap,
+    body: String,
+) -> Json<Value> {
+    let mut ledger = ledger.lock().unwrap();
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let seen = ledger.refunds.iter().position(|(k, _)| *k == key);
+    let n = match seen {
+        Some(n) => n,
+        None => {
+            ledger.refunds.push((key, body));
+            ledger.refunds.len() - 1
+        }
+    };
+    Json(json!({ "id": format!("re_test_{}", n + 1), "object": "refund", "status": "pending" }))
+}
+
 /// Starts the fake Stripe API on a free loopback port; returns its base URL and ledger.
 async fn fake_stripe() -> (String, Shared) {
     let ledger = Shared::default();
@@ -130,6 +158,7 @@ async fn fake_stripe() -> (String, Shared) {
         .route("/v1/payment_intents", post(create_intent))
         .route("/v1/payment_intents/{id}", get(retrieve_intent))
         .route("/v1/payment_intents/{id}/cancel", post(cancel_intent))
+        .route("/v1/refunds", post(create_refund))
         .with_state(ledger.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -407,4 +436,98 @@ async fn cancelling_an_unpaid_order_cancels_its_payment_first(backend: Backend) 
     );
     assert_eq!(order_status(&app, &paid.number).await, "paid");
     assert_eq!(ledger.lock().unwrap().cancelled.len(), 1);
+}
+
+/// A refund is asked of Stripe for the PaymentIntent, with the refund's own idempotency key and
+/// id; Stripe answers "pending", and its webhooks (`refund.updated`, `charge.refunded`, each
+/// delivered twice) settle it once: one credit note, one email.
+async fn a_refund_goes_to_stripe_once_and_its_webhooks_settle_it_once(backend: Backend) {
+    let (app, ledger) = stripe_app(backend).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let (mut buyer, address) = buyer(&app, &sku).await;
+    let order = placed(&place(&mut buyer, &key(16), &address, "", &[]).await);
+    let intent_id = order
+        .client_secret
+        .unwrap()
+        .trim_end_matches("_secret_test")
+        .to_owned();
+    pay_at_stripe(&ledger, &intent_id);
+    buyer.get(&format!("/orders/{}", order.number)).await;
+    assert_eq!(order_status(&app, &order.number).await, "paid");
+
+    let mut desk = admin(&app).await;
+    let reply = desk
+        .call(
+            "refund_order",
+            &[("number", &order.number), ("refund[amount]", "5.00")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let id: i64 = count(&app, "SELECT id FROM refunds").await;
+    {
+        let ledger = ledger.lock().unwrap();
+        assert_eq!(ledger.refunds.len(), 1);
+        let (key, body) = &ledger.refunds[0];
+        assert_eq!(key, &format!("refund-{id}"));
+        for part in [
+            format!("payment_intent={intent_id}"),
+            "amount=500".to_owned(),
+            format!("metadata%5Brefund%5D={id}"),
+        ] {
+            assert!(body.contains(&part), "{part} missing from {body}");
+        }
+    }
+    let pending = || async {
+        sqlx::query_as::<_, (String, String)>("SELECT status, reference FROM refunds")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap()
+    };
+    assert_eq!(pending().await, ("pending".into(), "re_test_1".into()));
+    // Sent again from the desk: the same refund at Stripe, not a second one.
+    let again = desk
+        .call(
+            "resend_refund",
+            &[("number", &order.number), ("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(ledger.lock().unwrap().refunds.len(), 1);
+
+    let refund = json!({ "id": "re_test_1", "object": "refund", "status": "succeeded",
+        "metadata": { "refund": id.to_string() } });
+    let updated =
+        json!({ "id": "evt_re_1", "type": "refund.updated", "data": { "object": refund } });
+    let charge = json!({ "id": "evt_ch_1", "type": "charge.refunded", "data": { "object": {
+        "id": "ch_test_1", "object": "charge", "refunds": { "data": [refund] } } } });
+    let now = now_ms() / 1000;
+    for event in [&updated, &updated, &charge, &charge] {
+        assert_eq!(
+            webhook(&app, event, WEBHOOK_SECRET, now).await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(pending().await.0, "succeeded");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM refunds WHERE credit_note IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'order_refunded'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(count(&app, "SELECT refunded_minor FROM orders").await, 500);
+    assert_eq!(
+        order_status(&app, &order.number).await,
+        "paid",
+        "partly refunded, still paid"
+    );
 }
