@@ -59,6 +59,7 @@ test("the admin pages have no serious or critical accessibility violations", asy
     "/admin/products",
     "/admin/products/new",
     "/admin/categories",
+    "/admin/promotions",
   ]) {
     await page.goto(path);
     found.push(...(await seriousViolations(page)));

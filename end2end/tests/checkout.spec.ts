@@ -55,4 +55,12 @@ test("check out with a new address: a declined card, then a good one, makes one 
   await page.goto("/account/orders");
   await expect(page.getByRole("link", { name: number })).toBeVisible();
   await expect(page.getByRole("row")).toHaveCount(2);
+
+  await waitForHydration(page);
+  await expect(page.getByTestId("cart-count")).toContainText("0");
+  await page.getByRole("button", { name: `Buy order ${number} again` }).click();
+  await expect(page.getByRole("status")).toContainText("Added 3 items to your cart.");
+  await expect(page.getByTestId("cart-count")).toContainText("3");
+  await page.getByRole("link", { name: "View cart" }).click();
+  await expect(page.getByTestId("cart-line")).toHaveCount(2);
 });

@@ -40,7 +40,7 @@ async function paidOrder(request: APIRequestContext, baseURL: string, email: str
   return (await placed.json()).number as string;
 }
 
-test("an admin ships an order and the shopper is told in the shop", async ({ page, browser, baseURL, isMobile }) => {
+test("an admin ships an order with its tracking number and the shopper is told in the shop", async ({ page, browser, baseURL, isMobile }) => {
   const [product] = await stockedProducts(page, 1);
   const email = uniqueEmail("shipped");
   const shopper = await browser.newContext({ baseURL });
@@ -58,6 +58,8 @@ test("an admin ships an order and the shopper is told in the shop", async ({ pag
   await expect(page.getByTestId("desk-status")).toHaveText("Paid");
   await expect(page.getByText("Test payment: the offline test gateway took it")).toBeVisible();
   await waitForHydration(page);
+  await page.getByLabel("Carrier").selectOption("UPS");
+  await page.getByLabel("Tracking number").fill("1Z999AA10123456784");
   await page.getByRole("button", { name: "Mark as shipped" }).click();
   await expect(page.getByTestId("desk-status")).toHaveText("Shipped");
   await expect(page.getByRole("list", { name: "History" })).toContainText("Paid → Shipped");
@@ -78,7 +80,9 @@ test("an admin ships an order and the shopper is told in the shop", async ({ pag
   await expect(notice).not.toContainText("New");
   await expect(buyer.getByTestId("notification-count")).toHaveCount(0);
   await notice.getByRole("link", { name: `Order ${number} has shipped` }).click();
-  await expect(buyer.getByText("Shipped")).toBeVisible();
+  await expect(buyer.getByTestId("order-status")).toHaveText("Shipped");
+  const track = buyer.getByTestId("shipment").getByRole("link", { name: "track 1Z999AA10123456784" });
+  await expect(track).toHaveAttribute("href", "https://www.ups.com/track?tracknum=1Z999AA10123456784");
   await buyer.close();
 });
 
@@ -98,7 +102,7 @@ test("an admin refunds one unit and the shopper sees the order partially refunde
   await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   await expect(page.getByTestId("desk-status")).toHaveText("Paid");
   await waitForHydration(page);
-  await page.getByLabel(product.title).fill("1");
+  await page.getByRole("region", { name: "Refund", exact: true }).getByLabel(product.title).fill("1");
   await page.getByLabel("Reason").fill("Arrived scratched");
   await page.getByRole("button", { name: "Refund", exact: true }).click();
   const refund = page.getByTestId("refund");

@@ -148,8 +148,10 @@ fn PromotionTable(
             .into_any();
     }
     view! {
-        <div class="mb-8 overflow-x-auto">
-            <table class="w-full bg-white text-left text-sm" aria-label="Promotions">
+        // `relative` keeps the screen-reader-only heading inside the scrolling box: placed
+        // absolutely against the page, it would widen the page on a phone.
+        <div class="relative mb-8 overflow-x-auto" tabindex="0" role="region" aria-label="Promotions">
+            <table class="w-full bg-white text-left text-sm">
                 <thead class="border-b border-slate-200 text-slate-600">
                     <tr>
                         <th class="p-2">"Promotion"</th><th class="p-2">"Gives"</th><th class="p-2">"Runs"</th>

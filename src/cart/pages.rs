@@ -30,6 +30,8 @@ pub struct CartContext {
     pub add_to_wishlist: ServerAction<AddToWishlist>,
     pub remove_from_wishlist: ServerAction<RemoveFromWishlist>,
     session: SessionContext,
+    /// Bumped by pages that change the cart through a server function of their own.
+    elsewhere: RwSignal<usize>,
 }
 
 impl CartContext {
@@ -42,7 +44,14 @@ impl CartContext {
             + self.add_to_wishlist.version().get()
             + self.remove_from_wishlist.version().get()
             + self.session.generation.get()
+            + self.elsewhere.get()
     }
+}
+
+/// Tells the header that the cart changed through some other page's server function (e.g.
+/// "Buy again"), so its badge is counted again.
+pub fn cart_changed() {
+    cart().elsewhere.update(|n| *n += 1);
 }
 
 /// Units in the cart, for the badge; fetched again after every change.
@@ -59,6 +68,7 @@ pub fn provide_cart() {
         add_to_wishlist: ServerAction::new(),
         remove_from_wishlist: ServerAction::new(),
         session: expect_context::<SessionContext>(),
+        elsewhere: RwSignal::new(0),
     };
     provide_context(context);
     provide_context(CartCount(Resource::new(

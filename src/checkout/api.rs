@@ -1,7 +1,8 @@
 //! Checkout, address book and order server functions. All need a signed-in shopper.
 
 use super::model::{
-    Address, AddressForm, CardForm, CheckoutView, InvoiceView, OrderSummary, OrderView, Placed,
+    Address, AddressForm, BoughtAgain, CardForm, CheckoutView, InvoiceView, OrderSummary,
+    OrderView, Placed,
 };
 use crate::{error::AppError, promotions::model::Offer};
 use leptos::prelude::*;
@@ -324,4 +325,38 @@ pub async fn list_orders() -> Result<Vec<OrderSummary>, AppError> {
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::orders_of(&state.db, session.user_id).await?)
+}
+
+/// "Buy again": puts the items of one of the shopper's orders back in their cart, as many as
+/// they ordered where stock and the line limit allow; items no longer sold or out of stock are
+/// left out and named.
+#[server(endpoint = "buy_again")]
+pub async fn buy_again(number: String) -> Result<BoughtAgain, AppError> {
+    use crate::{
+        cart::db::{Owner, add_line},
+        platform::{auth::require_user, state::AppState},
+    };
+    let session = require_user()?;
+    let state = AppState::current()?;
+    let items = super::db::ordered_items(&state.db, number.trim(), session.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let owner = Owner::User(session.user_id);
+    let mut result = BoughtAgain::default();
+    for (sku, title, quantity) in items {
+        match add_line(
+            &state.db,
+            &owner,
+            &sku,
+            quantity,
+            state.config.max_line_quantity,
+        )
+        .await
+        {
+            Ok(_) => result.added += quantity,
+            Err(AppError::BadRequest(why)) => result.skipped.push(format!("{title}: {why}")),
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(result)
 }

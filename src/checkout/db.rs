@@ -859,7 +859,33 @@ pub async fn order(
         promotion: row.promotion_label,
         invoice: row.invoice.zip(row.invoiced_at),
         refunded: money(row.refunded_minor),
+        shipments: super::shipments::shipments_of(db, row.id).await?,
     }))
+}
+
+/// The lines of order `number` of `user` as (SKU, title, quantity), in order; None when the
+/// order is not theirs.
+pub async fn ordered_items(
+    db: &Db,
+    number: &str,
+    user: i64,
+) -> Result<Option<Vec<(String, String, i64)>>, sqlx::Error> {
+    let order: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM orders WHERE number = $1 AND user_id = $2")
+            .bind(number)
+            .bind(user)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some(order) = order else {
+        return Ok(None);
+    };
+    let lines = sqlx::query_as(
+        "SELECT sku, title, quantity FROM order_lines WHERE order_id = $1 ORDER BY position",
+    )
+    .bind(order)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(Some(lines))
 }
 
 /// The user's orders, newest first.

@@ -13,4 +13,6 @@ pub mod refunds;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
+pub mod shipments;
+#[cfg(feature = "ssr")]
 pub mod stripe;

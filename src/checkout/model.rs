@@ -387,12 +387,15 @@ pub enum OrderStatus {
     Expired,
     /// Everything paid was given back.
     Refunded,
+    /// Some of the order's units have shipped, the rest are still to go.
+    PartiallyShipped,
 }
 
 impl OrderStatus {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::PendingPayment,
         Self::Paid,
+        Self::PartiallyShipped,
         Self::PaymentFailed,
         Self::Shipped,
         Self::Delivered,
@@ -416,6 +419,7 @@ impl OrderStatus {
             Self::Cancelled => "cancelled",
             Self::Expired => "expired",
             Self::Refunded => "refunded",
+            Self::PartiallyShipped => "partially_shipped",
         }
     }
 
@@ -430,6 +434,7 @@ impl OrderStatus {
             Self::Cancelled => "Cancelled",
             Self::Expired => "Expired",
             Self::Refunded => "Refunded",
+            Self::PartiallyShipped => "Partially shipped",
         }
     }
 
@@ -439,6 +444,7 @@ impl OrderStatus {
         match self {
             Self::PendingPayment | Self::PaymentFailed => &[Self::Cancelled],
             Self::Paid => &[Self::Shipped, Self::Cancelled],
+            Self::PartiallyShipped => &[Self::Shipped],
             Self::Shipped => &[Self::Delivered],
             Self::Delivered | Self::Cancelled | Self::Expired | Self::Refunded => &[],
         }
@@ -457,7 +463,15 @@ impl OrderStatus {
 
     /// True for an order that was paid for and not cancelled: a sale.
     pub fn is_sold(self) -> bool {
-        matches!(self, Self::Paid | Self::Shipped | Self::Delivered)
+        matches!(
+            self,
+            Self::Paid | Self::PartiallyShipped | Self::Shipped | Self::Delivered
+        )
+    }
+
+    /// True when units of the order may (still) be shipped.
+    pub fn ships(self) -> bool {
+        matches!(self, Self::Paid | Self::PartiallyShipped)
     }
 
     /// True when moving here from `self` returns the order's units to stock: the order held
@@ -469,7 +483,7 @@ impl OrderStatus {
 
 /// The statuses of sold orders (`OrderStatus::is_sold`) as an SQL list, for queries that count
 /// sales: `o.status IN {SOLD_STATUSES}`.
-pub const SOLD_STATUSES: &str = "('paid', 'shipped', 'delivered')";
+pub const SOLD_STATUSES: &str = "('paid', 'partially_shipped', 'shipped', 'delivered')";
 
 /// The label for a stored status.
 pub fn status_label(status: &str) -> &'static str {
@@ -669,6 +683,165 @@ pub struct RefundRow {
     pub at: i64,
 }
 
+/// The carriers the order desk offers, with the page where a parcel is tracked.
+pub const CARRIERS: [(&str, &str, &str); 4] = [
+    ("ups", "UPS", "https://www.ups.com/track?tracknum="),
+    (
+        "usps",
+        "USPS",
+        "https://tools.usps.com/go/TrackConfirmAction?tLabels=",
+    ),
+    (
+        "fedex",
+        "FedEx",
+        "https://www.fedex.com/fedextrack/?trknbr=",
+    ),
+    (
+        "dhl",
+        "DHL",
+        "https://www.dhl.com/global-en/home/tracking.html?tracking-id=",
+    ),
+];
+
+/// The carrier's name for `code` (the code itself for one the shop does not know).
+pub fn carrier_name(code: &str) -> &str {
+    CARRIERS
+        .iter()
+        .find(|(c, ..)| *c == code)
+        .map_or(code, |(_, name, _)| name)
+}
+
+/// The page where `tracking` is followed at `carrier`, when both are known.
+pub fn tracking_url(carrier: &str, tracking: &str) -> Option<String> {
+    let (_, _, base) = CARRIERS.iter().find(|(c, ..)| *c == carrier)?;
+    (!tracking.is_empty()).then(|| format!("{base}{tracking}"))
+}
+
+/// A parcel sent for an order, as the shopper and the order desk see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipmentView {
+    /// The carrier's name, or empty when none was given.
+    pub carrier: String,
+    pub tracking: String,
+    pub tracking_url: Option<String>,
+    /// (title, units) of each line in the parcel.
+    pub lines: Vec<(String, i64)>,
+    pub at: i64,
+}
+
+/// One line of an order as shipping sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippableLine {
+    pub position: i64,
+    pub title: String,
+    pub quantity: i64,
+    /// Units shipped already.
+    pub shipped: i64,
+}
+
+/// The order desk's "Ship" form: the carrier and tracking number (both optional) and the units
+/// of each line in the parcel, by the line's index ("0", "1", …).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipmentForm {
+    #[serde(default)]
+    pub carrier: String,
+    #[serde(default)]
+    pub tracking: String,
+    /// Left out entirely: every unit still to ship.
+    #[serde(default)]
+    pub quantities: std::collections::BTreeMap<String, String>,
+}
+
+/// A checked shipment: carrier code (or empty), tracking number, and (position, units) per line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShipmentPlan {
+    pub carrier: String,
+    pub tracking: String,
+    pub lines: Vec<(i64, i64)>,
+}
+
+impl ShipmentPlan {
+    /// Every unit still to ship, untracked.
+    pub fn everything(lines: &[ShippableLine]) -> Self {
+        Self {
+            carrier: String::new(),
+            tracking: String::new(),
+            lines: lines
+                .iter()
+                .filter(|l| l.quantity > l.shipped)
+                .map(|l| (l.position, l.quantity - l.shipped))
+                .collect(),
+        }
+    }
+}
+
+impl ShipmentForm {
+    pub fn check(&self, lines: &[ShippableLine]) -> Result<ShipmentPlan, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let carrier = self.carrier.trim().to_ascii_lowercase();
+        if !carrier.is_empty() && !CARRIERS.iter().any(|(c, ..)| *c == carrier) {
+            errors.push(FieldError::new("carrier", "Choose one of the carriers."));
+        }
+        let tracking = self.tracking.trim().to_owned();
+        if tracking.len() > 40
+            || !tracking
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            errors.push(FieldError::new(
+                "tracking",
+                "Use up to 40 letters, digits and dashes.",
+            ));
+        } else if !tracking.is_empty() && carrier.is_empty() {
+            errors.push(FieldError::new(
+                "carrier",
+                "Choose the carrier of this tracking number.",
+            ));
+        }
+        let plan = if self.quantities.is_empty() {
+            ShipmentPlan::everything(lines).lines
+        } else {
+            let mut chosen = Vec::new();
+            for (i, line) in lines.iter().enumerate() {
+                let text = self.quantities.get(&i.to_string()).map_or("", |q| q.trim());
+                let units = if text.is_empty() {
+                    0
+                } else {
+                    text.parse::<i64>().unwrap_or(-1)
+                };
+                if !(0..=line.quantity - line.shipped).contains(&units) {
+                    errors.push(FieldError::new(
+                        format!("quantities[{i}]"),
+                        format!(
+                            "Enter 0 to {} for “{}”.",
+                            line.quantity - line.shipped,
+                            line.title
+                        ),
+                    ));
+                } else if units > 0 {
+                    chosen.push((line.position, units));
+                }
+            }
+            chosen
+        };
+        if errors.is_empty() && plan.is_empty() {
+            errors.push(FieldError::new(
+                "quantities",
+                "Choose at least one item to ship.",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(ShipmentPlan {
+                carrier,
+                tracking,
+                lines: plan,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 /// What "Place order" answers: the order, and for gateways the browser must talk to (Stripe),
 /// the secret with which it confirms the payment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -713,6 +886,8 @@ pub struct OrderView {
     pub invoice: Option<(String, i64)>,
     /// What has been given back so far.
     pub refunded: Money,
+    /// The parcels sent so far, oldest first.
+    pub shipments: Vec<ShipmentView>,
 }
 
 /// A paid order's invoice, as printed.
@@ -721,6 +896,14 @@ pub struct InvoiceView {
     /// The seller's block: name, address, tax ID, email.
     pub seller: Vec<String>,
     pub order: OrderView,
+}
+
+/// What "Buy again" did: units put in the cart, and why the others were not.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoughtAgain {
+    pub added: i64,
+    /// One message per line left out, e.g. "Desk lamp: Sorry, that item is out of stock."
+    pub skipped: Vec<String>,
 }
 
 /// An order in the order history.
@@ -1011,6 +1194,68 @@ mod tests {
         let everything = RefundPlan::everything(&lines, money(2_499), "Cancelled");
         assert_eq!(everything.amount, money(2_499));
         assert_eq!(everything.lines, [(0, 2, money(2_000))]);
+    }
+
+    #[test]
+    fn a_shipment_takes_what_is_left_to_ship_and_a_known_carrier() {
+        let lines = [
+            ShippableLine {
+                position: 0,
+                title: "Lamp".into(),
+                quantity: 2,
+                shipped: 1,
+            },
+            ShippableLine {
+                position: 1,
+                title: "Desk".into(),
+                quantity: 1,
+                shipped: 0,
+            },
+        ];
+        let form = |carrier: &str, tracking: &str, quantities: &[(&str, &str)]| ShipmentForm {
+            carrier: carrier.into(),
+            tracking: tracking.into(),
+            quantities: quantities
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        let all = form("UPS", " 1Z999AA10123456784 ", &[])
+            .check(&lines)
+            .unwrap();
+        assert_eq!(
+            (all.carrier.as_str(), all.tracking.as_str()),
+            ("ups", "1Z999AA10123456784")
+        );
+        assert_eq!(
+            all.lines,
+            [(0, 1), (1, 1)],
+            "everything left when no quantities are sent"
+        );
+        let some = form("", "", &[("0", "0"), ("1", "1")])
+            .check(&lines)
+            .unwrap();
+        assert_eq!(some.lines, [(1, 1)]);
+        let fields = |form: ShipmentForm| -> Vec<String> {
+            form.check(&lines)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(
+            fields(form("pigeon", "12", &[("0", "2")])),
+            ["carrier", "quantities[0]"]
+        );
+        assert_eq!(fields(form("", "12", &[])), ["carrier"]);
+        assert_eq!(fields(form("dhl", "no spaces", &[])), ["tracking"]);
+        assert_eq!(fields(form("", "", &[("0", "0")])), ["quantities"]);
+        assert_eq!(
+            tracking_url("usps", "9400"),
+            Some("https://tools.usps.com/go/TrackConfirmAction?tLabels=9400".into())
+        );
+        assert_eq!(tracking_url("usps", ""), None);
+        assert_eq!(carrier_name("fedex"), "FedEx");
     }
 
     #[test]

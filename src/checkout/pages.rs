@@ -2,8 +2,8 @@
 
 use super::{
     api::{
-        ApplyCode, DeleteAddress, PlaceOrder, SaveAddress, SetDefaultAddress, get_checkout,
-        get_invoice, get_order, list_addresses, list_orders,
+        ApplyCode, BuyAgain, DeleteAddress, PlaceOrder, SaveAddress, SetDefaultAddress,
+        get_checkout, get_invoice, get_order, list_addresses, list_orders,
     },
     model::{
         Address, COUNTRIES, CheckoutView, InvoiceView, OrderStatus, OrderView, ShippingMethod,
@@ -499,6 +499,25 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
                 })}
             </div>
             <OrderSummary order=order.clone()/>
+            <BuyAgainButton number=order.number.clone()/>
+            {(!order.shipments.is_empty()).then(|| view! {
+                <section aria-labelledby="shipments-heading">
+                    <h2 id="shipments-heading" class="font-semibold">"Shipments"</h2>
+                    <ul class="space-y-2 text-sm">
+                        {order.shipments.clone().into_iter().map(|parcel| view! {
+                            <li data-testid="shipment">
+                                "Shipped " <time datetime=iso_date(parcel.at)>{long_date(parcel.at)}</time>
+                                {(!parcel.carrier.is_empty()).then(|| format!(" with {}", parcel.carrier))}
+                                {match parcel.tracking_url {
+                                    Some(url) => view! { ": " <a href=url class="font-medium text-brand-700 underline" rel="noopener noreferrer" target="_blank">{format!("track {}", parcel.tracking)}</a> }.into_any(),
+                                    None => view! { {(!parcel.tracking.is_empty()).then(|| format!(": tracking {}", parcel.tracking))} }.into_any(),
+                                }}
+                                <span class="block text-slate-600">{parcel.lines.iter().map(|(title, units)| format!("{units} × {title}")).collect::<Vec<_>>().join(", ")}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
             {order.invoice.clone().map(|(invoice, _)| view! {
                 <p><a href=format!("/orders/{}/invoice", order.number) class="font-medium text-brand-700 underline">{format!("Invoice {invoice}")}</a></p>
             })}
@@ -570,6 +589,37 @@ fn print_page() {
     }
 }
 
+/// "Buy again": the order's items back in the cart, and what was left out.
+#[component]
+fn BuyAgainButton(number: String) -> impl IntoView {
+    let again = ServerAction::<BuyAgain>::new();
+    let error = error_of(again);
+    Effect::new(move |_| {
+        if matches!(again.value().get(), Some(Ok(_))) {
+            crate::cart::pages::cart_changed();
+        }
+    });
+    let label = format!("Buy order {number} again");
+    view! {
+        <ActionForm action=again>
+            <input type="hidden" name="number" value=number/>
+            <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 font-medium hover:border-brand-700" aria-label=label>"Buy again"</button>
+        </ActionForm>
+        {move || again.value().get().and_then(Result::ok).map(|bought| view! {
+            <p role="status" class="mt-1 text-sm">
+                {match bought.added {
+                    0 => "Nothing could be added to your cart.".to_owned(),
+                    1 => "Added 1 item to your cart. ".to_owned(),
+                    n => format!("Added {n} items to your cart. "),
+                }}
+                {(bought.added > 0).then(|| view! { <a href="/cart" class="font-medium text-brand-700 underline">"View cart"</a> })}
+                {bought.skipped.into_iter().map(|why| view! { <span class="block text-slate-700">{why}</span> }).collect_view()}
+            </p>
+        })}
+        <FormError error/>
+    }
+}
+
 /// An order's lines and totals (with its discount), as the order page and the invoice show
 /// them.
 #[component]
@@ -631,7 +681,7 @@ pub fn OrdersPage() -> impl IntoView {
                         view! {
                             <table class="w-full max-w-3xl bg-white text-left">
                                 <thead class="text-sm text-slate-600">
-                                    <tr><th class="p-2">"Order"</th><th class="p-2">"Items"</th><th class="p-2">"Status"</th><th class="p-2 text-right">"Total"</th></tr>
+                                    <tr><th class="p-2">"Order"</th><th class="p-2">"Items"</th><th class="p-2">"Status"</th><th class="p-2 text-right">"Total"</th><th class="p-2"><span class="sr-only">"Buy again"</span></th></tr>
                                 </thead>
                                 <tbody>
                                     {orders.into_iter().map(|o| view! {
@@ -640,6 +690,7 @@ pub fn OrdersPage() -> impl IntoView {
                                             <td class="p-2">{o.items}</td>
                                             <td class="p-2">{o.status.clone()}</td>
                                             <td class="p-2 text-right">{o.total.to_string()}</td>
+                                            <td class="p-2"><BuyAgainButton number=o.number.clone()/></td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -1,7 +1,9 @@
 //! Order desk server functions, for admins only.
 
 use crate::{
-    checkout::model::{OrderStatus, OrderView, PaidLine, RefundForm, RefundRow},
+    checkout::model::{
+        OrderStatus, OrderView, PaidLine, RefundForm, RefundRow, ShipmentForm, ShippableLine,
+    },
     error::AppError,
     platform::money::Money,
 };
@@ -49,6 +51,8 @@ pub struct DeskOrder {
     /// the order cannot be refunded.
     pub refundable: Vec<PaidLine>,
     pub left: Money,
+    /// The lines with the units shipped so far, while the order can ship.
+    pub shippable: Vec<ShippableLine>,
 }
 
 /// Orders, newest first, filtered by status and by text (order number, customer email or name).
@@ -118,4 +122,14 @@ pub async fn resend_refund(number: String, id: i64) -> Result<(), AppError> {
     require_admin()?;
     let state = AppState::current()?;
     refunds::resend(&state, &number, id).await
+}
+
+/// Ships units of a paid order (every unit left when the form names none), with the carrier
+/// and tracking number if given; the customer is told, with the tracking link.
+#[server(endpoint = "ship_order")]
+pub async fn ship_order(number: String, shipment: ShipmentForm) -> Result<(), AppError> {
+    use crate::platform::{auth::require_admin, state::AppState};
+    let admin = require_admin()?;
+    let state = AppState::current()?;
+    super::service::ship(&state, &number, &shipment, admin.user_id).await
 }

@@ -7,6 +7,7 @@ use crate::{
         db::order as order_view,
         model::OrderStatus,
         refunds::{refundable, refunds_of},
+        shipments::shippable,
     },
     platform::{
         db::{Db, contains_pattern},
@@ -99,6 +100,11 @@ pub async fn order(db: &Db, number: &str) -> Result<Option<DeskOrder>, sqlx::Err
         Some(paid) if paid.open() => (paid.lines.clone(), paid.left()),
         _ => (Vec::new(), Money::default()),
     };
+    let shippable = if status(&state).ships() {
+        shippable(&mut conn, id).await?
+    } else {
+        Vec::new()
+    };
     Ok(Some(DeskOrder {
         order,
         status: status(&state),
@@ -116,18 +122,24 @@ pub async fn order(db: &Db, number: &str) -> Result<Option<DeskOrder>, sqlx::Err
         refunds,
         refundable,
         left,
+        shippable,
     }))
 }
 
-/// The order `number` as a status change sees it: its id, its customer and its status.
+/// The order `number` as a status change sees it: its id, its customer and its status. With
+/// `lock` (PostgreSQL only) its row stays locked until `tx` ends, for changes that read more of
+/// the order before they write.
 pub async fn order_for_change(
     tx: &mut sqlx::AnyConnection,
     number: &str,
+    lock: bool,
 ) -> Result<Option<(i64, i64, OrderStatus)>, sqlx::Error> {
-    let row: Option<(i64, i64, String)> =
-        sqlx::query_as("SELECT id, user_id, status FROM orders WHERE number = $1")
-            .bind(number)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    let row: Option<(i64, i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, user_id, status FROM orders WHERE number = $1{lock}"
+    ))
+    .bind(number)
+    .fetch_optional(&mut *tx)
+    .await?;
     Ok(row.map(|(id, user, current)| (id, user, status(&current))))
 }

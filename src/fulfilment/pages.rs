@@ -1,12 +1,13 @@
 //! The order desk: `/admin/orders` and `/admin/orders/{number}`.
 
 use super::api::{
-    DeskOrder, DeskPage, RefundOrder, ResendRefund, SetOrderStatus, admin_order, admin_orders,
+    DeskOrder, DeskPage, RefundOrder, ResendRefund, SetOrderStatus, ShipOrder, admin_order,
+    admin_orders,
 };
 use crate::{
     admin::pages::AdminFrame,
     checkout::{
-        model::{OrderStatus, PaidLine, RefundRow},
+        model::{CARRIERS, OrderStatus, PaidLine, RefundRow, ShippableLine},
         pages::TestPaymentNote,
     },
     dates::{iso_date, long_date},
@@ -93,35 +94,56 @@ fn OrderTable(page: DeskPage, status: String, q: String) -> impl IntoView {
 pub fn AdminOrderPage() -> impl IntoView {
     let params = use_params_map();
     let change = ServerAction::<SetOrderStatus>::new();
-    let refund = ServerAction::<RefundOrder>::new();
-    let resend = ServerAction::<ResendRefund>::new();
+    let actions = DeskActions {
+        change,
+        ship: ServerAction::new(),
+        refund: ServerAction::new(),
+        resend: ServerAction::new(),
+    };
     let order = Resource::new(
         move || {
             (
                 params.read().get("number").unwrap_or_default(),
-                change.version().get(),
-                refund.version().get(),
-                resend.version().get(),
+                actions.versions(),
             )
         },
-        |(number, ..)| admin_order(number),
+        |(number, _)| admin_order(number),
     );
     view! {
         <AdminFrame title="Order">
             {move || Suspend::new(async move {
-                order.await.map(|desk| view! { <DeskOrderView desk change refund resend/> })
+                order.await.map(|desk| view! { <DeskOrderView desk actions/> })
             })}
         </AdminFrame>
     }
 }
 
-#[component]
-fn DeskOrderView(
-    desk: DeskOrder,
+/// What an admin can do on an order's page; the page loads again after any of them.
+#[derive(Clone, Copy)]
+struct DeskActions {
     change: ServerAction<SetOrderStatus>,
+    ship: ServerAction<ShipOrder>,
     refund: ServerAction<RefundOrder>,
     resend: ServerAction<ResendRefund>,
-) -> impl IntoView {
+}
+
+impl DeskActions {
+    fn versions(self) -> usize {
+        self.change.version().get()
+            + self.ship.version().get()
+            + self.refund.version().get()
+            + self.resend.version().get()
+    }
+}
+
+#[component]
+fn DeskOrderView(desk: DeskOrder, actions: DeskActions) -> impl IntoView {
+    let DeskActions {
+        change,
+        ship,
+        refund,
+        resend,
+    } = actions;
     let error = error_of(change);
     let order = desk.order;
     let number = order.number.clone();
@@ -158,12 +180,13 @@ fn DeskOrderView(
         </div>
         <section class="mt-6 space-y-3" aria-labelledby="desk-actions">
             <h2 id="desk-actions" class="font-semibold">"Status"</h2>
+            {(!desk.shippable.is_empty()).then(|| view! { <ShipEditor number=number.clone() lines=desk.shippable ship/> })}
             {if desk.status.next().is_empty() {
                 view! { <p>"This order is closed."</p> }.into_any()
             } else {
                 view! {
                     <div class="flex flex-wrap gap-3">
-                        {desk.status.next().iter().map(|to| {
+                        {desk.status.next().iter().filter(|to| **to != OrderStatus::Shipped).map(|to| {
                             let text = match to {
                                 OrderStatus::Shipped => "Mark as shipped",
                                 OrderStatus::Delivered => "Mark as delivered",
@@ -196,6 +219,52 @@ fn DeskOrderView(
         {(!desk.refundable.is_empty()).then(|| view! {
             <RefundEditor number lines=desk.refundable left=desk.left refund/>
         })}
+    }
+}
+
+/// "Mark as shipped": the units of each line in the parcel (everything left, unless changed),
+/// with the carrier and tracking number if there are any.
+#[component]
+fn ShipEditor(
+    number: String,
+    lines: Vec<ShippableLine>,
+    ship: ServerAction<ShipOrder>,
+) -> impl IntoView {
+    let error = error_of(ship);
+    view! {
+        <ActionForm action=ship attr:class="max-w-2xl space-y-3 rounded-lg border border-slate-200 bg-white p-4">
+            <input type="hidden" name="number" value=number/>
+            {lines.into_iter().enumerate().map(|(i, line)| {
+                let id = format!("ship-line-{i}");
+                let left = line.quantity - line.shipped;
+                view! {
+                    <div class="flex flex-wrap items-center gap-3">
+                        <label for=id.clone() class="min-w-48">{format!("{} ({left} of {} to ship)", line.title, line.quantity)}</label>
+                        <input id=id.clone() name=format!("shipment[quantities][{i}]") type="number" min="0" max=left value=left
+                            class="w-24 rounded-md border border-slate-300 px-3 py-2" aria-describedby=format!("{id}-error")/>
+                        <FieldMessage error field=format!("quantities[{i}]") id=format!("{id}-error")/>
+                    </div>
+                }
+            }).collect_view()}
+            <div class="grid gap-3 sm:grid-cols-2">
+                <div>
+                    <label for="ship-carrier" class=LABEL>"Carrier"</label>
+                    <select id="ship-carrier" name="shipment[carrier]" class=INPUT aria-describedby="ship-carrier-error">
+                        <option value="">"None"</option>
+                        {CARRIERS.into_iter().map(|(code, name, _)| view! { <option value=code>{name}</option> }).collect_view()}
+                    </select>
+                    <FieldMessage error field="carrier" id="ship-carrier-error"/>
+                </div>
+                <div>
+                    <label for="ship-tracking" class=LABEL>"Tracking number"</label>
+                    <input id="ship-tracking" name="shipment[tracking]" type="text" maxlength="40" class=INPUT aria-describedby="ship-tracking-error"/>
+                    <FieldMessage error field="tracking" id="ship-tracking-error"/>
+                </div>
+            </div>
+            <FieldMessage error field="quantities" id="ship-quantities-error"/>
+            <FormError error/>
+            <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Mark as shipped"</button>
+        </ActionForm>
     }
 }
 

@@ -6,10 +6,11 @@ use super::db::order_for_change;
 use crate::{
     checkout::{
         db::{change_order, restock, waiting_by_number},
-        model::{OrderStatus, RefundPlan},
+        model::{OrderStatus, RefundPlan, ShipmentForm, tracking_url},
         payment::RefundOutcome,
         refunds,
         service::{Release, release_payment},
+        shipments,
     },
     error::AppError,
     notifications::db::{EmailKind, OrderMessage, notify_order},
@@ -26,6 +27,11 @@ fn message(number: &str, to: OrderStatus) -> Option<(EmailKind, String, String)>
             EmailKind::OrderShipped,
             format!("Order {number} has shipped"),
             "It is on its way to you.".to_owned(),
+        )),
+        OrderStatus::PartiallyShipped => Some((
+            EmailKind::OrderShipped,
+            format!("Part of order {number} has shipped"),
+            "Some of your items are on their way; we will tell you when the rest ship.".to_owned(),
         )),
         OrderStatus::Delivered => Some((
             EmailKind::OrderDelivered,
@@ -51,6 +57,10 @@ pub async fn change_status(
     to: OrderStatus,
     admin: i64,
 ) -> Result<(), AppError> {
+    if to == OrderStatus::Shipped {
+        // Every unit still to ship, in one untracked parcel.
+        return ship(state, number, &ShipmentForm::default(), admin).await;
+    }
     if to == OrderStatus::Cancelled
         && let Some(waiting) = waiting_by_number(&state.db, number, None).await?
         && release_payment(state, &waiting).await? == Release::PaidAfterAll
@@ -60,7 +70,7 @@ pub async fn change_status(
         ));
     }
     let mut tx = state.db.begin_write().await?;
-    let (id, user, from) = order_for_change(&mut tx, number)
+    let (id, user, from) = order_for_change(&mut tx, number, false)
         .await?
         .ok_or(AppError::NotFound)?;
     if !from.next().contains(&to) {
@@ -72,10 +82,9 @@ pub async fn change_status(
     }
     let now = now_ms();
     if !change_order(&mut tx, id, from, to, Some(admin), now).await? {
-        return Err(AppError::Conflict(
-            "This order changed a moment ago. Reload it to see its status.".into(),
-        ));
+        return Err(changed_meanwhile());
     }
+
     if from.restocks(to) {
         restock(&mut tx, id).await?;
     }
@@ -109,5 +118,63 @@ pub async fn change_status(
             "The order is cancelled, but its refund failed: {message}"
         )));
     }
+    Ok(())
+}
+
+fn changed_meanwhile() -> AppError {
+    AppError::Conflict("This order changed a moment ago. Reload it to see its status.".into())
+}
+
+/// Sends a parcel of the order `number`: the units the form names (every unit still to ship
+/// when it names none), with the carrier and tracking number if given. The order becomes
+/// `partially_shipped` or `shipped`, the parcel joins its history, and the customer is told,
+/// with the tracking link. One transaction.
+pub async fn ship(
+    state: &AppState,
+    number: &str,
+    form: &ShipmentForm,
+    admin: i64,
+) -> Result<(), AppError> {
+    let mut tx = state.db.begin_write().await?;
+    // Locked first on PostgreSQL: the units left to ship are read before the parcel is written.
+    let lock = state.db.backend() == Backend::Postgres;
+    let (id, user, from) = order_for_change(&mut tx, number, lock)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !from.ships() {
+        return Err(AppError::BadRequest(format!(
+            "An order that is “{}” cannot be shipped.",
+            from.label()
+        )));
+    }
+    let lines = shipments::shippable(&mut tx, id).await?;
+    let plan = form.check(&lines).map_err(AppError::Invalid)?;
+    let now = now_ms();
+    let left: i64 = lines.iter().map(|l| l.quantity - l.shipped).sum();
+    let sent: i64 = plan.lines.iter().map(|(_, units)| units).sum();
+    let to = if sent == left {
+        OrderStatus::Shipped
+    } else {
+        OrderStatus::PartiallyShipped
+    };
+    if !change_order(&mut tx, id, from, to, Some(admin), now).await? {
+        return Err(changed_meanwhile());
+    }
+    shipments::record(&mut tx, id, &plan, admin, now).await?;
+    if let Some((kind, title, body)) = message(number, to) {
+        let link = format!("/orders/{number}");
+        let body = match tracking_url(&plan.carrier, &plan.tracking) {
+            Some(url) => format!("{body} Track the parcel: {url}"),
+            None => body,
+        };
+        let message = OrderMessage {
+            kind,
+            title,
+            body,
+            link: &link,
+        };
+        notify_order(&mut tx, user, &message).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

@@ -33,6 +33,7 @@ on_both_backends!(
     addresses_and_orders_are_private,
     invoices_are_numbered_without_gaps_when_orders_are_paid_at_once,
     the_invoice_prints_the_seller_and_the_totals_for_its_owner_only,
+    buy_again_puts_what_is_still_sold_back_in_the_cart,
 );
 
 pub(crate) const GOOD_CARD: &str = "4242 4242 4242 4242";
@@ -709,4 +710,45 @@ async fn the_invoice_prints_the_seller_and_the_totals_for_its_owner_only(backend
     let mut desk = admin(&app).await;
     let seen = desk.call("invoice", &[("number", &number)]).await;
     assert_eq!(seen.status, StatusCode::OK, "admins see every invoice");
+}
+
+async fn buy_again_puts_what_is_still_sold_back_in_the_cart(backend: Backend) {
+    let app = seeded_app(backend, 20, 9).await;
+    let (a, b) = (
+        variant(&app, 0, 1_000, 5).await,
+        variant(&app, 1, 2_000, 5).await,
+    );
+    let mut buyer = shopper(&app, "again").await;
+    add(&mut buyer, &a, "2").await;
+    add(&mut buyer, &b, "1").await;
+    let home = address(&mut buyer, "US").await;
+    let number = number(&place(&mut buyer, &key(1), &home, GOOD_CARD, &[]).await);
+    assert_eq!(buyer.call("cart_count", &[]).await.body, "0");
+    // Since then the second item sold out.
+    sqlx::query("UPDATE product_variants SET stock = 0 WHERE sku = $1")
+        .bind(&b)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+
+    let reply = buyer.call("buy_again", &[("number", &number)]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let bought: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(bought["added"], 2);
+    let skipped = bought["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert!(
+        skipped[0].as_str().unwrap().contains("out of stock"),
+        "{skipped:?}"
+    );
+    assert_eq!(buyer.call("cart_count", &[]).await.body, "2");
+
+    let mut stranger = shopper(&app, "nosy").await;
+    let refused = stranger.call("buy_again", &[("number", &number)]).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::NOT_FOUND,
+        "another shopper's order"
+    );
+    assert_eq!(stranger.call("cart_count", &[]).await.body, "0");
 }

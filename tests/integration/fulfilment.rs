@@ -14,6 +14,7 @@ on_both_backends!(
     cancelling_returns_stock_and_follows_preferences,
     two_admins_acting_at_once_change_an_order_once,
     the_order_desk_is_for_admins_only,
+    an_order_ships_in_parcels_with_tracking_links,
 );
 
 /// A paid order of two units of `sku` by `buyer`; returns its number.
@@ -216,4 +217,98 @@ async fn the_order_desk_is_for_admins_only(backend: Backend) {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(desk_status(&mut admin, &number).await, "Paid");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM notifications").await, 0);
+}
+
+async fn ship(
+    client: &mut Client<'_>,
+    number: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let mut form = vec![("number".to_owned(), number.to_owned())];
+    form.extend(
+        fields
+            .iter()
+            .map(|(k, v)| (format!("shipment{k}"), (*v).to_owned())),
+    );
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let reply = client.call("ship_order", &form).await;
+    (reply.status, reply.body)
+}
+
+/// Two units, shipped one at a time: the first parcel with a UPS tracking number makes the
+/// order partially shipped and tells the customer with the tracking link; the second ships the
+/// rest. Too many units, an unknown carrier or a shipped order change nothing.
+async fn an_order_ships_in_parcels_with_tracking_links(backend: Backend) {
+    let app = seeded_app(backend, 10, 4).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let mut buyer = shopper(&app, "Parcel Buyer").await;
+    let number = paid_order(&mut buyer, &sku).await;
+    let mut admin = admin(&app).await;
+
+    for (fields, field) in [
+        (vec![("[quantities][0]", "3")], "quantities[0]"),
+        (vec![("[carrier]", "pigeon")], "carrier"),
+        (vec![("[quantities][0]", "0")], "quantities"),
+    ] {
+        let (status, body) = ship(&mut admin, &number, &fields).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{fields:?}: {body}"
+        );
+        assert!(body.contains(field), "{body}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM shipments").await, 0);
+
+    let (status, body) = ship(
+        &mut admin,
+        &number,
+        &[
+            ("[quantities][0]", "1"),
+            ("[carrier]", "ups"),
+            ("[tracking]", "1Z999AA10123456784"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(desk_status(&mut admin, &number).await, "PartiallyShipped");
+    let page = buyer.get(&format!("/orders/{number}")).await;
+    assert!(
+        page.body
+            .contains("https://www.ups.com/track?tracknum=1Z999AA10123456784"),
+        "{}",
+        page.body
+    );
+    let email: String = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE kind = 'order_shipped' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert!(
+        email.contains(&format!("Part of order {number} has shipped")),
+        "{email}"
+    );
+    assert!(
+        email.contains("https://www.ups.com/track?tracknum=1Z999AA10123456784"),
+        "{email}"
+    );
+
+    // "Mark as shipped" with nothing chosen sends what is left.
+    let (status, body) = set_status(&mut admin, &number, "shipped").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(desk_status(&mut admin, &number).await, "Shipped");
+    let parcels: Vec<i64> = sqlx::query_scalar(
+        "SELECT sl.quantity FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id ORDER BY s.id",
+    )
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(parcels, [1, 1]);
+    let (status, body) = ship(&mut admin, &number, &[("[carrier]", "")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "nothing is left to ship");
+    assert!(body.contains("cannot be shipped"), "{body}");
+    let (status, _) = ship(&mut buyer, &number, &[("[carrier]", "")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM shipments").await, 2);
 }
