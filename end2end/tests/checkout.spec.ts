@@ -17,10 +17,9 @@ test("check out with a new address: a declined card, then a good one, makes one 
   await waitForHydration(page);
   await page.getByRole("link", { name: "Proceed to checkout" }).click();
   await expect(page.getByRole("heading", { name: "Checkout", level: 1 })).toBeVisible();
+  // The address is added inside the checkout, without leaving it.
   await page.getByRole("link", { name: "Add a new address" }).click();
-
-  await expect(page).toHaveURL("/account/addresses?next=/checkout");
-  await waitForHydration(page);
+  await expect(page).toHaveURL("/checkout?address=new");
   await page.getByLabel("Full name").fill("Hedy Lamarr");
   await page.getByLabel("Address line 1").fill("1 Frequency Lane");
   await page.getByLabel("City").fill("Los Angeles");
@@ -31,8 +30,16 @@ test("check out with a new address: a declined card, then a good one, makes one 
   await page.getByRole("button", { name: "Save address" }).click();
 
   await expect(page).toHaveURL("/checkout");
-  await waitForHydration(page);
-  await expect(page.getByLabel(/Hedy Lamarr/)).toBeChecked();
+  await expect(page.getByRole("radio", { name: /Hedy Lamarr/ })).toBeChecked();
+  await expect(page.getByRole("button", { name: "Save address" })).toHaveCount(0);
+
+  // A typo fixed in place: the edited address stays chosen.
+  await page.getByRole("link", { name: "Edit the address of Hedy Lamarr" }).click();
+  await expect(page.getByLabel("Address line 1")).toHaveValue("1 Frequency Lane");
+  await page.getByLabel("Address line 1").fill("2 Frequency Lane");
+  await page.getByRole("button", { name: "Save address" }).click();
+  await expect(page).toHaveURL("/checkout");
+  await expect(page.getByRole("radio", { name: /2 Frequency Lane/ })).toBeChecked();
   const subtotal = a.variants[0].price + 2 * b.variants[0].price;
   const shipping = subtotal >= 5_000 ? 0 : 499;
   const total = subtotal + shipping + usTax(subtotal);

@@ -51,7 +51,9 @@ pub fn CheckoutPage() -> impl IntoView {
 
 #[component]
 fn Checkout() -> impl IntoView {
-    let checkout = Resource::new(|| (), |_| get_checkout());
+    let save = ServerAction::<SaveAddress>::new();
+    let saves = successes(save);
+    let checkout = Resource::new(move || saves.get(), |_| get_checkout());
     view! {
         <h1 class="mb-6 text-2xl font-bold">"Checkout"</h1>
         <Loaded>
@@ -62,7 +64,7 @@ fn Checkout() -> impl IntoView {
                             <p class="text-slate-700">"Your cart is empty. " <a href="/cart" class="font-medium text-brand-700 underline">"Back to your cart"</a></p>
                         }.into_any()
                     } else {
-                        view! { <CheckoutForm checkout/> }.into_any()
+                        view! { <CheckoutForm checkout save/> }.into_any()
                     }
                 })
             })}
@@ -71,7 +73,7 @@ fn Checkout() -> impl IntoView {
 }
 
 #[component]
-fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
+fn CheckoutForm(checkout: CheckoutView, save: ServerAction<SaveAddress>) -> impl IntoView {
     let place = ServerAction::<PlaceOrder>::new();
     let error = error_of(place);
     let CheckoutView {
@@ -108,10 +110,17 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
         Some(e) => Some(e),
         None => error.get(),
     });
+    // The address just saved here, else the default one.
+    let saved = save.value().get_untracked().and_then(Result::ok);
+    let chosen_id = addresses
+        .iter()
+        .find(|a| Some(a.id) == saved)
+        .or_else(|| addresses.iter().find(|a| a.is_default))
+        .or(addresses.first())
+        .map(|a| a.id);
     let chosen = addresses
         .iter()
-        .find(|a| a.is_default)
-        .or(addresses.first())
+        .find(|a| Some(a.id) == chosen_id)
         .map(|a| a.country.clone());
     let country = RwSignal::new(chosen.unwrap_or_default());
     let method = RwSignal::new(ShippingMethod::Standard);
@@ -126,50 +135,46 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
         });
         offer.with(|offer| price(&line_totals, offer.as_ref(), &rates, method.get(), rate).0)
     });
-    let has_addresses = !addresses.is_empty();
     view! {
         {notices.into_iter().map(|n| view! { <p role="status" class="mb-4 rounded-md bg-amber-50 px-3 py-2">{n}</p> }).collect_view()}
-        <ActionForm action=place attr:class="grid gap-6 lg:grid-cols-2">
-            <input type="hidden" name="idempotency_key" value=idempotency_key/>
+        <div class="grid gap-6 lg:grid-cols-2">
             <div class="space-y-6">
-                <fieldset class=SECTION>
-                    <legend class="text-lg font-semibold">"1. Shipping address"</legend>
-                    {addresses.into_iter().map(|address| view! { <AddressChoice address country/> }).collect_view()}
-                    <Show when=move || !has_addresses>
-                        <p class="text-slate-700">"You have no saved address yet."</p>
-                    </Show>
-                    <a href="/account/addresses?next=/checkout" class="inline-block font-medium text-brand-700 underline">"Add a new address"</a>
-                    <FieldMessage error field="address_id" id="address-error"/>
-                </fieldset>
-                <fieldset class=SECTION>
-                    <legend class="text-lg font-semibold">"2. Shipping method"</legend>
-                    {ShippingMethod::ALL.into_iter().map(|m| {
-                        let price = rates.price(m, subtotal);
-                        let price = if price == Money::default() { "Free".to_owned() } else { price.to_string() };
-                        let id = format!("shipping-{}", m.as_str());
-                        view! {
-                            <div class="flex items-center gap-2">
-                                <input type="radio" id=id.clone() name="shipping" value=m.as_str() checked=m == ShippingMethod::Standard on:change=move |_| method.set(m)/>
-                                <label for=id>{format!("{} — {price}", m.label())}</label>
-                            </div>
-                        }
-                    }).collect_view()}
-                    <p class="text-sm text-slate-600">{format!("Standard shipping is free on orders of {} or more.", rates.free_over)}</p>
-                </fieldset>
-                <fieldset class=SECTION>
-                    <legend class="text-lg font-semibold">"4. Payment"</legend>
-                    {match stripe_key {
-                        Some(_) => view! { <StripePayment/> }.into_any(),
-                        None => view! {
-                            <p class="text-sm text-slate-600">"Test payments: 4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined."</p>
-                            <CardField error name="number" label="Card number" autocomplete="cc-number"/>
-                            <div class="grid grid-cols-2 gap-3">
-                                <CardField error name="expiry" label="Expiry" autocomplete="cc-exp"/>
-                                <CardField error name="cvc" label="CVC" autocomplete="cc-csc"/>
-                            </div>
-                        }.into_any(),
-                    }}
-                </fieldset>
+                <AddressSection addresses chosen=chosen_id country save error/>
+                // The address radios above, the code field and "Place order" below belong to this
+                // form through their `form` attribute: the address editor is a form of its own and
+                // cannot sit inside it.
+                <ActionForm action=place attr:id=ORDER_FORM attr:class="space-y-6">
+                    <input type="hidden" name="idempotency_key" value=idempotency_key/>
+                    <fieldset class=SECTION>
+                        <legend class="text-lg font-semibold">"2. Shipping method"</legend>
+                        {ShippingMethod::ALL.into_iter().map(|m| {
+                            let price = rates.price(m, subtotal);
+                            let price = if price == Money::default() { "Free".to_owned() } else { price.to_string() };
+                            let id = format!("shipping-{}", m.as_str());
+                            view! {
+                                <div class="flex items-center gap-2">
+                                    <input type="radio" id=id.clone() name="shipping" value=m.as_str() checked=m == ShippingMethod::Standard on:change=move |_| method.set(m)/>
+                                    <label for=id>{format!("{} — {price}", m.label())}</label>
+                                </div>
+                            }
+                        }).collect_view()}
+                        <p class="text-sm text-slate-600">{format!("Standard shipping is free on orders of {} or more.", rates.free_over)}</p>
+                    </fieldset>
+                    <fieldset class=SECTION>
+                        <legend class="text-lg font-semibold">"4. Payment"</legend>
+                        {match stripe_key {
+                            Some(_) => view! { <StripePayment/> }.into_any(),
+                            None => view! {
+                                <p class="text-sm text-slate-600">"Test payments: 4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined."</p>
+                                <CardField error name="number" label="Card number" autocomplete="cc-number"/>
+                                <div class="grid grid-cols-2 gap-3">
+                                    <CardField error name="expiry" label="Expiry" autocomplete="cc-exp"/>
+                                    <CardField error name="cvc" label="CVC" autocomplete="cc-csc"/>
+                                </div>
+                            }.into_any(),
+                        }}
+                    </fieldset>
+                </ActionForm>
             </div>
             <section class=SECTION aria-labelledby="summary-heading">
                 <h2 id="summary-heading" class="text-lg font-semibold">"3. Order summary"</h2>
@@ -202,10 +207,55 @@ fn CheckoutForm(checkout: CheckoutView) -> impl IntoView {
                     <div class="flex justify-between text-lg font-semibold"><dt>"Total"</dt><dd data-testid="order-total">{move || totals.get().total.to_string()}</dd></div>
                 </dl>
                 <FormError error/>
-                <button type="submit" class=format!("{PRIMARY} w-full") disabled=move || place.pending().get()>"Place order"</button>
+                <button type="submit" form=ORDER_FORM class=format!("{PRIMARY} w-full") disabled=move || place.pending().get()>"Place order"</button>
             </section>
-        </ActionForm>
+        </div>
     }
+}
+
+/// The id of the "Place order" form, for the fields that sit outside it.
+const ORDER_FORM: &str = "checkout-form";
+
+/// Step 1: the saved addresses to choose from, and adding or editing one right here
+/// (`?address=new`, `?edit=ID`), which works before the page has hydrated too.
+#[component]
+fn AddressSection(
+    addresses: Vec<Address>,
+    chosen: Option<i64>,
+    country: RwSignal<String>,
+    save: ServerAction<SaveAddress>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let has_addresses = !addresses.is_empty();
+    let stored = StoredValue::new(addresses.clone());
+    let editor = move || {
+        let query = query.read();
+        let edited = query
+            .get("edit")
+            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| stored.with_value(|all| all.iter().find(|a| a.id == id).cloned()));
+        let adding = query.get("address").as_deref() == Some("new");
+        (adding || edited.is_some())
+            .then(|| view! { <AddressEditor save address=edited next="/checkout"/> })
+    };
+    view! {
+        <fieldset class=SECTION>
+            <legend class="text-lg font-semibold">"1. Shipping address"</legend>
+            {addresses.into_iter().map(|address| {
+                let checked = Some(address.id) == chosen;
+                view! { <AddressChoice address checked country/> }
+            }).collect_view()}
+            <Show when=move || !has_addresses>
+                <p class="text-slate-700">"You have no saved address yet."</p>
+            </Show>
+            <a href="/checkout?address=new" class="inline-block font-medium text-brand-700 underline">"Add a new address"</a>
+            <FieldMessage error field="address_id" id="address-error"/>
+            {editor}
+        </fieldset>
+    }
+    // Erased, so the checkout page's view type stays within the compiler's depth limit.
+    .into_any()
 }
 
 /// The discount code: part of the order form (so "Place order" sends it, with or without
@@ -223,7 +273,7 @@ fn CodeField(apply: ServerAction<ApplyCode>, error: Signal<Option<AppError>>) ->
         <div>
             <label for="discount-code" class=LABEL>"Discount code"</label>
             <div class="flex gap-2">
-                <input id="discount-code" name="code" type="text" autocomplete="off" class=INPUT aria-describedby="code-error"
+                <input id="discount-code" name="code" form=ORDER_FORM type="text" autocomplete="off" class=INPUT aria-describedby="code-error"
                     bind:value=code
                     on:keydown=move |ev| if ev.key() == "Enter" {
                         ev.prevent_default();
@@ -287,16 +337,18 @@ mod stripe_js {
 }
 
 #[component]
-fn AddressChoice(address: Address, country: RwSignal<String>) -> impl IntoView {
+fn AddressChoice(address: Address, checked: bool, country: RwSignal<String>) -> impl IntoView {
     let id = format!("address-{}", address.id);
     let code = address.country.clone();
     view! {
         <div class="flex items-start gap-2">
-            <input type="radio" id=id.clone() name="address_id" value=address.id checked=address.is_default class="mt-1"
+            <input type="radio" id=id.clone() name="address_id" form=ORDER_FORM value=address.id checked=checked class="mt-1"
                 on:change=move |_| country.set(code.clone())/>
             <label for=id class="text-sm">
                 {address.lines().into_iter().map(|line| view! { <span class="block">{line}</span> }).collect_view()}
             </label>
+            <a href=format!("/checkout?edit={}", address.id) class="ml-auto text-sm underline"
+                aria-label=format!("Edit the address of {}", address.full_name)>"Edit"</a>
         </div>
     }
 }
@@ -396,10 +448,20 @@ fn AddressCard(
 }
 
 #[component]
-fn AddressEditor(save: ServerAction<SaveAddress>, address: Option<Address>) -> impl IntoView {
+fn AddressEditor(
+    save: ServerAction<SaveAddress>,
+    address: Option<Address>,
+    /// Where to go once saved; without it, the page named by `?next=` (or the address book).
+    #[prop(optional)]
+    next: Option<&'static str>,
+) -> impl IntoView {
     let error = error_of(save);
     let query = use_query_map();
-    let next = move || query.read().get("next").unwrap_or_default();
+    let next = move || {
+        next.map(str::to_owned)
+            .or_else(|| query.read().get("next"))
+            .unwrap_or_default()
+    };
     let heading = if address.is_some() {
         "Edit address"
     } else {
@@ -426,7 +488,7 @@ fn AddressEditor(save: ServerAction<SaveAddress>, address: Option<Address>) -> i
             <h2 class="mb-4 text-xl font-semibold">{heading}</h2>
             <ActionForm action=save attr:class="space-y-4">
                 {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
-                <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="next" value=next/>
                 {field("full_name", "Full name", a.full_name.clone(), "name")}
                 {field("line1", "Address line 1", a.line1.clone(), "address-line1")}
                 {field("line2", "Address line 2", a.line2.clone(), "address-line2")}

@@ -34,6 +34,7 @@ on_both_backends!(
     invoices_are_numbered_without_gaps_when_orders_are_paid_at_once,
     the_invoice_prints_the_seller_and_the_totals_for_its_owner_only,
     buy_again_puts_what_is_still_sold_back_in_the_cart,
+    the_checkout_adds_and_edits_an_address_in_place_before_hydration,
 );
 
 pub(crate) const GOOD_CARD: &str = "4242 4242 4242 4242";
@@ -751,4 +752,49 @@ async fn buy_again_puts_what_is_still_sold_back_in_the_cart(backend: Backend) {
         "another shopper's order"
     );
     assert_eq!(stranger.call("cart_count", &[]).await.body, "0");
+}
+
+/// Without JavaScript the checkout's "Add a new address" and "Edit" links open the address form
+/// inside the checkout, and the form comes back to the checkout once saved.
+async fn the_checkout_adds_and_edits_an_address_in_place_before_hydration(backend: Backend) {
+    let app = seeded_app(backend, 20, 9).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let mut buyer = shopper(&app, "inline").await;
+    add(&mut buyer, &sku, "1").await;
+    let page = buyer.get("/checkout").await;
+    assert!(page.body.contains("You have no saved address yet."));
+    assert!(page.body.contains(r#"href="/checkout?address=new""#));
+    assert!(
+        !page.body.contains("/api/save_address"),
+        "no form until asked for"
+    );
+
+    let page = buyer.get("/checkout?address=new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(r#"action="/api/save_address""#),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(r#"name="next" value="/checkout""#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"form="checkout-form""#));
+
+    let id = address(&mut buyer, "US").await;
+    let page = buyer.get(&format!("/checkout?edit={id}")).await;
+    assert!(
+        page.body.contains("Edit address") && page.body.contains("1 Navy Way"),
+        "{}",
+        page.body
+    );
+    let mut stranger = shopper(&app, "stranger").await;
+    add(&mut stranger, &sku, "1").await;
+    let page = stranger.get(&format!("/checkout?edit={id}")).await;
+    assert!(
+        !page.body.contains("1 Navy Way"),
+        "another shopper's address is never shown"
+    );
 }
