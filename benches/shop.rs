@@ -311,7 +311,12 @@ async fn checkout(shop: &Shop, backend: &str, buyers: usize, uses: Option<i64>) 
         .fetch_one(db.pool())
         .await
         .expect("address");
-        ready.push((buyer, cookie, address, format!("{n:032x}")));
+        // The checkout page's key, issued for this buyer and cart.
+        let (status, body, _) = buyer.post("/api/checkout", String::new(), &cookie).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let view: serde_json::Value = serde_json::from_str(&body).expect("checkout view");
+        let key = view["idempotency_key"].as_str().expect("a key").to_owned();
+        ready.push((buyer, cookie, address, key));
     }
     let round = now_ms();
     let started = Instant::now();

@@ -29,8 +29,10 @@ async function paidOrder(request: APIRequestContext, baseURL: string, email: str
     "address[postal_code]": "62701",
     "address[country]": "US",
   });
+  // The key the checkout page would carry: the shop issues it for this shopper and cart.
+  const checkout = await (await post("/api/checkout", {})).json();
   const placed = await post("/api/place_order", {
-    idempotency_key: [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join(""),
+    idempotency_key: checkout.idempotency_key,
     address_id: await address.text(),
     shipping: "standard",
     "card[number]": "4242 4242 4242 4242",

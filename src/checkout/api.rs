@@ -25,7 +25,10 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
         view(&state.db, &owner),
         db::addresses(&state.db, session.user_id)
     )?;
-    let offer = db::cart_offer(&state.db, session.user_id, None, &rates).await?;
+    let (offer, digest) = tokio::try_join!(
+        db::cart_offer(&state.db, session.user_id, None, &rates),
+        async { Ok(db::cart_digest(&state.db, session.user_id).await?) }
+    )?;
     let mut notices = cart.notices;
     for line in &cart.lines {
         if line.added_price != line.unit_price {
@@ -49,7 +52,12 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect(),
-        idempotency_key: random_hex(16),
+        idempotency_key: super::model::checkout_key(
+            &state.tokens,
+            session.user_id,
+            &digest,
+            &random_hex(16),
+        ),
         notices,
         stripe_key: gateway(&state).browser_key().map(str::to_owned),
         offer,
@@ -160,7 +168,15 @@ pub async fn place_order(
         .check(&state.db, &[&network], now)
         .await?;
     limits::record(&state.db, &[&shopper, &network], now).await?;
-    if idempotency_key.len() != 32 || !idempotency_key.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // The key must be one this shop issued for this shopper and the cart as it is now; a key
+    // whose order exists already (paid, so the cart has emptied) finds that order again.
+    let digest = super::db::cart_digest(&state.db, session.user_id).await?;
+    let known =
+        super::model::key_is_valid(&state.tokens, session.user_id, &digest, &idempotency_key)
+            || idempotency_key.len() <= 64
+                && super::db::has_order_with_key(&state.db, session.user_id, &idempotency_key)
+                    .await?;
+    if !known {
         return Err(AppError::BadRequest(
             "This checkout page is out of date. Please reload it.".into(),
         ));

@@ -229,6 +229,34 @@ fn items_of(lines: &[CartRow]) -> Vec<Item> {
         .collect()
 }
 
+/// A digest of what the user's cart holds now (each line's variant, quantity and price, in
+/// order): a checkout page's key is signed for it, so a page shown for another cart, or before
+/// a price changed, cannot place an order.
+pub async fn cart_digest(db: &Db, user: i64) -> Result<String, sqlx::Error> {
+    use sha2::{Digest, Sha256};
+    let mut conn = db.pool().acquire().await?;
+    let lines = cart_rows(&mut conn, user).await?;
+    let mut hash = Sha256::new();
+    for line in lines {
+        hash.update(format!(
+            "{}:{}:{};",
+            line.variant_id, line.quantity, line.price_minor
+        ));
+    }
+    Ok(hex::encode(hash.finalize()))
+}
+
+/// True when `user` has an order placed with `key`.
+pub async fn has_order_with_key(db: &Db, user: i64, key: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2")
+            .bind(user)
+            .bind(key)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(found.is_some())
+}
+
 /// The promotion the user's cart gets now: the code's, or without one the best automatic
 /// promotion (`promotions::db::offer_for`). Its lines are in the cart's order.
 pub async fn cart_offer(

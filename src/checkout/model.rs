@@ -370,6 +370,37 @@ pub fn is_order_number(text: &str) -> bool {
             .all(|(_, b)| ORDER_ALPHABET.contains(b))
 }
 
+/// The checkout page's key for `user`'s cart with `digest` (`db::cart_digest`): a fresh `nonce`
+/// (32 hex digits) and the server's signature of the three (32 more), so "Place order" takes
+/// only keys the shop issued, for this shopper and this cart.
+#[cfg(feature = "ssr")]
+pub fn checkout_key(
+    keys: &crate::platform::tokens::TokenKeys,
+    user: i64,
+    digest: &str,
+    nonce: &str,
+) -> String {
+    let signature = keys.sign("checkout", &format!("{user}:{nonce}:{digest}"));
+    format!("{nonce}{signature}")
+}
+
+/// True when `key` is `checkout_key` for this user and cart digest.
+#[cfg(feature = "ssr")]
+pub fn key_is_valid(
+    keys: &crate::platform::tokens::TokenKeys,
+    user: i64,
+    digest: &str,
+    key: &str,
+) -> bool {
+    key.len() == 64
+        && key.is_ascii()
+        && keys.verify_signature(
+            "checkout",
+            &format!("{user}:{}:{digest}", &key[..32]),
+            &key[32..],
+        )
+}
+
 /// The most orders one shopper may have waiting for payment at once: each holds stock, so a
 /// script placing orders it never pays cannot empty the shelves.
 pub const MAX_UNPAID_ORDERS: i64 = 3;

@@ -2,6 +2,7 @@
 //! opaque 256-bit random value of which the database keeps only a SHA-256 hash.
 
 use super::auth::Role;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,8 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// The secret itself, for signatures that are not tokens (`sign`).
+    mac: std::sync::Arc<[u8]>,
 }
 
 impl TokenKeys {
@@ -43,7 +46,34 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            mac: secret.into(),
         }
+    }
+
+    fn mac(&self, purpose: &str, message: &str) -> Hmac<Sha256> {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.mac).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(message.as_bytes());
+        mac
+    }
+
+    /// A signature of `message` for `purpose` (so one purpose's signature never passes for
+    /// another's): 128 bits of HMAC-SHA256 as 32 hex digits.
+    pub fn sign(&self, purpose: &str, message: &str) -> String {
+        hex::encode(&self.mac(purpose, message).finalize().into_bytes()[..16])
+    }
+
+    /// True when `signature` is `sign(purpose, message)`, compared in constant time.
+    pub fn verify_signature(&self, purpose: &str, message: &str, signature: &str) -> bool {
+        hex::decode(signature).is_ok_and(|bytes| {
+            bytes.len() == 16
+                && self
+                    .mac(purpose, message)
+                    .verify_truncated_left(&bytes)
+                    .is_ok()
+        })
     }
 
     /// Signs an access token for `user_id` valid from `now_secs` for `ACCESS_TTL_SECS`.
@@ -86,6 +116,19 @@ pub fn hash_token(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signatures_hold_for_their_purpose_and_message_only() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        let signature = keys.sign("checkout", "7:abc");
+        assert_eq!(signature.len(), 32);
+        assert!(keys.verify_signature("checkout", "7:abc", &signature));
+        assert!(!keys.verify_signature("checkout", "8:abc", &signature));
+        assert!(!keys.verify_signature("other", "7:abc", &signature));
+        assert!(!keys.verify_signature("checkout", "7:abc", "zz"));
+        let other = TokenKeys::new(b"another secret, just as long....");
+        assert!(!other.verify_signature("checkout", "7:abc", &signature));
+    }
     use jsonwebtoken::{decode_header, encode};
 
     fn keys(secret: &str) -> TokenKeys {

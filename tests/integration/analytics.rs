@@ -38,7 +38,6 @@ async fn sales_and_behaviour_add_up(backend: Backend) {
     let mut first = shopper(&app, "First Buyer").await;
     add(&mut first, &a, "2").await;
     let shipping = address(&mut first, "US").await;
-    assert_eq!(first.call("checkout", &[]).await.status, StatusCode::OK);
     assert_eq!(
         place(&mut first, &key(1), &shipping, GOOD_CARD, &[])
             .await
@@ -50,7 +49,6 @@ async fn sales_and_behaviour_add_up(backend: Backend) {
     add(&mut second, &a, "1").await;
     add(&mut second, &b, "1").await;
     let shipping = address(&mut second, "US").await;
-    assert_eq!(second.call("checkout", &[]).await.status, StatusCode::OK);
     assert_eq!(
         place(&mut second, &key(2), &shipping, GOOD_CARD, &[])
             .await
@@ -124,7 +122,8 @@ async fn sales_and_behaviour_add_up(backend: Backend) {
         [
             ("Product views", 0),
             ("Added to cart", 4),
-            ("Checkouts started", 2),
+            // All three opened the checkout page (`place` does, for its key); two bought.
+            ("Checkouts started", 3),
             ("Purchases", 2)
         ]
     );

@@ -35,6 +35,7 @@ on_both_backends!(
     the_invoice_prints_the_seller_and_the_totals_for_its_owner_only,
     buy_again_puts_what_is_still_sold_back_in_the_cart,
     the_checkout_adds_and_edits_an_address_in_place_before_hydration,
+    only_a_key_issued_for_this_shopper_and_cart_places_an_order,
 );
 
 pub(crate) const GOOD_CARD: &str = "4242 4242 4242 4242";
@@ -117,10 +118,22 @@ pub(crate) async fn address(client: &mut Client<'_>, country: &str) -> String {
     reply.body
 }
 
+/// A name for a checkout key: `place` asks the shop for a key the first time a client uses a
+/// name, and sends the same key again whenever the name comes back (a retry).
 pub(crate) fn key(n: u32) -> String {
     format!("{n:032x}")
 }
 
+/// The key the checkout page gives the client for its cart as it is now.
+pub(crate) async fn checkout_key(client: &mut Client<'_>) -> String {
+    let reply = client.call("checkout", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let view: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    view["idempotency_key"].as_str().unwrap().to_owned()
+}
+
+/// Presses "Place order" with the checkout key named `key` (a name the shop never issued, such
+/// as "stale", is sent as it is).
 pub(crate) async fn place<'a>(
     client: &mut Client<'a>,
     key: &str,
@@ -128,8 +141,17 @@ pub(crate) async fn place<'a>(
     card: &str,
     extra: &[(&str, &str)],
 ) -> crate::support::Reply {
+    let key = match client.checkout_keys.get(key) {
+        Some(issued) => issued.clone(),
+        None if key.len() == 32 => {
+            let issued = checkout_key(client).await;
+            client.checkout_keys.insert(key.to_owned(), issued.clone());
+            issued
+        }
+        None => key.to_owned(),
+    };
     let mut form = vec![
-        ("idempotency_key", key),
+        ("idempotency_key", key.as_str()),
         ("address_id", address),
         ("shipping", "standard"),
         ("card[number]", card),
@@ -284,11 +306,11 @@ async fn the_same_key_placed_twice_at_once_makes_one_order_and_one_payment(backe
     add(&mut buyer, &sku, "1").await;
     let address = address(&mut buyer, "US").await;
     let cookies = cookie_header(&buyer);
+    let key = checkout_key(&mut buyer).await;
     let clicks: Vec<_> = (0..2)
         .map(|i| {
             let body = format!(
-                "idempotency_key={}&address_id={address}&shipping=express&card%5Bnumber%5D=4242424242424242&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123",
-                key(9)
+                "idempotency_key={key}&address_id={address}&shipping=express&card%5Bnumber%5D=4242424242424242&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123"
             );
             post(&app, "/api/place_order", body, cookies.clone(), i)
         })
@@ -447,15 +469,15 @@ async fn two_hundred_buyers_for_ten_units_make_ten_orders(backend: Backend) {
         let mut buyer = shopper(&app, &format!("rush{n}")).await;
         add(&mut buyer, &sku, "1").await;
         let address = address(&mut buyer, "DE").await;
-        buyers.push((cookie_header(&buyer), address));
+        let key = checkout_key(&mut buyer).await;
+        buyers.push((cookie_header(&buyer), address, key));
     }
     let attempts: Vec<_> = buyers
         .into_iter()
         .enumerate()
-        .map(|(n, (cookies, address))| {
+        .map(|(n, (cookies, address, key))| {
             let body = format!(
-                "idempotency_key={}&address_id={address}&shipping=standard&card%5Bnumber%5D=4242424242424242&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123",
-                key(1_000 + n as u32)
+                "idempotency_key={key}&address_id={address}&shipping=standard&card%5Bnumber%5D=4242424242424242&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123"
             );
             post(&app, "/api/place_order", body, cookies, n as u32)
         })
@@ -489,18 +511,19 @@ async fn bad_checkout_input_changes_nothing(backend: Backend) {
     assert!(empty.body.contains("Your cart is empty"), "{}", empty.body);
 
     add(&mut buyer, &sku, "1").await;
+    let issued = checkout_key(&mut buyer).await;
     let cases: [(&str, &str, &str, &str, &str); 5] = [
         ("not-a-key", &address, "standard", GOOD_CARD, "out of date"),
-        (&key(3), "", "standard", GOOD_CARD, "address_id"),
-        (&key(3), &address, "teleport", GOOD_CARD, "shipping"),
+        (&issued, "", "standard", GOOD_CARD, "address_id"),
+        (&issued, &address, "teleport", GOOD_CARD, "shipping"),
         (
-            &key(3),
+            &issued,
             &address,
             "standard",
             "4242 4242 4242 4241",
             "card[number]",
         ),
-        (&key(3), "999999", "standard", GOOD_CARD, "address_id"),
+        (&issued, "999999", "standard", GOOD_CARD, "address_id"),
     ];
     for (key, address, shipping, card, expected) in cases {
         let reply = buyer
@@ -618,9 +641,9 @@ async fn invoices_are_numbered_without_gaps_when_orders_are_paid_at_once(backend
         } else {
             "4242424242424242"
         };
+        let key = checkout_key(&mut buyer).await;
         let body = format!(
-            "idempotency_key={}&address_id={address}&shipping=standard&card%5Bnumber%5D={card}&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123",
-            key(n)
+            "idempotency_key={key}&address_id={address}&shipping=standard&card%5Bnumber%5D={card}&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123"
         );
         attempts.push(post(
             &app,
@@ -797,4 +820,43 @@ async fn the_checkout_adds_and_edits_an_address_in_place_before_hydration(backen
         !page.body.contains("1 Navy Way"),
         "another shopper's address is never shown"
     );
+}
+
+/// "Place order" takes only a key the checkout page issued, for this shopper and this cart: a
+/// key made up, one issued to another shopper, or one for the cart before it changed is refused
+/// and changes nothing; once its order is paid (and the cart empty) the key finds that order.
+async fn only_a_key_issued_for_this_shopper_and_cart_places_an_order(backend: Backend) {
+    let app = seeded_app(backend, 20, 9).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let mut buyer = shopper(&app, "keyed").await;
+    add(&mut buyer, &sku, "1").await;
+    let home = address(&mut buyer, "US").await;
+    let mut other = shopper(&app, "other").await;
+    add(&mut other, &sku, "1").await;
+    let theirs = checkout_key(&mut other).await;
+    let issued = checkout_key(&mut buyer).await;
+    assert_eq!(issued.len(), 64);
+    let made_up = format!("{}{}", &issued[..32], "0".repeat(32));
+    for key in [&made_up, &theirs] {
+        let reply = place(&mut buyer, key, &home, GOOD_CARD, &[]).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{key}: {}",
+            reply.body
+        );
+        assert!(reply.body.contains("out of date"), "{}", reply.body);
+    }
+    // The cart changed since the page was shown: the page is out of date.
+    add(&mut buyer, &sku, "1").await;
+    let reply = place(&mut buyer, &issued, &home, GOOD_CARD, &[]).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 0);
+    assert_eq!(stock(&app, &sku).await, 5);
+
+    let fresh = checkout_key(&mut buyer).await;
+    let first = number(&place(&mut buyer, &fresh, &home, GOOD_CARD, &[]).await);
+    let again = number(&place(&mut buyer, &fresh, &home, GOOD_CARD, &[]).await);
+    assert_eq!(again, first, "the paid order, found by its key");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 1);
 }

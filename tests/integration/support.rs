@@ -260,6 +260,8 @@ pub struct Client<'a> {
     app: &'a TestApp,
     pub cookies: BTreeMap<String, String>,
     ip: SocketAddr,
+    /// Checkout keys the shop issued to this client, by the name a test gives each one.
+    pub checkout_keys: BTreeMap<String, String>,
 }
 
 /// What a server function call returned.
@@ -278,6 +280,7 @@ impl TestApp {
             app: self,
             cookies: BTreeMap::new(),
             ip: SocketAddr::from(([10, 0, (n >> 8) as u8, n as u8], 40_000)),
+            checkout_keys: BTreeMap::new(),
         }
     }
 }
