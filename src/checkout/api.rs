@@ -76,29 +76,26 @@ pub async fn apply_code(code: String) -> Result<Offer, AppError> {
             auth::require_user,
             db::now_ms,
             http::client_ip,
-            limits::{self, Limit},
+            limits::{Limit, PerUserAndAddress},
             state::AppState,
         },
     };
-    const PER_SHOPPER: Limit = Limit {
-        max: 20,
-        window_ms: 60_000,
-    };
-    const PER_NETWORK_ADDRESS: Limit = Limit {
-        max: 60,
-        window_ms: 60_000,
+    const GUESSES: PerUserAndAddress = PerUserAndAddress {
+        kind: "code",
+        per_user: Limit {
+            max: 20,
+            window_ms: 60_000,
+        },
+        per_address: Limit {
+            max: 60,
+            window_ms: 60_000,
+        },
     };
     let session = require_user()?;
     let state = AppState::current()?;
-    let (shopper, network) = (
-        format!("code-user:{}", session.user_id),
-        format!("code-ip:{}", client_ip()),
-    );
+    let scopes = GUESSES.scopes(session.user_id, &client_ip());
     let now = now_ms();
-    PER_SHOPPER.check(&state.db, &[&shopper], now).await?;
-    PER_NETWORK_ADDRESS
-        .check(&state.db, &[&network], now)
-        .await?;
+    GUESSES.check(&state.db, &scopes, now).await?;
     let code = code.trim();
     if code.is_empty() || code.chars().count() > 64 {
         return Err(AppError::Invalid(vec![FieldError::new(
@@ -111,7 +108,7 @@ pub async fn apply_code(code: String) -> Result<Offer, AppError> {
         Ok(Some(offer)) => Ok(offer),
         Ok(None) => Err(AppError::NotFound),
         Err(refused @ AppError::Invalid(_)) => {
-            limits::record(&state.db, &[&shopper, &network], now).await?;
+            GUESSES.record(&state.db, &scopes, now).await?;
             Err(refused)
         }
         Err(error) => Err(error),
@@ -142,32 +139,29 @@ pub async fn place_order(
             auth::require_user,
             db::now_ms,
             http::client_ip,
-            limits::{self, Limit},
+            limits::{Limit, PerUserAndAddress},
             state::AppState,
         },
     };
     /// "Place order" presses allowed in a minute (retries after a declined card included), per
     /// shopper and per network address (which several shoppers may share).
-    const PER_SHOPPER: Limit = Limit {
-        max: 10,
-        window_ms: 60_000,
-    };
-    const PER_NETWORK_ADDRESS: Limit = Limit {
-        max: 30,
-        window_ms: 60_000,
+    const PRESSES: PerUserAndAddress = PerUserAndAddress {
+        kind: "order",
+        per_user: Limit {
+            max: 10,
+            window_ms: 60_000,
+        },
+        per_address: Limit {
+            max: 30,
+            window_ms: 60_000,
+        },
     };
     let session = require_user()?;
     let state = AppState::current()?;
-    let (shopper, network) = (
-        format!("order-user:{}", session.user_id),
-        format!("order-ip:{}", client_ip()),
-    );
+    let scopes = PRESSES.scopes(session.user_id, &client_ip());
     let now = now_ms();
-    PER_SHOPPER.check(&state.db, &[&shopper], now).await?;
-    PER_NETWORK_ADDRESS
-        .check(&state.db, &[&network], now)
-        .await?;
-    limits::record(&state.db, &[&shopper, &network], now).await?;
+    PRESSES.check(&state.db, &scopes, now).await?;
+    PRESSES.record(&state.db, &scopes, now).await?;
     // The key must be one this shop issued for this shopper and the cart as it is now; a key
     // whose order exists already (paid, so the cart has emptied) finds that order again.
     let digest = super::db::cart_digest(&state.db, session.user_id).await?;

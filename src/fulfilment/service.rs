@@ -100,16 +100,7 @@ pub async fn change_status(
             refund = refunds::record(&mut tx, &paid, &plan, admin, now).await?;
         }
     }
-    if let Some((kind, title, body)) = message(number, to) {
-        let link = format!("/orders/{number}");
-        let message = OrderMessage {
-            kind,
-            title,
-            body,
-            link: &link,
-        };
-        notify_order(&mut tx, user, &message).await?;
-    }
+    tell(&mut tx, user, number, to, None).await?;
     tx.commit().await?;
     if let Some(refund) = refund
         && let RefundOutcome::Failed { message, .. } = refunds::send(state, refund).await?
@@ -161,20 +152,35 @@ pub async fn ship(
         return Err(changed_meanwhile());
     }
     shipments::record(&mut tx, id, &plan, admin, now).await?;
-    if let Some((kind, title, body)) = message(number, to) {
-        let link = format!("/orders/{number}");
-        let body = match tracking_url(&plan.carrier, &plan.tracking) {
-            Some(url) => format!("{body} Track the parcel: {url}"),
-            None => body,
-        };
-        let message = OrderMessage {
-            kind,
-            title,
-            body,
-            link: &link,
-        };
-        notify_order(&mut tx, user, &message).await?;
-    }
+    let tracking =
+        tracking_url(&plan.carrier, &plan.tracking).map(|url| format!("Track the parcel: {url}"));
+    tell(&mut tx, user, number, to, tracking).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Tells the customer that their order `number` reached `to` (as `message` words it, then
+/// `more`), in the shop and by email as they chose.
+async fn tell(
+    tx: &mut sqlx::AnyConnection,
+    user: i64,
+    number: &str,
+    to: OrderStatus,
+    more: Option<String>,
+) -> Result<(), sqlx::Error> {
+    let Some((kind, title, body)) = message(number, to) else {
+        return Ok(());
+    };
+    let link = format!("/orders/{number}");
+    let body = match more {
+        Some(more) => format!("{body} {more}"),
+        None => body,
+    };
+    let message = OrderMessage {
+        kind,
+        title,
+        body,
+        link: &link,
+    };
+    notify_order(tx, user, &message).await
 }

@@ -35,6 +35,37 @@ impl Limit {
     }
 }
 
+/// Two limits on one kind of request: per signed-in user, and per network address (which
+/// several users may share).
+#[derive(Clone, Copy, Debug)]
+pub struct PerUserAndAddress {
+    /// Names the kind of request in its scopes: `order` counts `order-user:7` and `order-ip:…`.
+    pub kind: &'static str,
+    pub per_user: Limit,
+    pub per_address: Limit,
+}
+
+impl PerUserAndAddress {
+    /// The two scopes a request by `user` from `address` counts against.
+    pub fn scopes(self, user: i64, address: &str) -> [String; 2] {
+        [
+            format!("{}-user:{user}", self.kind),
+            format!("{}-ip:{address}", self.kind),
+        ]
+    }
+
+    /// Refuses (429) when either scope has used up its limit.
+    pub async fn check(self, db: &Db, scopes: &[String; 2], now: i64) -> Result<(), AppError> {
+        self.per_user.check(db, &[&scopes[0]], now).await?;
+        self.per_address.check(db, &[&scopes[1]], now).await
+    }
+
+    /// Counts one hit against both scopes.
+    pub async fn record(self, db: &Db, scopes: &[String; 2], now: i64) -> Result<(), sqlx::Error> {
+        record(db, &[&scopes[0], &scopes[1]], now).await
+    }
+}
+
 /// Counts one hit against each scope, and forgets hits older than an hour.
 pub async fn record(db: &Db, scopes: &[&str], now: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;

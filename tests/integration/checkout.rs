@@ -461,30 +461,46 @@ pub(crate) fn post(
     })
 }
 
+/// `buyers` shoppers, each with one unit of `sku` in the cart, an address and the checkout
+/// page's key, press "Place order" (with the form fields `extra`, such as `&code=X`) at the same
+/// moment, each from an address of their own; their answers.
+pub(crate) async fn rush(
+    app: &TestApp,
+    sku: &str,
+    buyers: u32,
+    extra: &str,
+) -> Vec<(StatusCode, String)> {
+    let mut ready = Vec::new();
+    for n in 0..buyers {
+        let mut buyer = shopper(app, &format!("rush{n}")).await;
+        add(&mut buyer, sku, "1").await;
+        let address = address(&mut buyer, "DE").await;
+        let key = checkout_key(&mut buyer).await;
+        ready.push((cookie_header(&buyer), address, key));
+    }
+    let attempts: Vec<_> = ready
+        .into_iter()
+        .zip(0..)
+        .map(|((cookies, address, key), n)| {
+            let body = format!(
+                "idempotency_key={key}&address_id={address}&shipping=standard{extra}&card%5Bnumber%5D=4242424242424242&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123"
+            );
+            post(app, "/api/place_order", body, cookies, n)
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for attempt in attempts {
+        answers.push(attempt.await.unwrap());
+    }
+    answers
+}
+
 async fn two_hundred_buyers_for_ten_units_make_ten_orders(backend: Backend) {
     let app = seeded_app(backend, 20, 9).await;
     let sku = variant(&app, 0, 1_000, 10).await;
-    let mut buyers = Vec::new();
-    for n in 0..200 {
-        let mut buyer = shopper(&app, &format!("rush{n}")).await;
-        add(&mut buyer, &sku, "1").await;
-        let address = address(&mut buyer, "DE").await;
-        let key = checkout_key(&mut buyer).await;
-        buyers.push((cookie_header(&buyer), address, key));
-    }
-    let attempts: Vec<_> = buyers
-        .into_iter()
-        .enumerate()
-        .map(|(n, (cookies, address, key))| {
-            let body = format!(
-                "idempotency_key={key}&address_id={address}&shipping=standard&card%5Bnumber%5D=4242424242424242&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123"
-            );
-            post(&app, "/api/place_order", body, cookies, n as u32)
-        })
-        .collect();
+    let attempts = rush(&app, &sku, 200, "").await;
     let (mut paid, mut sold_out) = (0, 0);
-    for attempt in attempts {
-        let (status, body) = attempt.await.unwrap();
+    for (status, body) in attempts {
         match status {
             StatusCode::OK => paid += 1,
             StatusCode::CONFLICT if body.contains("out of stock") => sold_out += 1,

@@ -4,8 +4,7 @@
 
 use crate::{
     checkout::{
-        DECLINED_CARD, GOOD_CARD, add, address, checkout_key, cookie_header, count, key, place,
-        post, shopper, stock, variant,
+        DECLINED_CARD, GOOD_CARD, add, address, count, key, place, rush, shopper, stock, variant,
     },
     on_both_backends,
     support::{Backend, Client, TestApp, admin, seeded_app},
@@ -177,27 +176,9 @@ async fn two_hundred_shoppers_redeeming_a_ten_use_code_make_ten_orders_with_it(b
     )
     .await;
     let sku = variant(&app, 0, 1_000, 1_000).await;
-    let mut buyers = Vec::new();
-    for n in 0..200 {
-        let mut buyer = shopper(&app, &format!("rush{n}")).await;
-        add(&mut buyer, &sku, "1").await;
-        let address = address(&mut buyer, "DE").await;
-        let key = checkout_key(&mut buyer).await;
-        buyers.push((cookie_header(&buyer), address, key));
-    }
-    let attempts: Vec<_> = buyers
-        .into_iter()
-        .enumerate()
-        .map(|(n, (cookies, address, key))| {
-            let body = format!(
-                "idempotency_key={key}&address_id={address}&shipping=standard&code=first10&card%5Bnumber%5D=4242424242424242&card%5Bexpiry%5D=12%2F39&card%5Bcvc%5D=123"
-            );
-            post(&app, "/api/place_order", body, cookies, n as u32)
-        })
-        .collect();
+    let attempts = rush(&app, &sku, 200, "&code=first10").await;
     let (mut paid, mut used_up) = (0, 0);
-    for attempt in attempts {
-        let (status, body) = attempt.await.unwrap();
+    for (status, body) in attempts {
         match status {
             StatusCode::OK => paid += 1,
             StatusCode::UNPROCESSABLE_ENTITY if field_error(&body).contains("used up") => {
