@@ -324,6 +324,7 @@ pub async fn get_invoice(number: String) -> Result<InvoiceView, AppError> {
         .ok_or(AppError::NotFound)?;
     Ok(InvoiceView {
         seller: state.config.seller.lines(),
+        credit_notes: super::refunds::credit_notes(&state.db, &number).await?,
         order,
     })
 }

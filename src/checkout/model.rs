@@ -927,6 +927,8 @@ pub struct InvoiceView {
     /// The seller's block: name, address, tax ID, email.
     pub seller: Vec<String>,
     pub order: OrderView,
+    /// The refunds' credit notes: (number, amount, when).
+    pub credit_notes: Vec<(String, Money, i64)>,
 }
 
 /// What "Buy again" did: units put in the cart, and why the others were not.

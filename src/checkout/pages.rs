@@ -615,7 +615,11 @@ pub fn InvoicePage() -> impl IntoView {
 
 #[component]
 fn Invoice(invoice: InvoiceView) -> impl IntoView {
-    let InvoiceView { seller, order } = invoice;
+    let InvoiceView {
+        seller,
+        order,
+        credit_notes,
+    } = invoice;
     let (number, issued) = order.invoice.clone().unwrap_or_default();
     let block = |lines: Vec<String>| {
         lines
@@ -638,6 +642,18 @@ fn Invoice(invoice: InvoiceView) -> impl IntoView {
                 <p class="text-sm">{block(order.address.clone())}</p>
             </div>
             <OrderSummary order/>
+            {(!credit_notes.is_empty()).then(|| view! {
+                <section aria-labelledby="credit-notes">
+                    <h2 id="credit-notes" class="font-semibold">"Credit notes"</h2>
+                    <ul class="text-sm">
+                        {credit_notes.into_iter().map(|(note, amount, at)| view! {
+                            <li data-testid="credit-note">
+                                {format!("{note}: −{amount}, ")}<time datetime=iso_date(at)>{long_date(at)}</time>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
             <button type="button" class=format!("{PRIMARY} print:hidden") on:click=move |_| print_page()>"Print"</button>
         </article>
     }

@@ -415,3 +415,21 @@ pub async fn refunds_of(
         })
         .collect())
 }
+
+/// The credit notes of order `number` as (number, amount, when), oldest first.
+pub async fn credit_notes(
+    db: &crate::platform::db::Db,
+    number: &str,
+) -> Result<Vec<(String, Money, i64)>, sqlx::Error> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT r.credit_note, r.amount_minor, r.settled_at FROM refunds r JOIN orders o ON o.id = r.order_id \
+         WHERE o.number = $1 AND r.credit_note IS NOT NULL ORDER BY r.id",
+    )
+    .bind(number)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(note, amount, at)| (note, money(amount), at))
+        .collect())
+}

@@ -149,6 +149,15 @@ async fn refunding_a_line_gives_back_its_discounted_price_and_tax(backend: Backe
         .unwrap();
     assert_eq!(notes.len(), 3);
     assert_eq!(notes[2], format!("CN-{year}-000003"));
+    // The invoice lists its credit notes.
+    let invoice = buyer.get(&format!("/orders/{number}/invoice")).await;
+    for (note, amount) in [(&notes[0], "−$4.38"), (&notes[2], "−$39.47")] {
+        assert!(
+            invoice.body.contains(&format!("{note}: {amount}")),
+            "{note} missing from {}",
+            invoice.body
+        );
+    }
 }
 
 /// Ten refunds of a quarter of the order each, sent at once: four are made, and the order has
