@@ -588,6 +588,29 @@ pub struct RefundForm {
     pub reason: String,
 }
 
+/// The units a form asks for of line `i` (the key `"i"` of `quantities`; left out or empty is
+/// none), when they are 0 to `left`; otherwise the message for its field, `quantities[i]`.
+fn units_of(
+    quantities: &std::collections::BTreeMap<String, String>,
+    i: usize,
+    left: i64,
+    title: &str,
+) -> Result<i64, FieldError> {
+    let text = quantities.get(&i.to_string()).map_or("", |q| q.trim());
+    let units = match text {
+        "" => 0,
+        text => text.parse::<i64>().unwrap_or(-1),
+    };
+    if (0..=left).contains(&units) {
+        Ok(units)
+    } else {
+        Err(FieldError::new(
+            format!("quantities[{i}]"),
+            format!("Enter 0 to {left} for “{title}”."),
+        ))
+    }
+}
+
 /// A refund worked out: the money, and the units of each line it gives back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefundPlan {
@@ -627,23 +650,15 @@ impl RefundForm {
         let mut errors = Vec::new();
         let mut chosen = Vec::new();
         for (i, line) in lines.iter().enumerate() {
-            let text = self.quantities.get(&i.to_string()).map_or("", |q| q.trim());
-            let units = match text {
-                "" => 0,
-                text => text.parse::<i64>().unwrap_or(-1),
-            };
-            let field = format!("quantities[{i}]");
-            if !(0..=line.quantity - line.refunded).contains(&units) {
-                errors.push(FieldError::new(
-                    field,
-                    format!(
-                        "Enter 0 to {} for “{}”.",
-                        line.quantity - line.refunded,
-                        line.title
-                    ),
-                ));
-            } else if units > 0 {
-                chosen.push((line.position, units, line.refund_of(units)));
+            match units_of(
+                &self.quantities,
+                i,
+                line.quantity - line.refunded,
+                &line.title,
+            ) {
+                Err(error) => errors.push(error),
+                Ok(0) => {}
+                Ok(units) => chosen.push((line.position, units, line.refund_of(units))),
             }
         }
         let reason = self.reason.trim().to_owned();
@@ -834,23 +849,15 @@ impl ShipmentForm {
         } else {
             let mut chosen = Vec::new();
             for (i, line) in lines.iter().enumerate() {
-                let text = self.quantities.get(&i.to_string()).map_or("", |q| q.trim());
-                let units = if text.is_empty() {
-                    0
-                } else {
-                    text.parse::<i64>().unwrap_or(-1)
-                };
-                if !(0..=line.quantity - line.shipped).contains(&units) {
-                    errors.push(FieldError::new(
-                        format!("quantities[{i}]"),
-                        format!(
-                            "Enter 0 to {} for “{}”.",
-                            line.quantity - line.shipped,
-                            line.title
-                        ),
-                    ));
-                } else if units > 0 {
-                    chosen.push((line.position, units));
+                match units_of(
+                    &self.quantities,
+                    i,
+                    line.quantity - line.shipped,
+                    &line.title,
+                ) {
+                    Err(error) => errors.push(error),
+                    Ok(0) => {}
+                    Ok(units) => chosen.push((line.position, units)),
                 }
             }
             chosen
