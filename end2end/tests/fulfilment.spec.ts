@@ -123,3 +123,56 @@ test("an admin refunds one unit and the shopper sees the order partially refunde
   const mail = await emailTo(email, `refunded on order ${number}`);
   expect(mail).toMatch(/credit note CN-\d{4}-\d{6}/);
 });
+
+test("a shopper returns an item, and the admin approves, receives and refunds it", async ({ page, browser, baseURL, isMobile }) => {
+  const [product] = await stockedProducts(page, 1);
+  const email = uniqueEmail("returned");
+  const shopper = await browser.newContext({ baseURL });
+  const number = await paidOrder(shopper.request, baseURL!, email, product.variants[0].sku, "2");
+  await shopper.close();
+
+  await page.goto(`/login?next=/admin/orders/${number}`);
+  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await expect(page.getByTestId("desk-status")).toHaveText("Paid");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Mark as shipped" }).click();
+  await expect(page.getByTestId("desk-status")).toHaveText("Shipped");
+  await page.getByRole("button", { name: "Mark as delivered" }).click();
+  await expect(page.getByTestId("desk-status")).toHaveText("Delivered");
+
+  const buyer = await browser.newPage({ baseURL, isMobile, viewport: page.viewportSize() });
+  await buyer.goto(`/login?next=/orders/${number}`);
+  await signIn(buyer, email, PASSWORD);
+  await expect(buyer.getByTestId("order-number")).toHaveText(number);
+  await waitForHydration(buyer);
+  await buyer.getByText("Return items", { exact: true }).click();
+  await buyer.getByLabel(`${product.title} (2 of 2 can go back)`).fill("1");
+  await buyer.getByLabel("Why are you returning it?").selectOption("It arrived damaged");
+  await buyer.getByLabel("Anything we should know?").fill("The handle came off.");
+  await buyer.getByRole("button", { name: "Request return" }).click();
+  const request = buyer.getByTestId("return");
+  await expect(request.getByTestId("return-status")).toHaveText("Requested");
+  await expect(request).toContainText("The handle came off.");
+
+  await page.reload();
+  await waitForHydration(page);
+  const returns = page.getByRole("region", { name: "Returns" });
+  await expect(returns.getByTestId("return-status")).toHaveText("Requested");
+  await returns.getByLabel("Note to the customer").fill("Sorry about that.");
+  await returns.getByRole("button", { name: "Approve return" }).click();
+  await expect(returns.getByTestId("return-status")).toHaveText("Approved");
+  await returns.getByRole("button", { name: "Mark as received" }).click();
+  await expect(returns.getByTestId("return-status")).toHaveText("Received");
+  await returns.getByRole("button", { name: "Refund return" }).click();
+  await expect(returns.getByTestId("return-status")).toHaveText("Refunded");
+  await expect(returns.getByRole("list", { name: "Return history" })).toContainText(`Approved by`);
+  await expect(page.getByTestId("refund")).toContainText("succeeded");
+
+  await buyer.reload();
+  await expect(buyer.getByTestId("return-status")).toHaveText("Refunded");
+  await expect(buyer.getByTestId("refund-state")).toContainText("Partially refunded");
+  await buyer.close();
+  const approved = await emailTo(email, `Your return for order ${number} is approved`);
+  expect(approved).toContain("1 Market Street");
+  expect(approved).toContain("Sorry about that.");
+});

@@ -2,7 +2,7 @@
 
 use super::model::{
     Address, AddressForm, BoughtAgain, CardForm, CheckoutView, InvoiceView, OrderSummary,
-    OrderView, Placed,
+    OrderView, Placed, ReturnForm,
 };
 use crate::{error::AppError, promotions::model::Offer};
 use leptos::prelude::*;
@@ -298,7 +298,7 @@ pub async fn get_order(number: String) -> Result<OrderView, AppError> {
     {
         super::service::refresh_payment(&state, &order).await?;
     }
-    super::db::order(&state.db, &number, owner)
+    super::db::order(&state.db, &number, owner, state.config.return_days)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -318,7 +318,7 @@ pub async fn get_invoice(number: String) -> Result<InvoiceView, AppError> {
         return Err(AppError::NotFound);
     }
     let owner = (session.role != Role::Admin).then_some(session.user_id);
-    let order = super::db::order(&state.db, &number, owner)
+    let order = super::db::order(&state.db, &number, owner, state.config.return_days)
         .await?
         .filter(|order| order.invoice.is_some())
         .ok_or(AppError::NotFound)?;
@@ -370,4 +370,14 @@ pub async fn buy_again(number: String) -> Result<BoughtAgain, AppError> {
         }
     }
     Ok(result)
+}
+
+/// Asks to send items of one of the shopper's delivered orders back, within the return window;
+/// the order desk answers.
+#[server(endpoint = "request_return")]
+pub async fn request_return(number: String, request: ReturnForm) -> Result<(), AppError> {
+    use crate::platform::{auth::require_user, state::AppState};
+    let session = require_user()?;
+    let state = AppState::current()?;
+    super::returns::request(&state, session.user_id, number.trim(), &request).await
 }

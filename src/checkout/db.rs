@@ -757,6 +757,30 @@ pub async fn restock(tx: &mut sqlx::AnyConnection, order_id: i64) -> Result<(), 
     Ok(())
 }
 
+/// Puts units of order `order` back in stock: those of `lines` (`refund_lines` or
+/// `return_lines`, both keyed by the line's position) whose `key` column is `id`.
+pub async fn put_back(
+    tx: &mut sqlx::AnyConnection,
+    lines: &str,
+    key: &str,
+    id: i64,
+    order: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "UPDATE product_variants SET stock = stock + \
+           (SELECT CAST(SUM(u.quantity) AS BIGINT) FROM {lines} u JOIN order_lines l \
+              ON l.order_id = $2 AND l.position = u.position \
+            WHERE u.{key} = $1 AND l.variant_id = product_variants.id) \
+         WHERE id IN (SELECT l.variant_id FROM {lines} u JOIN order_lines l \
+              ON l.order_id = $2 AND l.position = u.position WHERE u.{key} = $1)"
+    ))
+    .bind(id)
+    .bind(order)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 async fn record_payment(
     tx: &mut sqlx::AnyConnection,
     order_id: i64,
@@ -812,11 +836,12 @@ fn money(minor: i64) -> Money {
 }
 
 /// The order `number` if `user` may see it (its owner; any order when `user` is None, for
-/// admins).
+/// admins), with what may still be returned within `return_days` of its delivery.
 pub async fn order(
     db: &Db,
     number: &str,
     user: Option<i64>,
+    return_days: i64,
 ) -> Result<Option<OrderView>, sqlx::Error> {
     let row: Option<OrderRow> = sqlx::query_as(
         "SELECT orders.id, orders.number, status, subtotal_minor, shipping_minor, tax_minor, discount_minor, \
@@ -836,6 +861,8 @@ pub async fn order(
     let Some(row) = row else {
         return Ok(None);
     };
+    let (returnable, return_until) =
+        super::returns::window(db, row.id, &row.status, return_days).await?;
     let lines: Vec<(String, String, String, i64, i64, i64)> = sqlx::query_as(
         "SELECT sku, title, options, unit_price_minor, quantity, discount_minor FROM order_lines \
          WHERE order_id = $1 ORDER BY position",
@@ -888,6 +915,9 @@ pub async fn order(
         invoice: row.invoice.zip(row.invoiced_at),
         refunded: money(row.refunded_minor),
         shipments: super::shipments::shipments_of(db, row.id).await?,
+        returns: super::returns::returns_of(db, row.id, user.is_none()).await?,
+        returnable,
+        return_until,
     }))
 }
 

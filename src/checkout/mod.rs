@@ -11,6 +11,8 @@ pub mod payment;
 #[cfg(feature = "ssr")]
 pub mod refunds;
 #[cfg(feature = "ssr")]
+pub mod returns;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod shipments;

@@ -880,6 +880,188 @@ impl ShipmentForm {
     }
 }
 
+/// Why a shopper sends items back: (code stored, what the shopper reads).
+pub const RETURN_REASONS: [(&str, &str); 5] = [
+    ("damaged", "It arrived damaged"),
+    ("wrong_item", "It is not what I ordered"),
+    ("not_as_described", "It is not as described"),
+    ("unwanted", "I no longer need it"),
+    ("other", "Something else"),
+];
+
+/// What a shopper reads for a stored reason code.
+pub fn return_reason_label(code: &str) -> &str {
+    RETURN_REASONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, label)| label)
+}
+
+/// Where a return stands. The order desk moves it along `next`; the refund settles it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReturnStatus {
+    /// The shopper asked; the order desk has not answered yet.
+    Requested,
+    /// The shopper may send the items back.
+    Approved,
+    Rejected,
+    /// The items are back at the shop.
+    Received,
+    Refunded,
+}
+
+impl ReturnStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Requested,
+        Self::Approved,
+        Self::Rejected,
+        Self::Received,
+        Self::Refunded,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The name stored in `returns.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Received => "received",
+            Self::Refunded => "refunded",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Requested => "Requested",
+            Self::Approved => "Approved",
+            Self::Rejected => "Rejected",
+            Self::Received => "Received",
+            Self::Refunded => "Refunded",
+        }
+    }
+
+    /// The steps the order desk may take from here: answer a request, receive what was
+    /// approved, refund what was received.
+    pub fn next(self) -> &'static [Self] {
+        match self {
+            Self::Requested => &[Self::Approved, Self::Rejected],
+            Self::Approved => &[Self::Received],
+            Self::Received => &[Self::Refunded],
+            Self::Rejected | Self::Refunded => &[],
+        }
+    }
+
+    /// True while the return holds its units: a rejected return frees them, a refunded one
+    /// counts them as refunded instead.
+    pub fn holds_units(self) -> bool {
+        matches!(self, Self::Requested | Self::Approved | Self::Received)
+    }
+}
+
+/// One line of a delivered order as a return request sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnableLine {
+    pub position: i64,
+    pub title: String,
+    pub quantity: i64,
+    /// Units that may still be sent back: neither refunded nor in an open return.
+    pub returnable: i64,
+}
+
+/// The shopper's "Return items" form: units per line by the line's index ("0", "1", …), a
+/// reason code and the shopper's own words.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnForm {
+    #[serde(default)]
+    pub quantities: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A checked return request: (position, units) per line, the reason code and the note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnPlan {
+    pub lines: Vec<(i64, i64)>,
+    pub reason: String,
+    pub note: String,
+}
+
+impl ReturnForm {
+    pub fn check(&self, lines: &[ReturnableLine]) -> Result<ReturnPlan, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut chosen = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            match units_of(&self.quantities, i, line.returnable, &line.title) {
+                Err(error) => errors.push(error),
+                Ok(0) => {}
+                Ok(units) => chosen.push((line.position, units)),
+            }
+        }
+        if errors.is_empty() && chosen.is_empty() {
+            errors.push(FieldError::new(
+                "quantities",
+                "Choose at least one item to return.",
+            ));
+        }
+        let reason = self.reason.trim();
+        if !RETURN_REASONS.iter().any(|(code, _)| *code == reason) {
+            errors.push(FieldError::new(
+                "reason",
+                "Choose why you are returning it.",
+            ));
+        }
+        let note = self.note.trim().to_owned();
+        if note.chars().count() > 1000 {
+            errors.push(FieldError::new("note", "Keep it to 1,000 characters."));
+        } else if reason == "other" && note.is_empty() {
+            errors.push(FieldError::new("note", "Tell us what is wrong."));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ReturnPlan {
+            lines: chosen,
+            reason: reason.to_owned(),
+            note,
+        })
+    }
+}
+
+/// One step of a return: the status it reached, its note and when; `by` is the admin who
+/// took it, given to the order desk only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnStep {
+    pub status: ReturnStatus,
+    pub note: String,
+    pub by: String,
+    pub at: i64,
+}
+
+/// A return as the shopper and the order desk see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnView {
+    pub id: i64,
+    pub status: ReturnStatus,
+    /// What the shopper chose, as they read it.
+    pub reason: String,
+    pub note: String,
+    /// (title, units) of each line sent back.
+    pub lines: Vec<(String, i64)>,
+    /// Oldest first; the first is the request.
+    pub steps: Vec<ReturnStep>,
+}
+
+/// The last moment (ms) a delivered order may be returned: `days` after its delivery.
+pub fn return_deadline(delivered_at: i64, days: i64) -> i64 {
+    delivered_at + days * 86_400_000
+}
+
 /// What "Place order" answers: the order, and for gateways the browser must talk to (Stripe),
 /// the secret with which it confirms the payment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -926,6 +1108,12 @@ pub struct OrderView {
     pub refunded: Money,
     /// The parcels sent so far, oldest first.
     pub shipments: Vec<ShipmentView>,
+    /// The returns asked for, oldest first.
+    pub returns: Vec<ReturnView>,
+    /// While the order may be returned: the lines with the units that may still go back, and
+    /// the last day to ask. Empty and None otherwise.
+    pub returnable: Vec<ReturnableLine>,
+    pub return_until: Option<i64>,
 }
 
 /// A paid order's invoice, as printed.
@@ -1296,6 +1484,82 @@ mod tests {
         );
         assert_eq!(tracking_url("usps", ""), None);
         assert_eq!(carrier_name("fedex"), "FedEx");
+    }
+
+    #[test]
+    fn a_return_asks_for_units_still_returnable_with_a_reason() {
+        let lines = [
+            ReturnableLine {
+                position: 0,
+                title: "Lamp".into(),
+                quantity: 2,
+                returnable: 1,
+            },
+            ReturnableLine {
+                position: 1,
+                title: "Mug".into(),
+                quantity: 3,
+                returnable: 3,
+            },
+        ];
+        let form = |quantities: &[(&str, &str)], reason: &str, note: &str| ReturnForm {
+            quantities: quantities
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            reason: reason.into(),
+            note: note.into(),
+        };
+        let plan = form(&[("0", "1"), ("1", "")], "damaged", "  Cracked  ")
+            .check(&lines)
+            .unwrap();
+        assert_eq!(plan.lines, [(0, 1)]);
+        assert_eq!(
+            (plan.reason.as_str(), plan.note.as_str()),
+            ("damaged", "Cracked")
+        );
+        let fields = |form: ReturnForm| -> Vec<String> {
+            form.check(&lines)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        // One unit of the lamp is refunded or on its way back already.
+        assert_eq!(
+            fields(form(&[("0", "2")], "damaged", "")),
+            ["quantities[0]"]
+        );
+        assert_eq!(
+            fields(form(&[("1", "-1")], "unwanted", "")),
+            ["quantities[1]"]
+        );
+        assert_eq!(fields(form(&[], "damaged", "")), ["quantities"]);
+        assert_eq!(fields(form(&[("1", "1")], "bored", "")), ["reason"]);
+        assert_eq!(fields(form(&[("1", "1")], "other", " ")), ["note"]);
+        assert_eq!(
+            fields(form(&[("1", "1")], "unwanted", &"x".repeat(1001))),
+            ["note"]
+        );
+        assert_eq!(
+            return_reason_label("wrong_item"),
+            "It is not what I ordered"
+        );
+    }
+
+    #[test]
+    fn a_return_moves_from_request_to_refund_or_stops_at_rejection() {
+        use ReturnStatus::*;
+        assert_eq!(Requested.next(), [Approved, Rejected]);
+        assert_eq!(Approved.next(), [Received]);
+        assert_eq!(Received.next(), [Refunded]);
+        assert!(Rejected.next().is_empty() && Refunded.next().is_empty());
+        assert!(Received.holds_units() && !Rejected.holds_units() && !Refunded.holds_units());
+        for status in ReturnStatus::ALL {
+            assert_eq!(ReturnStatus::parse(status.as_str()), Some(status));
+        }
+        let delivered = 1_000;
+        assert_eq!(return_deadline(delivered, 30), 1_000 + 30 * 86_400_000);
     }
 
     #[test]

@@ -2,12 +2,12 @@
 
 use super::{
     api::{
-        ApplyCode, BuyAgain, DeleteAddress, PlaceOrder, SaveAddress, SetDefaultAddress,
-        get_checkout, get_invoice, get_order, list_addresses, list_orders,
+        ApplyCode, BuyAgain, DeleteAddress, PlaceOrder, RequestReturn, SaveAddress,
+        SetDefaultAddress, get_checkout, get_invoice, get_order, list_addresses, list_orders,
     },
     model::{
-        Address, COUNTRIES, CheckoutView, InvoiceView, OrderStatus, OrderView, ShippingMethod,
-        price,
+        Address, COUNTRIES, CheckoutView, InvoiceView, OrderStatus, OrderView, RETURN_REASONS,
+        ReturnView, ReturnableLine, ShippingMethod, price,
     },
 };
 use crate::{
@@ -520,16 +520,22 @@ fn AddressEditor(
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
+    let request = ServerAction::<RequestReturn>::new();
     let order = Resource::new(
-        move || params.read().get("number").unwrap_or_default(),
-        get_order,
+        move || {
+            (
+                params.read().get("number").unwrap_or_default(),
+                request.version().get(),
+            )
+        },
+        |(number, _)| get_order(number),
     );
     view! {
         <PageTitle text="Your order — Emporium"/>
         <RequireUser>
             <Loaded>
                 {move || Suspend::new(async move {
-                    order.await.map(|order| view! { <OrderDetails order/> })
+                    order.await.map(|order| view! { <OrderDetails order request/> })
                 })}
             </Loaded>
         </RequireUser>
@@ -537,7 +543,7 @@ pub fn OrderPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderDetails(order: OrderView) -> impl IntoView {
+fn OrderDetails(order: OrderView, request: ServerAction<RequestReturn>) -> impl IntoView {
     let paid = order.status == OrderStatus::Paid.label();
     let expired = order.status == OrderStatus::Expired.label();
     view! {
@@ -580,6 +586,15 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
                     </ul>
                 </section>
             })}
+            {(!order.returns.is_empty()).then(|| view! {
+                <section aria-labelledby="returns-heading" class="space-y-3">
+                    <h2 id="returns-heading" class="font-semibold">"Returns"</h2>
+                    {order.returns.clone().into_iter().map(|ret| view! { <ReturnHistory ret/> }).collect_view()}
+                </section>
+            })}
+            {order.return_until.map(|until| view! {
+                <ReturnRequest number=order.number.clone() lines=order.returnable.clone() until request/>
+            })}
             {order.invoice.clone().map(|(invoice, _)| view! {
                 <p><a href=format!("/orders/{}/invoice", order.number) class="font-medium text-brand-700 underline">{format!("Invoice {invoice}")}</a></p>
             })}
@@ -589,6 +604,82 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
             </div>
             <a href="/account/orders" class="font-medium text-brand-700 underline">"All your orders"</a>
         </section>
+    }
+}
+
+/// One return: what goes back and why, and each step it has taken (with who took it, for the
+/// order desk).
+#[component]
+pub fn ReturnHistory(ret: ReturnView) -> impl IntoView {
+    let items = ret
+        .lines
+        .iter()
+        .map(|(title, units)| format!("{units} × {title}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <div class="rounded-md border border-slate-200 bg-white p-3 text-sm" data-testid="return">
+            <p class="font-medium">{format!("Return of {items}: ")}<span data-testid="return-status">{ret.status.label()}</span></p>
+            <p class="text-slate-700">{ret.reason}{(!ret.note.is_empty()).then(|| format!(" — “{}”", ret.note))}</p>
+            <ol class="mt-1 text-slate-700" aria-label="Return history">
+                {ret.steps.into_iter().map(|step| view! {
+                    <li>
+                        <time datetime=iso_date(step.at)>{long_date(step.at)}</time>
+                        {format!(": {}", step.status.label())}
+                        {(!step.by.is_empty()).then(|| format!(" by {}", step.by))}
+                        {(!step.note.is_empty()).then(|| format!(" — {}", step.note))}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </div>
+    }
+}
+
+/// "Return items": the units of each line to send back, why, and a note; open while the order
+/// is within its return window.
+#[component]
+fn ReturnRequest(
+    number: String,
+    lines: Vec<ReturnableLine>,
+    until: i64,
+    request: ServerAction<RequestReturn>,
+) -> impl IntoView {
+    let error = error_of(request);
+    view! {
+        <details class=SECTION open=move || error.get().is_some()>
+            <summary class="cursor-pointer font-semibold">"Return items"</summary>
+            <ActionForm action=request attr:class="mt-3 space-y-3">
+                <p class="text-sm text-slate-700">{format!("You can ask to return items until {}.", long_date(until))}</p>
+                <input type="hidden" name="number" value=number/>
+                {lines.into_iter().enumerate().map(|(i, line)| {
+                    let id = format!("return-line-{i}");
+                    view! {
+                        <div class="flex flex-wrap items-center gap-3">
+                            <label for=id.clone() class="min-w-48">{format!("{} ({} of {} can go back)", line.title, line.returnable, line.quantity)}</label>
+                            <input id=id.clone() name=format!("request[quantities][{i}]") type="number" min="0" max=line.returnable value="0"
+                                class="w-24 rounded-md border border-slate-300 px-3 py-2" aria-describedby=format!("{id}-error")/>
+                            <FieldMessage error field=format!("quantities[{i}]") id=format!("{id}-error")/>
+                        </div>
+                    }
+                }).collect_view()}
+                <FieldMessage error field="quantities" id="return-quantities-error"/>
+                <div>
+                    <label for="return-reason" class=LABEL>"Why are you returning it?"</label>
+                    <select id="return-reason" name="request[reason]" class=INPUT aria-describedby="return-reason-error">
+                        <option value="">"Choose a reason"</option>
+                        {RETURN_REASONS.into_iter().map(|(code, label)| view! { <option value=code>{label}</option> }).collect_view()}
+                    </select>
+                    <FieldMessage error field="reason" id="return-reason-error"/>
+                </div>
+                <div>
+                    <label for="return-note" class=LABEL>"Anything we should know?"</label>
+                    <textarea id="return-note" name="request[note]" rows="3" maxlength="1000" class=INPUT aria-describedby="return-note-error"></textarea>
+                    <FieldMessage error field="note" id="return-note-error"/>
+                </div>
+                <FormError error/>
+                <button type="submit" class=PRIMARY>"Request return"</button>
+            </ActionForm>
+        </details>
     }
 }
 

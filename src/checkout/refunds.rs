@@ -10,7 +10,7 @@
 //! asked about stays pending and can be sent again with the same key.
 
 use super::{
-    db::{change_order, next_document_number},
+    db::{change_order, next_document_number, put_back},
     model::{OrderStatus, PaidLine, RefundForm, RefundPlan, RefundRow, tax_shares},
     payment::{RefundOutcome, RefundRequest, gateway},
 };
@@ -275,6 +275,7 @@ async fn settle(state: &AppState, id: i64, outcome: &RefundOutcome) -> Result<()
             .bind(order)
             .execute(&mut *tx)
             .await?;
+        super::returns::refund_failed(&mut tx, id, failure, now).await?;
         tx.commit().await?;
         return Ok(());
     }
@@ -285,18 +286,7 @@ async fn settle(state: &AppState, id: i64, outcome: &RefundOutcome) -> Result<()
         .execute(&mut *tx)
         .await?;
     if restock == 1 {
-        sqlx::query(
-            "UPDATE product_variants SET stock = stock + \
-               (SELECT CAST(SUM(rl.quantity) AS BIGINT) FROM refund_lines rl JOIN order_lines l \
-                  ON l.order_id = $2 AND l.position = rl.position \
-                WHERE rl.refund_id = $1 AND l.variant_id = product_variants.id) \
-             WHERE id IN (SELECT l.variant_id FROM refund_lines rl JOIN order_lines l \
-                  ON l.order_id = $2 AND l.position = rl.position WHERE rl.refund_id = $1)",
-        )
-        .bind(id)
-        .bind(order)
-        .execute(&mut *tx)
-        .await?;
+        put_back(&mut tx, "refund_lines", "refund_id", id, order).await?;
     }
     let (number, user, current, total, refunded): (String, i64, String, i64, i64) = sqlx::query_as(
         "SELECT number, user_id, status, total_minor, refunded_minor FROM orders WHERE id = $1",

@@ -83,7 +83,7 @@ pub async fn admin_order(number: String) -> Result<DeskOrder, AppError> {
     use crate::platform::{auth::require_admin, state::AppState};
     require_admin()?;
     let state = AppState::current()?;
-    super::db::order(&state.db, &number)
+    super::db::order(&state.db, &number, state.config.return_days)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -132,4 +132,26 @@ pub async fn ship_order(number: String, shipment: ShipmentForm) -> Result<(), Ap
     let admin = require_admin()?;
     let state = AppState::current()?;
     super::service::ship(&state, &number, &shipment, admin.user_id).await
+}
+
+/// Takes a return to status `to`: `approved` or `rejected` (a rejection says why in `note`),
+/// `received` (the items back to stock with `restock`), or `refunded`.
+#[server(endpoint = "advance_return")]
+pub async fn advance_return(
+    number: String,
+    id: i64,
+    to: String,
+    #[server(default)] note: String,
+    #[server(default)] restock: Option<String>,
+) -> Result<(), AppError> {
+    use crate::{
+        checkout::{model::ReturnStatus, returns},
+        platform::{auth::require_admin, state::AppState},
+    };
+    let admin = require_admin()?;
+    let state = AppState::current()?;
+    let to = ReturnStatus::parse(to.trim())
+        .ok_or_else(|| AppError::BadRequest("Unknown status for a return.".into()))?;
+    let restock = restock.is_some();
+    returns::advance(&state, &number, id, to, &note, restock, admin.user_id).await
 }

@@ -77,8 +77,12 @@ pub async fn list(
     Ok(Page::new(rows, total, page, ORDERS_PAGE_SIZE))
 }
 
-pub async fn order(db: &Db, number: &str) -> Result<Option<DeskOrder>, sqlx::Error> {
-    let Some(order) = order_view(db, number, None).await? else {
+pub async fn order(
+    db: &Db,
+    number: &str,
+    return_days: i64,
+) -> Result<Option<DeskOrder>, sqlx::Error> {
+    let Some(order) = order_view(db, number, None, return_days).await? else {
         return Ok(None);
     };
     let (id, state, customer, email): (i64, String, String, String) = sqlx::query_as(

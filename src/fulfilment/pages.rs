@@ -1,14 +1,16 @@
 //! The order desk: `/admin/orders` and `/admin/orders/{number}`.
 
 use super::api::{
-    DeskOrder, DeskPage, RefundOrder, ResendRefund, SetOrderStatus, ShipOrder, admin_order,
-    admin_orders,
+    AdvanceReturn, DeskOrder, DeskPage, RefundOrder, ResendRefund, SetOrderStatus, ShipOrder,
+    admin_order, admin_orders,
 };
 use crate::{
     admin::pages::AdminFrame,
     checkout::{
-        model::{CARRIERS, OrderStatus, PaidLine, RefundRow, ShippableLine},
-        pages::TestPaymentNote,
+        model::{
+            CARRIERS, OrderStatus, PaidLine, RefundRow, ReturnStatus, ReturnView, ShippableLine,
+        },
+        pages::{ReturnHistory, TestPaymentNote},
     },
     dates::{iso_date, long_date},
     platform::money::Money,
@@ -99,6 +101,7 @@ pub fn AdminOrderPage() -> impl IntoView {
         ship: ServerAction::new(),
         refund: ServerAction::new(),
         resend: ServerAction::new(),
+        advance: ServerAction::new(),
     };
     let order = Resource::new(
         move || {
@@ -125,6 +128,7 @@ struct DeskActions {
     ship: ServerAction<ShipOrder>,
     refund: ServerAction<RefundOrder>,
     resend: ServerAction<ResendRefund>,
+    advance: ServerAction<AdvanceReturn>,
 }
 
 impl DeskActions {
@@ -133,6 +137,7 @@ impl DeskActions {
             + self.ship.version().get()
             + self.refund.version().get()
             + self.resend.version().get()
+            + self.advance.version().get()
     }
 }
 
@@ -143,6 +148,7 @@ fn DeskOrderView(desk: DeskOrder, actions: DeskActions) -> impl IntoView {
         ship,
         refund,
         resend,
+        advance,
     } = actions;
     let error = error_of(change);
     let order = desk.order;
@@ -215,6 +221,7 @@ fn DeskOrderView(desk: DeskOrder, actions: DeskActions) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </section>
+        <ReturnDesk number=number.clone() returns=order.returns advance/>
         <Refunds number=number.clone() refunds=desk.refunds resend/>
         {(!desk.refundable.is_empty()).then(|| view! {
             <RefundEditor number lines=desk.refundable left=desk.left refund/>
@@ -266,6 +273,72 @@ fn ShipEditor(
             <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Mark as shipped"</button>
         </ActionForm>
     }
+}
+
+/// The order's returns, each with its history and the step the order desk can take next:
+/// approve or reject a request (with a note to the customer), receive the items (back to
+/// stock if ticked), refund them.
+#[component]
+fn ReturnDesk(
+    number: String,
+    returns: Vec<ReturnView>,
+    advance: ServerAction<AdvanceReturn>,
+) -> impl IntoView {
+    let error = error_of(advance);
+    (!returns.is_empty()).then(|| view! {
+        <section class="mt-6 max-w-2xl space-y-3" aria-labelledby="desk-returns">
+            <h2 id="desk-returns" class="font-semibold">"Returns"</h2>
+            {returns.into_iter().map(|ret| {
+                let id = ret.id;
+                let status = ret.status;
+                let note_id = format!("return-{id}-note");
+                let hidden = view! {
+                    <input type="hidden" name="number" value=number.clone()/>
+                    <input type="hidden" name="id" value=id/>
+                };
+                let form = match status {
+                    ReturnStatus::Requested => Some(view! {
+                        <ActionForm action=advance attr:class="space-y-2">
+                            {hidden}
+                            <label for=note_id.clone() class=LABEL>"Note to the customer (required to reject)"</label>
+                            <textarea id=note_id.clone() name="note" rows="2" maxlength="1000" class=INPUT aria-describedby=format!("{note_id}-error")></textarea>
+                            <FieldMessage error field="note" id=format!("{note_id}-error")/>
+                            <div class="flex gap-3">
+                                <button type="submit" name="to" value=ReturnStatus::Approved.as_str() class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Approve return"</button>
+                                <button type="submit" name="to" value=ReturnStatus::Rejected.as_str() class="rounded-md border border-slate-300 px-4 py-2 font-medium">"Reject return"</button>
+                            </div>
+                        </ActionForm>
+                    }.into_any()),
+                    ReturnStatus::Approved => Some(view! {
+                        <ActionForm action=advance attr:class="flex flex-wrap items-center gap-3">
+                            {hidden}
+                            <input type="hidden" name="to" value=ReturnStatus::Received.as_str()/>
+                            <label class="flex items-center gap-2">
+                                <input type="checkbox" name="restock" checked/>
+                                "Put the items back in stock"
+                            </label>
+                            <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Mark as received"</button>
+                        </ActionForm>
+                    }.into_any()),
+                    ReturnStatus::Received => Some(view! {
+                        <ActionForm action=advance>
+                            {hidden}
+                            <input type="hidden" name="to" value=ReturnStatus::Refunded.as_str()/>
+                            <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Refund return"</button>
+                        </ActionForm>
+                    }.into_any()),
+                    ReturnStatus::Rejected | ReturnStatus::Refunded => None,
+                };
+                view! {
+                    <div class="space-y-2">
+                        <ReturnHistory ret/>
+                        {form}
+                    </div>
+                }
+            }).collect_view()}
+            <FormError error/>
+        </section>
+    })
 }
 
 /// The order's refunds, with their credit notes; one the gateway could not be asked about can

@@ -17,6 +17,8 @@ pub enum EmailKind {
     OrderCancelled,
     OrderExpired,
     OrderRefunded,
+    /// A step of a return: asked for, approved, rejected or received.
+    ReturnUpdate,
 }
 
 impl EmailKind {
@@ -28,6 +30,7 @@ impl EmailKind {
             Self::OrderCancelled => "order_cancelled",
             Self::OrderExpired => "order_expired",
             Self::OrderRefunded => "order_refunded",
+            Self::ReturnUpdate => "return_update",
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct Config {
     pub max_line_quantity: i64,
     /// How long an order waiting for payment holds its stock, in minutes (1–1440).
     pub reservation_minutes: i64,
+    /// How long after delivery a shopper may ask to return items, in days (1–365).
+    pub return_days: i64,
     pub shipping: Shipping,
     /// Sales tax by destination country code, in basis points (725 = 7.25%); 0 when absent.
     pub tax_rates: std::collections::BTreeMap<String, i64>,
@@ -133,6 +135,7 @@ struct FileSettings {
     demo_products: u32,
     max_line_quantity: i64,
     reservation_minutes: i64,
+    return_days: i64,
     shipping_standard_cents: i64,
     shipping_express_cents: i64,
     free_shipping_over_cents: i64,
@@ -205,6 +208,13 @@ impl Config {
             return Err(error(
                 "emporium.reservation-minutes",
                 "must be a whole number from 1 to 1440",
+            ));
+        }
+        let return_days = file.return_days;
+        if !(1..=365).contains(&return_days) {
+            return Err(error(
+                "emporium.return-days",
+                "must be a whole number from 1 to 365",
             ));
         }
         let cents = |key: &str, value: i64| {
@@ -288,6 +298,7 @@ impl Config {
             demo_products,
             max_line_quantity,
             reservation_minutes,
+            return_days,
             shipping,
             tax_rates: file.tax_rates,
             seller: file.seller,
@@ -434,6 +445,9 @@ mod tests {
         let forever = SHIPPED.replace("reservation-minutes = 15", "reservation-minutes = 0");
         let err = Config::from_sources("Leptos.toml", &forever, |_| None).unwrap_err();
         assert_eq!(err.setting, "emporium.reservation-minutes");
+        let no_returns = SHIPPED.replace("return-days = 30", "return-days = 0");
+        let err = Config::from_sources("Leptos.toml", &no_returns, |_| None).unwrap_err();
+        assert_eq!(err.setting, "emporium.return-days");
         let unknown = SHIPPED.replace("demo-products", "demo-prodcuts");
         let err = Config::from_sources("Leptos.toml", &unknown, |_| None).unwrap_err();
         assert!(err.problem.contains("demo-prodcuts"), "{}", err.problem);

@@ -16,6 +16,7 @@ mod platform;
 mod promotions;
 mod recommendations;
 mod refunds;
+mod returns;
 mod reviews;
 mod search;
 mod stripe;

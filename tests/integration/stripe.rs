@@ -34,6 +34,7 @@ on_both_backends!(
     an_order_paid_at_the_last_moment_is_kept_not_expired,
     cancelling_an_unpaid_order_cancels_its_payment_first,
     a_refund_goes_to_stripe_once_and_its_webhooks_settle_it_once,
+    a_return_whose_refund_fails_at_stripe_can_be_refunded_again,
 );
 
 const SECRET_KEY: &str = "sk_test_emporium";
@@ -529,5 +530,80 @@ async fn a_refund_goes_to_stripe_once_and_its_webhooks_settle_it_once(backend: B
         order_status(&app, &order.number).await,
         "paid",
         "partly refunded, still paid"
+    );
+}
+
+/// A return's refund that Stripe later reports failed puts the return back to "received" and
+/// gives its amount back to what can be refunded, so the order desk can refund it again.
+async fn a_return_whose_refund_fails_at_stripe_can_be_refunded_again(backend: Backend) {
+    let (app, ledger) = stripe_app(backend).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    let (mut buyer, address) = buyer(&app, &sku).await;
+    let order = placed(&place(&mut buyer, &key(17), &address, "", &[]).await);
+    let intent_id = order
+        .client_secret
+        .unwrap()
+        .trim_end_matches("_secret_test")
+        .to_owned();
+    pay_at_stripe(&ledger, &intent_id);
+    buyer.get(&format!("/orders/{}", order.number)).await;
+    let number = order.number.as_str();
+    let mut desk = admin(&app).await;
+    for status in ["shipped", "delivered"] {
+        let reply = desk
+            .call(
+                "set_order_status",
+                &[("number", number), ("status", status)],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let reply = buyer
+        .call(
+            "request_return",
+            &[
+                ("number", number),
+                ("request[quantities][0]", "1"),
+                ("request[reason]", "damaged"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let id = count(&app, "SELECT id FROM returns").await.to_string();
+    let mut step = async |to: &str| {
+        let reply = desk
+            .call(
+                "advance_return",
+                &[("number", number), ("id", &id), ("to", to)],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{to}: {}", reply.body);
+    };
+    for to in ["approved", "received", "refunded"] {
+        step(to).await;
+    }
+    let refund = count(&app, "SELECT id FROM refunds").await;
+    let failed = json!({ "id": "re_test_1", "object": "refund", "status": "failed",
+        "failure_reason": "expired_or_canceled_card", "metadata": { "refund": refund.to_string() } });
+    let event = json!({ "id": "evt_re_f", "type": "refund.updated", "data": { "object": failed } });
+    assert_eq!(
+        webhook(&app, &event, WEBHOOK_SECRET, now_ms() / 1000).await,
+        StatusCode::OK
+    );
+    let state: (String, Option<i64>) = sqlx::query_as("SELECT status, refund_id FROM returns")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(state, ("received".to_owned(), None));
+    assert_eq!(count(&app, "SELECT refunded_minor FROM orders").await, 0);
+    step("refunded").await;
+    assert_eq!(ledger.lock().unwrap().refunds.len(), 2, "a second refund");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM refunds WHERE status = 'pending'"
+        )
+        .await,
+        1
     );
 }
