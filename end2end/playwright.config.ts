@@ -1,7 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from "./tests/support";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, STRIPE_SHOP_URL } from "./tests/support";
 
 // `./shop test` passes the built binary, the app root and a free port. The server starts on a
 // fresh SQLite database, which it fills with the demo catalog on first start.
@@ -11,6 +11,11 @@ const binary =
   process.env.E2E_BINARY ?? path.join(os.homedir(), ".cache/emporium/target/debug/emporium");
 const dataDir = path.join(os.tmpdir(), `emporium-e2e-${port}`);
 const baseURL = `http://127.0.0.1:${port}`;
+// A second shop in Stripe mode, paying through a fake of Stripe's API, whose unpaid orders
+// hold their stock for one minute (the shortest reservation there is).
+const stripeShop = new URL(STRIPE_SHOP_URL);
+const fakeStripePort = Number(process.env.E2E_FAKE_STRIPE_PORT ?? Number(stripeShop.port) + 1);
+const stripeDataDir = path.join(os.tmpdir(), `emporium-e2e-stripe-${stripeShop.port}`);
 
 export default defineConfig({
   testDir: "./tests",
@@ -43,22 +48,51 @@ export default defineConfig({
     { name: "desktop", use: { ...devices["Desktop Chrome"], channel: undefined } },
     { name: "phone", use: { ...devices["Pixel 7"], channel: undefined } },
   ],
-  webServer: {
-    // An admin account for the admin journeys (see tests/support.ts), then the shop.
-    command: `rm -rf '${dataDir}' && '${binary}' create-admin --email '${ADMIN_EMAIL}' && exec '${binary}' serve`,
-    cwd: root,
-    url: `${baseURL}/readyz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      DATABASE_URL: `sqlite://${dataDir}/e2e.db`,
-      EMPORIUM_DATA_DIR: dataDir,
-      EMPORIUM_DEMO_PRODUCTS: "300",
-      RUST_LOG: "warn",
-      EMPORIUM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  webServer: [
+    {
+      // An admin account for the admin journeys (see tests/support.ts), then the shop.
+      command: `rm -rf '${dataDir}' && '${binary}' create-admin --email '${ADMIN_EMAIL}' && exec '${binary}' serve`,
+      cwd: root,
+      url: `${baseURL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        DATABASE_URL: `sqlite://${dataDir}/e2e.db`,
+        EMPORIUM_DATA_DIR: dataDir,
+        EMPORIUM_DEMO_PRODUCTS: "300",
+        RUST_LOG: "warn",
+        EMPORIUM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      },
     },
-  },
+    {
+      command: `node fake-stripe.mjs ${fakeStripePort}`,
+      url: `http://127.0.0.1:${fakeStripePort}/health`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+    },
+    {
+      command: `rm -rf '${stripeDataDir}' && mkdir -p '${stripeDataDir}' && sed 's/^reservation-minutes = .*/reservation-minutes = 1/' Leptos.toml > '${stripeDataDir}/Leptos.toml' && exec '${binary}' serve`,
+      cwd: root,
+      url: `${STRIPE_SHOP_URL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        LEPTOS_SITE_ADDR: stripeShop.host,
+        DATABASE_URL: `sqlite://${stripeDataDir}/e2e.db`,
+        EMPORIUM_DATA_DIR: stripeDataDir,
+        EMPORIUM_CONFIG: `${stripeDataDir}/Leptos.toml`,
+        EMPORIUM_DEMO_PRODUCTS: "20",
+        STRIPE_SECRET_KEY: "sk_test_e2e",
+        STRIPE_PUBLISHABLE_KEY: "pk_test_e2e",
+        STRIPE_WEBHOOK_SECRET: "whsec_e2e",
+        STRIPE_API_BASE: `http://127.0.0.1:${fakeStripePort}`,
+        RUST_LOG: "warn",
+      },
+    },
+  ],
 });

@@ -10,6 +10,9 @@ export const PASSWORD = "violet tractor sings softly";
 export const ADMIN_EMAIL = "admin@e2e.test";
 export const ADMIN_PASSWORD = "quiet harbour lantern maple";
 
+/** The shop that runs in Stripe mode beside the main one (see playwright.config.ts). */
+export const STRIPE_SHOP_URL = `http://127.0.0.1:${Number(process.env.E2E_STRIPE_PORT ?? 3110)}`;
+
 export function uniqueEmail(tag: string): string {
   return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
 }
