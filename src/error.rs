@@ -73,7 +73,66 @@ pub fn optional_id(text: Option<&str>) -> Result<Option<i64>, AppError> {
     }
 }
 
+/// The one answer to an unknown email or a wrong password.
+pub const BAD_CREDENTIALS: &str = "That email and password don't match an account.";
+
+/// Messages a form may show from its address. Without JavaScript a form's error comes back in
+/// the URL (`__err`), where anyone can write anything to show on our page: only these texts are
+/// shown from there, any other becomes its kind's generic message.
+const URL_MESSAGES: &[&str] = &[BAD_CREDENTIALS, "The request was incomplete or malformed."];
+
 impl AppError {
+    /// This error as a page may show it when it came from the URL: free text only when it is
+    /// one of `URL_MESSAGES`, and a request ID only when it looks like one.
+    pub fn into_url_safe(self) -> Self {
+        let known = |text: String, generic: &str| {
+            if URL_MESSAGES.contains(&text.as_str()) {
+                text
+            } else {
+                generic.to_owned()
+            }
+        };
+        match self {
+            Self::BadRequest(text) => Self::BadRequest(known(
+                text,
+                "That didn't work. Check the form and try again.",
+            )),
+            Self::Invalid(errors) => Self::Invalid(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError {
+                        message: known(e.message, "Check this field."),
+                        field: e.field,
+                    })
+                    .collect(),
+            ),
+            Self::PaymentDeclined(text) => Self::PaymentDeclined(known(
+                text,
+                "The payment was declined. Check the card details or use another card.",
+            )),
+            Self::Conflict(text) => Self::Conflict(known(
+                text,
+                "That clashes with a change made meanwhile. Reload the page and try again.",
+            )),
+            Self::Unavailable(text) => Self::Unavailable(known(
+                text,
+                "A service the shop depends on did not answer; nothing changed. Try again.",
+            )),
+            Self::Internal { request_id } => Self::Internal {
+                request_id: if request_id.len() <= 64
+                    && request_id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+                {
+                    request_id
+                } else {
+                    "unknown".into()
+                },
+            },
+            safe => safe,
+        }
+    }
+
     /// The message for `field`, when this error names it.
     pub fn field(&self, field: &str) -> Option<String> {
         match self {
@@ -202,6 +261,32 @@ mod tests {
         assert_eq!(optional_id(Some(" ")), Ok(None));
         assert_eq!(optional_id(Some("42")), Ok(Some(42)));
         assert_eq!(optional_id(Some("4x")), Err(AppError::NotFound));
+    }
+
+    #[test]
+    fn errors_from_the_url_show_only_known_text() {
+        let planted = AppError::BadRequest("Call +1 555 0100 to claim your prize".into());
+        assert_eq!(
+            planted.into_url_safe().to_string(),
+            "That didn't work. Check the form and try again."
+        );
+        let known = AppError::BadRequest(BAD_CREDENTIALS.into());
+        assert_eq!(known.clone().into_url_safe(), known);
+        let field = AppError::Invalid(vec![FieldError::new("email", "Visit evil.example")]);
+        assert_eq!(
+            field.into_url_safe().field("email").as_deref(),
+            Some("Check this field.")
+        );
+        let id = AppError::Internal {
+            request_id: "<script>".into(),
+        };
+        assert_eq!(
+            id.into_url_safe(),
+            AppError::Internal {
+                request_id: "unknown".into()
+            }
+        );
+        assert_eq!(AppError::NotFound.into_url_safe(), AppError::NotFound);
     }
 
     #[test]

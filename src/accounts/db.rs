@@ -175,37 +175,75 @@ struct TokenRow {
     role: String,
 }
 
-/// Uses a refresh token: rotates it, or detects its reuse and revokes its family.
+const TOKEN_ROW: &str = "SELECT t.id, t.user_id, t.family, t.expires_at, t.used_at, t.revoked_at, u.role \
+     FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
+
+/// What a presented refresh token calls for.
+enum Step {
+    Reject,
+    /// Rotated by a parallel request a moment ago: the session stands, nothing to write.
+    Keep {
+        user_id: i64,
+        role: Role,
+    },
+    /// Presented again after its rotation: theft, its family is revoked.
+    Revoke,
+    Rotate,
+}
+
+impl TokenRow {
+    fn step(&self, now: i64) -> Step {
+        if self.revoked_at.is_some() || self.expires_at <= now {
+            return Step::Reject;
+        }
+        match self.used_at {
+            None => Step::Rotate,
+            Some(used_at) if now - used_at <= ROTATION_GRACE_MS => Step::Keep {
+                user_id: self.user_id,
+                role: Role::parse(&self.role).unwrap_or(Role::Customer),
+            },
+            Some(_) => Step::Revoke,
+        }
+    }
+}
+
+/// Uses a refresh token: rotates it, or detects its reuse and revokes its family. The token is
+/// looked up before anything is written, so a made-up or dead cookie never waits for (or holds)
+/// SQLite's one writer.
 pub async fn rotate(db: &Db, presented: &str, now: i64) -> Result<Refresh, sqlx::Error> {
+    let hash = hash_token(presented);
+    let seen: Option<TokenRow> = sqlx::query_as(TOKEN_ROW)
+        .bind(&hash)
+        .fetch_optional(db.pool())
+        .await?;
+    match seen.map(|row| row.step(now)) {
+        None | Some(Step::Reject) => return Ok(Refresh::Rejected),
+        Some(Step::Keep { user_id, role }) => return Ok(Refresh::JustRotated { user_id, role }),
+        Some(Step::Revoke | Step::Rotate) => {}
+    }
+    // Read again under the write lock: a parallel request may have rotated it since.
     let mut tx = db.begin_write().await?;
-    let row: Option<TokenRow> = sqlx::query_as(
-        "SELECT t.id, t.user_id, t.family, t.expires_at, t.used_at, t.revoked_at, u.role \
-         FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-    )
-    .bind(hash_token(presented))
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(row) = row else {
+    let Some(row): Option<TokenRow> = sqlx::query_as(TOKEN_ROW)
+        .bind(&hash)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
         return Ok(Refresh::Rejected);
     };
     let role = Role::parse(&row.role).unwrap_or(Role::Customer);
-    if row.revoked_at.is_some() || row.expires_at <= now {
-        return Ok(Refresh::Rejected);
-    }
-    if let Some(used_at) = row.used_at {
-        if now - used_at <= ROTATION_GRACE_MS {
-            return Ok(Refresh::JustRotated {
-                user_id: row.user_id,
-                role,
-            });
+    match row.step(now) {
+        Step::Reject => return Ok(Refresh::Rejected),
+        Step::Keep { user_id, role } => return Ok(Refresh::JustRotated { user_id, role }),
+        Step::Revoke => {
+            tracing::warn!(
+                user_id = row.user_id,
+                "refresh token reused; revoking its family"
+            );
+            revoke_family_in(&mut tx, &row.family, now).await?;
+            tx.commit().await?;
+            return Ok(Refresh::Rejected);
         }
-        tracing::warn!(
-            user_id = row.user_id,
-            "refresh token reused; revoking its family"
-        );
-        revoke_family_in(&mut tx, &row.family, now).await?;
-        tx.commit().await?;
-        return Ok(Refresh::Rejected);
+        Step::Rotate => {}
     }
     let claimed =
         sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")

@@ -27,6 +27,10 @@ impl Email {
             && !domain.ends_with('.')
             && !raw.chars().any(|c| c.is_whitespace() || c.is_control())
             && !local.contains('@');
+        // The mail crate must read it as a bare address too: no display name or angle brackets
+        // (`a<attacker@evil.com>`) that a mailer would read as someone else's address.
+        #[cfg(feature = "ssr")]
+        let valid = valid && raw.parse::<lettre::Address>().is_ok();
         if !valid {
             return Err("Enter a valid email address, like name@example.com.");
         }
@@ -91,6 +95,11 @@ mod tests {
             "ann lee@example.com",
             "ann@.com",
             "ann@example.com.",
+            "a<attacker@evil.com>",
+            "Ann <ann@example.com>",
+            "ann@example.com>",
+            "\"a@b\"@example.com",
+            "ann,bob@example.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }

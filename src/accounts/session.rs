@@ -7,7 +7,7 @@ use super::{
     model::{Email, check_password_length, parse_name},
 };
 use crate::{
-    error::{AppError, FieldError, internal},
+    error::{AppError, BAD_CREDENTIALS, FieldError, internal},
     platform::{
         auth::{Role, Session, SessionUser, current_session, require_user},
         config::Environment,
@@ -168,9 +168,6 @@ pub async fn register(
         role: Role::Customer,
     })
 }
-
-/// The one message for an unknown email and a wrong password.
-const BAD_CREDENTIALS: &str = "That email and password don't match an account.";
 
 /// Checks credentials and signs in. Unknown emails take as long as wrong passwords.
 pub async fn login(

@@ -39,7 +39,7 @@ pub fn FieldMessage(
 
 /// The error of the last submission of `action`'s form. After hydration it comes from the
 /// action; without JavaScript the server redirects back with the error in the URL (`__path`,
-/// `__err`), and it is read from there.
+/// `__err`), and it is read from there, showing only known text (`AppError::into_url_safe`).
 pub fn error_of<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
@@ -55,7 +55,7 @@ where
         (query.get("__path").as_deref() == Some(S::PATH))
             .then(|| query.get("__err"))
             .flatten()
-            .map(|err| ServerFnUrlError::<AppError>::decode_err(&err))
+            .map(|err| ServerFnUrlError::<AppError>::decode_err(&err).into_url_safe())
     })
 }
 

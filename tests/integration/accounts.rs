@@ -27,6 +27,8 @@ on_both_backends!(
     pages_behind_sign_in_redirect_with_a_return_path,
     sign_in_works_without_javascript,
     shoppers_change_their_details_and_preferences,
+    a_made_up_refresh_cookie_never_waits_for_the_writer,
+    error_text_planted_in_the_url_is_not_shown,
 );
 
 // Latency is measured with nothing else running: `./shop test` runs these two on their own,
@@ -660,4 +662,53 @@ async fn shoppers_change_their_details_and_preferences(backend: Backend) {
         .call("save_notification_preferences", &[])
         .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A refresh cookie nobody issued, on any request, is looked up without taking the database's
+/// writer: it is answered (and cleared) while another transaction holds the write lock.
+async fn a_made_up_refresh_cookie_never_waits_for_the_writer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let writing = app.db().begin_write().await.unwrap();
+    let mut client = app.client();
+    client
+        .cookies
+        .insert("emporium_refresh".into(), "ab".repeat(32));
+    let reply = tokio::time::timeout(Duration::from_secs(3), client.call("current_user", &[]))
+        .await
+        .expect("answered without waiting for the writer");
+    assert_eq!(reply.body, "null");
+    assert!(
+        !client.cookies.contains_key("emporium_refresh"),
+        "the dead cookie is cleared"
+    );
+    writing.rollback().await.unwrap();
+}
+
+/// Without JavaScript a form's error comes back in the URL; a link with made-up error text shows
+/// the generic message instead, while the shop's own messages still show.
+async fn error_text_planted_in_the_url_is_not_shown(backend: Backend) {
+    use base64::{Engine, engine::general_purpose::URL_SAFE};
+    let app = spawn_app(backend).await;
+    let mut browser = app.client();
+    let planted = URL_SAFE.encode(r#"{"BadRequest":"Your account is locked: call +1 555 0100"}"#);
+    let page = browser
+        .get(&format!("/login?__path=/api/login&__err={planted}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("call +1 555 0100"), "{}", page.body);
+    assert!(
+        page.body.contains("Check the form and try again."),
+        "{}",
+        page.body
+    );
+    let own =
+        URL_SAFE.encode(r#"{"BadRequest":"That email and password don't match an account."}"#);
+    let page = browser
+        .get(&format!("/login?__path=/api/login&__err={own}"))
+        .await;
+    assert!(
+        page.body.contains("That email and password don"),
+        "{}",
+        page.body
+    );
 }
