@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, openMenu, register, signIn, uniqueEmail, waitForHydration } from "./support";
+import { PASSWORD, emailTo, openMenu, register, signIn, uniqueEmail, waitForHydration } from "./support";
 
 test("register, stay signed in, sign out, sign in again, and return to a protected page", async ({
   page,
@@ -67,4 +67,49 @@ test("a new password signs out the other device", async ({ page: laptop, browser
   await phone.context().addCookies(cookies.filter((c) => c.name !== "emporium_access"));
   await phone.goto("/account/security");
   await expect(phone).toHaveURL("/login?next=/account/security");
+});
+
+test("a shopper who forgot the password sets a new one from the emailed link, is signed in, and the old sessions end", async ({
+  page,
+  browser,
+  baseURL,
+  isMobile,
+}) => {
+  const email = uniqueEmail("forgot");
+  // Signed in on another device before forgetting.
+  const laptop = await browser.newContext({ baseURL });
+  const registered = await laptop.request.post("/api/register", {
+    form: { name: "Fern Gully", email, password: PASSWORD },
+    headers: { Origin: baseURL! },
+  });
+  expect(registered.ok()).toBe(true);
+
+  await page.goto("/login");
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send link" }).click();
+  await expect(page.getByRole("status")).toContainText("If an account exists for that email");
+
+  // The email's text may be quoted-printable: soft line breaks and "=" written as "=3D".
+  const mail = (await emailTo(email, "Reset your Emporium password")).replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+  const link = new URL(mail.match(/https?:\/\/\S+\/reset-password\?token=[0-9a-f]{64}/)![0]);
+  await page.goto(link.pathname + link.search);
+  await waitForHydration(page);
+  await page.getByLabel("New password").fill("amber glacier waltz quietly");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page).toHaveURL("/account");
+  await openMenu(page, isMobile);
+  await expect(page.getByTestId("user-name")).toHaveText("Fern Gully");
+
+  // The laptop's session has ended: once its 15-minute access token is gone, nothing renews it.
+  await laptop.clearCookies({ name: "emporium_access" });
+  const who = await laptop.request.post("/api/current_user", { headers: { Origin: baseURL! } });
+  expect(await who.text()).toBe("null");
+  await laptop.close();
+
+  // The link worked once.
+  await page.goto(link.pathname + link.search);
+  await expect(page.getByText("This link has expired or has been used already.")).toBeVisible();
 });

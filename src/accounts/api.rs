@@ -93,3 +93,30 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     leptos_axum::redirect("/login");
     Ok(())
 }
+
+/// Sends a link to set a new password to `email`, if it has an account; the answer is the same
+/// either way.
+#[server(endpoint = "forgot_password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use crate::platform::state::AppState;
+    let state = AppState::current()?;
+    super::recovery::request_reset(&state, &email).await
+}
+
+/// True when the reset link `token` still works (unused, unexpired).
+#[server(endpoint = "reset_link")]
+pub async fn check_reset_link(token: String) -> Result<bool, AppError> {
+    use crate::platform::state::AppState;
+    let state = AppState::current()?;
+    super::recovery::link_works(&state, &token).await
+}
+
+/// Sets a new password with a reset link: every device is signed out, this one signed in.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<SessionUser, AppError> {
+    use crate::platform::state::AppState;
+    let state = AppState::current()?;
+    let user = super::recovery::reset_password(&state, &token, password).await?;
+    leptos_axum::redirect("/account");
+    Ok(user)
+}

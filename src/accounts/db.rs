@@ -324,3 +324,92 @@ pub async fn revoke_user_families(
     .await?;
     Ok(())
 }
+
+/// How long a password-reset link works.
+pub const RESET_TTL_MS: i64 = 30 * 60 * 1000;
+
+/// Stores a password-reset link for `user` (only its token's hash) in the caller's
+/// transaction; their earlier unused links stop working.
+pub async fn insert_reset_link(
+    tx: &mut sqlx::AnyConnection,
+    user: i64,
+    email: &str,
+    token_hash: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE account_tokens SET used_at = $1 \
+         WHERE user_id = $2 AND purpose = 'reset_password' AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO account_tokens (token_hash, user_id, purpose, email, expires_at, created_at) \
+         VALUES ($1, $2, 'reset_password', $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(user)
+    .bind(email)
+    .bind(now + RESET_TTL_MS)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The user whose unused, unexpired reset link has the hash `token_hash`.
+pub async fn reset_link_user(
+    db: &Db,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT user_id FROM account_tokens \
+         WHERE token_hash = $1 AND purpose = 'reset_password' AND used_at IS NULL AND expires_at > $2)"
+    ))
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// Uses the reset link `token_hash` to set `user`'s new password and signs every device of
+/// theirs out, in one transaction. False when the link was used or expired meanwhile.
+pub async fn reset_password(
+    db: &Db,
+    token_hash: &str,
+    user: i64,
+    password_hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let used = sqlx::query(
+        "UPDATE account_tokens SET used_at = $1 WHERE token_hash = $2 AND user_id = $3 \
+         AND purpose = 'reset_password' AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    if used.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(now)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

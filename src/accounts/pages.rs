@@ -1,7 +1,8 @@
 //! Account pages, the header's account menu, and the actions that change who is signed in.
 
 use super::api::{
-    ChangePassword, Login, Logout, Register, SignOutEverywhere, UpdateDetails, get_current_user,
+    ChangePassword, ForgotPassword, Login, Logout, Register, ResetPassword, SignOutEverywhere,
+    UpdateDetails, check_reset_link, get_current_user,
 };
 use crate::{
     notifications::pages::{NotificationsContext, NotificationsLink, PreferencesForm},
@@ -22,6 +23,7 @@ pub struct AccountActions {
     pub logout: ServerAction<Logout>,
     pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
     pub update_details: ServerAction<UpdateDetails>,
+    pub reset_password: ServerAction<ResetPassword>,
 }
 
 /// Provides the account actions and the session context the rest of the app reads: the user
@@ -33,12 +35,14 @@ pub fn provide_session() {
         logout: ServerAction::new(),
         sign_out_everywhere: ServerAction::new(),
         update_details: ServerAction::new(),
+        reset_password: ServerAction::new(),
     };
     let generation = Signal::derive(move || {
         actions.login.version().get()
             + actions.register.version().get()
             + actions.logout.version().get()
             + actions.sign_out_everywhere.version().get()
+            + actions.reset_password.version().get()
     });
     let details_saved = successes(actions.update_details);
     let user = Resource::new(
@@ -108,6 +112,9 @@ pub fn LoginPage() -> impl IntoView {
                 <FormError error=error_of(login)/>
                 <button type="submit" class=BUTTON>"Sign in"</button>
             </ActionForm>
+            <p class="mt-4">
+                <a href="/forgot-password" class="font-medium text-brand-700 underline">"Forgot your password?"</a>
+            </p>
             <p class="mt-6 text-slate-700">
                 "New to Emporium? "
                 <a href=move || format!("/register?next={}", encode_query(&next.get())) class="font-medium text-brand-700 underline">"Create an account"</a>
@@ -147,6 +154,73 @@ pub fn RegisterPage() -> impl IntoView {
                 "Already have an account? "
                 <a href=move || format!("/login?next={}", encode_query(&next.get())) class="font-medium text-brand-700 underline">"Sign in"</a>
             </p>
+        </section>
+    }
+}
+
+/// `/forgot-password`: asks for a reset link by email. The answer never says whether the
+/// address has an account.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let forgot = ServerAction::<ForgotPassword>::new();
+    let sent = move || matches!(forgot.value().get(), Some(Ok(())));
+    view! {
+        <PageTitle text="Forgot your password? — Emporium"/>
+        <section class="mx-auto max-w-sm space-y-4">
+            <h1 class="text-2xl font-bold">"Forgot your password?"</h1>
+            <p class="text-slate-700">"Enter the email of your account and we will send you a link to set a new password."</p>
+            <ActionForm action=forgot attr:class="space-y-4">
+                <div>
+                    <label for="forgot-email" class=LABEL>"Email"</label>
+                    <input id="forgot-email" name="email" type="email" autocomplete="email" required class=INPUT/>
+                </div>
+                <FormError error=error_of(forgot)/>
+                <button type="submit" class=BUTTON>"Send link"</button>
+            </ActionForm>
+            <Show when=sent>
+                <p role="status" class="rounded-md bg-green-50 px-3 py-2 text-green-800">
+                    "If an account exists for that email, we sent it a link to set a new password. The link works for 30 minutes."
+                </p>
+            </Show>
+        </section>
+    }
+}
+
+/// `/reset-password?token=…`: sets a new password with the emailed link; a used, expired or
+/// made-up link gets a page that says so.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let reset = actions().reset_password;
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let works = Resource::new(token, check_reset_link);
+    view! {
+        <PageTitle text="Set a new password — Emporium"/>
+        <section class="mx-auto max-w-sm space-y-4">
+            <h1 class="text-2xl font-bold">"Set a new password"</h1>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    if works.await.unwrap_or(false) {
+                        view! {
+                            <ActionForm action=reset attr:class="space-y-4">
+                                <input type="hidden" name="token" prop:value=token/>
+                                <div>
+                                    <label for="reset-password" class=LABEL>"New password"</label>
+                                    <input id="reset-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="128" aria-describedby="reset-hint" class=INPUT/>
+                                    <p id="reset-hint" class="mt-1 text-sm text-slate-600">"8 to 128 characters. Every device signed in to your account will be signed out."</p>
+                                </div>
+                                <FormError error=error_of(reset)/>
+                                <button type="submit" class=BUTTON>"Set new password"</button>
+                            </ActionForm>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <p>"This link has expired or has been used already."</p>
+                            <a href="/forgot-password" class="font-medium text-brand-700 underline">"Ask for a new link"</a>
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }

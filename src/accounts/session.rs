@@ -122,7 +122,7 @@ async fn fail(state: &AppState, scopes: &[&str], error: AppError) -> AppError {
 }
 
 /// Starts a session for `user` on this response; the browser's guest cart joins theirs.
-async fn start_session(state: &AppState, user_id: i64, role: Role) -> Result<(), AppError> {
+pub async fn start_session(state: &AppState, user_id: i64, role: Role) -> Result<(), AppError> {
     let refresh = db::start_family(&state.db, user_id, now_ms()).await?;
     set_response_cookies(session_cookies(state, user_id, role, &refresh));
     crate::cart::owner::adopt_guest_cart(state, user_id).await?;

@@ -4,7 +4,10 @@
 mod layout;
 
 use crate::{
-    accounts::pages::{AccountPage, LoginPage, RegisterPage, SecurityPage, provide_session},
+    accounts::pages::{
+        AccountPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecurityPage,
+        provide_session,
+    },
     admin::{
         pages::{AdminCategoriesPage, AdminPage, AdminProductPage, AdminProductsPage},
         promotions::AdminPromotionsPage,
@@ -82,6 +85,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("account"), StaticSegment("addresses")) view=AddressesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage/>
                     <Route path=StaticSegment("register") view=RegisterPage/>
+                    <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage/>
+                    <Route path=StaticSegment("reset-password") view=ResetPasswordPage/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("notifications")) view=NotificationsPage ssr=SsrMode::Async/>

@@ -19,6 +19,8 @@ pub enum EmailKind {
     OrderRefunded,
     /// A step of a return: asked for, approved, rejected or received.
     ReturnUpdate,
+    /// A link that sets a new password.
+    PasswordReset,
 }
 
 impl EmailKind {
@@ -31,6 +33,7 @@ impl EmailKind {
             Self::OrderExpired => "order_expired",
             Self::OrderRefunded => "order_refunded",
             Self::ReturnUpdate => "return_update",
+            Self::PasswordReset => "password_reset",
         }
     }
 }

@@ -15,6 +15,7 @@ mod mail;
 mod platform;
 mod promotions;
 mod recommendations;
+mod recovery;
 mod refunds;
 mod returns;
 mod reviews;

@@ -1,0 +1,99 @@
+//! "Forgot your password?": a single-use link by email (256 random bits, stored only as a hash,
+//! valid 30 minutes) that sets a new password, signs every device out and this one in. The
+//! answer to the request is the same whether or not the address has an account.
+
+use super::{
+    db,
+    model::{Email, check_password_length},
+    session::start_session,
+};
+use crate::{
+    error::AppError,
+    notifications::db::{EmailKind, OutboxEmail, queue_email},
+    platform::{
+        auth::SessionUser,
+        db::now_ms,
+        http::client_ip,
+        limits::{self, Limit},
+        password,
+        state::AppState,
+        tokens::{hash_token, new_token},
+    },
+};
+
+/// Reset links asked for per address and per network address in 15 minutes.
+const RESET_REQUESTS: Limit = Limit {
+    max: 5,
+    window_ms: 15 * 60 * 1000,
+};
+
+/// What a used, expired or made-up link gets.
+const DEAD_LINK: &str = "This link has expired or has been used already. Ask for a new one below.";
+
+/// Sends a reset link to `email` if it has an account. Rate limited per address and per
+/// network address, whether or not the account exists.
+pub async fn request_reset(state: &AppState, email: &str) -> Result<(), AppError> {
+    let email = Email::parse(email).map_err(|m| AppError::BadRequest(m.into()))?;
+    let scopes = [
+        format!("reset-email:{}", email.as_str().to_lowercase()),
+        format!("reset-ip:{}", client_ip()),
+    ];
+    let scopes = [scopes[0].as_str(), scopes[1].as_str()];
+    let now = now_ms();
+    RESET_REQUESTS.check(&state.db, &scopes, now).await?;
+    limits::record(&state.db, &scopes, now).await?;
+    let Some(user) = db::find_user_by_email(&state.db, &email).await? else {
+        return Ok(());
+    };
+    let token = new_token();
+    let mut tx = state.db.begin_write().await?;
+    db::insert_reset_link(&mut tx, user.id, &user.email, &hash_token(&token), now).await?;
+    let message = OutboxEmail {
+        subject: "Reset your Emporium password".into(),
+        text: format!(
+            "Hello {},\n\nSomeone, hopefully you, asked to reset the password of your Emporium \
+             account. The link below sets a new one; it works once, for 30 minutes. If it wasn't \
+             you, ignore this email: your password stays as it is.",
+            user.name
+        ),
+        link: format!("/reset-password?token={token}"),
+    };
+    queue_email(
+        &mut tx,
+        EmailKind::PasswordReset,
+        &user.email,
+        &message,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// True when `token` is a reset link that still works.
+pub async fn link_works(state: &AppState, token: &str) -> Result<bool, AppError> {
+    Ok(db::reset_link_user(&state.db, &hash_token(token), now_ms())
+        .await?
+        .is_some())
+}
+
+/// Sets a new password with the reset link `token`: every session of the account ends, and
+/// this device is signed in.
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    new: String,
+) -> Result<SessionUser, AppError> {
+    let hash = hash_token(token);
+    let user = db::reset_link_user(&state.db, &hash, now_ms())
+        .await?
+        .ok_or_else(|| AppError::BadRequest(DEAD_LINK.into()))?;
+    check_password_length(&new).map_err(|m| AppError::BadRequest(m.into()))?;
+    password::check_strength(&new, &[&user.name, &user.email]).map_err(AppError::BadRequest)?;
+    let password_hash = state.passwords.hash(new).await?;
+    if !db::reset_password(&state.db, &hash, user.id, &password_hash, now_ms()).await? {
+        return Err(AppError::BadRequest(DEAD_LINK.into()));
+    }
+    start_session(state, user.id, user.role()).await?;
+    Ok(user.to_session_user())
+}
