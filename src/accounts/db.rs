@@ -110,7 +110,8 @@ pub async fn set_details(
     Ok(())
 }
 
-/// Makes an admin of an existing account, or creates one. Returns true when created.
+/// Makes an admin of an existing account (with a new password, ending its sessions), or creates
+/// one. Returns true when created.
 pub async fn upsert_admin(
     db: &Db,
     email: &Email,
@@ -127,6 +128,15 @@ pub async fn upsert_admin(
     .await?
     .rows_affected();
     if updated > 0 {
+        // New rights and a new password: every session from before ends.
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
+             AND user_id = (SELECT id FROM users WHERE lower(email) = lower($2))",
+        )
+        .bind(now)
+        .bind(email.as_str())
+        .execute(db.writer())
+        .await?;
         return Ok(false);
     }
     insert_user(db, email, "Administrator", password_hash, Role::Admin, now).await?;

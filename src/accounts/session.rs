@@ -77,12 +77,46 @@ pub async fn authenticate(
             set_cookies = cleared_cookies(secure);
         }
     }
+    // A token's admin role is checked against the account once per request, so a demotion
+    // takes effect at once rather than when the 15-minute token runs out.
+    if let Some(Session {
+        user_id,
+        role: Role::Admin,
+    }) = session
+    {
+        session = match db::find_user(&state.db, user_id).await {
+            Ok(user) => user.map(|user| Session {
+                user_id,
+                role: user.role(),
+            }),
+            Err(error) => {
+                tracing::error!(%error, "reading an admin's role failed");
+                None
+            }
+        };
+    }
     if let Some(session) = session {
         request.extensions_mut().insert(session);
     }
     let mut response = next.run(request).await;
-    for value in set_cookies {
-        response.headers_mut().append(header::SET_COOKIE, value);
+    // A handler that signed out, or signed someone in, has decided the session: the refresh
+    // made on the way in must not put the old one back after its cookies.
+    let decided = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|value| {
+            value
+                .as_bytes()
+                .starts_with(format!("{ACCESS_COOKIE}=").as_bytes())
+                || value
+                    .as_bytes()
+                    .starts_with(format!("{REFRESH_COOKIE}=").as_bytes())
+        });
+    if !decided {
+        for value in set_cookies {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
     }
     response
 }

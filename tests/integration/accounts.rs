@@ -29,6 +29,7 @@ on_both_backends!(
     shoppers_change_their_details_and_preferences,
     a_made_up_refresh_cookie_never_waits_for_the_writer,
     error_text_planted_in_the_url_is_not_shown,
+    a_handlers_session_decision_wins_over_a_silent_refresh,
 );
 
 // Latency is measured with nothing else running: `./shop test` runs these two on their own,
@@ -291,6 +292,16 @@ async fn admin_functions_need_the_admin_role(backend: Backend) {
     let reply = admin.call("admin_overview", &[]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert!(reply.body.contains(r#""customers":1"#), "{}", reply.body);
+
+    // `create-admin` on an existing account ends the sessions it had as a customer.
+    let fay = customer.call("current_user", &[]).await;
+    let fay: serde_json::Value = serde_json::from_str(&fay.body).unwrap();
+    let fay = Email::parse(fay["email"].as_str().unwrap()).unwrap();
+    db::upsert_admin(app.db(), &fay, &hash, now_ms())
+        .await
+        .unwrap();
+    customer.cookies.remove("emporium_access");
+    assert_eq!(signed_in_name(&mut customer).await, None);
 }
 
 async fn hostile_input_is_rejected_without_writing(backend: Backend) {
@@ -711,4 +722,36 @@ async fn error_text_planted_in_the_url_is_not_shown(backend: Backend) {
         "{}",
         page.body
     );
+}
+
+/// Signing out, signing out everywhere or signing in as someone else while the access cookie has
+/// expired: the request's silent refresh must not put the old session back after the handler
+/// ended or replaced it.
+async fn a_handlers_session_decision_wins_over_a_silent_refresh(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("hal");
+    register(&app, "Hal", &email).await;
+    for function in ["logout", "sign_out_everywhere"] {
+        let mut client = app.client();
+        client
+            .call("login", &[("email", &email), ("password", PASSWORD)])
+            .await;
+        client.cookies.remove("emporium_access");
+        let reply = client.call(function, &[]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{function}: {}", reply.body);
+        assert!(
+            client.cookies.is_empty(),
+            "{function}: {:?}",
+            client.cookies
+        );
+        assert_eq!(signed_in_name(&mut client).await, None, "{function}");
+    }
+    let mut shared = register(&app, "Ida", &unique_email("ida")).await;
+    shared.cookies.remove("emporium_access");
+    let reply = shared
+        .call("login", &[("email", &email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    shared.cookies.remove("emporium_access");
+    assert_eq!(signed_in_name(&mut shared).await.as_deref(), Some("Hal"));
 }

@@ -58,6 +58,12 @@ async fn admins_find_accounts_and_change_roles(backend: Backend) {
         .call("set_user_role", &[("id", &id), ("role", "customer")])
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // The demoted admin's access token still says "admin" for up to 15 minutes; the role is
+    // read again on every admin request, so it opens nothing more.
+    assert_eq!(
+        again.call("admin_overview", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
     let role: String = sqlx::query_scalar("SELECT role FROM users WHERE lower(email) = lower($1)")
         .bind(&email)
         .fetch_one(app.db().pool())
