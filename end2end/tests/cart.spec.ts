@@ -95,7 +95,7 @@ test("a guest cart survives a reload, joins the account on sign-in, and moves to
   await expect(line(page, c)).toBeVisible();
 });
 
-test("a guest who saves to the wishlist signs in and finds the item there", async ({ page, baseURL }) => {
+test("a guest who saves to the wishlist signs in, confirms, and finds the item there", async ({ page, baseURL }) => {
   const [product] = await stockedProducts(page, 1);
   const email = uniqueEmail("wish");
   const headers = { Origin: baseURL! };
@@ -108,6 +108,14 @@ test("a guest who saves to the wishlist signs in and finds the item there", asyn
   await expect(page).toHaveURL(/\/login\?next=/);
   await signIn(page, email, PASSWORD);
   await expect(page).toHaveURL(new RegExp(`/p/${product.slug}\\?wishlist=`));
+  // Coming back by a link saves nothing by itself (anyone could send such a link).
+  await expect(page.getByRole("status")).toContainText("Press “Add to wishlist” to save it.");
+  const back = page.url();
+  await page.goto("/wishlist");
+  await expect(page.getByRole("link", { name: product.title })).toHaveCount(0);
+  await page.goto(back);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Add to wishlist" }).click();
   await expect(page.getByRole("status")).toContainText("Saved to your wishlist.");
 
   await page.goto("/wishlist");

@@ -170,26 +170,17 @@ pub fn QuickAdd(sku: String, title: String) -> impl IntoView {
 }
 
 /// "Add to wishlist" for the variant `current`. Signed-out shoppers are sent to sign in and
-/// come back with the variant in the URL (`?wishlist=SKU`), which adds it once they are.
+/// come back with `?wishlist=SKU` in the URL, which asks them to press the button once more:
+/// a link never changes a wishlist by itself.
 #[component]
 pub fn AddToWishlistButton(slug: String, current: Signal<VariantView>) -> impl IntoView {
     let context = cart();
     let (session, add) = (context.session, context.add_to_wishlist);
     let query = use_query_map();
     let signed_in = move || matches!(session.user.get(), Some(Ok(Some(_))));
-    // Back from signing in with a variant to save: save it, once.
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) {
-            return true;
-        }
-        match query.read_untracked().get("wishlist") {
-            Some(sku) if signed_in() => {
-                add.dispatch(AddToWishlist { sku });
-                true
-            }
-            _ => false,
-        }
-    });
+    let back_to_save = move || {
+        signed_in() && query.read().get("wishlist").is_some() && add.value().get().is_none()
+    };
     let added = move || matches!(add.value().get(), Some(Ok(())));
     let slug = StoredValue::new(slug);
     let sign_in = move || {
@@ -209,6 +200,9 @@ pub fn AddToWishlistButton(slug: String, current: Signal<VariantView>) -> impl I
                 <input type="hidden" name="sku" prop:value=move || current.get().sku/>
                 <button type="submit" class=SECONDARY>"Add to wishlist"</button>
             </ActionForm>
+        </Show>
+        <Show when=back_to_save>
+            <p role="status" class="text-slate-700">"You're signed in. Press “Add to wishlist” to save it."</p>
         </Show>
         <Show when=added>
             <p role="status" class="text-green-800">"Saved to your wishlist. " <a href="/wishlist" class="underline">"View wishlist"</a></p>
