@@ -279,8 +279,8 @@ pub async fn update_details(
     let (Ok(name), Ok(email)) = (name, email) else {
         return Err(AppError::Invalid(errors));
     };
+    let account_scope = format!("email:{}", user.email.to_lowercase());
     if !email.as_str().eq_ignore_ascii_case(&user.email) {
-        let account_scope = format!("email:{}", user.email.to_lowercase());
         check_rate(state, &[&account_scope]).await?;
         if !state
             .passwords
@@ -295,11 +295,13 @@ pub async fn update_details(
         }
     }
     match db::set_details(&state.db, user.id, &name, &email, now_ms()).await {
+        // Counted like a wrong password, so nobody can test address after address.
         Err(e) if violates(&e, "users_email_key", "users.email") => {
-            Err(AppError::Invalid(vec![FieldError::new(
+            let error = AppError::Invalid(vec![FieldError::new(
                 "email",
                 "An account with this email already exists.",
-            )]))
+            )]);
+            Err(fail(state, &[&account_scope], error).await)
         }
         other => Ok(other?),
     }

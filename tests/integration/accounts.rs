@@ -30,6 +30,7 @@ on_both_backends!(
     a_made_up_refresh_cookie_never_waits_for_the_writer,
     error_text_planted_in_the_url_is_not_shown,
     a_handlers_session_decision_wins_over_a_silent_refresh,
+    trying_taken_addresses_as_a_new_email_is_rate_limited,
 );
 
 // Latency is measured with nothing else running: `./shop test` runs these two on their own,
@@ -754,4 +755,33 @@ async fn a_handlers_session_decision_wins_over_a_silent_refresh(backend: Backend
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     shared.cookies.remove("emporium_access");
     assert_eq!(signed_in_name(&mut shared).await.as_deref(), Some("Hal"));
+}
+
+/// Changing the email to an address that has an account says so, and counts as a failure like
+/// a wrong password: after five, the account is refused for a minute.
+async fn trying_taken_addresses_as_a_new_email_is_rate_limited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut prober = register(&app, "Pru", &unique_email("pru")).await;
+    let mut taken = Vec::new();
+    for n in 0..6 {
+        let email = unique_email(&format!("known{n}"));
+        register(&app, "Known", &email).await;
+        taken.push(email);
+    }
+    let mut statuses = Vec::new();
+    for email in &taken {
+        let reply = prober
+            .call(
+                "update_details",
+                &[
+                    ("name", "Pru"),
+                    ("email", email),
+                    ("current_password", PASSWORD),
+                ],
+            )
+            .await;
+        statuses.push(reply.status);
+    }
+    assert_eq!(statuses[..5], [StatusCode::UNPROCESSABLE_ENTITY; 5]);
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
 }
