@@ -207,11 +207,14 @@ fn set_response_status(error: &AppError) {
         if !form_post {
             response.set_status(error.status());
         }
-        if let AppError::TooManyAttempts { retry_after_secs } = error {
-            response.insert_header(
-                http::header::RETRY_AFTER,
-                http::HeaderValue::from(*retry_after_secs),
-            );
+        // Rate limited: after the window. Busy or waiting on a service: a few seconds.
+        let retry_after = match error {
+            AppError::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            AppError::Unavailable(_) => Some(5),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
         }
     }
 }

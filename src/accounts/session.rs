@@ -7,13 +7,13 @@ use super::{
     model::{Email, check_password_length, parse_name},
 };
 use crate::{
-    error::{AppError, BAD_CREDENTIALS, FieldError, internal},
+    error::{AppError, BAD_CREDENTIALS, FieldError},
     platform::{
         auth::{Role, Session, SessionUser, current_session, require_user},
         config::Environment,
         db::{now_ms, violates},
         http::{client_ip, cookie, request_parts, set_cookie, set_response_cookies},
-        limits::{self, Limit},
+        limits::{self, Attempt, Limit},
         password,
         state::AppState,
         tokens::{ACCESS_TTL_SECS, REFRESH_TTL_SECS},
@@ -143,16 +143,14 @@ fn cleared_cookies(secure: bool) -> Vec<HeaderValue> {
     .collect()
 }
 
-/// Refuses when any scope has used up its failures for the window.
-async fn check_rate(state: &AppState, scopes: &[&str]) -> Result<(), AppError> {
-    FAILURES.check(&state.db, scopes, now_ms()).await
+/// Counts an attempt in each scope before it is judged (429 when a scope has no failures
+/// left); it stays counted unless `succeeded` gives it back.
+async fn attempt(state: &AppState, scopes: &[&str]) -> Result<Attempt, AppError> {
+    FAILURES.take(&state.db, scopes, now_ms()).await
 }
 
-async fn fail(state: &AppState, scopes: &[&str], error: AppError) -> AppError {
-    if let Err(e) = limits::record(&state.db, scopes, now_ms()).await {
-        return internal(&e);
-    }
-    error
+async fn succeeded(state: &AppState, attempt: Attempt) -> Result<(), AppError> {
+    Ok(limits::give_back(&state.db, attempt).await?)
 }
 
 /// Starts a session for `user` on this response; the browser's guest cart joins theirs.
@@ -171,7 +169,7 @@ pub async fn register(
     password: String,
 ) -> Result<SessionUser, AppError> {
     let ip_scope = format!("ip:{}", client_ip());
-    check_rate(state, &[&ip_scope]).await?;
+    let attempt = attempt(state, &[&ip_scope]).await?;
     let validated = (|| {
         let name = parse_name(name).map_err(|m| AppError::BadRequest(m.into()))?;
         let email = Email::parse(email).map_err(|m| AppError::BadRequest(m.into()))?;
@@ -180,20 +178,19 @@ pub async fn register(
             .map_err(AppError::BadRequest)?;
         Ok::<_, AppError>((name, email))
     })();
-    let (name, email) = match validated {
-        Ok(valid) => valid,
-        Err(error) => return Err(fail(state, &[&ip_scope], error).await),
-    };
+    let (name, email) = validated?;
     let hash = state.passwords.hash(password).await?;
     let user_id =
         match db::insert_user(&state.db, &email, &name, &hash, Role::Customer, now_ms()).await {
             Ok(id) => id,
             Err(e) if violates(&e, "users_email_key", "users.email") => {
-                let error = AppError::Conflict("An account with this email already exists.".into());
-                return Err(fail(state, &[&ip_scope], error).await);
+                return Err(AppError::Conflict(
+                    "An account with this email already exists.".into(),
+                ));
             }
             Err(e) => return Err(e.into()),
         };
+    succeeded(state, attempt).await?;
     start_session(state, user_id, Role::Customer).await?;
     Ok(SessionUser {
         id: user_id,
@@ -211,15 +208,11 @@ pub async fn login(
 ) -> Result<SessionUser, AppError> {
     let ip_scope = format!("ip:{}", client_ip());
     let Ok(email) = Email::parse(email) else {
-        return Err(fail(
-            state,
-            &[&ip_scope],
-            AppError::BadRequest(BAD_CREDENTIALS.into()),
-        )
-        .await);
+        let _counted = attempt(state, &[&ip_scope]).await?;
+        return Err(AppError::BadRequest(BAD_CREDENTIALS.into()));
     };
     let account_scope = format!("email:{}", email.as_str().to_lowercase());
-    check_rate(state, &[&ip_scope, &account_scope]).await?;
+    let attempt = attempt(state, &[&ip_scope, &account_scope]).await?;
     let user = db::find_user_by_email(&state.db, &email).await?;
     let verified = state
         .passwords
@@ -227,15 +220,11 @@ pub async fn login(
         .await?;
     match user {
         Some(user) if verified => {
+            succeeded(state, attempt).await?;
             start_session(state, user.id, user.role()).await?;
             Ok(user.to_session_user())
         }
-        _ => Err(fail(
-            state,
-            &[&ip_scope, &account_scope],
-            AppError::BadRequest(BAD_CREDENTIALS.into()),
-        )
-        .await),
+        _ => Err(AppError::BadRequest(BAD_CREDENTIALS.into())),
     }
 }
 
@@ -279,31 +268,34 @@ pub async fn update_details(
     let (Ok(name), Ok(email)) = (name, email) else {
         return Err(AppError::Invalid(errors));
     };
-    let account_scope = format!("email:{}", user.email.to_lowercase());
+    let mut counted = None;
     if !email.as_str().eq_ignore_ascii_case(&user.email) {
-        check_rate(state, &[&account_scope]).await?;
+        let account_scope = format!("email:{}", user.email.to_lowercase());
+        counted = Some(attempt(state, &[&account_scope]).await?);
         if !state
             .passwords
             .verify(current_password, Some(user.password_hash.clone()))
             .await?
         {
-            let error = AppError::Invalid(vec![FieldError::new(
+            return Err(AppError::Invalid(vec![FieldError::new(
                 "current_password",
                 "Enter your current password to change your email.",
-            )]);
-            return Err(fail(state, &[&account_scope], error).await);
+            )]));
         }
     }
     match db::set_details(&state.db, user.id, &name, &email, now_ms()).await {
-        // Counted like a wrong password, so nobody can test address after address.
+        // Stays counted like a wrong password, so nobody can test address after address.
         Err(e) if violates(&e, "users_email_key", "users.email") => {
-            let error = AppError::Invalid(vec![FieldError::new(
+            Err(AppError::Invalid(vec![FieldError::new(
                 "email",
                 "An account with this email already exists.",
-            )]);
-            Err(fail(state, &[&account_scope], error).await)
+            )]))
         }
-        other => Ok(other?),
+        Err(e) => Err(e.into()),
+        Ok(()) => match counted {
+            Some(attempt) => succeeded(state, attempt).await,
+            None => Ok(()),
+        },
     }
 }
 
@@ -318,15 +310,17 @@ pub async fn change_password(
         .await?
         .ok_or(AppError::Unauthorized)?;
     let account_scope = format!("email:{}", user.email.to_lowercase());
-    check_rate(state, &[&account_scope]).await?;
+    let attempt = attempt(state, &[&account_scope]).await?;
     if !state
         .passwords
         .verify(current, Some(user.password_hash.clone()))
         .await?
     {
-        let error = AppError::BadRequest("Your current password is not right.".into());
-        return Err(fail(state, &[&account_scope], error).await);
+        return Err(AppError::BadRequest(
+            "Your current password is not right.".into(),
+        ));
     }
+    succeeded(state, attempt).await?;
     check_password_length(&new).map_err(|m| AppError::BadRequest(m.into()))?;
     password::check_strength(&new, &[&user.name, &user.email]).map_err(AppError::BadRequest)?;
     let hash = state.passwords.hash(new).await?;

@@ -7,7 +7,11 @@ use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
     password_hash::{SaltString, rand_core::OsRng},
 };
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::sync::{
+    Arc, Mutex, OnceLock,
+    atomic::{AtomicUsize, Ordering},
+    mpsc,
+};
 use tokio::sync::oneshot;
 
 /// OWASP's recommended minimum for Argon2id: 19 MiB, 2 passes, 1 lane.
@@ -42,16 +46,37 @@ fn verify_now(password: &str, phc: &str) -> bool {
 /// A unit of hashing work for the password threads.
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Hashing jobs waiting or running at most: about three seconds of work on one thread. More
+/// are refused at once (503 with Retry-After) instead of queueing without end.
+const MOST_JOBS: usize = 64;
+
 /// Runs Argon2 work on threads of its own: as many as there are cores minus one, each at a
 /// lower scheduling priority than the threads serving requests. A burst of sign-ins then queues
 /// for those threads and yields the CPU to page rendering instead of competing with it.
 #[derive(Clone)]
 pub struct Passwords {
     jobs: mpsc::Sender<Job>,
+    /// Jobs sent and not finished.
+    taken: Arc<AtomicUsize>,
+    most: usize,
+}
+
+/// Frees a job's place when its caller is done with it (or gone).
+struct Place(Arc<AtomicUsize>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Passwords {
     pub fn new() -> Self {
+        Self::bounded(MOST_JOBS)
+    }
+
+    /// Password threads that take at most `most` jobs at a time.
+    fn bounded(most: usize) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
@@ -74,20 +99,32 @@ impl Passwords {
                 tracing::error!(%error, "could not start a password thread");
             }
         }
-        Self { jobs }
+        Self {
+            jobs,
+            taken: Arc::default(),
+            most,
+        }
     }
 
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
+        let place = Place(Arc::clone(&self.taken));
+        if self.taken.fetch_add(1, Ordering::SeqCst) >= self.most {
+            return Err(AppError::Unavailable(
+                "Many people are signing in right now. Please try again in a few seconds.".into(),
+            ));
+        }
         let (done, result) = oneshot::channel();
         self.jobs
             .send(Box::new(move || {
                 let _ = done.send(work());
             }))
             .map_err(|e| internal(&e))?;
-        result.await.map_err(|e| internal(&e))
+        let outcome = result.await.map_err(|e| internal(&e));
+        drop(place);
+        outcome
     }
 
     /// Hashes a new password into a PHC string.
@@ -178,6 +215,21 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_frees_its_places() {
+        let passwords = Passwords::bounded(1);
+        let (first, second) = futures::join!(
+            passwords.verify("one".into(), None),
+            passwords.verify("two".into(), None)
+        );
+        assert_eq!(first, Ok(false));
+        assert!(
+            matches!(second, Err(AppError::Unavailable(_))),
+            "{second:?}"
+        );
+        assert_eq!(passwords.verify("three".into(), None).await, Ok(false));
     }
 
     #[tokio::test]

@@ -31,6 +31,7 @@ on_both_backends!(
     error_text_planted_in_the_url_is_not_shown,
     a_handlers_session_decision_wins_over_a_silent_refresh,
     trying_taken_addresses_as_a_new_email_is_rate_limited,
+    sixty_wrong_passwords_at_once_get_five_checks,
 );
 
 // Latency is measured with nothing else running: `./shop test` runs these two on their own,
@@ -784,4 +785,29 @@ async fn trying_taken_addresses_as_a_new_email_is_rate_limited(backend: Backend)
     }
     assert_eq!(statuses[..5], [StatusCode::UNPROCESSABLE_ENTITY; 5]);
     assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Sixty wrong passwords for one account sent at once, each from an address of its own: the
+/// attempt is counted before the password is checked, so five are checked and the rest refused.
+async fn sixty_wrong_passwords_at_once_get_five_checks(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("sam");
+    register(&app, "Sam", &email).await;
+    let body = format!(
+        "email={}&password=not+the+password",
+        email.replace('@', "%40")
+    );
+    let attempts: Vec<_> = (0..60)
+        .map(|n| crate::checkout::post(&app, "/api/login", body.clone(), String::new(), n))
+        .collect();
+    let mut checked = 0;
+    for attempt in attempts {
+        let (status, body) = attempt.await.unwrap();
+        match status {
+            StatusCode::BAD_REQUEST => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!(checked, 5);
 }
