@@ -36,6 +36,9 @@ pub struct Config {
     pub reservation_minutes: i64,
     /// How long after delivery a shopper may ask to return items, in days (1–365).
     pub return_days: i64,
+    /// The reverse proxies (CIDR blocks) whose `X-Forwarded-For` names the client; none by
+    /// default, when the peer itself is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub shipping: Shipping,
     /// Sales tax by destination country code, in basis points (725 = 7.25%); 0 when absent.
     pub tax_rates: std::collections::BTreeMap<String, i64>,
@@ -136,6 +139,7 @@ struct FileSettings {
     max_line_quantity: i64,
     reservation_minutes: i64,
     return_days: i64,
+    trusted_proxies: Vec<String>,
     shipping_standard_cents: i64,
     shipping_express_cents: i64,
     free_shipping_over_cents: i64,
@@ -217,6 +221,32 @@ impl Config {
                 "must be a whole number from 1 to 365",
             ));
         }
+        let (proxies_key, proxies) = match env("EMPORIUM_TRUSTED_PROXIES") {
+            Some(list) => (
+                "EMPORIUM_TRUSTED_PROXIES",
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            None => ("emporium.trusted-proxies", file.trusted_proxies),
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|text| {
+                text.parse::<ipnet::IpNet>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        error(
+                            proxies_key,
+                            format!(
+                                "“{text}” is not an address or a CIDR block such as 10.0.0.0/8"
+                            ),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let cents = |key: &str, value: i64| {
             Money::from_minor(value)
                 .map_err(|_| error(&format!("emporium.{key}"), "must be 0 or more cents"))
@@ -299,6 +329,7 @@ impl Config {
             max_line_quantity,
             reservation_minutes,
             return_days,
+            trusted_proxies,
             shipping,
             tax_rates: file.tax_rates,
             seller: file.seller,
@@ -435,6 +466,15 @@ mod tests {
             load(&[]).unwrap().stripe.is_none(),
             "development needs no gateway"
         );
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_cidr_blocks() {
+        let proxies = load(&[("EMPORIUM_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7")]).unwrap();
+        assert_eq!(proxies.trusted_proxies.len(), 2);
+        assert!(load(&[]).unwrap().trusted_proxies.is_empty());
+        let err = load(&[("EMPORIUM_TRUSTED_PROXIES", "10.0.0.0/33")]).unwrap_err();
+        assert_eq!(err.setting, "EMPORIUM_TRUSTED_PROXIES");
     }
 
     #[test]

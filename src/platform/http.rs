@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::json;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
 /// The header that carries the request ID in requests, responses and logs.
@@ -185,14 +185,67 @@ pub fn set_response_cookies(cookies: Vec<HeaderValue>) {
     }
 }
 
+/// Who sent a request, as rate limits count it; `find_client` sets it on every request.
+#[derive(Clone, Debug)]
+pub struct ClientAddress(pub String);
+
+/// The client of a request from `peer` with the `X-Forwarded-For` entries `forwarded`: the peer
+/// itself, unless it is one of the `trusted` proxies; then the right-most forwarded address that
+/// is not a trusted proxy (the first hop nobody we trust wrote; anything left of it the client
+/// may have made up). An IPv6 client counts as its /64, which one subscriber usually holds.
+pub fn client_address(peer: IpAddr, forwarded: &[&str], trusted: &[ipnet::IpNet]) -> String {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer;
+    if is_trusted(&peer) {
+        for hop in forwarded.iter().rev() {
+            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+                break;
+            };
+            client = ip;
+            if !is_trusted(&ip) {
+                break;
+            }
+        }
+    }
+    match client {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => ipnet::Ipv6Net::new(v6, 64)
+            .map_or_else(|_| v6.to_string(), |net| net.trunc().to_string()),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
+/// Middleware: works out the request's `ClientAddress` from its peer and, behind a trusted
+/// proxy, its `X-Forwarded-For`.
+pub async fn find_client(
+    State(state): State<AppState>,
+    mut request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let forwarded: Vec<&str> = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .collect();
+        let client = client_address(peer, &forwarded, &state.config.trusted_proxies);
+        request.extensions_mut().insert(ClientAddress(client));
+    }
+    next.run(request).await
+}
+
 /// The client's address, for rate limiting.
 pub fn client_ip() -> String {
     request_parts()
-        .and_then(|p| {
-            p.extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-        })
+        .and_then(|p| p.extensions.get::<ClientAddress>().map(|c| c.0.clone()))
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -214,6 +267,49 @@ pub fn safe_next(next: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_trusted_proxy_forwards_it() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // Straight from the client: whatever it forwards is ignored.
+        assert_eq!(
+            client_address(ip("203.0.113.9"), &["1.2.3.4"], &trusted),
+            "203.0.113.9"
+        );
+        // Through our proxies: the right-most address they did not write.
+        assert_eq!(
+            client_address(
+                ip("10.0.0.2"),
+                &["1.2.3.4", "198.51.100.7", "10.0.0.3"],
+                &trusted
+            ),
+            "198.51.100.7"
+        );
+        assert_eq!(client_address(ip("10.0.0.2"), &[], &trusted), "10.0.0.2");
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &["nonsense"], &trusted),
+            "10.0.0.2"
+        );
+        // Without trusted proxies nothing forwarded is believed.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &["1.2.3.4"], &[]),
+            "10.0.0.2"
+        );
+        // IPv6 by its /64; IPv4 written as IPv6 as itself.
+        assert_eq!(
+            client_address(ip("2001:db8:1:2:aaaa::1"), &[], &trusted),
+            client_address(ip("2001:db8:1:2:bbbb::9"), &[], &trusted)
+        );
+        assert_eq!(
+            client_address(ip("2001:db8:1:2::1"), &[], &[]),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            client_address(ip("::ffff:192.0.2.1"), &[], &[]),
+            "192.0.2.1"
+        );
+    }
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {

@@ -5,8 +5,8 @@ use crate::{
     app::{App, shell},
     platform::{
         http::{
-            REQUEST_ID, RandomRequestId, healthz, page_context, page_security_policy, readyz,
-            refuse_cross_site_writes,
+            REQUEST_ID, RandomRequestId, find_client, healthz, page_context, page_security_policy,
+            readyz, refuse_cross_site_writes,
         },
         state::AppState,
     },
@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
             page_security_policy,
         ))
         .layer(middleware::from_fn(refuse_cross_site_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), find_client))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))

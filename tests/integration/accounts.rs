@@ -3,7 +3,9 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, Client, PASSWORD, TestApp, register, spawn_app, unique_email},
+    support::{
+        Backend, Client, PASSWORD, TestApp, register, spawn_app, spawn_app_with, unique_email,
+    },
 };
 use axum::{
     body::Body,
@@ -32,6 +34,7 @@ on_both_backends!(
     a_handlers_session_decision_wins_over_a_silent_refresh,
     trying_taken_addresses_as_a_new_email_is_rate_limited,
     sixty_wrong_passwords_at_once_get_five_checks,
+    behind_a_trusted_proxy_each_client_is_counted_apart,
 );
 
 // Latency is measured with nothing else running: `./shop test` runs these two on their own,
@@ -810,4 +813,55 @@ async fn sixty_wrong_passwords_at_once_get_five_checks(backend: Backend) {
         }
     }
     assert_eq!(checked, 5);
+}
+
+/// Behind a proxy every request comes from the proxy's address. With the proxy trusted, the
+/// client it names in X-Forwarded-For is counted, so one client's failures lock out nobody
+/// else; a client that connects directly cannot dodge its count by writing the header itself.
+async fn behind_a_trusted_proxy_each_client_is_counted_apart(backend: Backend) {
+    // A wrong password for a different account each time: only the address limit can bite.
+    let wrong_from = |forwarded: &str, n: u32| {
+        Request::post("/api/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", forwarded)
+            .body(Body::from(format!(
+                "email=someone{n}%40example.com&password=wrong+password"
+            )))
+            .unwrap()
+    };
+    // Test clients connect from 10.x.x.x: that is the proxy here.
+    let app = spawn_app_with(
+        backend,
+        &[("EMPORIUM_TRUSTED_PROXIES", "10.0.0.0/8".into())],
+    )
+    .await;
+    let mut proxy = app.client();
+    for n in 0..5 {
+        let request = wrong_from("198.51.100.7", n);
+        assert_eq!(proxy.send(request).await.status, StatusCode::BAD_REQUEST);
+    }
+    let request = wrong_from("198.51.100.7", 5);
+    assert_eq!(
+        proxy.send(request).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let request = wrong_from("203.0.113.20, 198.51.100.8", 6);
+    assert_eq!(
+        proxy.send(request).await.status,
+        StatusCode::BAD_REQUEST,
+        "another client behind the same proxy"
+    );
+
+    // Without trusted proxies the header means nothing.
+    let app = spawn_app(backend).await;
+    let mut direct = app.client();
+    for n in 0..5 {
+        let request = wrong_from(&format!("192.0.2.{n}"), n);
+        assert_eq!(direct.send(request).await.status, StatusCode::BAD_REQUEST);
+    }
+    let request = wrong_from("192.0.2.99", 5);
+    assert_eq!(
+        direct.send(request).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
