@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, openMenu, register, uniqueEmail, waitForHydration } from "./support";
+import { PASSWORD, emailTo, linkIn, openMenu, register, uniqueEmail, waitForHydration } from "./support";
 
 test("a shopper changes their name and email, and chooses how to be told about orders", async ({
   page,
@@ -27,7 +27,14 @@ test("a shopper changes their name and email, and chooses how to be told about o
   await details.getByLabel("Current password", { exact: false }).fill(PASSWORD);
   await details.getByRole("button", { name: "Save details" }).click();
   await expect(details.getByText("Enter your current password to change your email.")).toBeHidden();
-  await page.reload();
+  // It changes once the new address confirms it; the old one is told.
+  await expect(details.getByRole("status")).toContainText(`We sent a link to ${newEmail}`);
+  await emailTo(email, "Your Emporium email is about to change");
+  await page.goto(await linkIn(newEmail, "Confirm your email address", "verify-email"));
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Confirm my email address" }).click();
+  await expect(page).toHaveURL("/");
+  await page.goto("/account");
   await expect(details.getByLabel("Email", { exact: true })).toHaveValue(newEmail);
 
   const preferences = page.getByRole("region", { name: "Notifications" });

@@ -36,6 +36,7 @@ test("a guest cart survives a reload, joins the account on sign-in, and moves to
   // Browsers send Origin with a POST; the shop refuses writes from other sites without it.
   const headers = { Origin: baseURL! };
   await other.request.post("/api/register", { form: { name: "Cora", email, password: PASSWORD }, headers });
+  await other.request.post("/api/login", { form: { email, password: PASSWORD }, headers });
   const added = await other.request.post("/api/add_to_cart", {
     form: { sku: c.variants[0].sku, quantity: "1" },
     headers,

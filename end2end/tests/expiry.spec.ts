@@ -17,7 +17,9 @@ test("an order left unpaid expires: its stock comes back and its items wait in t
     return reply;
   };
   const stock = async () => (await (await post("/api/product", { slug: product.slug })).json()).variants[0].stock;
-  await post("/api/register", { name: "Una Paid", email: uniqueEmail("unpaid"), password: PASSWORD });
+  const email = uniqueEmail("unpaid");
+  await post("/api/register", { name: "Una Paid", email, password: PASSWORD });
+  await post("/api/login", { email, password: PASSWORD });
   await post("/api/add_to_cart", { sku: variant.sku, quantity: "2" });
   const address = await post("/api/save_address", {
     "address[full_name]": "Una Paid",

@@ -20,6 +20,7 @@ async function paidOrder(request: APIRequestContext, baseURL: string, email: str
     return reply;
   };
   await post("/api/register", { name: "Omar Buyer", email, password: PASSWORD });
+  await post("/api/login", { email, password: PASSWORD });
   await post("/api/add_to_cart", { sku, quantity });
   const address = await post("/api/save_address", {
     "address[full_name]": "Omar Buyer",

@@ -37,6 +37,19 @@ export async function register(page: Page, name: string, email: string) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await page.goto(await linkIn(email, "Confirm your email address", "verify-email"));
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Confirm my email address" }).click();
+  await expect(page).toHaveURL("/");
+}
+
+/** The path of the `page` link in the email to `address` whose subject has `subject`. The text
+ * may be quoted-printable: soft line breaks, and "=" written as "=3D". */
+export async function linkIn(address: string, subject: string, page: string): Promise<string> {
+  const mail = (await emailTo(address, subject)).replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+  const link = new URL(mail.match(new RegExp(`https?://\\S+/${page}\\?token=[0-9a-f]{64}`))![0]);
+  return link.pathname + link.search;
 }
 
 /** Fills in and submits the sign-in form shown on the current page. */

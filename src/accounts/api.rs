@@ -5,21 +5,16 @@ use crate::error::AppError;
 use crate::platform::auth::SessionUser;
 use leptos::prelude::*;
 
-/// Creates an account, signs it in, and goes to `next` (a local path) or home.
+/// Creates an account and emails a link that confirms its address and signs it in; goes to
+/// the page that says so. The answer is the same for an address that has an account.
 #[server(endpoint = "register")]
-pub async fn register(
-    name: String,
-    email: String,
-    password: String,
-    next: Option<String>,
-) -> Result<SessionUser, AppError> {
+pub async fn register(name: String, email: String, password: String) -> Result<(), AppError> {
     use super::session;
-    use crate::platform::http::safe_next;
     use crate::platform::state::AppState;
     let state = AppState::current()?;
-    let user = session::register(&state, &name, &email, password).await?;
-    leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(user)
+    session::register(&state, &name, &email, password).await?;
+    leptos_axum::redirect("/check-your-email");
+    Ok(())
 }
 
 /// Signs in and goes to `next` (a local path) or home.
@@ -58,13 +53,14 @@ pub async fn get_current_user() -> Result<Option<SessionUser>, AppError> {
     session::current_user(&state).await
 }
 
-/// Changes the signed-in user's name and email (a new email needs the current password).
+/// Changes the signed-in user's name, and asks to change the email (which needs the current
+/// password and changes once the new address confirms it). Returns that address, if any.
 #[server(endpoint = "update_details")]
 pub async fn update_details(
     name: String,
     email: String,
     current_password: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
     use super::session;
     use crate::platform::state::AppState;
     let state = AppState::current()?;
@@ -108,7 +104,7 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 pub async fn check_reset_link(token: String) -> Result<bool, AppError> {
     use crate::platform::state::AppState;
     let state = AppState::current()?;
-    super::recovery::link_works(&state, &token).await
+    super::recovery::link_works(&state, super::db::LinkPurpose::ResetPassword, &token).await
 }
 
 /// Sets a new password with a reset link: every device is signed out, this one signed in.
@@ -119,4 +115,31 @@ pub async fn reset_password(token: String, password: String) -> Result<SessionUs
     let user = super::recovery::reset_password(&state, &token, password).await?;
     leptos_axum::redirect("/account");
     Ok(user)
+}
+
+/// True when the confirmation link `token` still works (unused, unexpired).
+#[server(endpoint = "verify_link")]
+pub async fn check_verify_link(token: String) -> Result<bool, AppError> {
+    use crate::platform::state::AppState;
+    let state = AppState::current()?;
+    super::recovery::link_works(&state, super::db::LinkPurpose::VerifyEmail, &token).await
+}
+
+/// Confirms the address a link was sent to and signs this device in; goes home.
+#[server(endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<SessionUser, AppError> {
+    use crate::platform::state::AppState;
+    let state = AppState::current()?;
+    let user = super::verification::confirm(&state, &token).await?;
+    leptos_axum::redirect("/");
+    Ok(user)
+}
+
+/// Sends the signed-in shopper a new link to confirm their address.
+#[server(endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    use crate::platform::{auth::require_user, state::AppState};
+    let session = require_user()?;
+    let state = AppState::current()?;
+    super::verification::resend(&state, session.user_id).await
 }

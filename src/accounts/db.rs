@@ -19,6 +19,7 @@ pub struct UserRow {
     pub name: String,
     pub password_hash: String,
     pub role: String,
+    pub email_verified_at: Option<i64>,
 }
 
 impl UserRow {
@@ -33,11 +34,15 @@ impl UserRow {
             name: self.name.clone(),
             email: self.email.clone(),
             role: self.role(),
+            email_verified: self.email_verified_at.is_some(),
         }
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, password_hash, role";
+const USER_COLUMNS: &str = "id, email, name, password_hash, role, email_verified_at";
+
+const INSERT_USER: &str = "INSERT INTO users (email, name, password_hash, role, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $5) RETURNING id";
 
 /// Inserts a user; a duplicate email surfaces as a violation of `users_email_key`.
 pub async fn insert_user(
@@ -48,17 +53,55 @@ pub async fn insert_user(
     role: Role,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO users (email, name, password_hash, role, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-    )
+    sqlx::query_scalar(INSERT_USER)
+        .bind(email.as_str())
+        .bind(name)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(now)
+        .fetch_one(db.writer())
+        .await
+}
+
+/// What a sign-up found: a new customer account, or the account that has the address already.
+pub enum SignUp {
+    New(UserRow),
+    Taken(UserRow),
+}
+
+/// Creates a customer account for `email` in the caller's transaction, unless one has it.
+pub async fn sign_up(
+    tx: &mut sqlx::AnyConnection,
+    email: &Email,
+    name: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<SignUp, sqlx::Error> {
+    let existing: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)"
+    ))
     .bind(email.as_str())
-    .bind(name)
-    .bind(password_hash)
-    .bind(role.as_str())
-    .bind(now)
-    .fetch_one(db.writer())
-    .await
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(owner) = existing {
+        return Ok(SignUp::Taken(owner));
+    }
+    let id = sqlx::query_scalar(INSERT_USER)
+        .bind(email.as_str())
+        .bind(name)
+        .bind(password_hash)
+        .bind(Role::Customer.as_str())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(SignUp::New(UserRow {
+        id,
+        email: email.as_str().to_owned(),
+        name: name.to_owned(),
+        password_hash: password_hash.to_owned(),
+        role: Role::Customer.as_str().to_owned(),
+        email_verified_at: None,
+    }))
 }
 
 pub async fn find_user_by_email(db: &Db, email: &Email) -> Result<Option<UserRow>, sqlx::Error> {
@@ -92,17 +135,10 @@ pub async fn set_password(
     Ok(())
 }
 
-/// Changes a user's name and email; a taken email surfaces as a violation of `users_email_key`.
-pub async fn set_details(
-    db: &Db,
-    user_id: i64,
-    name: &str,
-    email: &Email,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET name = $1, email = $2, updated_at = $3 WHERE id = $4")
+/// Changes a user's name.
+pub async fn set_name(db: &Db, user_id: i64, name: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET name = $1, updated_at = $2 WHERE id = $3")
         .bind(name)
-        .bind(email.as_str())
         .bind(now)
         .bind(user_id)
         .execute(db.writer())
@@ -139,7 +175,13 @@ pub async fn upsert_admin(
         .await?;
         return Ok(false);
     }
-    insert_user(db, email, "Administrator", password_hash, Role::Admin, now).await?;
+    let id = insert_user(db, email, "Administrator", password_hash, Role::Admin, now).await?;
+    // Made by whoever runs the server: the address needs no link to prove it.
+    sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(db.writer())
+        .await?;
     Ok(true)
 }
 
@@ -335,13 +377,37 @@ pub async fn revoke_user_families(
     Ok(())
 }
 
-/// How long a password-reset link works.
-pub const RESET_TTL_MS: i64 = 30 * 60 * 1000;
+/// What an emailed single-use link does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// Sets a new password; works 30 minutes.
+    ResetPassword,
+    /// Confirms an address (a new account's, or the new one of an email change); works 24 hours.
+    VerifyEmail,
+}
 
-/// Stores a password-reset link for `user` (only its token's hash) in the caller's
-/// transaction; their earlier unused links stop working.
-pub async fn insert_reset_link(
+impl LinkPurpose {
+    /// The name stored in `account_tokens.purpose`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ResetPassword => "reset_password",
+            Self::VerifyEmail => "verify_email",
+        }
+    }
+
+    fn lifetime_ms(self) -> i64 {
+        match self {
+            Self::ResetPassword => 30 * 60 * 1000,
+            Self::VerifyEmail => 24 * 60 * 60 * 1000,
+        }
+    }
+}
+
+/// Stores a `purpose` link sent to `email` for `user` (only its token's hash) in the caller's
+/// transaction; their earlier unused links for the same purpose stop working.
+pub async fn insert_link(
     tx: &mut sqlx::AnyConnection,
+    purpose: LinkPurpose,
     user: i64,
     email: &str,
     token_hash: &str,
@@ -349,40 +415,71 @@ pub async fn insert_reset_link(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE account_tokens SET used_at = $1 \
-         WHERE user_id = $2 AND purpose = 'reset_password' AND used_at IS NULL",
+         WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL",
     )
     .bind(now)
     .bind(user)
+    .bind(purpose.as_str())
     .execute(&mut *tx)
     .await?;
     sqlx::query(
         "INSERT INTO account_tokens (token_hash, user_id, purpose, email, expires_at, created_at) \
-         VALUES ($1, $2, 'reset_password', $3, $4, $5)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(token_hash)
     .bind(user)
+    .bind(purpose.as_str())
     .bind(email)
-    .bind(now + RESET_TTL_MS)
+    .bind(now + purpose.lifetime_ms())
     .bind(now)
     .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
-/// The user whose unused, unexpired reset link has the hash `token_hash`.
-pub async fn reset_link_user(
+/// The user whose unused, unexpired `purpose` link has the hash `token_hash`, and the address
+/// the link was sent to.
+pub async fn link_user(
     db: &Db,
+    purpose: LinkPurpose,
     token_hash: &str,
     now: i64,
-) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT user_id FROM account_tokens \
-         WHERE token_hash = $1 AND purpose = 'reset_password' AND used_at IS NULL AND expires_at > $2)"
-    ))
+) -> Result<Option<(UserRow, String)>, sqlx::Error> {
+    let email: Option<(i64, String)> = sqlx::query_as(
+        "SELECT user_id, email FROM account_tokens \
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
     .bind(token_hash)
+    .bind(purpose.as_str())
     .bind(now)
     .fetch_optional(db.pool())
-    .await
+    .await?;
+    let Some((user, email)) = email else {
+        return Ok(None);
+    };
+    Ok(find_user(db, user).await?.map(|row| (row, email)))
+}
+
+/// Uses the `purpose` link `token_hash` of `user` in the caller's transaction: false when it was
+/// used or ran out meanwhile.
+async fn use_link(
+    tx: &mut sqlx::AnyConnection,
+    purpose: LinkPurpose,
+    token_hash: &str,
+    user: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let used = sqlx::query(
+        "UPDATE account_tokens SET used_at = $1 WHERE token_hash = $2 AND user_id = $3 \
+         AND purpose = $4 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .bind(user)
+    .bind(purpose.as_str())
+    .execute(&mut *tx)
+    .await?;
+    Ok(used.rows_affected() == 1)
 }
 
 /// Uses the reset link `token_hash` to set `user`'s new password and signs every device of
@@ -395,16 +492,7 @@ pub async fn reset_password(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let used = sqlx::query(
-        "UPDATE account_tokens SET used_at = $1 WHERE token_hash = $2 AND user_id = $3 \
-         AND purpose = 'reset_password' AND used_at IS NULL AND expires_at > $1",
-    )
-    .bind(now)
-    .bind(token_hash)
-    .bind(user)
-    .execute(&mut *tx)
-    .await?;
-    if used.rows_affected() == 0 {
+    if !use_link(&mut tx, LinkPurpose::ResetPassword, token_hash, user, now).await? {
         return Ok(false);
     }
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
@@ -416,6 +504,32 @@ pub async fn reset_password(
     sqlx::query(
         "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
     )
+    .bind(now)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Uses the confirmation link `token_hash` of `user`: `email` becomes their confirmed address,
+/// in one transaction. False when the link was used or expired meanwhile; an address another
+/// account took meanwhile surfaces as a violation of `users_email_key`.
+pub async fn confirm_email(
+    db: &Db,
+    token_hash: &str,
+    user: i64,
+    email: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    if !use_link(&mut tx, LinkPurpose::VerifyEmail, token_hash, user, now).await? {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 WHERE id = $3",
+    )
+    .bind(email)
     .bind(now)
     .bind(user)
     .execute(&mut *tx)

@@ -11,3 +11,5 @@ pub mod db;
 pub mod recovery;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod verification;

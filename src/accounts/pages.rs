@@ -1,8 +1,9 @@
 //! Account pages, the header's account menu, and the actions that change who is signed in.
 
 use super::api::{
-    ChangePassword, ForgotPassword, Login, Logout, Register, ResetPassword, SignOutEverywhere,
-    UpdateDetails, check_reset_link, get_current_user,
+    ChangePassword, ForgotPassword, Login, Logout, Register, ResendVerification, ResetPassword,
+    SignOutEverywhere, UpdateDetails, VerifyEmail, check_reset_link, check_verify_link,
+    get_current_user,
 };
 use crate::{
     notifications::pages::{NotificationsContext, NotificationsLink, PreferencesForm},
@@ -24,6 +25,7 @@ pub struct AccountActions {
     pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
     pub update_details: ServerAction<UpdateDetails>,
     pub reset_password: ServerAction<ResetPassword>,
+    pub verify_email: ServerAction<VerifyEmail>,
 }
 
 /// Provides the account actions and the session context the rest of the app reads: the user
@@ -36,6 +38,7 @@ pub fn provide_session() {
         sign_out_everywhere: ServerAction::new(),
         update_details: ServerAction::new(),
         reset_password: ServerAction::new(),
+        verify_email: ServerAction::new(),
     };
     let generation = Signal::derive(move || {
         actions.login.version().get()
@@ -43,6 +46,7 @@ pub fn provide_session() {
             + actions.logout.version().get()
             + actions.sign_out_everywhere.version().get()
             + actions.reset_password.version().get()
+            + actions.verify_email.version().get()
     });
     let details_saved = successes(actions.update_details);
     let user = Resource::new(
@@ -133,7 +137,6 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="mx-auto max-w-sm">
             <h1 class="mb-6 text-2xl font-bold">"Create an account"</h1>
             <ActionForm action=register attr:class="space-y-4">
-                <input type="hidden" name="next" prop:value=next/>
                 <div>
                     <label for="register-name" class=LABEL>"Name"</label>
                     <input id="register-name" name="name" type="text" autocomplete="name" required maxlength="100" class=INPUT/>
@@ -225,6 +228,85 @@ pub fn ResetPasswordPage() -> impl IntoView {
     }
 }
 
+/// `/check-your-email`: where signing up ends, whether or not the address had an account.
+#[component]
+pub fn CheckEmailPage() -> impl IntoView {
+    view! {
+        <PageTitle text="Check your email — Emporium"/>
+        <section class="mx-auto max-w-sm space-y-4">
+            <h1 class="text-2xl font-bold">"Check your email"</h1>
+            <p>"We sent you a link to confirm your address and sign in. It works for 24 hours."</p>
+            <p class="text-slate-700">
+                "Nothing arrived? Look in your spam folder, or "
+                <a href="/login" class="font-medium text-brand-700 underline">"sign in"</a>
+                " and ask for the link again."
+            </p>
+        </section>
+    }
+}
+
+/// `/verify-email?token=…`: confirms the address the link was sent to (with a button, so a mail
+/// scanner that opens the link confirms nothing) and signs in.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let verify = actions().verify_email;
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let works = Resource::new(token, check_verify_link);
+    view! {
+        <PageTitle text="Confirm your email — Emporium"/>
+        <section class="mx-auto max-w-sm space-y-4">
+            <h1 class="text-2xl font-bold">"Confirm your email"</h1>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    if works.await.unwrap_or(false) {
+                        view! {
+                            <ActionForm action=verify attr:class="space-y-4">
+                                <input type="hidden" name="token" prop:value=token/>
+                                <FormError error=error_of(verify)/>
+                                <button type="submit" class=BUTTON>"Confirm my email address"</button>
+                            </ActionForm>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <p>"This link has expired or has been used already."</p>
+                            <p><a href="/account" class="font-medium text-brand-700 underline">"Sign in to get a new one"</a></p>
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// Asks a signed-in shopper whose address is not confirmed yet to confirm it, with "Resend email".
+#[component]
+pub fn VerifyBanner() -> impl IntoView {
+    let SessionContext { user, .. } = expect_context();
+    let resend = ServerAction::<ResendVerification>::new();
+    let sent = move || matches!(resend.value().get(), Some(Ok(())));
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                user.await.ok().flatten().filter(|user| !user.email_verified).map(|user| view! {
+                    <div role="region" aria-label="Confirm your email" class="border-b border-amber-200 bg-amber-50">
+                        <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-3 px-4 py-2 text-sm">
+                            <p>{format!("Please confirm your email address: we sent a link to {}.", user.email)}</p>
+                            <ActionForm action=resend>
+                                <button type="submit" class="font-medium text-brand-700 underline">"Resend email"</button>
+                            </ActionForm>
+                            <Show when=sent>
+                                <p role="status">"Sent. Check your inbox."</p>
+                            </Show>
+                            <FormError error=error_of(resend)/>
+                        </div>
+                    </div>
+                })
+            })}
+        </Transition>
+    }
+}
+
 /// `/account`: the shopper's details, notification preferences, and the other account pages.
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -251,7 +333,7 @@ fn DetailsForm() -> impl IntoView {
     let SessionContext { user, .. } = expect_context();
     let update_details = actions().update_details;
     let error = error_of(update_details);
-    let saved = move || matches!(update_details.value().get(), Some(Ok(())));
+    let saved = move || update_details.value().get().and_then(Result::ok);
     let field = move |id: &'static str,
                       name: &'static str,
                       label: &'static str,
@@ -283,9 +365,14 @@ fn DetailsForm() -> impl IntoView {
                     })
                 })}
             </Transition>
-            <Show when=saved>
-                <p role="status" class="text-brand-700">"Details saved."</p>
-            </Show>
+            {move || saved().map(|pending| view! {
+                <p role="status" class="text-brand-700">
+                    {match pending {
+                        Some(address) => format!("Details saved. We sent a link to {address}: your email changes when you open it."),
+                        None => "Details saved.".to_owned(),
+                    }}
+                </p>
+            })}
         </section>
     }
 }

@@ -3,7 +3,7 @@
 //! answer to the request is the same whether or not the address has an account.
 
 use super::{
-    db,
+    db::{self, LinkPurpose, UserRow},
     model::{Email, check_password_length},
     session::start_session,
 };
@@ -28,7 +28,8 @@ const RESET_REQUESTS: Limit = Limit {
 };
 
 /// What a used, expired or made-up link gets.
-const DEAD_LINK: &str = "This link has expired or has been used already. Ask for a new one below.";
+pub const DEAD_LINK: &str =
+    "This link has expired or has been used already. Ask for a new one below.";
 
 /// Sends a reset link to `email` if it has an account. Rate limited per address and per
 /// network address, whether or not the account exists.
@@ -45,36 +46,76 @@ pub async fn request_reset(state: &AppState, email: &str) -> Result<(), AppError
     let Some(user) = db::find_user_by_email(&state.db, &email).await? else {
         return Ok(());
     };
-    let token = new_token();
     let mut tx = state.db.begin_write().await?;
-    db::insert_reset_link(&mut tx, user.id, &user.email, &hash_token(&token), now).await?;
-    let message = OutboxEmail {
-        subject: "Reset your Emporium password".into(),
-        text: format!(
-            "Hello {},\n\nSomeone, hopefully you, asked to reset the password of your Emporium \
-             account. The link below sets a new one; it works once, for 30 minutes. If it wasn't \
-             you, ignore this email: your password stays as it is.",
-            user.name
-        ),
-        link: format!("/reset-password?token={token}"),
+    let text = format!(
+        "Hello {},\n\nSomeone, hopefully you, asked to reset the password of your Emporium \
+         account. The link below sets a new one; it works once, for 30 minutes. If it wasn't \
+         you, ignore this email: your password stays as it is.",
+        user.name
+    );
+    let link = Link {
+        purpose: LinkPurpose::ResetPassword,
+        email: &user.email,
+        kind: EmailKind::PasswordReset,
+        subject: "Reset your Emporium password",
+        path: "/reset-password",
     };
-    queue_email(
-        &mut tx,
-        EmailKind::PasswordReset,
-        &user.email,
-        &message,
-        now,
-    )
-    .await?;
+    link.send(&mut tx, &user, text, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// True when `token` is a reset link that still works.
-pub async fn link_works(state: &AppState, token: &str) -> Result<bool, AppError> {
-    Ok(db::reset_link_user(&state.db, &hash_token(token), now_ms())
-        .await?
-        .is_some())
+/// An emailed single-use link: what it is for, where it goes, and its email.
+pub struct Link<'a> {
+    pub purpose: LinkPurpose,
+    /// The address it is sent to.
+    pub email: &'a str,
+    pub kind: EmailKind,
+    pub subject: &'a str,
+    /// The page it opens, which gets `?token=…`.
+    pub path: &'a str,
+}
+
+impl Link<'_> {
+    /// Makes the link for `user` (256 random bits, only the hash kept) and queues its email with
+    /// `text`, in the caller's transaction.
+    pub async fn send(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        user: &UserRow,
+        text: String,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        let token = new_token();
+        db::insert_link(
+            tx,
+            self.purpose,
+            user.id,
+            self.email,
+            &hash_token(&token),
+            now,
+        )
+        .await?;
+        let message = OutboxEmail {
+            subject: self.subject.into(),
+            text,
+            link: format!("{}?token={token}", self.path),
+        };
+        queue_email(tx, self.kind, self.email, &message, now).await
+    }
+}
+
+/// True when `token` is a `purpose` link that still works.
+pub async fn link_works(
+    state: &AppState,
+    purpose: LinkPurpose,
+    token: &str,
+) -> Result<bool, AppError> {
+    Ok(
+        db::link_user(&state.db, purpose, &hash_token(token), now_ms())
+            .await?
+            .is_some(),
+    )
 }
 
 /// Sets a new password with the reset link `token`: every session of the account ends, and
@@ -85,7 +126,7 @@ pub async fn reset_password(
     new: String,
 ) -> Result<SessionUser, AppError> {
     let hash = hash_token(token);
-    let user = db::reset_link_user(&state.db, &hash, now_ms())
+    let (user, _) = db::link_user(&state.db, LinkPurpose::ResetPassword, &hash, now_ms())
         .await?
         .ok_or_else(|| AppError::BadRequest(DEAD_LINK.into()))?;
     check_password_length(&new).map_err(|m| AppError::BadRequest(m.into()))?;

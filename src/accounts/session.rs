@@ -5,6 +5,7 @@
 use super::{
     db::{self, Refresh},
     model::{Email, check_password_length, parse_name},
+    verification,
 };
 use crate::{
     error::{AppError, BAD_CREDENTIALS, FieldError},
@@ -161,43 +162,37 @@ pub async fn start_session(state: &AppState, user_id: i64, role: Role) -> Result
     Ok(())
 }
 
-/// Creates a customer account and signs it in.
+/// Creates a customer account and emails a link to confirm its address; signs nobody in. The
+/// answer is the same when the address has an account already, whose owner is told instead,
+/// and takes as long (the password is hashed either way).
 pub async fn register(
     state: &AppState,
     name: &str,
     email: &str,
     password: String,
-) -> Result<SessionUser, AppError> {
+) -> Result<(), AppError> {
     let ip_scope = format!("ip:{}", client_ip());
     let attempt = attempt(state, &[&ip_scope]).await?;
-    let validated = (|| {
-        let name = parse_name(name).map_err(|m| AppError::BadRequest(m.into()))?;
-        let email = Email::parse(email).map_err(|m| AppError::BadRequest(m.into()))?;
-        check_password_length(&password).map_err(|m| AppError::BadRequest(m.into()))?;
-        password::check_strength(&password, &[&name, email.as_str()])
-            .map_err(AppError::BadRequest)?;
-        Ok::<_, AppError>((name, email))
-    })();
-    let (name, email) = validated?;
+    let name = parse_name(name).map_err(|m| AppError::BadRequest(m.into()))?;
+    let email = Email::parse(email).map_err(|m| AppError::BadRequest(m.into()))?;
+    check_password_length(&password).map_err(|m| AppError::BadRequest(m.into()))?;
+    password::check_strength(&password, &[&name, email.as_str()]).map_err(AppError::BadRequest)?;
     let hash = state.passwords.hash(password).await?;
-    let user_id =
-        match db::insert_user(&state.db, &email, &name, &hash, Role::Customer, now_ms()).await {
-            Ok(id) => id,
-            Err(e) if violates(&e, "users_email_key", "users.email") => {
-                return Err(AppError::Conflict(
-                    "An account with this email already exists.".into(),
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        };
-    succeeded(state, attempt).await?;
-    start_session(state, user_id, Role::Customer).await?;
-    Ok(SessionUser {
-        id: user_id,
-        name,
-        email: email.to_string(),
-        role: Role::Customer,
-    })
+    let now = now_ms();
+    let mut tx = state.db.begin_write().await?;
+    match db::sign_up(&mut tx, &email, &name, &hash, now).await {
+        Ok(db::SignUp::New(user)) => {
+            verification::send_link(&mut tx, &user, &user.email, now).await?
+        }
+        Ok(db::SignUp::Taken(owner)) => {
+            verification::tell_owner_of_sign_up(&mut tx, &owner, now).await?
+        }
+        // Signed up a moment ago by a request of its own, which sent the link.
+        Err(e) if violates(&e, "users_email_key", "users.email") => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    succeeded(state, attempt).await
 }
 
 /// Checks credentials and signs in. Unknown emails take as long as wrong passwords.
@@ -250,14 +245,16 @@ pub async fn logout(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Changes the signed-in user's name and email. A new email needs the current password (rate
-/// limited like sign-in), so a borrowed session cannot take the account over.
+/// Changes the signed-in user's name, and asks to change their email: a new address needs
+/// the current password (counted like a sign-in), and changes only once a link sent to it is
+/// opened; the old address is told. Returns the address waiting to be confirmed, if any. An
+/// address another account has gets the same answer and no email, so nothing is revealed.
 pub async fn update_details(
     state: &AppState,
     name: &str,
     email: &str,
     current_password: String,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
     let session = require_user()?;
     let user = db::find_user(&state.db, session.user_id)
         .await?
@@ -268,10 +265,10 @@ pub async fn update_details(
     let (Ok(name), Ok(email)) = (name, email) else {
         return Err(AppError::Invalid(errors));
     };
-    let mut counted = None;
-    if !email.as_str().eq_ignore_ascii_case(&user.email) {
+    let changes_email = !email.as_str().eq_ignore_ascii_case(&user.email);
+    if changes_email {
         let account_scope = format!("email:{}", user.email.to_lowercase());
-        counted = Some(attempt(state, &[&account_scope]).await?);
+        let attempt = attempt(state, &[&account_scope]).await?;
         if !state
             .passwords
             .verify(current_password, Some(user.password_hash.clone()))
@@ -282,21 +279,20 @@ pub async fn update_details(
                 "Enter your current password to change your email.",
             )]));
         }
+        succeeded(state, attempt).await?;
     }
-    match db::set_details(&state.db, user.id, &name, &email, now_ms()).await {
-        // Stays counted like a wrong password, so nobody can test address after address.
-        Err(e) if violates(&e, "users_email_key", "users.email") => {
-            Err(AppError::Invalid(vec![FieldError::new(
-                "email",
-                "An account with this email already exists.",
-            )]))
-        }
-        Err(e) => Err(e.into()),
-        Ok(()) => match counted {
-            Some(attempt) => succeeded(state, attempt).await,
-            None => Ok(()),
-        },
+    let now = now_ms();
+    db::set_name(&state.db, user.id, &name, now).await?;
+    if !changes_email {
+        return Ok(None);
     }
+    if db::find_user_by_email(&state.db, &email).await?.is_none() {
+        let mut tx = state.db.begin_write().await?;
+        verification::send_link(&mut tx, &user, email.as_str(), now).await?;
+        verification::tell_old_address(&mut tx, &user, email.as_str(), now).await?;
+        tx.commit().await?;
+    }
+    Ok(Some(email.to_string()))
 }
 
 /// Changes the password (the current one is required) and signs out every other device.

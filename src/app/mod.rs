@@ -5,8 +5,8 @@ mod layout;
 
 use crate::{
     accounts::pages::{
-        AccountPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecurityPage,
-        provide_session,
+        AccountPage, CheckEmailPage, ForgotPasswordPage, LoginPage, RegisterPage,
+        ResetPasswordPage, SecurityPage, VerifyBanner, VerifyEmailPage, provide_session,
     },
     admin::{
         pages::{AdminCategoriesPage, AdminPage, AdminProductPage, AdminProductsPage},
@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
             <Header/>
+            <VerifyBanner/>
             <main id="main" class="mx-auto max-w-6xl px-4 py-8">
                 // Pages that read data render in full before the response starts, so its status
                 // is always right (404 for an unknown product or category, 500 when the database
@@ -87,6 +88,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("register") view=RegisterPage/>
                     <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage/>
                     <Route path=StaticSegment("reset-password") view=ResetPasswordPage/>
+                    <Route path=StaticSegment("check-your-email") view=CheckEmailPage/>
+                    <Route path=StaticSegment("verify-email") view=VerifyEmailPage/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("notifications")) view=NotificationsPage ssr=SsrMode::Async/>

@@ -21,6 +21,12 @@ pub enum EmailKind {
     ReturnUpdate,
     /// A link that sets a new password.
     PasswordReset,
+    /// A link that confirms an email address.
+    VerifyEmail,
+    /// Someone tried to sign up with an address that has an account.
+    SignUpAttempt,
+    /// The account asked to change its email address (sent to the old one).
+    EmailChange,
 }
 
 impl EmailKind {
@@ -34,6 +40,9 @@ impl EmailKind {
             Self::OrderRefunded => "order_refunded",
             Self::ReturnUpdate => "return_update",
             Self::PasswordReset => "password_reset",
+            Self::VerifyEmail => "verify_email",
+            Self::SignUpAttempt => "sign_up_attempt",
+            Self::EmailChange => "email_change",
         }
     }
 }

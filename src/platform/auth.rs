@@ -37,6 +37,8 @@ pub struct SessionUser {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// The address was confirmed by a link sent to it.
+    pub email_verified: bool,
 }
 
 #[cfg(feature = "ssr")]

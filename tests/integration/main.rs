@@ -21,3 +21,4 @@ mod returns;
 mod reviews;
 mod search;
 mod stripe;
+mod verification;

@@ -4,7 +4,9 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, Client, PASSWORD, TestApp, register, spawn_app, unique_email},
+    support::{
+        Backend, Client, PASSWORD, TestApp, emailed_tokens, register, spawn_app, unique_email,
+    },
 };
 use axum::http::StatusCode;
 
@@ -17,24 +19,8 @@ on_both_backends!(
 const NEW_PASSWORD: &str = "amber glacier waltz quietly";
 
 /// The tokens of the reset emails sent to `email`, oldest first.
-async fn emailed_tokens(app: &TestApp, email: &str) -> Vec<String> {
-    let payloads: Vec<String> = sqlx::query_scalar(
-        "SELECT payload FROM outbox WHERE kind = 'password_reset' AND recipient = $1 ORDER BY id",
-    )
-    .bind(email)
-    .fetch_all(app.db().pool())
-    .await
-    .unwrap();
-    payloads
-        .iter()
-        .map(|payload| {
-            let payload: serde_json::Value = serde_json::from_str(payload).unwrap();
-            let link = payload["link"].as_str().unwrap();
-            link.strip_prefix("/reset-password?token=")
-                .unwrap()
-                .to_owned()
-        })
-        .collect()
+async fn reset_tokens(app: &TestApp, email: &str) -> Vec<String> {
+    emailed_tokens(app, "password_reset", email).await
 }
 
 async fn forgot(client: &mut Client<'_>, email: &str) -> (StatusCode, String) {
@@ -71,7 +57,7 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_every_session(backend: B
     let mut stranger = app.client();
     let (status, body) = forgot(&mut stranger, &email).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let tokens = emailed_tokens(&app, &email).await;
+    let tokens = reset_tokens(&app, &email).await;
     let [token] = tokens.as_slice() else {
         panic!("one email: {tokens:?}")
     };
@@ -123,8 +109,8 @@ async fn asking_for_a_link_answers_the_same_for_unknown_addresses_and_is_rate_li
     let nobody = unique_email("nobody");
     let (unknown, unknown_body) = forgot(&mut app.client(), &nobody).await;
     assert_eq!((known, &known_body), (unknown, &unknown_body));
-    assert_eq!(emailed_tokens(&app, &email).await.len(), 1);
-    assert!(emailed_tokens(&app, &nobody).await.is_empty());
+    assert_eq!(reset_tokens(&app, &email).await.len(), 1);
+    assert!(reset_tokens(&app, &nobody).await.is_empty());
     let (status, _) = forgot(&mut app.client(), "not an address").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
@@ -136,7 +122,7 @@ async fn asking_for_a_link_answers_the_same_for_unknown_addresses_and_is_rate_li
         forgot(&mut app.client(), &email).await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
-    assert_eq!(emailed_tokens(&app, &email).await.len(), 5);
+    assert_eq!(reset_tokens(&app, &email).await.len(), 5);
     // Five requests from one network address, whatever they ask for.
     let mut prober = app.client();
     for n in 0..5 {
@@ -155,7 +141,7 @@ async fn dead_reset_links_get_a_clear_answer(backend: Backend) {
     register(&app, "Gus", &email).await;
     forgot(&mut app.client(), &email).await;
     forgot(&mut app.client(), &email).await;
-    let tokens = emailed_tokens(&app, &email).await;
+    let tokens = reset_tokens(&app, &email).await;
     let mut browser = app.client();
     assert!(
         !link_works(&mut browser, &tokens[0]).await,

@@ -391,7 +391,27 @@ pub fn unique_email(tag: &str) -> String {
     format!("{tag}-{}@example.com", unique_name())
 }
 
-/// A new customer account, signed in.
+/// The tokens of the links in the emails of `kind` sent to `recipient`, oldest first.
+pub async fn emailed_tokens(app: &TestApp, kind: &str, recipient: &str) -> Vec<String> {
+    let payloads: Vec<String> = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE kind = $1 AND recipient = $2 ORDER BY id",
+    )
+    .bind(kind)
+    .bind(recipient)
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    payloads
+        .iter()
+        .map(|payload| {
+            let payload: serde_json::Value = serde_json::from_str(payload).unwrap();
+            let link = payload["link"].as_str().unwrap();
+            link.split_once("?token=").unwrap().1.to_owned()
+        })
+        .collect()
+}
+
+/// A new customer account (its address not confirmed yet), signed in with its password.
 pub async fn register<'a>(app: &'a TestApp, name: &str, email: &str) -> Client<'a> {
     let mut client = app.client();
     let reply = client
@@ -399,6 +419,11 @@ pub async fn register<'a>(app: &'a TestApp, name: &str, email: &str) -> Client<'
             "register",
             &[("name", name), ("email", email), ("password", PASSWORD)],
         )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(client.cookies.is_empty(), "signing up signs nobody in");
+    let reply = client
+        .call("login", &[("email", email), ("password", PASSWORD)])
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert!(client.cookies.contains_key("emporium_access"));
