@@ -6,7 +6,7 @@ use super::db::OutboxEmail;
 use crate::platform::db::{Db, now_ms};
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, header::ContentType},
+    message::{Mailbox, MultiPart},
 };
 use std::{path::PathBuf, time::Duration};
 
@@ -31,6 +31,30 @@ pub struct Mailer {
     from: Mailbox,
     /// Prefixed to the local links in messages.
     public_url: String,
+}
+
+/// The HTML part of an email: its text in paragraphs (escaped), and the link as a button.
+fn html_of(text: &str, link: Option<&str>) -> String {
+    let paragraphs: String = text
+        .split("\n\n")
+        .map(|p| {
+            format!(
+                "<p>{}</p>",
+                html_escape::encode_text(p).replace('\n', "<br>")
+            )
+        })
+        .collect();
+    let button = link.map_or_else(String::new, |url| {
+        format!(
+            "<p><a href=\"{}\" style=\"display:inline-block;background:#1d4ed8;color:#fff;\
+             padding:10px 16px;border-radius:6px;text-decoration:none\">Open in the shop</a></p>",
+            html_escape::encode_double_quoted_attribute(url)
+        )
+    });
+    format!(
+        "<!doctype html><html lang=\"en\"><body style=\"font-family:system-ui,sans-serif;\
+         line-height:1.5;color:#0f172a;max-width:36rem\">{paragraphs}{button}</body></html>"
+    )
 }
 
 impl Mailer {
@@ -61,22 +85,25 @@ impl Mailer {
     }
 
     /// The email for an outbox row: its payload's `subject` and `text`, and its `link` (a local
-    /// path) made absolute.
+    /// path) made absolute; as plain text, and as HTML with the link as a button.
     fn compose(&self, recipient: &str, payload: &str) -> Result<Message, String> {
         let OutboxEmail {
             subject,
             mut text,
             link,
         } = serde_json::from_str(payload).map_err(|e| e.to_string())?;
-        if link.starts_with('/') {
-            text.push_str(&format!("\n\n{}{link}\n", self.public_url));
+        let link = link
+            .starts_with('/')
+            .then(|| format!("{}{link}", self.public_url));
+        let html = html_of(&text, link.as_deref());
+        if let Some(link) = &link {
+            text.push_str(&format!("\n\n{link}\n"));
         }
         Message::builder()
             .from(self.from.clone())
             .to(recipient.parse::<Mailbox>().map_err(|e| e.to_string())?)
             .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(text)
+            .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(|e| e.to_string())
     }
 
@@ -192,6 +219,27 @@ mod tests {
             text.contains("https://shop.test/orders/EM-1234-5678"),
             "{text}"
         );
+        assert!(text.contains("multipart/alternative"), "{text}");
+        assert!(text.contains("Content-Type: text/plain"), "{text}");
+        assert!(text.contains("Content-Type: text/html"), "{text}");
+    }
+
+    #[test]
+    fn the_html_part_escapes_the_text_and_links_the_shop() {
+        let html = html_of(
+            "Hello <b>Ann</b> & co,\n\nLine one\nline two",
+            Some("https://shop.test/orders/EM-1?a=1&b=\"2\""),
+        );
+        assert!(
+            html.contains("<p>Hello &lt;b&gt;Ann&lt;/b&gt; &amp; co,</p>"),
+            "{html}"
+        );
+        assert!(html.contains("<p>Line one<br>line two</p>"), "{html}");
+        assert!(
+            html.contains(r#"href="https://shop.test/orders/EM-1?a=1&amp;b=&quot;2&quot;""#),
+            "{html}"
+        );
+        assert!(!html_of("No link", None).contains("<a "));
     }
 
     #[test]
