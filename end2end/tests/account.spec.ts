@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import * as fs from "node:fs";
 import { PASSWORD, emailTo, linkIn, openMenu, register, uniqueEmail, waitForHydration } from "./support";
 
 test("a shopper changes their name and email, and chooses how to be told about orders", async ({
@@ -48,4 +49,22 @@ test("a shopper changes their name and email, and chooses how to be told about o
   await page.reload();
   await expect(preferences.getByLabel("Order updates in the shop")).not.toBeChecked();
   await expect(preferences.getByLabel("News and offers by email")).toBeChecked();
+});
+
+test("a shopper downloads everything the shop holds about them", async ({ page, isMobile }) => {
+  const email = uniqueEmail("mydata");
+  await register(page, "Dana Data", email);
+  await waitForHydration(page);
+  await openMenu(page, isMobile);
+  await page.getByTestId("user-name").click();
+  await page.getByRole("link", { name: "Your data" }).click();
+  await expect(page.getByRole("heading", { name: "Your data" })).toBeVisible();
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download your data" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("emporium-data.json");
+  const data = JSON.parse(fs.readFileSync(await download.path(), "utf8"));
+  expect(data.profile).toMatchObject({ name: "Dana Data", email, email_verified: true });
+  expect(Array.isArray(data.orders)).toBe(true);
 });

@@ -113,6 +113,14 @@ pub async fn find_user_by_email(db: &Db, email: &Email) -> Result<Option<UserRow
     .await
 }
 
+/// When account `id` was made.
+pub async fn created_at(db: &Db, id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT created_at FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+}
+
 pub async fn find_user(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(id)

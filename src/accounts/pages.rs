@@ -320,6 +320,7 @@ pub fn AccountPage() -> impl IntoView {
                     <a href="/account/addresses" class="underline">"Addresses"</a>
                     <a href="/account/notifications" class="underline">"Notifications"</a>
                     <a href="/account/security" class="underline">"Sign-in and security"</a>
+                    <a href="/account/privacy" class="underline">"Your data"</a>
                 </nav>
                 <DetailsForm/>
                 <PreferencesForm/>
@@ -374,6 +375,27 @@ fn DetailsForm() -> impl IntoView {
                 </p>
             })}
         </section>
+    }
+}
+
+/// `/account/privacy`: download everything the shop holds about you.
+#[component]
+pub fn PrivacyPage() -> impl IntoView {
+    view! {
+        <PageTitle text="Your data — Emporium"/>
+        <RequireUser>
+            <section class="mx-auto max-w-xl space-y-4">
+                <h1 class="text-2xl font-bold">"Your data"</h1>
+                <p>
+                    "Download everything Emporium holds about you in one JSON file: your profile and "
+                    "preferences, addresses, orders, reviews, wishlist, notifications and what you "
+                    "looked at and searched for."
+                </p>
+                <a href="/account/privacy/data.json" rel="external" download="emporium-data.json" class="inline-block rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">
+                    "Download your data"
+                </a>
+            </section>
+        </RequireUser>
     }
 }
 

@@ -5,7 +5,7 @@ mod layout;
 
 use crate::{
     accounts::pages::{
-        AccountPage, CheckEmailPage, ForgotPasswordPage, LoginPage, RegisterPage,
+        AccountPage, CheckEmailPage, ForgotPasswordPage, LoginPage, PrivacyPage, RegisterPage,
         ResetPasswordPage, SecurityPage, VerifyBanner, VerifyEmailPage, provide_session,
     },
     admin::{
@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("check-your-email") view=CheckEmailPage/>
                     <Route path=StaticSegment("verify-email") view=VerifyEmailPage/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("privacy")) view=PrivacyPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("notifications")) view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=AdminOrdersPage ssr=SsrMode::Async/>

@@ -179,3 +179,31 @@ async fn insert(db: &Db, events: &[Event]) -> Result<(), sqlx::Error> {
     }
     query.execute(db.writer()).await.map(drop)
 }
+
+/// An event as a shopper's data export lists it.
+#[derive(Debug, serde::Serialize)]
+pub struct RecordedEvent {
+    pub kind: String,
+    pub product_id: Option<i64>,
+    pub payload: serde_json::Value,
+    pub at: i64,
+}
+
+/// Everything recorded about `user`'s behaviour, oldest first.
+pub async fn of_user(db: &Db, user: i64) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+    let rows: Vec<(String, Option<i64>, String, i64)> = sqlx::query_as(
+        "SELECT kind, product_id, payload, created_at FROM events WHERE user_id = $1 ORDER BY id",
+    )
+    .bind(user)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, product_id, payload, at)| RecordedEvent {
+            kind,
+            product_id,
+            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+            at,
+        })
+        .collect())
+}

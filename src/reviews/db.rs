@@ -181,3 +181,34 @@ async fn delete_where(
     tx.commit().await?;
     Ok(true)
 }
+
+/// A review as its author's data export lists it.
+#[derive(Debug, serde::Serialize)]
+pub struct OwnReview {
+    pub product: String,
+    pub rating: i64,
+    pub title: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// Every review `user` wrote, oldest first.
+pub async fn by_user(db: &Db, user: i64) -> Result<Vec<OwnReview>, sqlx::Error> {
+    let rows: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
+        "SELECT p.title, r.rating, r.title, r.body, r.created_at FROM reviews r \
+         JOIN products p ON p.id = r.product_id WHERE r.user_id = $1 ORDER BY r.id",
+    )
+    .bind(user)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(product, rating, title, body, created_at)| OwnReview {
+            product,
+            rating,
+            title,
+            body,
+            created_at,
+        })
+        .collect())
+}

@@ -67,6 +67,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/media/products/{file}", get(crate::catalog::images::product_image))
         .route("/webhooks/stripe", post(crate::checkout::stripe::webhook))
+        .route(
+            "/account/privacy/data.json",
+            get(crate::accounts::privacy::download),
+        )
         .route("/media/uploads/{file}", get(crate::catalog::images::uploaded_image))
         .route(
             "/admin/products/{id}/image",

@@ -13,6 +13,7 @@ mod customers;
 mod fulfilment;
 mod mail;
 mod platform;
+mod privacy;
 mod promotions;
 mod recommendations;
 mod recovery;
