@@ -39,6 +39,7 @@ test("the shopping pages have no serious or critical accessibility violations", 
     "/account/orders",
     "/account/notifications",
     "/search?q=zzzzqqq",
+    "/account/privacy",
     "/forgot-password",
     "/reset-password?token=unknown",
   ]) {

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import * as fs from "node:fs";
-import { PASSWORD, emailTo, linkIn, openMenu, register, uniqueEmail, waitForHydration } from "./support";
+import { PASSWORD, emailTo, linkIn, openMenu, register, signIn, uniqueEmail, waitForHydration } from "./support";
 
 test("a shopper changes their name and email, and chooses how to be told about orders", async ({
   page,
@@ -51,7 +51,10 @@ test("a shopper changes their name and email, and chooses how to be told about o
   await expect(preferences.getByLabel("News and offers by email")).toBeChecked();
 });
 
-test("a shopper downloads everything the shop holds about them", async ({ page, isMobile }) => {
+test("a shopper downloads everything the shop holds about them, deletes the account, and can no longer sign in", async ({
+  page,
+  isMobile,
+}) => {
   const email = uniqueEmail("mydata");
   await register(page, "Dana Data", email);
   await waitForHydration(page);
@@ -67,4 +70,18 @@ test("a shopper downloads everything the shop holds about them", async ({ page, 
   const data = JSON.parse(fs.readFileSync(await download.path(), "utf8"));
   expect(data.profile).toMatchObject({ name: "Dana Data", email, email_verified: true });
   expect(Array.isArray(data.orders)).toBe(true);
+
+  await waitForHydration(page);
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("Type DELETE to confirm").fill("delete");
+  await page.getByRole("button", { name: "Delete my account" }).click();
+  await expect(page.getByText("Type DELETE to confirm.")).toBeVisible();
+  await page.getByLabel("Type DELETE to confirm").fill("DELETE");
+  await page.getByRole("button", { name: "Delete my account" }).click();
+  await expect(page).toHaveURL("/");
+  await openMenu(page, isMobile);
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await page.goto("/login");
+  await signIn(page, email, PASSWORD);
+  await expect(page.getByRole("alert")).toContainText("don't match an account");
 });

@@ -143,3 +143,14 @@ pub async fn resend_verification() -> Result<(), AppError> {
     let state = AppState::current()?;
     super::verification::resend(&state, session.user_id).await
 }
+
+/// Deletes the signed-in customer's account (current password, and "DELETE" typed to confirm);
+/// signed out, goes home.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(password: String, confirm: String) -> Result<(), AppError> {
+    use crate::platform::state::AppState;
+    let state = AppState::current()?;
+    super::privacy::delete_account(&state, password, &confirm).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}

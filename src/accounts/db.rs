@@ -545,3 +545,30 @@ pub async fn confirm_email(
     tx.commit().await?;
     Ok(true)
 }
+
+/// Erases a deleted account's own data in the caller's transaction: its sessions and links go,
+/// and the row keeps only an anonymous name and address that can never sign in (orders and
+/// reviews still point at it).
+pub async fn anonymise(
+    tx: &mut sqlx::AnyConnection,
+    user: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for statement in [
+        "DELETE FROM refresh_tokens WHERE user_id = $1",
+        "DELETE FROM account_tokens WHERE user_id = $1",
+    ] {
+        sqlx::query(statement).bind(user).execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "UPDATE users SET name = 'Former customer', email = 'deleted-' || CAST(id AS TEXT) || '@deleted.invalid', \
+             password_hash = '!', email_verified_at = NULL, notify_orders_email = 0, \
+             notify_orders_app = 0, notify_news_email = 0, deleted_at = $1, updated_at = $1 \
+         WHERE id = $2",
+    )
+    .bind(now)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

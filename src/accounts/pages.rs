@@ -1,9 +1,9 @@
 //! Account pages, the header's account menu, and the actions that change who is signed in.
 
 use super::api::{
-    ChangePassword, ForgotPassword, Login, Logout, Register, ResendVerification, ResetPassword,
-    SignOutEverywhere, UpdateDetails, VerifyEmail, check_reset_link, check_verify_link,
-    get_current_user,
+    ChangePassword, DeleteAccount, ForgotPassword, Login, Logout, Register, ResendVerification,
+    ResetPassword, SignOutEverywhere, UpdateDetails, VerifyEmail, check_reset_link,
+    check_verify_link, get_current_user,
 };
 use crate::{
     notifications::pages::{NotificationsContext, NotificationsLink, PreferencesForm},
@@ -26,6 +26,7 @@ pub struct AccountActions {
     pub update_details: ServerAction<UpdateDetails>,
     pub reset_password: ServerAction<ResetPassword>,
     pub verify_email: ServerAction<VerifyEmail>,
+    pub delete_account: ServerAction<DeleteAccount>,
 }
 
 /// Provides the account actions and the session context the rest of the app reads: the user
@@ -39,6 +40,7 @@ pub fn provide_session() {
         update_details: ServerAction::new(),
         reset_password: ServerAction::new(),
         verify_email: ServerAction::new(),
+        delete_account: ServerAction::new(),
     };
     let generation = Signal::derive(move || {
         actions.login.version().get()
@@ -47,6 +49,7 @@ pub fn provide_session() {
             + actions.sign_out_everywhere.version().get()
             + actions.reset_password.version().get()
             + actions.verify_email.version().get()
+            + actions.delete_account.version().get()
     });
     let details_saved = successes(actions.update_details);
     let user = Resource::new(
@@ -394,8 +397,39 @@ pub fn PrivacyPage() -> impl IntoView {
                 <a href="/account/privacy/data.json" rel="external" download="emporium-data.json" class="inline-block rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">
                     "Download your data"
                 </a>
+                <DeleteAccountForm/>
             </section>
         </RequireUser>
+    }
+}
+
+/// "Delete your account": the current password and "DELETE" typed to confirm.
+#[component]
+fn DeleteAccountForm() -> impl IntoView {
+    let delete = actions().delete_account;
+    let error = error_of(delete);
+    view! {
+        <section aria-labelledby="delete-heading" class="space-y-3 rounded-lg border border-red-200 bg-white p-4">
+            <h2 id="delete-heading" class="text-xl font-semibold">"Delete your account"</h2>
+            <p class="text-slate-700">
+                "Your profile, addresses, cart, wishlist and notifications are erased and you are signed out for good. "
+                "Orders stay in the shop's books without your name, and your reviews show as a former customer's."
+            </p>
+            <ActionForm action=delete attr:class="space-y-3">
+                <div>
+                    <label for="delete-password" class=LABEL>"Current password"</label>
+                    <input id="delete-password" name="password" type="password" autocomplete="current-password" required class=INPUT aria-describedby="delete-password-error"/>
+                    <FieldMessage error field="password" id="delete-password-error"/>
+                </div>
+                <div>
+                    <label for="delete-confirm" class=LABEL>"Type DELETE to confirm"</label>
+                    <input id="delete-confirm" name="confirm" type="text" autocomplete="off" required class=INPUT aria-describedby="delete-confirm-error"/>
+                    <FieldMessage error field="confirm" id="delete-confirm-error"/>
+                </div>
+                <FormError error/>
+                <button type="submit" class="w-full rounded-md bg-red-700 px-4 py-2 font-medium text-white hover:bg-red-800">"Delete my account"</button>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -1,15 +1,19 @@
 //! "Your data": everything the shop holds about a shopper, as one JSON file they download from
-//! `/account/privacy` (GET `/account/privacy/data.json`, for the signed-in shopper only).
+//! `/account/privacy` (GET `/account/privacy/data.json`, for the signed-in shopper only), and
+//! deleting the account.
 
-use super::db;
+use super::{
+    db,
+    session::{attempt, clear_cookies, succeeded},
+};
 use crate::{
     cart::model::WishlistItem,
     checkout::model::{Address, OrderView},
-    error::AppError,
+    error::{AppError, FieldError},
     events::RecordedEvent,
     notifications::model::{Notification, Preferences},
     platform::{
-        auth::{Role, Session},
+        auth::{Role, Session, require_user},
         db::now_ms,
         state::AppState,
     },
@@ -108,4 +112,55 @@ pub async fn download(
             .into_response(),
         Err(error) => (error.status(), error.to_string()).into_response(),
     }
+}
+
+/// Deletes the signed-in customer's account, with their current password and "DELETE" typed to
+/// confirm. In one transaction every domain forgets them: addresses, cart, wishlist,
+/// notifications and their emails go, events become anonymous, orders stay for the books with
+/// the customer anonymised, reviews show a former customer, and the account keeps no name,
+/// address, password or session. This device is signed out. Admin accounts are refused: another
+/// admin must make them a customer first, so a shop never loses its last admin this way.
+pub async fn delete_account(
+    state: &AppState,
+    password: String,
+    confirm: &str,
+) -> Result<(), AppError> {
+    let session = require_user()?;
+    let user = db::find_user(&state.db, session.user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if user.role() == Role::Admin {
+        return Err(AppError::Conflict(
+            "An admin account cannot be deleted: another admin must make it a customer first."
+                .into(),
+        ));
+    }
+    let account_scope = format!("email:{}", user.email.to_lowercase());
+    let attempt = attempt(state, &[&account_scope]).await?;
+    let mut errors = Vec::new();
+    if state
+        .passwords
+        .verify(password, Some(user.password_hash.clone()))
+        .await?
+    {
+        succeeded(state, attempt).await?;
+    } else {
+        errors.push(FieldError::new("password", "Your password is not right."));
+    }
+    if confirm.trim() != "DELETE" {
+        errors.push(FieldError::new("confirm", "Type DELETE to confirm."));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let now = now_ms();
+    let mut tx = state.db.begin_write().await?;
+    crate::checkout::db::forget_customer(&mut tx, user.id).await?;
+    crate::cart::db::forget_user(&mut tx, user.id).await?;
+    crate::notifications::db::forget_user(&mut tx, user.id, &user.email).await?;
+    crate::events::forget_user(&mut tx, user.id).await?;
+    db::anonymise(&mut tx, user.id, now).await?;
+    tx.commit().await?;
+    clear_cookies(state);
+    Ok(())
 }

@@ -146,11 +146,11 @@ fn cleared_cookies(secure: bool) -> Vec<HeaderValue> {
 
 /// Counts an attempt in each scope before it is judged (429 when a scope has no failures
 /// left); it stays counted unless `succeeded` gives it back.
-async fn attempt(state: &AppState, scopes: &[&str]) -> Result<Attempt, AppError> {
+pub(super) async fn attempt(state: &AppState, scopes: &[&str]) -> Result<Attempt, AppError> {
     FAILURES.take(&state.db, scopes, now_ms()).await
 }
 
-async fn succeeded(state: &AppState, attempt: Attempt) -> Result<(), AppError> {
+pub(super) async fn succeeded(state: &AppState, attempt: Attempt) -> Result<(), AppError> {
     Ok(limits::give_back(&state.db, attempt).await?)
 }
 
@@ -239,10 +239,15 @@ pub async fn logout(state: &AppState) -> Result<(), AppError> {
     if let Some((_, family)) = current_family(state).await? {
         db::revoke_family(&state.db, &family, now_ms()).await?;
     }
+    clear_cookies(state);
+    Ok(())
+}
+
+/// Clears this device's session cookies on the response.
+pub(super) fn clear_cookies(state: &AppState) {
     set_response_cookies(cleared_cookies(
         state.config.environment == Environment::Production,
     ));
-    Ok(())
 }
 
 /// Changes the signed-in user's name, and asks to change their email: a new address needs
@@ -334,9 +339,7 @@ pub async fn change_password(
 pub async fn sign_out_everywhere(state: &AppState) -> Result<(), AppError> {
     let session = require_user()?;
     db::revoke_user_families(&state.db, session.user_id, None, now_ms()).await?;
-    set_response_cookies(cleared_cookies(
-        state.config.environment == Environment::Production,
-    ));
+    clear_cookies(state);
     Ok(())
 }
 

@@ -553,3 +553,14 @@ pub async fn remove_bought(
     query.execute(&mut *tx).await?;
     Ok(())
 }
+
+/// Forgets the cart and wishlist of a deleted account, in the caller's transaction.
+pub async fn forget_user(tx: &mut sqlx::AnyConnection, user: i64) -> Result<(), sqlx::Error> {
+    for statement in [
+        "DELETE FROM carts WHERE user_id = $1",
+        "DELETE FROM wishlist_items WHERE user_id = $1",
+    ] {
+        sqlx::query(statement).bind(user).execute(&mut *tx).await?;
+    }
+    Ok(())
+}

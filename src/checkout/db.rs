@@ -1058,3 +1058,21 @@ pub async fn promotion_sales(db: &Db) -> Result<Vec<(i64, i64, Money, Money)>, s
         .map(|(id, orders, revenue, discount)| (id, orders, money(revenue), money(discount)))
         .collect())
 }
+
+/// Forgets a customer whose account is deleted, in the caller's transaction: their address book
+/// goes; their orders stay for the books, with the name, street and phone they were shipped to
+/// blanked (city, region, postal code and country stay, for tax).
+pub async fn forget_customer(tx: &mut sqlx::AnyConnection, user: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM addresses WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE orders SET ship_full_name = 'Former customer', ship_line1 = '', ship_line2 = '', \
+             ship_phone = '' WHERE user_id = $1",
+    )
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

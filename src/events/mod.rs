@@ -207,3 +207,13 @@ pub async fn of_user(db: &Db, user: i64) -> Result<Vec<RecordedEvent>, sqlx::Err
         })
         .collect())
 }
+
+/// Detaches a deleted account's events from it, in the caller's transaction: they stay as
+/// anonymous statistics.
+pub async fn forget_user(tx: &mut sqlx::AnyConnection, user: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE events SET user_id = NULL WHERE user_id = $1")
+        .bind(user)
+        .execute(tx)
+        .await?;
+    Ok(())
+}

@@ -204,3 +204,21 @@ pub async fn mark_all_read(db: &Db, user: i64) -> Result<(), sqlx::Error> {
         .await?;
     Ok(())
 }
+
+/// Forgets the notifications of a deleted account and every email to its address, sent or not,
+/// in the caller's transaction.
+pub async fn forget_user(
+    tx: &mut sqlx::AnyConnection,
+    user: i64,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM notifications WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM outbox WHERE recipient = $1")
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}

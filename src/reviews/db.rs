@@ -33,7 +33,9 @@ impl From<ReviewRow> for Review {
     }
 }
 
-const REVIEW_COLUMNS: &str = "r.id, u.name, r.rating, r.title, r.body, r.verified, r.created_at FROM reviews r JOIN users u ON u.id = r.user_id";
+/// A deleted account's name reads as empty, which `public_name` shows as a former customer.
+const REVIEW_COLUMNS: &str = "r.id, CASE WHEN u.deleted_at IS NULL THEN u.name ELSE '' END AS name, \
+     r.rating, r.title, r.body, r.verified, r.created_at FROM reviews r JOIN users u ON u.id = r.user_id";
 
 /// How many ratings of each number of stars `product` has.
 pub async fn summary(db: &Db, product: i64) -> Result<RatingSummary, sqlx::Error> {

@@ -149,7 +149,8 @@ pub fn public_name(name: &str) -> String {
             format!("{first} {initial}.")
         }
         (Some(first), None) => first.to_owned(),
-        _ => "A shopper".to_owned(),
+        // Only a deleted account has no name.
+        _ => "Former customer".to_owned(),
     }
 }
 
@@ -215,7 +216,7 @@ mod tests {
         assert_eq!(public_name("Ann Lee"), "Ann L.");
         assert_eq!(public_name("  Mary Ann  van Dyke "), "Mary D.");
         assert_eq!(public_name("Cher"), "Cher");
-        assert_eq!(public_name(" "), "A shopper");
+        assert_eq!(public_name(" "), "Former customer");
         assert_eq!(public_name("Émile Ürs"), "Émile Ü.");
         assert_eq!(stars(3), "★★★☆☆");
     }

@@ -8,7 +8,10 @@ use crate::{
 };
 use axum::http::{StatusCode, header};
 
-on_both_backends!(a_shopper_downloads_everything_the_shop_holds_about_them);
+on_both_backends!(
+    a_shopper_downloads_everything_the_shop_holds_about_them,
+    a_shopper_deletes_their_account_and_the_shop_forgets_them,
+);
 
 const DATA: &str = "/account/privacy/data.json";
 
@@ -70,4 +73,157 @@ async fn a_shopper_downloads_everything_the_shop_holds_about_them(
         signed_out.headers[header::LOCATION],
         "/login?next=/account/privacy"
     );
+}
+
+async fn count(app: &crate::support::TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
+/// Deleting an account needs the password and "DELETE"; then the shopper's data is erased or
+/// anonymised in one go, the order stays for the books, and nobody can sign in as them again.
+async fn a_shopper_deletes_their_account_and_the_shop_forgets_them(
+    backend: crate::support::Backend,
+) {
+    let app = seeded_app(backend, 20, 9).await;
+    let email = unique_email("del");
+    let mut del = register(&app, "Del Gone", &email).await;
+    let sku = variant(&app, 0, 1_000, 5).await;
+    del.call("add_to_wishlist", &[("sku", &sku)]).await;
+    add(&mut del, &sku, "1").await;
+    let home = address(&mut del, "US").await;
+    let placed = place(&mut del, &key(2), &home, GOOD_CARD, &[]).await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    add(&mut del, &sku, "1").await;
+    app.state().events.flush().await;
+    let slug: String = sqlx::query_scalar(
+        "SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id WHERE v.sku = $1",
+    )
+    .bind(&sku)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let review = del
+        .call(
+            "save_review",
+            &[
+                ("slug", slug.as_str()),
+                ("review[rating]", "4"),
+                ("review[title]", "Solid"),
+                ("review[body]", "Does what it says."),
+            ],
+        )
+        .await;
+    assert_eq!(review.status, StatusCode::OK, "{}", review.body);
+    let mut phone = app.client();
+    phone
+        .call(
+            "login",
+            &[("email", &email), ("password", crate::support::PASSWORD)],
+        )
+        .await;
+
+    for (password, confirm, field) in [
+        ("not my password", "DELETE", "password"),
+        (crate::support::PASSWORD, "delete it", "confirm"),
+    ] {
+        let reply = del
+            .call(
+                "delete_account",
+                &[("password", password), ("confirm", confirm)],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+        assert!(reply.body.contains(field), "{}", reply.body);
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM addresses").await,
+        1,
+        "nothing changed"
+    );
+
+    let reply = del
+        .call(
+            "delete_account",
+            &[
+                ("password", crate::support::PASSWORD),
+                ("confirm", "DELETE"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(del.cookies.is_empty(), "signed out");
+    for (sql, left) in [
+        ("SELECT COUNT(*) FROM addresses", 0),
+        ("SELECT COUNT(*) FROM wishlist_items", 0),
+        ("SELECT COUNT(*) FROM carts WHERE user_id IS NOT NULL", 0),
+        ("SELECT COUNT(*) FROM notifications", 0),
+        ("SELECT COUNT(*) FROM refresh_tokens", 0),
+        ("SELECT COUNT(*) FROM events WHERE user_id IS NOT NULL", 0),
+        ("SELECT COUNT(*) FROM orders", 1),
+        ("SELECT COUNT(*) FROM users WHERE deleted_at IS NOT NULL", 1),
+    ] {
+        assert_eq!(count(&app, sql).await, left, "{sql}");
+    }
+    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE recipient = $1")
+        .bind(&email)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(outbox, 0, "no email to the address is kept");
+    let (name, line1): (String, String) =
+        sqlx::query_as("SELECT ship_full_name, ship_line1 FROM orders")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!((name.as_str(), line1.as_str()), ("Former customer", ""));
+    let stored: (String, String) =
+        sqlx::query_as("SELECT name, email FROM users WHERE deleted_at IS NOT NULL")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(stored.0, "Former customer");
+    assert!(!stored.1.contains("del-"), "{}", stored.1);
+
+    let reviews = app
+        .client()
+        .call("product_reviews", &[("slug", slug.as_str())])
+        .await;
+    let reviews: serde_json::Value = serde_json::from_str(&reviews.body).unwrap();
+    assert_eq!(
+        reviews["reviews"][0]["author"], "Former customer",
+        "{reviews}"
+    );
+    assert_eq!(reviews["reviews"][0]["title"], "Solid");
+
+    let again = app
+        .client()
+        .call(
+            "login",
+            &[("email", &email), ("password", crate::support::PASSWORD)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    phone.cookies.remove("emporium_access");
+    let me = phone.call("current_user", &[]).await;
+    assert_eq!(me.body, "null", "every other device is signed out");
+
+    let mut boss = crate::support::admin(&app).await;
+    let reply = boss
+        .call(
+            "delete_account",
+            &[
+                ("password", crate::support::PASSWORD),
+                ("confirm", "DELETE"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
 }
