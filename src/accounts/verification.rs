@@ -20,6 +20,13 @@ use crate::{
     },
 };
 
+/// "Someone tried to sign up" notices one address gets in an hour: more sign-ups with it are
+/// answered the same and tell nobody, so the notice cannot flood an inbox.
+const SIGN_UP_NOTICES: Limit = Limit {
+    max: 1,
+    window_ms: 60 * 60 * 1000,
+};
+
 /// Confirmation links one account may ask to be sent again in 15 minutes.
 const RESENDS: Limit = Limit {
     max: 3,
@@ -50,12 +57,16 @@ pub async fn send_link(
 }
 
 /// Tells the owner of `user`'s address that someone tried to sign up with it (which the sign-up
-/// page does not say), in the caller's transaction.
+/// page does not say), once an hour at most, in the caller's transaction.
 pub async fn tell_owner_of_sign_up(
     tx: &mut sqlx::AnyConnection,
     user: &UserRow,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let scope = format!("sign-up-notice:{}", user.id);
+    if !SIGN_UP_NOTICES.allow_in(tx, &scope, now).await? {
+        return Ok(());
+    }
     let message = OutboxEmail {
         subject: "Someone tried to sign up with your email".into(),
         text: format!(

@@ -86,6 +86,33 @@ impl Limit {
         tx.commit().await?;
         Ok(Attempt { ticket })
     }
+
+    /// Counts a hit against `scope` in the caller's transaction when the window has room for
+    /// it; false (nothing counted) when it has not. For things done quietly at most so often,
+    /// like a notice that must not become a way to flood someone's inbox.
+    pub async fn allow_in(
+        self,
+        tx: &mut sqlx::AnyConnection,
+        scope: &str,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let hits: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rate_limit_hits WHERE scope = $1 AND at >= $2",
+        )
+        .bind(scope)
+        .bind(now - self.window_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        if hits >= self.max {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO rate_limit_hits (scope, at) VALUES ($1, $2)")
+            .bind(scope)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        Ok(true)
+    }
 }
 
 /// Uncounts an attempt that turned out fine (the right password, say).

@@ -120,6 +120,12 @@ async fn signing_up_with_a_taken_address_answers_the_same_and_tells_its_owner(ba
             .await
             .unwrap();
     assert_eq!(told, owner);
+    // Once an hour at most: more tries answer the same and tell nobody.
+    for _ in 0..3 {
+        let (status, body) = sign_up(&mut app.client(), "Mallory", &owner).await;
+        assert_eq!((status, &body), (fresh_status, &fresh_body));
+    }
+    assert_eq!(emails(&app, "sign_up_attempt").await, 1);
 }
 
 async fn a_new_email_changes_only_once_its_link_is_opened(backend: Backend) {
