@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, STRIPE_SHOP_URL, stockedProducts, uniqueEmail } from "./support";
+import { STRIPE_SHOP_URL, placeOrder, stockedProducts, uniqueEmail } from "./support";
 
 // The shop in Stripe mode: its orders wait for a payment made on Stripe's side, which never
 // comes here, and hold their stock for one minute.
@@ -17,29 +17,8 @@ test("an order left unpaid expires: its stock comes back and its items wait in t
     return reply;
   };
   const stock = async () => (await (await post("/api/product", { slug: product.slug })).json()).variants[0].stock;
-  const email = uniqueEmail("unpaid");
-  await post("/api/register", { name: "Una Paid", email, password: PASSWORD });
-  await post("/api/login", { email, password: PASSWORD });
-  await post("/api/add_to_cart", { sku: variant.sku, quantity: "2" });
-  const address = await post("/api/save_address", {
-    "address[full_name]": "Una Paid",
-    "address[line1]": "2 Loop Road",
-    "address[city]": "Springfield",
-    "address[region]": "IL",
-    "address[postal_code]": "62701",
-    "address[country]": "US",
-  });
-  const checkout = await (await post("/api/checkout", {})).json();
-  const placed = await post("/api/place_order", {
-    idempotency_key: checkout.idempotency_key,
-    address_id: await address.text(),
-    shipping: "standard",
-    // Stripe takes the card on its own page: the shop's card fields stay empty.
-    "card[number]": "",
-    "card[expiry]": "",
-    "card[cvc]": "",
-  });
-  const number: string = (await placed.json()).number;
+  // Stripe takes the card on its own page: the shop's card fields stay empty.
+  const number = await placeOrder(page.request, STRIPE_SHOP_URL, uniqueEmail("unpaid"), variant.sku, "2", "");
   expect(await stock()).toBe(variant.stock - 2);
 
   // The shopper comes back to the order page now and then, as a person would.

@@ -1,53 +1,22 @@
-import { type APIRequestContext, expect, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   PASSWORD,
   emailTo,
   openMenu,
+  placeOrder,
   signIn,
   stockedProducts,
   uniqueEmail,
   waitForHydration,
 } from "./support";
 
-/** A paid order of `quantity` units placed through the API by a new shopper; returns its number. */
-async function paidOrder(request: APIRequestContext, baseURL: string, email: string, sku: string, quantity = "1") {
-  const headers = { Origin: baseURL };
-  const post = async (path: string, form: Record<string, string>) => {
-    const reply = await request.post(path, { form, headers });
-    expect(reply.ok(), await reply.text()).toBe(true);
-    return reply;
-  };
-  await post("/api/register", { name: "Omar Buyer", email, password: PASSWORD });
-  await post("/api/login", { email, password: PASSWORD });
-  await post("/api/add_to_cart", { sku, quantity });
-  const address = await post("/api/save_address", {
-    "address[full_name]": "Omar Buyer",
-    "address[line1]": "1 Loop Road",
-    "address[city]": "Springfield",
-    "address[region]": "IL",
-    "address[postal_code]": "62701",
-    "address[country]": "US",
-  });
-  // The key the checkout page would carry: the shop issues it for this shopper and cart.
-  const checkout = await (await post("/api/checkout", {})).json();
-  const placed = await post("/api/place_order", {
-    idempotency_key: checkout.idempotency_key,
-    address_id: await address.text(),
-    shipping: "standard",
-    "card[number]": "4242 4242 4242 4242",
-    "card[expiry]": "12/39",
-    "card[cvc]": "123",
-  });
-  return (await placed.json()).number as string;
-}
-
 test("an admin ships an order with its tracking number and the shopper is told in the shop", async ({ page, browser, baseURL, isMobile }) => {
   const [product] = await stockedProducts(page, 1);
   const email = uniqueEmail("shipped");
   const shopper = await browser.newContext({ baseURL });
-  const number = await paidOrder(shopper.request, baseURL!, email, product.variants[0].sku);
+  const number = await placeOrder(shopper.request, baseURL!, email, product.variants[0].sku);
   await shopper.close();
 
   await page.goto("/login?next=/admin/orders");
@@ -98,7 +67,7 @@ test("an admin refunds one unit and the shopper sees the order partially refunde
   const [product] = await stockedProducts(page, 1);
   const email = uniqueEmail("refunded");
   const shopper = await browser.newContext({ baseURL });
-  const number = await paidOrder(shopper.request, baseURL!, email, product.variants[0].sku, "2");
+  const number = await placeOrder(shopper.request, baseURL!, email, product.variants[0].sku, "2");
   await shopper.close();
 
   await page.goto(`/login?next=/admin/orders/${number}`);
@@ -129,7 +98,7 @@ test("a shopper returns an item, and the admin approves, receives and refunds it
   const [product] = await stockedProducts(page, 1);
   const email = uniqueEmail("returned");
   const shopper = await browser.newContext({ baseURL });
-  const number = await paidOrder(shopper.request, baseURL!, email, product.variants[0].sku, "2");
+  const number = await placeOrder(shopper.request, baseURL!, email, product.variants[0].sku, "2");
   await shopper.close();
 
   await page.goto(`/login?next=/admin/orders/${number}`);

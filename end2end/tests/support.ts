@@ -1,4 +1,4 @@
-import { type Browser, expect, type Page } from "@playwright/test";
+import { type APIRequestContext, type Browser, expect, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -163,4 +163,46 @@ export async function emailTo(address: string, subject: string): Promise<string>
       .find((text) => text.includes(`To: ${address}`) && text.includes(subject)) ?? "";
   await expect.poll(find, { timeout: 15_000 }).not.toBe("");
   return find();
+}
+
+/** A new shopper (signed in on `request`) orders `quantity` units of `sku` through the API, the way
+ * the pages would; returns the order's number. With a `card` the offline test gateway charges it;
+ * with none (a shop in Stripe mode, which takes cards on Stripe's side) the order waits for
+ * payment. */
+export async function placeOrder(
+  request: APIRequestContext,
+  baseURL: string,
+  email: string,
+  sku: string,
+  quantity = "1",
+  card = "4242 4242 4242 4242",
+) {
+  const headers = { Origin: baseURL };
+  const post = async (path: string, form: Record<string, string>) => {
+    const reply = await request.post(path, { form, headers });
+    expect(reply.ok(), await reply.text()).toBe(true);
+    return reply;
+  };
+  await post("/api/register", { name: "Omar Buyer", email, password: PASSWORD });
+  await post("/api/login", { email, password: PASSWORD });
+  await post("/api/add_to_cart", { sku, quantity });
+  const address = await post("/api/save_address", {
+    "address[full_name]": "Omar Buyer",
+    "address[line1]": "1 Loop Road",
+    "address[city]": "Springfield",
+    "address[region]": "IL",
+    "address[postal_code]": "62701",
+    "address[country]": "US",
+  });
+  // The key the checkout page would carry: the shop issues it for this shopper and cart.
+  const checkout = await (await post("/api/checkout", {})).json();
+  const placed = await post("/api/place_order", {
+    idempotency_key: checkout.idempotency_key,
+    address_id: await address.text(),
+    shipping: "standard",
+    "card[number]": card,
+    "card[expiry]": card ? "12/39" : "",
+    "card[cvc]": card ? "123" : "",
+  });
+  return (await placed.json()).number as string;
 }

@@ -331,6 +331,18 @@ fn pay_at_stripe(ledger: &Shared, id: &str) {
     ledger.lock().unwrap().intents.get_mut(id).unwrap().0 = "succeeded".into();
 }
 
+/// A buyer's order of two units, paid at Stripe and settled when the buyer comes back to its
+/// page; the buyer and the order.
+async fn paid_order<'a>(app: &'a TestApp, ledger: &Shared, n: u32) -> (Client<'a>, Placed) {
+    let sku = variant(app, 0, 1_000, 5).await;
+    let (mut buyer, address) = buyer(app, &sku).await;
+    let order = placed(&place(&mut buyer, &key(n), &address, "", &[]).await);
+    pay_at_stripe(ledger, &intent_of(&order));
+    buyer.get(&format!("/orders/{}", order.number)).await;
+    assert_eq!(order_status(app, &order.number).await, "paid");
+    (buyer, order)
+}
+
 fn intent_of(placed: &Placed) -> String {
     let secret = placed.client_secret.as_deref().expect("a client secret");
     secret.trim_end_matches("_secret_test").to_owned()
@@ -444,17 +456,8 @@ async fn cancelling_an_unpaid_order_cancels_its_payment_first(backend: Backend) 
 /// delivered twice) settle it once: one credit note, one email.
 async fn a_refund_goes_to_stripe_once_and_its_webhooks_settle_it_once(backend: Backend) {
     let (app, ledger) = stripe_app(backend).await;
-    let sku = variant(&app, 0, 1_000, 5).await;
-    let (mut buyer, address) = buyer(&app, &sku).await;
-    let order = placed(&place(&mut buyer, &key(16), &address, "", &[]).await);
-    let intent_id = order
-        .client_secret
-        .unwrap()
-        .trim_end_matches("_secret_test")
-        .to_owned();
-    pay_at_stripe(&ledger, &intent_id);
-    buyer.get(&format!("/orders/{}", order.number)).await;
-    assert_eq!(order_status(&app, &order.number).await, "paid");
+    let (_, order) = paid_order(&app, &ledger, 16).await;
+    let intent_id = intent_of(&order);
 
     let mut desk = admin(&app).await;
     let reply = desk
@@ -537,16 +540,7 @@ async fn a_refund_goes_to_stripe_once_and_its_webhooks_settle_it_once(backend: B
 /// gives its amount back to what can be refunded, so the order desk can refund it again.
 async fn a_return_whose_refund_fails_at_stripe_can_be_refunded_again(backend: Backend) {
     let (app, ledger) = stripe_app(backend).await;
-    let sku = variant(&app, 0, 1_000, 5).await;
-    let (mut buyer, address) = buyer(&app, &sku).await;
-    let order = placed(&place(&mut buyer, &key(17), &address, "", &[]).await);
-    let intent_id = order
-        .client_secret
-        .unwrap()
-        .trim_end_matches("_secret_test")
-        .to_owned();
-    pay_at_stripe(&ledger, &intent_id);
-    buyer.get(&format!("/orders/{}", order.number)).await;
+    let (mut buyer, order) = paid_order(&app, &ledger, 17).await;
     let number = order.number.as_str();
     let mut desk = admin(&app).await;
     for status in ["shipped", "delivered"] {
