@@ -6,6 +6,7 @@ use super::api::{
     check_verify_link, get_current_user,
 };
 use crate::{
+    error::AppError,
     notifications::pages::{NotificationsContext, NotificationsLink, PreferencesForm},
     ui::{
         PageTitle, encode_query,
@@ -102,6 +103,9 @@ fn next_param() -> Signal<String> {
 pub fn LoginPage() -> impl IntoView {
     let login = actions().login;
     let next = next_param();
+    let error = error_of(login);
+    // Paused after too many failures (perhaps someone else's): the owner still gets in by email.
+    let paused = move || matches!(error.get(), Some(AppError::TooManyAttempts { .. }));
     view! {
         <PageTitle text="Sign in — Emporium"/>
         <section class="mx-auto max-w-sm">
@@ -116,7 +120,14 @@ pub fn LoginPage() -> impl IntoView {
                     <label for="login-password" class=LABEL>"Password"</label>
                     <input id="login-password" name="password" type="password" autocomplete="current-password" required class=INPUT/>
                 </div>
-                <FormError error=error_of(login)/>
+                <FormError error/>
+                <Show when=paused>
+                    <p class="text-slate-700">
+                        "Signing in with a password is paused for a minute. If this is your account, "
+                        <a href="/forgot-password" class="font-medium text-brand-700 underline">"get a link by email"</a>
+                        " to set a new password and sign in now."
+                    </p>
+                </Show>
                 <button type="submit" class=BUTTON>"Sign in"</button>
             </ActionForm>
             <p class="mt-4">

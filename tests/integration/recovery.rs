@@ -14,6 +14,7 @@ on_both_backends!(
     a_reset_link_sets_a_new_password_once_and_ends_every_session,
     asking_for_a_link_answers_the_same_for_unknown_addresses_and_is_rate_limited,
     dead_reset_links_get_a_clear_answer,
+    an_owner_locked_out_by_someone_elses_failures_gets_in_by_email,
 );
 
 const NEW_PASSWORD: &str = "amber glacier waltz quietly";
@@ -173,4 +174,34 @@ async fn dead_reset_links_get_a_clear_answer(backend: Backend) {
         .call("login", &[("email", &email), ("password", PASSWORD)])
         .await;
     assert_eq!(still.status, StatusCode::OK, "the password is unchanged");
+}
+
+/// Anyone can make an account's password sign-in pause by failing five times (the account is
+/// counted wherever the attempts come from); its owner is not locked out: the emailed link sets a
+/// new password and signs them in at once.
+async fn an_owner_locked_out_by_someone_elses_failures_gets_in_by_email(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("lou");
+    register(&app, "Lou", &email).await;
+    for _ in 0..5 {
+        let reply = app
+            .client()
+            .call("login", &[("email", &email), ("password", "not it")])
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    }
+    let mut owner = app.client();
+    let paused = owner
+        .call("login", &[("email", &email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(paused.status, StatusCode::TOO_MANY_REQUESTS);
+    let page = owner.get("/login").await;
+    assert!(page.body.contains("Forgot your password?"), "{}", page.body);
+
+    let (status, body) = forgot(&mut owner, &email).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let [token] = reset_tokens(&app, &email).await.try_into().unwrap();
+    let (status, body) = reset(&mut owner, &token, NEW_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(signed_in(&mut owner).await);
 }
