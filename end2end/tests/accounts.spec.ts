@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, linkIn, openMenu, register, signIn, uniqueEmail, waitForHydration } from "./support";
+import { PASSWORD, linkIn, linksIn, openMenu, register, signIn, uniqueEmail, waitForHydration } from "./support";
 
 test("register, stay signed in, sign out, sign in again, and return to a protected page", async ({
   page,
@@ -115,4 +115,35 @@ test("a shopper who forgot the password sets a new one from the emailed link, is
   // The link worked once.
   await page.goto(link);
   await expect(page.getByText("This link has expired or has been used already.")).toBeVisible();
+});
+
+test("a new shopper signs in before confirming, sees the banner, asks for the email again, and confirms", async ({
+  page,
+  isMobile,
+}) => {
+  const email = uniqueEmail("banner");
+  await page.goto("/register");
+  await waitForHydration(page);
+  await page.getByLabel("Name").fill("Bea Banner");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await page.getByRole("link", { name: "sign in", exact: true }).click();
+  await signIn(page, email, PASSWORD);
+  const banner = page.getByRole("region", { name: "Confirm your email" });
+  await expect(banner).toContainText(`we sent a link to ${email}`);
+  await banner.getByRole("button", { name: "Resend email" }).click();
+  await expect(banner.getByRole("status")).toHaveText("Sent. Check your inbox.");
+
+  // The newest link is the one that works.
+  await expect.poll(async () => (await linksIn(email, "Confirm your email address", "verify-email")).length).toBe(2);
+  const [, newest] = await linksIn(email, "Confirm your email address", "verify-email");
+  await page.goto(newest);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Confirm my email address" }).click();
+  await expect(page).toHaveURL("/");
+  await openMenu(page, isMobile);
+  await expect(page.getByTestId("user-name")).toHaveText("Bea Banner");
+  await expect(page.getByRole("region", { name: "Confirm your email" })).toHaveCount(0);
 });

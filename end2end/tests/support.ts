@@ -44,12 +44,22 @@ export async function register(page: Page, name: string, email: string) {
   await expect(page).toHaveURL("/");
 }
 
-/** The path of the `page` link in the email to `address` whose subject has `subject`. The text
- * may be quoted-printable: soft line breaks, and "=" written as "=3D". */
+/** The path of the `page` link in the email to `address` whose subject has `subject`. */
 export async function linkIn(address: string, subject: string, page: string): Promise<string> {
-  const mail = (await emailTo(address, subject)).replace(/=\r?\n/g, "").replace(/=3D/g, "=");
-  const link = new URL(mail.match(new RegExp(`https?://\\S+/${page}\\?token=[0-9a-f]{64}`))![0]);
-  return link.pathname + link.search;
+  await emailTo(address, subject);
+  return (await linksIn(address, subject, page))[0];
+}
+
+/** The paths of the `page` links in every email written so far to `address` whose subject has
+ * `subject`, oldest first. The text may be quoted-printable: soft line breaks, and "=" written
+ * as "=3D". */
+export async function linksIn(address: string, subject: string, page: string): Promise<string[]> {
+  const found = new RegExp(`https?://\\S+?/${page}\\?token=[0-9a-f]{64}`);
+  return mails()
+    .filter((mail) => mail.text.includes(`To: ${address}`) && mail.text.includes(subject))
+    .sort((a, b) => a.id - b.id)
+    .map((mail) => new URL(mail.text.replace(/=\r?\n/g, "").replace(/=3D/g, "=").match(found)![0]))
+    .map((link) => link.pathname + link.search);
 }
 
 /** Fills in and submits the sign-in form shown on the current page. */
@@ -156,11 +166,8 @@ export async function deleteProduct(browser: Browser, baseURL: string, id: strin
 /** The email the shop wrote to `address` whose subject contains `subject`: without SMTP the
  * shop writes each email to `<data-dir>/mail/{id}.eml`, and delivers every two seconds. */
 export async function emailTo(address: string, subject: string): Promise<string> {
-  const dir = path.join(os.tmpdir(), `emporium-e2e-${process.env.E2E_PORT ?? 3100}`, "mail");
   const find = () =>
-    (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
-      .map((file) => fs.readFileSync(path.join(dir, file), "utf8"))
-      .find((text) => text.includes(`To: ${address}`) && text.includes(subject)) ?? "";
+    mails().find(({ text }) => text.includes(`To: ${address}`) && text.includes(subject))?.text ?? "";
   await expect.poll(find, { timeout: 15_000 }).not.toBe("");
   return find();
 }
@@ -205,4 +212,13 @@ export async function placeOrder(
     "card[cvc]": card ? "123" : "",
   });
   return (await placed.json()).number as string;
+}
+
+/** Every email the main shop has written to its mail folder, with the outbox id its file is named by. */
+function mails(): { id: number; text: string }[] {
+  const dir = path.join(os.tmpdir(), `emporium-e2e-${process.env.E2E_PORT ?? 3100}`, "mail");
+  return (fs.existsSync(dir) ? fs.readdirSync(dir) : []).map((file) => ({
+    id: Number.parseInt(file, 10),
+    text: fs.readFileSync(path.join(dir, file), "utf8"),
+  }));
 }
