@@ -58,6 +58,45 @@ test("an admin ships an order with its tracking number and the shopper is told i
   await buyer.close();
 });
 
+test("an admin ships an order in two parcels and the shopper sees both, each with its tracking link", async ({
+  page,
+  browser,
+  baseURL,
+  isMobile,
+}) => {
+  const [product] = await stockedProducts(page, 1);
+  const email = uniqueEmail("parcels");
+  const shopper = await browser.newContext({ baseURL });
+  const number = await placeOrder(shopper.request, baseURL!, email, product.variants[0].sku, "2");
+  await shopper.close();
+
+  await page.goto(`/login?next=/admin/orders/${number}`);
+  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await expect(page.getByTestId("desk-status")).toHaveText("Paid");
+  await waitForHydration(page);
+  await page.getByLabel(`${product.title} (2 of 2 to ship)`).fill("1");
+  await page.getByLabel("Carrier").selectOption("DHL");
+  await page.getByLabel("Tracking number").fill("JD0001");
+  await page.getByRole("button", { name: "Mark as shipped" }).click();
+  await expect(page.getByTestId("desk-status")).toHaveText("Partially shipped");
+  await expect(page.getByLabel(`${product.title} (1 of 2 to ship)`)).toHaveValue("1");
+  await page.getByLabel("Carrier").selectOption("UPS");
+  await page.getByLabel("Tracking number").fill("1Z0002");
+  await page.getByRole("button", { name: "Mark as shipped" }).click();
+  await expect(page.getByTestId("desk-status")).toHaveText("Shipped");
+
+  const buyer = await browser.newPage({ baseURL, isMobile, viewport: page.viewportSize() });
+  await buyer.goto(`/login?next=/orders/${number}`);
+  await signIn(buyer, email, PASSWORD);
+  await expect(buyer.getByTestId("order-status")).toHaveText("Shipped");
+  const parcels = buyer.getByTestId("shipment");
+  await expect(parcels).toHaveCount(2);
+  await expect(parcels.nth(0).getByRole("link", { name: "track JD0001" })).toHaveAttribute("href", /dhl\.com.*JD0001/);
+  await expect(parcels.nth(1).getByRole("link", { name: "track 1Z0002" })).toHaveAttribute("href", /ups\.com.*1Z0002/);
+  await expect(parcels.nth(1)).toContainText(`1 × ${product.title}`);
+  await buyer.close();
+});
+
 test("an admin refunds one unit and the shopper sees the order partially refunded, in the shop and by email", async ({
   page,
   browser,
