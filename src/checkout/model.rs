@@ -176,10 +176,15 @@ pub const COUNTRIES: [(&str, &str); 6] = [
 ];
 
 pub fn country_name(code: &str) -> &str {
-    COUNTRIES
+    label_in(&COUNTRIES, code)
+}
+
+/// The label `table` gives `code`, or the code itself when the table does not know it.
+fn label_in<'a>(table: &'a [(&'a str, &'a str)], code: &'a str) -> &'a str {
+    table
         .iter()
         .find(|(c, _)| *c == code)
-        .map_or(code, |(_, name)| name)
+        .map_or(code, |(_, label)| label)
 }
 
 /// The address form as typed.
@@ -891,10 +896,7 @@ pub const RETURN_REASONS: [(&str, &str); 5] = [
 
 /// What a shopper reads for a stored reason code.
 pub fn return_reason_label(code: &str) -> &str {
-    RETURN_REASONS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or(code, |(_, label)| label)
+    label_in(&RETURN_REASONS, code)
 }
 
 /// Where a return stands. The order desk moves it along `next`; the refund settles it.
@@ -959,6 +961,16 @@ impl ReturnStatus {
     /// counts them as refunded instead.
     pub fn holds_units(self) -> bool {
         matches!(self, Self::Requested | Self::Approved | Self::Received)
+    }
+
+    /// The statuses that hold units, as an SQL list: `status IN {holding_sql}`.
+    pub fn holding_sql() -> String {
+        let names: Vec<String> = Self::ALL
+            .into_iter()
+            .filter(|s| s.holds_units())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!("({})", names.join(", "))
     }
 }
 
@@ -1555,6 +1567,10 @@ mod tests {
         assert_eq!(Received.next(), [Refunded]);
         assert!(Rejected.next().is_empty() && Refunded.next().is_empty());
         assert!(Received.holds_units() && !Rejected.holds_units() && !Refunded.holds_units());
+        assert_eq!(
+            ReturnStatus::holding_sql(),
+            "('requested', 'approved', 'received')"
+        );
         for status in ReturnStatus::ALL {
             assert_eq!(ReturnStatus::parse(status.as_str()), Some(status));
         }

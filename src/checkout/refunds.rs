@@ -24,6 +24,12 @@ use crate::{
     },
 };
 
+/// The units of order line `l` (an `order_lines` row) given back by refunds that have not
+/// failed, as an SQL expression: what refunds and returns both count as refunded.
+pub const REFUNDED_UNITS: &str = "CAST(COALESCE((SELECT SUM(rl.quantity) FROM refund_lines rl \
+     JOIN refunds r ON r.id = rl.refund_id \
+     WHERE r.order_id = l.order_id AND rl.position = l.position AND r.status <> 'failed'), 0) AS BIGINT)";
+
 /// A paid order as a refund sees it.
 pub struct Refundable {
     pub id: i64,
@@ -72,12 +78,10 @@ pub async fn refundable(
     let Some((id, status, total, refunded, tax)) = row else {
         return Ok(None);
     };
-    let rows: Vec<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT l.position, l.title, l.quantity, l.unit_price_minor, l.discount_minor, \
-             CAST(COALESCE((SELECT SUM(rl.quantity) FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id \
-                 WHERE r.order_id = l.order_id AND rl.position = l.position AND r.status <> 'failed'), 0) AS BIGINT) \
-         FROM order_lines l WHERE l.order_id = $1 ORDER BY l.position",
-    )
+    let rows: Vec<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT l.position, l.title, l.quantity, l.unit_price_minor, l.discount_minor, {REFUNDED_UNITS} \
+         FROM order_lines l WHERE l.order_id = $1 ORDER BY l.position"
+    ))
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;

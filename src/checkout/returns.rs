@@ -11,7 +11,7 @@ use super::{
         return_deadline, return_reason_label,
     },
     payment::RefundOutcome,
-    refunds,
+    refunds::{self, REFUNDED_UNITS},
 };
 use crate::{
     dates::long_date,
@@ -30,15 +30,14 @@ pub async fn returnable(
     tx: &mut sqlx::AnyConnection,
     order: i64,
 ) -> Result<Vec<ReturnableLine>, sqlx::Error> {
-    let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT l.position, l.title, l.quantity, \
-             CAST(COALESCE((SELECT SUM(rl.quantity) FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id \
-                 WHERE r.order_id = l.order_id AND rl.position = l.position AND r.status <> 'failed'), 0) AS BIGINT), \
+    let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT l.position, l.title, l.quantity, {REFUNDED_UNITS}, \
              CAST(COALESCE((SELECT SUM(xl.quantity) FROM return_lines xl JOIN returns x ON x.id = xl.return_id \
                  WHERE x.order_id = l.order_id AND xl.position = l.position \
-                   AND x.status IN ('requested', 'approved', 'received')), 0) AS BIGINT) \
+                   AND x.status IN {}), 0) AS BIGINT) \
          FROM order_lines l WHERE l.order_id = $1 ORDER BY l.position",
-    )
+        ReturnStatus::holding_sql()
+    ))
     .bind(order)
     .fetch_all(&mut *tx)
     .await?;
