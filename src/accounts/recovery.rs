@@ -14,7 +14,7 @@ use crate::{
         auth::SessionUser,
         db::now_ms,
         http::client_ip,
-        limits::{self, Limit},
+        limits::Limit,
         password,
         state::AppState,
         tokens::{hash_token, new_token},
@@ -41,8 +41,8 @@ pub async fn request_reset(state: &AppState, email: &str) -> Result<(), AppError
     ];
     let scopes = [scopes[0].as_str(), scopes[1].as_str()];
     let now = now_ms();
-    RESET_REQUESTS.check(&state.db, &scopes, now).await?;
-    limits::record(&state.db, &scopes, now).await?;
+    // Counted whatever follows, so it is never given back.
+    let _counted = RESET_REQUESTS.take(&state.db, &scopes, now).await?;
     let Some(user) = db::find_user_by_email(&state.db, &email).await? else {
         return Ok(());
     };

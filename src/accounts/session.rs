@@ -106,14 +106,8 @@ pub async fn authenticate(
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
-        .any(|value| {
-            value
-                .as_bytes()
-                .starts_with(format!("{ACCESS_COOKIE}=").as_bytes())
-                || value
-                    .as_bytes()
-                    .starts_with(format!("{REFRESH_COOKIE}=").as_bytes())
-        });
+        .filter_map(|value| value.to_str().ok()?.split_once('='))
+        .any(|(name, _)| name == ACCESS_COOKIE || name == REFRESH_COOKIE);
     if !decided {
         for value in set_cookies {
             response.headers_mut().append(header::SET_COOKIE, value);

@@ -14,7 +14,7 @@ use crate::{
     platform::{
         auth::SessionUser,
         db::{now_ms, violates},
-        limits::{self, Limit},
+        limits::Limit,
         state::AppState,
         tokens::hash_token,
     },
@@ -137,8 +137,8 @@ pub async fn resend(state: &AppState, user: i64) -> Result<(), AppError> {
     }
     let scope = format!("confirm-user:{}", user.id);
     let now = now_ms();
-    RESENDS.check(&state.db, &[&scope], now).await?;
-    limits::record(&state.db, &[&scope], now).await?;
+    // Counted whatever follows, so it is never given back.
+    let _counted = RESENDS.take(&state.db, &[&scope], now).await?;
     let mut tx = state.db.begin_write().await?;
     send_link(&mut tx, &user, &user.email, now).await?;
     tx.commit().await?;
