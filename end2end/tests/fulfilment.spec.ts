@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { type Browser, expect, type Page, test } from "@playwright/test";
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
@@ -11,6 +11,36 @@ import {
   uniqueEmail,
   waitForHydration,
 } from "./support";
+
+/** A new shopper's paid order of `quantity` units of a demo product, opened on the order desk by
+ * the admin; the product, the shopper's email and the order's number. */
+async function paidOrderOnDesk(page: Page, browser: Browser, baseURL: string, tag: string, quantity: string) {
+  const [product] = await stockedProducts(page, 1);
+  const email = uniqueEmail(tag);
+  const shopper = await browser.newContext({ baseURL });
+  const number = await placeOrder(shopper.request, baseURL, email, product.variants[0].sku, quantity);
+  await shopper.close();
+  await page.goto(`/login?next=/admin/orders/${number}`);
+  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await expect(page.getByTestId("desk-status")).toHaveText("Paid");
+  await waitForHydration(page);
+  return { product, email, number };
+}
+
+/** The shopper `email`, signed in on a page of their own (sized like `page`) at their order `number`. */
+async function shopperAtOrder(
+  browser: Browser,
+  page: Page,
+  baseURL: string,
+  isMobile: boolean,
+  email: string,
+  number: string,
+) {
+  const buyer = await browser.newPage({ baseURL, isMobile, viewport: page.viewportSize() });
+  await buyer.goto(`/login?next=/orders/${number}`);
+  await signIn(buyer, email, PASSWORD);
+  return buyer;
+}
 
 test("an admin ships an order with its tracking number and the shopper is told in the shop", async ({ page, browser, baseURL, isMobile }) => {
   const [product] = await stockedProducts(page, 1);
@@ -64,16 +94,7 @@ test("an admin ships an order in two parcels and the shopper sees both, each wit
   baseURL,
   isMobile,
 }) => {
-  const [product] = await stockedProducts(page, 1);
-  const email = uniqueEmail("parcels");
-  const shopper = await browser.newContext({ baseURL });
-  const number = await placeOrder(shopper.request, baseURL!, email, product.variants[0].sku, "2");
-  await shopper.close();
-
-  await page.goto(`/login?next=/admin/orders/${number}`);
-  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
-  await expect(page.getByTestId("desk-status")).toHaveText("Paid");
-  await waitForHydration(page);
+  const { product, email, number } = await paidOrderOnDesk(page, browser, baseURL!, "parcels", "2");
   await page.getByLabel(`${product.title} (2 of 2 to ship)`).fill("1");
   await page.getByLabel("Carrier").selectOption("DHL");
   await page.getByLabel("Tracking number").fill("JD0001");
@@ -85,9 +106,7 @@ test("an admin ships an order in two parcels and the shopper sees both, each wit
   await page.getByRole("button", { name: "Mark as shipped" }).click();
   await expect(page.getByTestId("desk-status")).toHaveText("Shipped");
 
-  const buyer = await browser.newPage({ baseURL, isMobile, viewport: page.viewportSize() });
-  await buyer.goto(`/login?next=/orders/${number}`);
-  await signIn(buyer, email, PASSWORD);
+  const buyer = await shopperAtOrder(browser, page, baseURL!, isMobile, email, number);
   await expect(buyer.getByTestId("order-status")).toHaveText("Shipped");
   const parcels = buyer.getByTestId("shipment");
   await expect(parcels).toHaveCount(2);
@@ -103,16 +122,7 @@ test("an admin refunds one unit and the shopper sees the order partially refunde
   baseURL,
   isMobile,
 }) => {
-  const [product] = await stockedProducts(page, 1);
-  const email = uniqueEmail("refunded");
-  const shopper = await browser.newContext({ baseURL });
-  const number = await placeOrder(shopper.request, baseURL!, email, product.variants[0].sku, "2");
-  await shopper.close();
-
-  await page.goto(`/login?next=/admin/orders/${number}`);
-  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
-  await expect(page.getByTestId("desk-status")).toHaveText("Paid");
-  await waitForHydration(page);
+  const { product, email, number } = await paidOrderOnDesk(page, browser, baseURL!, "refunded", "2");
   await page.getByRole("region", { name: "Refund", exact: true }).getByLabel(product.title).fill("1");
   await page.getByLabel("Reason").fill("Arrived scratched");
   await page.getByRole("button", { name: "Refund", exact: true }).click();
@@ -123,9 +133,7 @@ test("an admin refunds one unit and the shopper sees the order partially refunde
   await expect(page.getByTestId("desk-refunded")).toContainText("Refunded $");
   await expect(page.getByTestId("desk-status")).toHaveText("Paid");
 
-  const buyer = await browser.newPage({ baseURL, isMobile, viewport: page.viewportSize() });
-  await buyer.goto(`/login?next=/orders/${number}`);
-  await signIn(buyer, email, PASSWORD);
+  const buyer = await shopperAtOrder(browser, page, baseURL!, isMobile, email, number);
   await expect(buyer.getByTestId("order-number")).toHaveText(number);
   await expect(buyer.getByTestId("refund-state")).toContainText("Partially refunded");
   await buyer.close();
@@ -134,24 +142,13 @@ test("an admin refunds one unit and the shopper sees the order partially refunde
 });
 
 test("a shopper returns an item, and the admin approves, receives and refunds it", async ({ page, browser, baseURL, isMobile }) => {
-  const [product] = await stockedProducts(page, 1);
-  const email = uniqueEmail("returned");
-  const shopper = await browser.newContext({ baseURL });
-  const number = await placeOrder(shopper.request, baseURL!, email, product.variants[0].sku, "2");
-  await shopper.close();
-
-  await page.goto(`/login?next=/admin/orders/${number}`);
-  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
-  await expect(page.getByTestId("desk-status")).toHaveText("Paid");
-  await waitForHydration(page);
+  const { product, email, number } = await paidOrderOnDesk(page, browser, baseURL!, "returned", "2");
   await page.getByRole("button", { name: "Mark as shipped" }).click();
   await expect(page.getByTestId("desk-status")).toHaveText("Shipped");
   await page.getByRole("button", { name: "Mark as delivered" }).click();
   await expect(page.getByTestId("desk-status")).toHaveText("Delivered");
 
-  const buyer = await browser.newPage({ baseURL, isMobile, viewport: page.viewportSize() });
-  await buyer.goto(`/login?next=/orders/${number}`);
-  await signIn(buyer, email, PASSWORD);
+  const buyer = await shopperAtOrder(browser, page, baseURL!, isMobile, email, number);
   await expect(buyer.getByTestId("order-number")).toHaveText(number);
   await waitForHydration(buyer);
   await buyer.getByText("Return items", { exact: true }).click();
