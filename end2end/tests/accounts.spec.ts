@@ -147,3 +147,34 @@ test("a new shopper signs in before confirming, sees the banner, asks for the em
   await expect(page.getByTestId("user-name")).toHaveText("Bea Banner");
   await expect(page.getByRole("region", { name: "Confirm your email" })).toHaveCount(0);
 });
+
+test("an owner whose password sign-in is paused by someone else's failures gets in by the emailed link", async ({
+  page,
+  isMobile,
+}) => {
+  const email = uniqueEmail("paused");
+  await page.request.post("/api/register", { form: { name: "Pia Paused", email, password: PASSWORD } });
+  // Five wrong passwords for the account from elsewhere (other addresses, so the journeys'
+  // own address keeps its count).
+  for (let n = 0; n < 5; n++) {
+    const wrong = await page.request.post("/api/login", {
+      form: { email, password: "not the password" },
+      headers: { "X-Forwarded-For": `198.51.100.${n + 1}` },
+    });
+    expect(wrong.status()).toBe(400);
+  }
+  await page.goto("/login");
+  await signIn(page, email, PASSWORD);
+  await expect(page.getByRole("alert")).toContainText("Too many attempts");
+  await page.getByRole("link", { name: "get a link by email" }).click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send link" }).click();
+  await expect(page.getByRole("status")).toContainText("If an account exists for that email");
+  await page.goto(await linkIn(email, "Reset your Emporium password", "reset-password"));
+  await waitForHydration(page);
+  await page.getByLabel("New password").fill("amber glacier waltz quietly");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page).toHaveURL("/account");
+  await openMenu(page, isMobile);
+  await expect(page.getByTestId("user-name")).toHaveText("Pia Paused");
+});
