@@ -1,16 +1,9 @@
 import { defineConfig, devices } from "@playwright/test";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, STRIPE_SHOP_URL } from "./tests/support";
+import { SHOP, STRIPE_SHOP_URL } from "./tests/support";
 
-// `./shop test` passes the built binary, the app root and a free port. The server starts on a
-// fresh SQLite database, which it fills with the demo catalog on first start.
-const port = Number(process.env.E2E_PORT ?? 3100);
-const root = process.env.E2E_ROOT ?? path.resolve(__dirname, "..");
-const binary =
-  process.env.E2E_BINARY ?? path.join(os.homedir(), ".cache/emporium/target/debug/emporium");
-const dataDir = path.join(os.tmpdir(), `emporium-e2e-${port}`);
-const baseURL = `http://127.0.0.1:${port}`;
+const { root, binary, dataDir, baseURL } = SHOP;
 // A second shop in Stripe mode, paying through a fake of Stripe's API, whose unpaid orders
 // hold their stock for one minute (the shortest reservation there is).
 const stripeShop = new URL(STRIPE_SHOP_URL);
@@ -50,8 +43,8 @@ export default defineConfig({
   ],
   webServer: [
     {
-      // An admin account for the admin journeys (see tests/support.ts), then the shop.
-      command: `rm -rf '${dataDir}' && '${binary}' create-admin --email '${ADMIN_EMAIL}' && exec '${binary}' serve`,
+      // Admin journeys make their own admins with `create-admin` (see tests/support.ts).
+      command: `rm -rf '${dataDir}' && exec '${binary}' serve`,
       cwd: root,
       url: `${baseURL}/readyz`,
       reuseExistingServer: false,
@@ -59,12 +52,10 @@ export default defineConfig({
       stdout: "pipe",
       stderr: "pipe",
       env: {
-        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-        DATABASE_URL: `sqlite://${dataDir}/e2e.db`,
-        EMPORIUM_DATA_DIR: dataDir,
+        ...SHOP.env,
         EMPORIUM_DEMO_PRODUCTS: "300",
-        RUST_LOG: "warn",
-        EMPORIUM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        // Every journey signs up from 127.0.0.1; the hourly limit per address has its own test.
+        EMPORIUM_SIGN_UPS_PER_HOUR: "100000",
         // The journeys all connect from 127.0.0.1; one that stands for other people's devices
         // says so in X-Forwarded-For, as a proxy in front of the shop would.
         EMPORIUM_TRUSTED_PROXIES: "127.0.0.1",

@@ -79,7 +79,18 @@ pub const BAD_CREDENTIALS: &str = "That email and password don't match an accoun
 /// Messages a form may show from its address. Without JavaScript a form's error comes back in
 /// the URL (`__err`), where anyone can write anything to show on our page: only these texts are
 /// shown from there, any other becomes its kind's generic message.
-const URL_MESSAGES: &[&str] = &[BAD_CREDENTIALS, "The request was incomplete or malformed."];
+/// A sign-in's second step got a code that is wrong or used already.
+pub const WRONG_CODE: &str =
+    "That code is not right. Enter the 6-digit code your app shows now, or a recovery code.";
+/// A sign-in's second step came after its five minutes, or without its first step.
+pub const SIGN_IN_TIMED_OUT: &str = "Your sign-in timed out. Sign in again.";
+
+const URL_MESSAGES: &[&str] = &[
+    BAD_CREDENTIALS,
+    WRONG_CODE,
+    SIGN_IN_TIMED_OUT,
+    "The request was incomplete or malformed.",
+];
 
 impl AppError {
     /// This error as a page may show it when it came from the URL: free text only when it is

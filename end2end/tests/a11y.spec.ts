@@ -1,11 +1,9 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import {
-  ADMIN_EMAIL,
-  ADMIN_PASSWORD,
   addFromProductPage,
   register,
-  signIn,
+  signInAsAdmin,
   stockedProducts,
   uniqueEmail,
   waitForHydration,
@@ -51,7 +49,7 @@ test("the shopping pages have no serious or critical accessibility violations", 
 
 test("the admin pages have no serious or critical accessibility violations", async ({ page }) => {
   await page.goto("/login");
-  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await signInAsAdmin(page);
   await expect(page).toHaveURL("/");
   const found: string[] = [];
   for (const path of [

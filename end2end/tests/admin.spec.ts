@@ -1,10 +1,8 @@
 import { expect, test } from "@playwright/test";
 import {
-  ADMIN_EMAIL,
-  ADMIN_PASSWORD,
   MADE_BY_A_SPEC,
   register,
-  signIn,
+  signInAsAdmin,
   uniqueEmail,
   uniqueWord,
   waitForHydration,
@@ -16,7 +14,7 @@ test("an admin creates a product and finds it in search at once", async ({ page 
 
   await page.goto("/admin/products/new");
   await expect(page).toHaveURL(/\/login\?next=/);
-  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await signInAsAdmin(page);
   await expect(page).toHaveURL("/admin/products/new");
   await waitForHydration(page);
 

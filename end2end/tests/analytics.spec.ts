@@ -1,9 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, signIn, waitForHydration } from "./support";
+import { signInAsAdmin, waitForHydration } from "./support";
 
 test("an admin reads sales and behaviour for a chosen period", async ({ page }) => {
   await page.goto("/login?next=/admin/analytics");
-  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await signInAsAdmin(page);
   await expect(page.getByRole("heading", { name: "Analytics" })).toBeVisible();
   await expect(page.getByTestId("revenue")).toHaveText(/^\$[\d,]+\.\d\d$/);
   await expect(page.getByTestId("funnel")).toContainText("Product views");

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, signIn, uniqueEmail, waitForHydration } from "./support";
+import { PASSWORD, setUpTwoStep, signIn, signInAsAdmin, uniqueEmail, waitForHydration } from "./support";
 
 test("an admin finds a new shopper and makes them an admin", async ({ page, browser, baseURL }) => {
   const email = uniqueEmail("staff");
@@ -11,7 +11,7 @@ test("an admin finds a new shopper and makes them an admin", async ({ page, brow
   await signup.close();
 
   await page.goto("/login?next=/admin/users");
-  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await signInAsAdmin(page);
   await expect(page.getByRole("heading", { name: "Customers" })).toBeVisible();
   await waitForHydration(page);
   await page.getByLabel("Name or email").fill(email);
@@ -26,6 +26,11 @@ test("an admin finds a new shopper and makes them an admin", async ({ page, brow
   const staff = await browser.newPage({ baseURL });
   await staff.goto("/login?next=/admin");
   await signIn(staff, email, PASSWORD);
+  // Staff need two-step sign-in before the admin opens.
+  await expect(staff).toHaveURL(/\/account\/security\?next=%2Fadmin|\/account\/security\?next=\/admin/);
+  await expect(staff.getByRole("alert")).toContainText("Staff accounts need two-step sign-in");
+  await setUpTwoStep(staff, PASSWORD);
+  await staff.getByRole("link", { name: "Continue" }).click();
   await expect(staff.getByRole("heading", { name: "Admin dashboard" })).toBeVisible();
   await staff.close();
 });

@@ -1,12 +1,11 @@
 import { type Browser, expect, type Page, test } from "@playwright/test";
 import {
-  ADMIN_EMAIL,
-  ADMIN_PASSWORD,
-  PASSWORD,
   emailTo,
   openMenu,
+  PASSWORD,
   placeOrder,
   signIn,
+  signInAsAdmin,
   stockedProducts,
   uniqueEmail,
   waitForHydration,
@@ -21,7 +20,7 @@ async function paidOrderOnDesk(page: Page, browser: Browser, baseURL: string, ta
   const number = await placeOrder(shopper.request, baseURL, email, product.variants[0].sku, quantity);
   await shopper.close();
   await page.goto(`/login?next=/admin/orders/${number}`);
-  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await signInAsAdmin(page);
   await expect(page.getByTestId("desk-status")).toHaveText("Paid");
   await waitForHydration(page);
   return { product, email, number };
@@ -50,7 +49,7 @@ test("an admin ships an order with its tracking number and the shopper is told i
   await shopper.close();
 
   await page.goto("/login?next=/admin/orders");
-  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await signInAsAdmin(page);
   await expect(page.getByRole("heading", { name: "Orders" })).toBeVisible();
   await waitForHydration(page);
   await page.getByLabel("Order number, email or name").fill(number);

@@ -1,11 +1,9 @@
 import { expect, test } from "@playwright/test";
 import {
-  ADMIN_EMAIL,
-  ADMIN_PASSWORD,
   addFromProductPage,
   money,
   register,
-  signIn,
+  signInAsAdmin,
   stockedProducts,
   uniqueEmail,
   uniqueWord,
@@ -25,7 +23,7 @@ test("the admin creates a code, a shopper applies it at checkout and prints the 
 }) => {
   const code = `SAVE${uniqueWord().toUpperCase()}`;
   await page.goto("/login?next=/admin/promotions");
-  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await signInAsAdmin(page);
   await expect(page.getByRole("heading", { name: "Promotions", level: 1 })).toBeVisible();
   await waitForHydration(page);
   await page.getByLabel("Code").fill(code);

@@ -1,10 +1,9 @@
 import { expect, test } from "@playwright/test";
 import {
-  ADMIN_EMAIL,
-  ADMIN_PASSWORD,
-  PASSWORD,
   freshProduct,
+  PASSWORD,
   signIn,
+  signInAsAdmin,
   uniqueEmail,
   uniqueWord,
   waitForHydration,
@@ -60,7 +59,7 @@ test("a shopper signs in to review, fixes a mistake, edits the review, and an ad
   // An admin moderating the shop removes it.
   const admin = await browser.newPage({ baseURL });
   await admin.goto(`/login?next=${encodeURIComponent(productPage)}`);
-  await signIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await signInAsAdmin(admin);
   await expect(admin).toHaveURL(new RegExp(`${productPage}$`));
   await waitForHydration(admin);
   const moderated = admin.getByRole("region", { name: "Customer reviews" });

@@ -1,4 +1,6 @@
-import { type APIRequestContext, type Browser, expect, type Page } from "@playwright/test";
+import { type APIRequestContext, type Browser, expect, type Page, request } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -6,9 +8,28 @@ import * as path from "node:path";
 /** The password of every account the journeys create. */
 export const PASSWORD = "violet tractor sings softly";
 
-/** The admin account `playwright.config.ts` creates before the shop starts. */
-export const ADMIN_EMAIL = "admin@e2e.test";
+/** The password of the admin accounts the journeys make with the shop's `create-admin`. */
 export const ADMIN_PASSWORD = "quiet harbour lantern maple";
+
+/** The shop the journeys use (`./shop test` passes the built binary, the app root and a free
+ * port): it starts on a fresh SQLite database, which it fills with the demo catalog. */
+export const SHOP = (() => {
+  const port = Number(process.env.E2E_PORT ?? 3100);
+  const dataDir = path.join(os.tmpdir(), `emporium-e2e-${port}`);
+  return {
+    port,
+    baseURL: `http://127.0.0.1:${port}`,
+    root: process.env.E2E_ROOT ?? path.resolve(__dirname, "../.."),
+    binary: process.env.E2E_BINARY ?? path.join(os.homedir(), ".cache/emporium/target/debug/emporium"),
+    dataDir,
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      DATABASE_URL: `sqlite://${dataDir}/e2e.db`,
+      EMPORIUM_DATA_DIR: dataDir,
+      RUST_LOG: "warn",
+    },
+  };
+})();
 
 /** The shop that runs in Stripe mode beside the main one (see playwright.config.ts). */
 export const STRIPE_SHOP_URL = `http://127.0.0.1:${Number(process.env.E2E_STRIPE_PORT ?? 3110)}`;
@@ -111,14 +132,88 @@ export async function addFromProductPage(page: Page, product: Product, quantity:
 }
 
 
-/** A browser context signed in as the admin, for setting the scene through the API. */
+/** The code an authenticator app with the base32 `secret` shows at `unixSecs` (RFC 6238). */
+export function totp(secret: string, unixSecs: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bits = [...secret.replace(/ /g, "")].map((c) => alphabet.indexOf(c).toString(2).padStart(5, "0")).join("");
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((byte) => Number.parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSecs / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+/** A new admin account, made as an operator would, with the shop's `create-admin`. */
+export function createAdmin(): string {
+  const email = uniqueEmail("admin");
+  execFileSync(SHOP.binary, ["create-admin", "--email", email], {
+    cwd: SHOP.root,
+    env: { ...process.env, ...SHOP.env, EMPORIUM_ADMIN_PASSWORD: ADMIN_PASSWORD },
+  });
+  return email;
+}
+
+export type Admin = { email: string; secret: string; enrolledAt: number };
+
+/** A new admin, signed in on `api`, with two-step sign-in set up through the API as the
+ * security page does it (staff need it before the admin opens). */
+export async function enrolledAdmin(api: APIRequestContext): Promise<Admin> {
+  const email = createAdmin();
+  const headers = { Origin: SHOP.baseURL };
+  const login = await api.post("/api/login", { form: { email, password: ADMIN_PASSWORD }, headers });
+  expect(login.ok()).toBe(true);
+  const setup = await api.post("/api/start_two_factor", { headers });
+  expect(setup.ok()).toBe(true);
+  const secret: string = (await setup.json()).secret;
+  const enrolledAt = Date.now() / 1000;
+  const confirmed = await api.post("/api/confirm_two_factor", {
+    form: { code: totp(secret, enrolledAt), password: ADMIN_PASSWORD },
+    headers,
+  });
+  expect(confirmed.ok()).toBe(true);
+  return { email, secret, enrolledAt };
+}
+
+/** Signs in as a new admin on the sign-in page shown, password then code, as a person would. */
+export async function signInAsAdmin(page: Page) {
+  const api = await request.newContext({ baseURL: SHOP.baseURL });
+  const admin = await enrolledAdmin(api);
+  await api.dispose();
+  await signIn(page, admin.email, ADMIN_PASSWORD);
+  // The code enrolment used works only once; the app's next one is accepted a step early.
+  await enterCode(page, totp(admin.secret, admin.enrolledAt + 30));
+}
+
+/** Sets up two-step sign-in on the security page shown, as a person would: types the key shown
+ * beside the QR code into "their app", enters the app's code and the password, and keeps the
+ * recovery codes the page shows once. */
+export async function setUpTwoStep(page: Page, password: string) {
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Set up two-step sign-in" }).click();
+  await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
+  const secret = (await page.getByTestId("totp-key").textContent())!;
+  const enrolledAt = Date.now() / 1000;
+  await page.getByLabel("Code from the app").fill(totp(secret, enrolledAt));
+  await page.getByLabel("Your password").fill(password);
+  await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
+  const codes = page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
+  await expect(codes).toHaveCount(10);
+  return { secret, enrolledAt, recoveryCodes: await codes.allTextContents() };
+}
+
+/** Enters `code` on the second step of signing in. */
+export async function enterCode(page: Page, code: string) {
+  await expect(page).toHaveURL(/\/login\/code/);
+  await waitForHydration(page);
+  await page.getByLabel("Code").fill(code);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** A browser context signed in as a new admin, for setting the scene through the API. */
 async function signedInAdmin(browser: Browser, baseURL: string) {
   const admin = await browser.newContext({ baseURL });
-  const login = await admin.request.post("/api/login", {
-    form: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
-    headers: { Origin: baseURL },
-  });
-  expect(login.ok()).toBe(true);
+  await enrolledAdmin(admin.request);
   return admin;
 }
 
@@ -216,7 +311,7 @@ export async function placeOrder(
 
 /** Every email the main shop has written to its mail folder, with the outbox id its file is named by. */
 function mails(): { id: number; text: string }[] {
-  const dir = path.join(os.tmpdir(), `emporium-e2e-${process.env.E2E_PORT ?? 3100}`, "mail");
+  const dir = path.join(SHOP.dataDir, "mail");
   return (fs.existsSync(dir) ? fs.readdirSync(dir) : []).map((file) => ({
     id: Number.parseInt(file, 10),
     text: fs.readFileSync(path.join(dir, file), "utf8"),

@@ -1,6 +1,7 @@
 //! Account server functions. Each delegates to `session`, which the integration tests also
 //! drive over HTTP.
 
+use super::model::{TwoFactorSetup, TwoFactorStatus};
 use crate::error::AppError;
 use crate::platform::auth::SessionUser;
 use leptos::prelude::*;
@@ -17,20 +18,78 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
     Ok(())
 }
 
-/// Signs in and goes to `next` (a local path) or home.
+/// Where a sign-in goes: to `next`, or first to the code page when the account has two-step
+/// sign-in (`user` is `None`).
+#[cfg(feature = "ssr")]
+fn go_on(user: &Option<SessionUser>, next: &str) {
+    use crate::{ui::encode_query, ui::safe_next};
+    let next = safe_next(Some(next));
+    match user {
+        Some(_) => leptos_axum::redirect(&next),
+        None => leptos_axum::redirect(&format!("/login/code?next={}", encode_query(&next))),
+    }
+}
+
+/// Signs in and goes to `next` (a local path) or home; to the code page first when the account
+/// has two-step sign-in (then the answer is `None`).
 #[server(endpoint = "login")]
 pub async fn login(
     email: String,
     password: String,
     next: Option<String>,
-) -> Result<SessionUser, AppError> {
+) -> Result<Option<SessionUser>, AppError> {
     use super::session;
-    use crate::platform::http::safe_next;
     use crate::platform::state::AppState;
     let state = AppState::current()?;
     let user = session::login(&state, &email, password).await?;
+    go_on(&user, next.as_deref().unwrap_or("/"));
+    Ok(user)
+}
+
+/// The second step of signing in: a code from the authenticator app, or a recovery code.
+#[server(endpoint = "sign_in_code")]
+pub async fn sign_in_code(code: String, next: Option<String>) -> Result<SessionUser, AppError> {
+    use crate::{platform::state::AppState, ui::safe_next};
+    let state = AppState::current()?;
+    let user = super::two_factor::finish_sign_in(&state, &code).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(user)
+}
+
+/// Whether the signed-in user has two-step sign-in.
+#[server(endpoint = "two_factor")]
+pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {
+    use crate::platform::state::AppState;
+    super::two_factor::status(&AppState::current()?).await
+}
+
+/// Starts enrolling an authenticator app: its QR code and secret.
+#[server(endpoint = "start_two_factor")]
+pub async fn start_two_factor() -> Result<TwoFactorSetup, AppError> {
+    use crate::platform::state::AppState;
+    super::two_factor::start(&AppState::current()?).await
+}
+
+/// Turns two-step sign-in on with a code from the app and the current password; returns the
+/// recovery codes, shown once.
+#[server(endpoint = "confirm_two_factor")]
+pub async fn confirm_two_factor(code: String, password: String) -> Result<Vec<String>, AppError> {
+    use crate::platform::state::AppState;
+    super::two_factor::confirm(&AppState::current()?, &code, password).await
+}
+
+/// Replaces the recovery codes (the current password is required); returns the new ones.
+#[server(endpoint = "new_recovery_codes")]
+pub async fn new_recovery_codes(password: String) -> Result<Vec<String>, AppError> {
+    use crate::platform::state::AppState;
+    super::two_factor::renew_recovery_codes(&AppState::current()?, password).await
+}
+
+/// Turns two-step sign-in off (customers only; the current password is required).
+#[server(endpoint = "turn_off_two_factor")]
+pub async fn turn_off_two_factor(password: String) -> Result<(), AppError> {
+    use crate::platform::state::AppState;
+    super::two_factor::turn_off(&AppState::current()?, password).await
 }
 
 /// Signs this device out.
@@ -107,13 +166,17 @@ pub async fn check_reset_link(token: String) -> Result<bool, AppError> {
     super::recovery::link_works(&state, super::db::LinkPurpose::ResetPassword, &token).await
 }
 
-/// Sets a new password with a reset link: every device is signed out, this one signed in.
+/// Sets a new password with a reset link: every device is signed out, this one signed in
+/// (after a code, with two-step sign-in).
 #[server(endpoint = "reset_password")]
-pub async fn reset_password(token: String, password: String) -> Result<SessionUser, AppError> {
+pub async fn reset_password(
+    token: String,
+    password: String,
+) -> Result<Option<SessionUser>, AppError> {
     use crate::platform::state::AppState;
     let state = AppState::current()?;
     let user = super::recovery::reset_password(&state, &token, password).await?;
-    leptos_axum::redirect("/account");
+    go_on(&user, "/account");
     Ok(user)
 }
 
@@ -125,13 +188,14 @@ pub async fn check_verify_link(token: String) -> Result<bool, AppError> {
     super::recovery::link_works(&state, super::db::LinkPurpose::VerifyEmail, &token).await
 }
 
-/// Confirms the address a link was sent to and signs this device in; goes home.
+/// Confirms the address a link was sent to and signs this device in (after a code, with
+/// two-step sign-in); goes home.
 #[server(endpoint = "verify_email")]
-pub async fn verify_email(token: String) -> Result<SessionUser, AppError> {
+pub async fn verify_email(token: String) -> Result<Option<SessionUser>, AppError> {
     use crate::platform::state::AppState;
     let state = AppState::current()?;
     let user = super::verification::confirm(&state, &token).await?;
-    leptos_axum::redirect("/");
+    go_on(&user, "/");
     Ok(user)
 }
 

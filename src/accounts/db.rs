@@ -20,12 +20,25 @@ pub struct UserRow {
     pub password_hash: String,
     pub role: String,
     pub email_verified_at: Option<i64>,
+    /// The base32 secret of the authenticator app, once two-step sign-in is on.
+    pub totp_secret: Option<String>,
+    /// The time step of the last one-time code accepted.
+    pub totp_last_step: Option<i64>,
 }
 
 impl UserRow {
     pub fn role(&self) -> Role {
         // The column's check constraint admits only the two known roles.
         Role::parse(&self.role).unwrap_or(Role::Customer)
+    }
+
+    /// What the account may do now: an admin without two-step sign-in has a customer's rights
+    /// until they turn it on.
+    pub fn rights(&self) -> Role {
+        match self.role() {
+            Role::Admin if self.totp_secret.is_none() => Role::Customer,
+            role => role,
+        }
     }
 
     pub fn to_session_user(&self) -> SessionUser {
@@ -35,11 +48,13 @@ impl UserRow {
             email: self.email.clone(),
             role: self.role(),
             email_verified: self.email_verified_at.is_some(),
+            two_factor: self.totp_secret.is_some(),
         }
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, password_hash, role, email_verified_at";
+const USER_COLUMNS: &str =
+    "id, email, name, password_hash, role, email_verified_at, totp_secret, totp_last_step";
 
 const INSERT_USER: &str = "INSERT INTO users (email, name, password_hash, role, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $5) RETURNING id";
@@ -101,6 +116,8 @@ pub async fn sign_up(
         password_hash: password_hash.to_owned(),
         role: Role::Customer.as_str().to_owned(),
         email_verified_at: None,
+        totp_secret: None,
+        totp_last_step: None,
     }))
 }
 
@@ -557,12 +574,13 @@ pub async fn anonymise(
     for statement in [
         "DELETE FROM refresh_tokens WHERE user_id = $1",
         "DELETE FROM account_tokens WHERE user_id = $1",
+        "DELETE FROM recovery_codes WHERE user_id = $1",
     ] {
         sqlx::query(statement).bind(user).execute(&mut *tx).await?;
     }
     sqlx::query(
         "UPDATE users SET name = 'Former customer', email = 'deleted-' || CAST(id AS TEXT) || '@deleted.invalid', \
-             password_hash = '!', email_verified_at = NULL, notify_orders_email = 0, \
+             password_hash = '!', email_verified_at = NULL, totp_secret = NULL, totp_pending = NULL, notify_orders_email = 0, \
              notify_orders_app = 0, notify_news_email = 0, deleted_at = $1, updated_at = $1 \
          WHERE id = $2",
     )
@@ -571,4 +589,140 @@ pub async fn anonymise(
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// Keeps the secret an authenticator app is being enrolled with until a code from it arrives.
+pub async fn set_pending_totp(
+    db: &Db,
+    user_id: i64,
+    secret: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET totp_pending = $1, updated_at = $2 WHERE id = $3")
+        .bind(secret)
+        .bind(now)
+        .bind(user_id)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// The secret waiting for its first code, if any.
+pub async fn pending_totp(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await
+        .map(Option::flatten)
+}
+
+/// Turns two-step sign-in on with the pending secret `secret` (false when another enrolment
+/// replaced it meanwhile), `step` being the code just entered, and replaces the recovery codes.
+pub async fn enable_totp(
+    tx: &mut sqlx::AnyConnection,
+    user_id: i64,
+    secret: &str,
+    step: i64,
+    recovery_hashes: &[String],
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let enabled = sqlx::query(
+        "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1, \
+         updated_at = $2 WHERE id = $3 AND totp_pending = $4",
+    )
+    .bind(step)
+    .bind(now)
+    .bind(user_id)
+    .bind(secret)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if enabled == 0 {
+        return Ok(false);
+    }
+    replace_recovery_codes(tx, user_id, recovery_hashes, now).await?;
+    Ok(true)
+}
+
+/// Turns two-step sign-in off and drops the recovery codes.
+pub async fn disable_totp(
+    tx: &mut sqlx::AnyConnection,
+    user_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL, \
+         updated_at = $1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    replace_recovery_codes(tx, user_id, &[], now).await
+}
+
+/// Accepts the code of time step `step` unless a code of that step or a later one was accepted
+/// already: of two requests with the same code, one wins.
+pub async fn claim_step(db: &Db, user_id: i64, step: i64) -> Result<bool, sqlx::Error> {
+    let claimed = sqlx::query(
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_secret IS NOT NULL \
+         AND (totp_last_step IS NULL OR totp_last_step < $1)",
+    )
+    .bind(step)
+    .bind(user_id)
+    .execute(db.writer())
+    .await?
+    .rows_affected();
+    Ok(claimed == 1)
+}
+
+/// Replaces the account's recovery codes with those whose hashes are given.
+pub async fn replace_recovery_codes(
+    tx: &mut sqlx::AnyConnection,
+    user_id: i64,
+    hashes: &[String],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    for hash in hashes {
+        sqlx::query(
+            "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(user_id)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Uses up the recovery code with hash `hash`: false when unknown or used already.
+pub async fn use_recovery_code(
+    db: &Db,
+    user_id: i64,
+    hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let used = sqlx::query(
+        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(hash)
+    .execute(db.writer())
+    .await?
+    .rows_affected();
+    Ok(used == 1)
+}
+
+/// How many of the account's recovery codes are unused.
+pub async fn recovery_codes_left(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user_id)
+        .fetch_one(db.pool())
+        .await
 }

@@ -14,4 +14,6 @@ pub mod recovery;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
+pub mod two_factor;
+#[cfg(feature = "ssr")]
 pub mod verification;

@@ -48,6 +48,24 @@ impl fmt::Display for Email {
     }
 }
 
+/// An authenticator app being enrolled: the QR code to scan and the secret to type instead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorSetup {
+    /// Base32, in groups of four for reading aloud or typing.
+    pub secret: String,
+    /// An SVG image made on the server.
+    pub qr_svg: String,
+}
+
+/// Two-step sign-in on the security page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorStatus {
+    pub enabled: bool,
+    pub recovery_codes_left: i64,
+    /// Staff accounts must keep it on.
+    pub required: bool,
+}
+
 /// Shortest and longest passwords accepted (in characters).
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;

@@ -1,16 +1,18 @@
 //! Account pages, the header's account menu, and the actions that change who is signed in.
 
 use super::api::{
-    ChangePassword, DeleteAccount, ForgotPassword, Login, Logout, Register, ResendVerification,
-    ResetPassword, SignOutEverywhere, UpdateDetails, VerifyEmail, check_reset_link,
-    check_verify_link, get_current_user,
+    ChangePassword, ConfirmTwoFactor, DeleteAccount, ForgotPassword, Login, Logout,
+    NewRecoveryCodes, Register, ResendVerification, ResetPassword, SignInCode, SignOutEverywhere,
+    StartTwoFactor, TurnOffTwoFactor, UpdateDetails, VerifyEmail, check_reset_link,
+    check_verify_link, get_current_user, get_two_factor,
 };
 use crate::{
     error::AppError,
     notifications::pages::{NotificationsContext, NotificationsLink, PreferencesForm},
     ui::{
-        PageTitle, encode_query,
+        PageTitle, count_of, encode_query,
         forms::{BUTTON, FieldMessage, FormError, INPUT, LABEL, error_of, successes},
+        safe_next,
         session::{RequireUser, SessionContext},
     },
 };
@@ -21,6 +23,7 @@ use leptos_router::hooks::use_query_map;
 #[derive(Clone, Copy)]
 pub struct AccountActions {
     pub login: ServerAction<Login>,
+    pub sign_in_code: ServerAction<SignInCode>,
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
     pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
@@ -28,6 +31,8 @@ pub struct AccountActions {
     pub reset_password: ServerAction<ResetPassword>,
     pub verify_email: ServerAction<VerifyEmail>,
     pub delete_account: ServerAction<DeleteAccount>,
+    pub confirm_two_factor: ServerAction<ConfirmTwoFactor>,
+    pub turn_off_two_factor: ServerAction<TurnOffTwoFactor>,
 }
 
 /// Provides the account actions and the session context the rest of the app reads: the user
@@ -35,6 +40,7 @@ pub struct AccountActions {
 pub fn provide_session() {
     let actions = AccountActions {
         login: ServerAction::new(),
+        sign_in_code: ServerAction::new(),
         register: ServerAction::new(),
         logout: ServerAction::new(),
         sign_out_everywhere: ServerAction::new(),
@@ -42,15 +48,20 @@ pub fn provide_session() {
         reset_password: ServerAction::new(),
         verify_email: ServerAction::new(),
         delete_account: ServerAction::new(),
+        confirm_two_factor: ServerAction::new(),
+        turn_off_two_factor: ServerAction::new(),
     };
     let generation = Signal::derive(move || {
         actions.login.version().get()
+            + actions.sign_in_code.version().get()
             + actions.register.version().get()
             + actions.logout.version().get()
             + actions.sign_out_everywhere.version().get()
             + actions.reset_password.version().get()
             + actions.verify_email.version().get()
             + actions.delete_account.version().get()
+            + actions.confirm_two_factor.version().get()
+            + actions.turn_off_two_factor.version().get()
     });
     let details_saved = successes(actions.update_details);
     let user = Resource::new(
@@ -137,6 +148,32 @@ pub fn LoginPage() -> impl IntoView {
                 "New to Emporium? "
                 <a href=move || format!("/register?next={}", encode_query(&next.get())) class="font-medium text-brand-700 underline">"Create an account"</a>
             </p>
+        </section>
+    }
+}
+
+/// `/login/code`: the second step of signing in with two-step sign-in.
+#[component]
+pub fn SignInCodePage() -> impl IntoView {
+    let action = actions().sign_in_code;
+    let next = next_param();
+    view! {
+        <PageTitle text="Enter your code — Emporium"/>
+        <section class="mx-auto max-w-sm space-y-4">
+            <h1 class="text-2xl font-bold">"Two-step sign-in"</h1>
+            <p class="text-slate-700">
+                "Enter the 6-digit code your authenticator app shows. Without your phone, enter one of your recovery codes."
+            </p>
+            <ActionForm action attr:class="space-y-4">
+                <input type="hidden" name="next" prop:value=next/>
+                <div>
+                    <label for="sign-in-code" class=LABEL>"Code"</label>
+                    <input id="sign-in-code" name="code" type="text" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" required maxlength="24" class=INPUT/>
+                </div>
+                <FormError error=error_of(action)/>
+                <button type="submit" class=BUTTON>"Sign in"</button>
+            </ActionForm>
+            <p><a href="/login" class="font-medium text-brand-700 underline">"Start again"</a></p>
         </section>
     }
 }
@@ -483,6 +520,7 @@ fn SecurityForms() -> impl IntoView {
                     <button type="submit" class=BUTTON>"Change password"</button>
                 </ActionForm>
             </div>
+            <TwoFactorSection/>
             <div>
                 <h2 class="mb-2 text-xl font-semibold">"Devices"</h2>
                 <p class="mb-4 text-slate-700">"Sign out on every device where you are signed in, including this one."</p>
@@ -492,6 +530,126 @@ fn SecurityForms() -> impl IntoView {
                     </button>
                 </ActionForm>
             </div>
+        </section>
+    }
+}
+
+/// Two-step sign-in on the security page: set it up (QR code or key, then a code and the
+/// password), see the recovery codes once, make new ones, or turn it off.
+#[component]
+fn TwoFactorSection() -> impl IntoView {
+    let AccountActions {
+        confirm_two_factor: confirm,
+        turn_off_two_factor: turn_off,
+        ..
+    } = actions();
+    let start = ServerAction::<StartTwoFactor>::new();
+    let renew = ServerAction::<NewRecoveryCodes>::new();
+    let status = Resource::new(
+        move || {
+            (
+                confirm.version().get(),
+                turn_off.version().get(),
+                renew.version().get(),
+            )
+        },
+        |_| get_two_factor(),
+    );
+    let next = next_param();
+    let codes = move || {
+        let newest = |action: Option<Result<Vec<String>, AppError>>| action.and_then(Result::ok);
+        newest(renew.value().get()).or_else(|| newest(confirm.value().get()))
+    };
+    let setup = move || start.value().get().and_then(Result::ok);
+    view! {
+        <section aria-labelledby="two-factor-heading" class="space-y-4">
+            <h2 id="two-factor-heading" class="text-xl font-semibold">"Two-step sign-in"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let status = status.await.ok()?;
+                    Some(if status.enabled {
+                        view! {
+                            <p>"On: signing in asks for a code from your authenticator app."</p>
+                            <p>{format!("{} left.", count_of(status.recovery_codes_left, "recovery code", "recovery codes"))}</p>
+                            <ActionForm action=renew attr:class="space-y-3">
+                                <div>
+                                    <label for="renew-password" class=LABEL>"Password for new recovery codes"</label>
+                                    <input id="renew-password" name="password" type="password" autocomplete="current-password" required class=INPUT/>
+                                </div>
+                                <FormError error=error_of(renew)/>
+                                <button type="submit" class=BUTTON>"Make new recovery codes"</button>
+                            </ActionForm>
+                            {if status.required {
+                                view! { <p class="text-slate-700">"Staff accounts keep two-step sign-in on."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ActionForm action=turn_off attr:class="space-y-3">
+                                        <div>
+                                            <label for="turn-off-password" class=LABEL>"Password to turn it off"</label>
+                                            <input id="turn-off-password" name="password" type="password" autocomplete="current-password" required class=INPUT/>
+                                        </div>
+                                        <FormError error=error_of(turn_off)/>
+                                        <button type="submit" class="w-full rounded-md border border-slate-300 px-4 py-2 font-medium hover:border-red-600 hover:text-red-700">
+                                            "Turn off two-step sign-in"
+                                        </button>
+                                    </ActionForm>
+                                }.into_any()
+                            }}
+                        }.into_any()
+                    } else {
+                        view! {
+                            <Show when=move || status.required>
+                                <p role="alert" class="rounded-md bg-amber-50 px-3 py-2 text-amber-900">
+                                    "Staff accounts need two-step sign-in before the admin opens. Set it up here."
+                                </p>
+                            </Show>
+                            <p class="text-slate-700">
+                                "Signing in will ask for your password and a code from an authenticator app on your phone, so a stolen password alone gets nobody in."
+                            </p>
+                            {move || match setup() {
+                                None => view! {
+                                    <ActionForm action=start>
+                                        <FormError error=error_of(start)/>
+                                        <button type="submit" class=BUTTON>"Set up two-step sign-in"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                                Some(setup) => view! {
+                                    <p>"Scan this QR code with your authenticator app:"</p>
+                                    <div role="img" aria-label="QR code for your authenticator app" class="w-48" inner_html=setup.qr_svg></div>
+                                    <p>"Or type this key into the app: " <code data-testid="totp-key" class="font-mono">{setup.secret}</code></p>
+                                    <ActionForm action=confirm attr:class="space-y-3">
+                                        <div>
+                                            <label for="totp-code" class=LABEL>"Code from the app"</label>
+                                            <input id="totp-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="8" class=INPUT aria-describedby="totp-code-error"/>
+                                            <FieldMessage error=error_of(confirm) field="code" id="totp-code-error"/>
+                                        </div>
+                                        <div>
+                                            <label for="totp-password" class=LABEL>"Your password"</label>
+                                            <input id="totp-password" name="password" type="password" autocomplete="current-password" required class=INPUT aria-describedby="totp-password-error"/>
+                                            <FieldMessage error=error_of(confirm) field="password" id="totp-password-error"/>
+                                        </div>
+                                        <FormError error=error_of(confirm)/>
+                                        <button type="submit" class=BUTTON>"Turn on two-step sign-in"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                            }}
+                        }.into_any()
+                    })
+                })}
+            </Transition>
+            {move || codes().map(|codes| view! {
+                <div role="status" class="space-y-2 rounded-md bg-green-50 px-3 py-2 text-green-900">
+                    <h3 class="font-semibold">"Your recovery codes"</h3>
+                    <p>"Keep them somewhere safe, away from your phone. Each signs you in once without the app; they are shown only now."</p>
+                    <ul aria-label="Recovery codes" class="grid grid-cols-2 gap-1 font-mono">
+                        {codes.into_iter().map(|code| view! { <li>{code}</li> }).collect_view()}
+                    </ul>
+                    {move || {
+                        let next = safe_next(Some(&next.get()));
+                        (next != "/").then(|| view! { <a href=next class="font-medium text-brand-700 underline">"Continue"</a> })
+                    }}
+                </div>
+            })}
         </section>
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{
     db,
-    session::{attempt, clear_cookies, succeeded},
+    session::{clear_cookies, password_is_right},
 };
 use crate::{
     cart::model::WishlistItem,
@@ -135,16 +135,8 @@ pub async fn delete_account(
                 .into(),
         ));
     }
-    let account_scope = format!("email:{}", user.email.to_lowercase());
-    let attempt = attempt(state, &[&account_scope]).await?;
     let mut errors = Vec::new();
-    if state
-        .passwords
-        .verify(password, Some(user.password_hash.clone()))
-        .await?
-    {
-        succeeded(state, attempt).await?;
-    } else {
+    if !password_is_right(state, &user, password).await? {
         errors.push(FieldError::new("password", "Your password is not right."));
     }
     if confirm.trim() != "DELETE" {

@@ -5,7 +5,7 @@
 use super::{
     db::{self, LinkPurpose, UserRow},
     model::{Email, check_password_length},
-    session::start_session,
+    session::sign_in,
 };
 use crate::{
     error::AppError,
@@ -119,12 +119,12 @@ pub async fn link_works(
 }
 
 /// Sets a new password with the reset link `token`: every session of the account ends, and
-/// this device is signed in.
+/// this device signs in (see `session::sign_in`).
 pub async fn reset_password(
     state: &AppState,
     token: &str,
     new: String,
-) -> Result<SessionUser, AppError> {
+) -> Result<Option<SessionUser>, AppError> {
     let hash = hash_token(token);
     let (user, _) = db::link_user(&state.db, LinkPurpose::ResetPassword, &hash, now_ms())
         .await?
@@ -135,6 +135,5 @@ pub async fn reset_password(
     if !db::reset_password(&state.db, &hash, user.id, &password_hash, now_ms()).await? {
         return Err(AppError::BadRequest(DEAD_LINK.into()));
     }
-    start_session(state, user.id, user.role()).await?;
-    Ok(user.to_session_user())
+    sign_in(state, &user).await
 }

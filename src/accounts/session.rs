@@ -5,7 +5,7 @@
 use super::{
     db::{self, Refresh},
     model::{Email, check_password_length, parse_name},
-    verification,
+    two_factor, verification,
 };
 use crate::{
     error::{AppError, BAD_CREDENTIALS, FieldError},
@@ -79,7 +79,8 @@ pub async fn authenticate(
         }
     }
     // A token's admin role is checked against the account once per request, so a demotion
-    // takes effect at once rather than when the 15-minute token runs out.
+    // takes effect at once rather than when the 15-minute token runs out, and an admin without
+    // two-step sign-in acts as a customer.
     if let Some(Session {
         user_id,
         role: Role::Admin,
@@ -88,7 +89,7 @@ pub async fn authenticate(
         session = match db::find_user(&state.db, user_id).await {
             Ok(user) => user.map(|user| Session {
                 user_id,
-                role: user.role(),
+                role: user.rights(),
             }),
             Err(error) => {
                 tracing::error!(%error, "reading an admin's role failed");
@@ -148,6 +149,40 @@ pub(super) async fn succeeded(state: &AppState, attempt: Attempt) -> Result<(), 
     Ok(limits::give_back(&state.db, attempt).await?)
 }
 
+/// Checks the current password of `user` for a change to their account, counted like a
+/// sign-in (and given back when right).
+pub(super) async fn password_is_right(
+    state: &AppState,
+    user: &db::UserRow,
+    password: String,
+) -> Result<bool, AppError> {
+    let account_scope = format!("email:{}", user.email.to_lowercase());
+    let attempt = attempt(state, &[&account_scope]).await?;
+    let right = state
+        .passwords
+        .verify(password, Some(user.password_hash.clone()))
+        .await?;
+    if right {
+        succeeded(state, attempt).await?;
+    }
+    Ok(right)
+}
+
+/// Signs in `user`, whose password or emailed link was right: at once, or after a code from
+/// their app when they have two-step sign-in (then `None`, and this device goes to
+/// `/login/code`).
+pub(super) async fn sign_in(
+    state: &AppState,
+    user: &db::UserRow,
+) -> Result<Option<SessionUser>, AppError> {
+    if user.totp_secret.is_some() {
+        two_factor::ask_for_code(state, user);
+        return Ok(None);
+    }
+    start_session(state, user.id, user.role()).await?;
+    Ok(Some(user.to_session_user()))
+}
+
 /// Starts a session for `user` on this response; the browser's guest cart joins theirs.
 pub async fn start_session(state: &AppState, user_id: i64, role: Role) -> Result<(), AppError> {
     let refresh = db::start_family(&state.db, user_id, now_ms()).await?;
@@ -166,6 +201,15 @@ pub async fn register(
     password: String,
 ) -> Result<(), AppError> {
     let ip_scope = format!("ip:{}", client_ip());
+    // Every sign-up counts towards the hourly allowance of its network address, so nobody
+    // makes accounts (or emails an address's owner) in bulk; failures count as below too.
+    let sign_ups = Limit {
+        max: state.config.sign_ups_per_hour,
+        window_ms: 60 * 60 * 1000,
+    };
+    let _counted = sign_ups
+        .take(&state.db, &[&format!("sign-up:{}", client_ip())], now_ms())
+        .await?;
     let attempt = attempt(state, &[&ip_scope]).await?;
     let name = parse_name(name).map_err(|m| AppError::BadRequest(m.into()))?;
     let email = Email::parse(email).map_err(|m| AppError::BadRequest(m.into()))?;
@@ -189,12 +233,13 @@ pub async fn register(
     succeeded(state, attempt).await
 }
 
-/// Checks credentials and signs in. Unknown emails take as long as wrong passwords.
+/// Checks credentials and signs in (see `sign_in`). Unknown emails take as long as wrong
+/// passwords.
 pub async fn login(
     state: &AppState,
     email: &str,
     password: String,
-) -> Result<SessionUser, AppError> {
+) -> Result<Option<SessionUser>, AppError> {
     let ip_scope = format!("ip:{}", client_ip());
     let Ok(email) = Email::parse(email) else {
         let _counted = attempt(state, &[&ip_scope]).await?;
@@ -210,8 +255,7 @@ pub async fn login(
     match user {
         Some(user) if verified => {
             succeeded(state, attempt).await?;
-            start_session(state, user.id, user.role()).await?;
-            Ok(user.to_session_user())
+            sign_in(state, &user).await
         }
         _ => Err(AppError::BadRequest(BAD_CREDENTIALS.into())),
     }
@@ -265,20 +309,11 @@ pub async fn update_details(
         return Err(AppError::Invalid(errors));
     };
     let changes_email = !email.as_str().eq_ignore_ascii_case(&user.email);
-    if changes_email {
-        let account_scope = format!("email:{}", user.email.to_lowercase());
-        let attempt = attempt(state, &[&account_scope]).await?;
-        if !state
-            .passwords
-            .verify(current_password, Some(user.password_hash.clone()))
-            .await?
-        {
-            return Err(AppError::Invalid(vec![FieldError::new(
-                "current_password",
-                "Enter your current password to change your email.",
-            )]));
-        }
-        succeeded(state, attempt).await?;
+    if changes_email && !password_is_right(state, &user, current_password).await? {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "current_password",
+            "Enter your current password to change your email.",
+        )]));
     }
     let now = now_ms();
     db::set_name(&state.db, user.id, &name, now).await?;
@@ -304,28 +339,30 @@ pub async fn change_password(
     let user = db::find_user(&state.db, session.user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    let account_scope = format!("email:{}", user.email.to_lowercase());
-    let attempt = attempt(state, &[&account_scope]).await?;
-    if !state
-        .passwords
-        .verify(current, Some(user.password_hash.clone()))
-        .await?
-    {
+    if !password_is_right(state, &user, current).await? {
         return Err(AppError::BadRequest(
             "Your current password is not right.".into(),
         ));
     }
-    succeeded(state, attempt).await?;
     check_password_length(&new).map_err(|m| AppError::BadRequest(m.into()))?;
     password::check_strength(&new, &[&user.name, &user.email]).map_err(AppError::BadRequest)?;
     let hash = state.passwords.hash(new).await?;
     let now = now_ms();
     db::set_password(&state.db, user.id, &hash, now).await?;
+    revoke_other_sessions(state, user.id, now).await
+}
+
+/// Signs `user` out on every device but this one.
+pub(super) async fn revoke_other_sessions(
+    state: &AppState,
+    user: i64,
+    now: i64,
+) -> Result<(), AppError> {
     let keep = current_family(state)
         .await?
-        .filter(|(owner, _)| *owner == user.id)
+        .filter(|(owner, _)| *owner == user)
         .map(|(_, f)| f);
-    db::revoke_user_families(&state.db, user.id, keep.as_deref(), now).await?;
+    db::revoke_user_families(&state.db, user, keep.as_deref(), now).await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 use super::{
     db::{self, LinkPurpose, UserRow},
     recovery::{DEAD_LINK, Link},
-    session::start_session,
+    session::sign_in,
 };
 use crate::{
     error::AppError,
@@ -101,8 +101,9 @@ pub async fn tell_old_address(
     queue_email(tx, EmailKind::EmailChange, &user.email, &message, now).await
 }
 
-/// Confirms the address the link `token` was sent to, and signs this device in.
-pub async fn confirm(state: &AppState, token: &str) -> Result<SessionUser, AppError> {
+/// Confirms the address the link `token` was sent to, and signs this device in (see
+/// `session::sign_in`).
+pub async fn confirm(state: &AppState, token: &str) -> Result<Option<SessionUser>, AppError> {
     let hash = hash_token(token);
     let now = now_ms();
     let (user, email) = db::link_user(&state.db, LinkPurpose::VerifyEmail, &hash, now)
@@ -118,11 +119,10 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<SessionUser, AppEr
         }
         Err(e) => return Err(e.into()),
     }
-    start_session(state, user.id, user.role()).await?;
     let user = db::find_user(&state.db, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(user.to_session_user())
+    sign_in(state, &user).await
 }
 
 /// Sends the signed-in `user` a new link for their unconfirmed address (three in 15 minutes).

@@ -27,7 +27,7 @@ pub fn Header() -> impl IntoView {
                     id="site-menu"
                     aria-label="Account"
                     class=move || {
-                        if menu_open.get() { "flex w-full gap-4 md:w-auto" } else { "hidden gap-4 md:flex" }
+                        if menu_open.get() { "flex w-full flex-wrap gap-x-4 gap-y-2 md:w-auto" } else { "hidden gap-4 md:flex" }
                     }
                     // Following a link or pressing a button in the menu closes it.
                     on:click=move |_| set_menu_open.set(false)

@@ -6,7 +6,8 @@ mod layout;
 use crate::{
     accounts::pages::{
         AccountPage, CheckEmailPage, ForgotPasswordPage, LoginPage, PrivacyPage, RegisterPage,
-        ResetPasswordPage, SecurityPage, VerifyBanner, VerifyEmailPage, provide_session,
+        ResetPasswordPage, SecurityPage, SignInCodePage, VerifyBanner, VerifyEmailPage,
+        provide_session,
     },
     admin::{
         pages::{AdminCategoriesPage, AdminPage, AdminProductPage, AdminProductsPage},
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("account"), StaticSegment("orders")) view=OrdersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("addresses")) view=AddressesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage/>
+                    <Route path=(StaticSegment("login"), StaticSegment("code")) view=SignInCodePage/>
                     <Route path=StaticSegment("register") view=RegisterPage/>
                     <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage/>
                     <Route path=StaticSegment("reset-password") view=ResetPasswordPage/>

@@ -232,8 +232,8 @@ pub async fn save_address(
     next: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::{
-        platform::http::safe_next,
         platform::{auth::require_user, state::AppState},
+        ui::safe_next,
     };
     let session = require_user()?;
     let state = AppState::current()?;

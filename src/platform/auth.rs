@@ -39,6 +39,8 @@ pub struct SessionUser {
     pub role: Role,
     /// The address was confirmed by a link sent to it.
     pub email_verified: bool,
+    /// Signing in takes a code from an authenticator app too.
+    pub two_factor: bool,
 }
 
 #[cfg(feature = "ssr")]

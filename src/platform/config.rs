@@ -39,6 +39,8 @@ pub struct Config {
     /// The reverse proxies (CIDR blocks) whose `X-Forwarded-For` names the client; none by
     /// default, when the peer itself is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How many sign-ups one network address may make in an hour (1–100,000).
+    pub sign_ups_per_hour: i64,
     pub shipping: Shipping,
     /// Sales tax by destination country code, in basis points (725 = 7.25%); 0 when absent.
     pub tax_rates: std::collections::BTreeMap<String, i64>,
@@ -140,6 +142,7 @@ struct FileSettings {
     reservation_minutes: i64,
     return_days: i64,
     trusted_proxies: Vec<String>,
+    sign_ups_per_hour: i64,
     shipping_standard_cents: i64,
     shipping_express_cents: i64,
     free_shipping_over_cents: i64,
@@ -219,6 +222,16 @@ impl Config {
             return Err(error(
                 "emporium.return-days",
                 "must be a whole number from 1 to 365",
+            ));
+        }
+        let (sign_ups_key, sign_ups_per_hour) = match env("EMPORIUM_SIGN_UPS_PER_HOUR") {
+            Some(text) => ("EMPORIUM_SIGN_UPS_PER_HOUR", text.parse().unwrap_or(0)),
+            None => ("emporium.sign-ups-per-hour", file.sign_ups_per_hour),
+        };
+        if !(1..=100_000).contains(&sign_ups_per_hour) {
+            return Err(error(
+                sign_ups_key,
+                "must be a whole number from 1 to 100000",
             ));
         }
         let (proxies_key, proxies) = match env("EMPORIUM_TRUSTED_PROXIES") {
@@ -330,6 +343,7 @@ impl Config {
             reservation_minutes,
             return_days,
             trusted_proxies,
+            sign_ups_per_hour,
             shipping,
             tax_rates: file.tax_rates,
             seller: file.seller,
@@ -404,8 +418,10 @@ mod tests {
             ("DATABASE_URL", "postgres://u:p@127.0.0.1:5432/shop"),
             ("EMPORIUM_DATA_DIR", "/var/lib/emporium"),
             ("EMPORIUM_DEMO_PRODUCTS", "0"),
+            ("EMPORIUM_SIGN_UPS_PER_HOUR", "500"),
         ])
         .unwrap();
+        assert_eq!(config.sign_ups_per_hour, 500);
         assert_eq!(
             config.database_url.as_str(),
             "postgres://u:p@127.0.0.1:5432/shop"
@@ -420,6 +436,14 @@ mod tests {
             (("DATABASE_URL", "mysql://x"), "DATABASE_URL"),
             (("EMPORIUM_ENV", "staging"), "EMPORIUM_ENV"),
             (("EMPORIUM_DEMO_PRODUCTS", "lots"), "EMPORIUM_DEMO_PRODUCTS"),
+            (
+                ("EMPORIUM_SIGN_UPS_PER_HOUR", "0"),
+                "EMPORIUM_SIGN_UPS_PER_HOUR",
+            ),
+            (
+                ("EMPORIUM_SIGN_UPS_PER_HOUR", "many"),
+                "EMPORIUM_SIGN_UPS_PER_HOUR",
+            ),
         ];
         for ((key, value), setting) in cases {
             let err = load(&[(key, value)]).unwrap_err();

@@ -146,6 +146,21 @@ pub fn count_of(n: i64, one: &str, many: &str) -> String {
     }
 }
 
+/// Where to go after a form (signing in, say): only a path on this site, never another origin.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c.is_control() || c == '\\') =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
 /// Percent-encodes a query-string value. `/` stays readable (it is allowed in a query) and a
 /// space becomes `+`.
 pub fn encode_query(value: &str) -> String {
@@ -163,7 +178,7 @@ pub fn encode_query(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Page, count_of, encode_query, offset};
+    use super::{Page, count_of, encode_query, offset, safe_next};
 
     #[test]
     fn pages_cover_every_row_and_never_number_zero() {
@@ -180,6 +195,23 @@ mod tests {
         assert_eq!(encode_query("/account/security"), "/account/security");
         assert_eq!(encode_query("red shoes & socks"), "red+shoes+%26+socks");
         assert_eq!(encode_query("a=b?c#d"), "a%3Db%3Fc%23d");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/account/security")), "/account/security");
+        assert_eq!(safe_next(Some("/search?q=a")), "/search?q=a");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 
     #[test]

@@ -38,8 +38,8 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// Shows `children` to admins and the 403 page to other signed-in users; sends visitors to
-/// sign in and back.
+/// Shows `children` to admins with two-step sign-in and the 403 page to other signed-in users;
+/// sends visitors to sign in and back, and admins without it to set it up and back.
 #[component]
 pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
     let user = session().user;
@@ -49,6 +49,10 @@ pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
                 {move || Suspend::new(async move {
                     match user.await {
+                        // Staff need two-step sign-in first: the security page sets it up and comes back.
+                        Ok(Some(user)) if user.role == Role::Admin && !user.two_factor => Ok(view! {
+                            <Redirect path=format!("/account/security?next={}", encode_query(&here()))/>
+                        }.into_any()),
                         Ok(Some(user)) if user.role == Role::Admin => Ok(children.read_value()().into_any()),
                         Ok(Some(_)) => Err(AppError::Forbidden),
                         _ => Ok(view! { <SignInFirst/> }.into_any()),
@@ -59,14 +63,18 @@ pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// Goes to the sign-in page, which comes back here afterwards.
-#[component]
-fn SignInFirst() -> impl IntoView {
+/// The path and query of this page, to come back to.
+fn here() -> String {
     let location = use_location();
-    let here = format!(
+    format!(
         "{}{}",
         location.pathname.get_untracked(),
         location.search.get_untracked()
-    );
-    view! { <Redirect path=format!("/login?next={}", encode_query(&here))/> }
+    )
+}
+
+/// Goes to the sign-in page, which comes back here afterwards.
+#[component]
+fn SignInFirst() -> impl IntoView {
+    view! { <Redirect path=format!("/login?next={}", encode_query(&here()))/> }
 }

@@ -4,8 +4,8 @@
 use crate::{
     on_both_backends,
     support::{
-        Backend, Client, PASSWORD, TestApp, emailed_tokens, register, spawn_app, spawn_app_with,
-        unique_email,
+        Backend, Client, PASSWORD, TestApp, emailed_tokens, enrol_two_factor, register, spawn_app,
+        spawn_app_with, unique_email,
     },
 };
 use axum::{
@@ -35,6 +35,7 @@ on_both_backends!(
     a_handlers_session_decision_wins_over_a_silent_refresh,
     sixty_wrong_passwords_at_once_get_five_checks,
     behind_a_trusted_proxy_each_client_is_counted_apart,
+    sign_ups_are_limited_per_network_address,
 );
 
 // Latency is measured with nothing else running: `./shop test` runs these two on their own,
@@ -294,6 +295,12 @@ async fn admin_functions_need_the_admin_role(backend: Backend) {
             &[("email", email.as_str()), ("password", PASSWORD)],
         )
         .await;
+    // Staff need two-step sign-in before the admin opens (see two_factor.rs).
+    assert_eq!(
+        admin.call("admin_overview", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    enrol_two_factor(&mut admin).await;
     let reply = admin.call("admin_overview", &[]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert!(reply.body.contains(r#""customers":1"#), "{}", reply.body);
@@ -844,5 +851,42 @@ async fn behind_a_trusted_proxy_each_client_is_counted_apart(backend: Backend) {
     assert_eq!(
         direct.send(request).await.status,
         StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+async fn sign_ups_are_limited_per_network_address(backend: Backend) {
+    let app = spawn_app_with(backend, &[("EMPORIUM_SIGN_UPS_PER_HOUR", "3".into())]).await;
+    let mut bulk = app.client();
+    let sign_up = async |client: &mut Client<'_>, tag: &str| {
+        client
+            .call(
+                "register",
+                &[
+                    ("name", "Bulk"),
+                    ("email", &unique_email(tag)),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await
+    };
+    for n in 0..3 {
+        let reply = sign_up(&mut bulk, &format!("bulk{n}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let before = count_users(&app).await;
+    let refused = sign_up(&mut bulk, "bulk3").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.headers[header::RETRY_AFTER], "3600");
+    assert_eq!(count_users(&app).await, before, "nothing was created");
+    let reply = sign_up(&mut app.client(), "elsewhere").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "another address is not limited"
     );
 }

@@ -3,7 +3,7 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, PASSWORD, admin, register, spawn_app, unique_email},
+    support::{Backend, PASSWORD, admin, enrol_two_factor, register, spawn_app, unique_email},
 };
 use axum::http::StatusCode;
 use emporium::customers::api::AccountPage;
@@ -49,6 +49,12 @@ async fn admins_find_accounts_and_change_roles(backend: Backend) {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // Staff need two-step sign-in before the admin opens (see two_factor.rs).
+    assert_eq!(
+        again.call("admin_overview", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    enrol_two_factor(&mut again).await;
     assert_eq!(
         again.call("admin_overview", &[]).await.status,
         StatusCode::OK

@@ -22,4 +22,5 @@ mod returns;
 mod reviews;
 mod search;
 mod stripe;
+mod two_factor;
 mod verification;

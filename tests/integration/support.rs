@@ -431,7 +431,47 @@ pub async fn register<'a>(app: &'a TestApp, name: &str, email: &str) -> Client<'
     client
 }
 
-/// A new admin account, signed in.
+/// The code an authenticator app with the base32 `secret` shows at `unix_secs`.
+pub fn totp_code(secret: &str, unix_secs: u64) -> String {
+    let secret = totp_rs::Secret::Encoded(secret.replace(' ', ""))
+        .to_bytes()
+        .unwrap();
+    totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        0,
+        30,
+        secret,
+        None,
+        String::new(),
+    )
+    .generate(unix_secs)
+}
+
+/// Seconds since 1970, as an authenticator app reads its clock.
+pub fn unix_secs() -> u64 {
+    (now_ms() / 1000) as u64
+}
+
+/// Turns on two-step sign-in for the signed-in `client` (whose password is `PASSWORD`), as the
+/// security page does. Returns the app's secret and the recovery codes.
+pub async fn enrol_two_factor(client: &mut Client<'_>) -> (String, Vec<String>) {
+    let reply = client.call("start_two_factor", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let setup: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    let secret = setup["secret"].as_str().unwrap().replace(' ', "");
+    let code = totp_code(&secret, unix_secs());
+    let reply = client
+        .call(
+            "confirm_two_factor",
+            &[("code", &code), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    (secret, serde_json::from_str(&reply.body).unwrap())
+}
+
+/// A new admin account, signed in, with two-step sign-in on (as staff must have it).
 pub async fn admin(app: &TestApp) -> Client<'_> {
     let email = Email::parse(&unique_email("admin")).unwrap();
     let hash = app.state().passwords.hash(PASSWORD.into()).await.unwrap();
@@ -446,5 +486,6 @@ pub async fn admin(app: &TestApp) -> Client<'_> {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    enrol_two_factor(&mut client).await;
     client
 }
