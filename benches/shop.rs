@@ -15,6 +15,11 @@ use emporium::{
         auth::Role,
         db::{Db, now_ms, values_list},
     },
+    recommendations::{
+        engine::VIEWED,
+        evaluation::{evaluate, simulate},
+        rebuild::rebuild,
+    },
 };
 use hyper::StatusCode;
 use std::{
@@ -105,54 +110,86 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path) {
     recommendations(&shop, backend).await;
 }
 
-/// Shoppers in the recommendations round, and the products each of them views.
-const VIEWERS: usize = 2_000;
-const VIEWS_EACH: usize = 100;
+/// Shoppers in the recommendations round, and the products each of them looks at: with the
+/// simulator's one cart add in four looks, about 1,000,000 interactions.
+const SHOPPERS: usize = 10_000;
+const LOOKS_EACH: usize = 80;
+/// Shoppers who ask for picks (signed in with a token each).
+const ASKERS: usize = 200;
 
-/// Recommendations read the events: 200,000 product views by 2,000 signed-in shoppers, most of
-/// them of the popular tenth of the catalog, then the product page's row and the home page's
-/// picks are asked for by 10 clients at once.
+/// Recommendations over a million interactions of simulated shoppers with tastes over
+/// categories: the engine's full rebuild (read, compute, write the table), the offline
+/// evaluation against a best-seller list, then the product page's row and the home page's
+/// picks asked for by 10 clients at once (each a lookup).
 async fn recommendations(shop: &Shop, backend: &str) {
     let db = &shop.state.db;
     let products: Vec<(i64, String)> = sqlx::query_as("SELECT id, slug FROM products ORDER BY id")
         .fetch_all(db.pool())
         .await
         .expect("products");
-    let mut viewers = Vec::with_capacity(VIEWERS);
-    for n in 0..VIEWERS {
-        viewers.push(customer(shop, 100_000 + n).await);
+    let mut askers = Vec::with_capacity(ASKERS);
+    for n in 0..ASKERS {
+        askers.push(customer(shop, 100_000 + n).await);
     }
-    let now = now_ms();
-    let mut seed = 7_u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    let views: Vec<(i64, i64)> = viewers
-        .iter()
-        .flat_map(|(user, _)| std::iter::repeat_n(*user, VIEWS_EACH))
-        .map(|user| {
-            // Four views in five go to the popular tenth of the catalog.
-            let range = if next() % 5 == 0 {
-                products.len()
-            } else {
-                products.len() / 10
-            };
-            (user, products[(next() % range as u64) as usize].0)
-        })
-        .collect();
-    for chunk in views.chunks(1_000) {
+    let stamp = now_ms();
+    for chunk in (ASKERS..SHOPPERS).collect::<Vec<_>>().chunks(1_000) {
         let sql = format!(
-            "INSERT INTO events (kind, user_id, product_id, payload, created_at) VALUES {}",
-            values_list(chunk.len(), "('product_view', ?, ?, '{}', ?)")
+            "INSERT INTO users (email, name, password_hash, role, created_at, updated_at) VALUES {}",
+            values_list(chunk.len(), "(?, 'Bench', '-', 'customer', ?, ?)")
         );
         let mut insert = sqlx::query(&sql);
-        for (user, product) in chunk {
-            insert = insert.bind(user).bind(product).bind(now);
+        for n in chunk {
+            insert = insert
+                .bind(format!("bench-shopper-{n}-{stamp}@example.com"))
+                .bind(stamp)
+                .bind(stamp);
+        }
+        insert.execute(db.writer()).await.expect("shoppers");
+    }
+    let users: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM users WHERE name = 'Bench' AND email LIKE 'bench-shopper-%' ORDER BY id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("users");
+    let actors: Vec<i64> = askers.iter().map(|(id, _)| *id).chain(users).collect();
+    let categories = 20;
+    let behaviour = simulate(
+        7,
+        SHOPPERS,
+        categories,
+        products.len() / categories,
+        LOOKS_EACH,
+    );
+    let now = now_ms();
+    for chunk in behaviour.chunks(1_000) {
+        let sql = format!(
+            "INSERT INTO events (kind, user_id, product_id, payload, created_at) VALUES {}",
+            values_list(chunk.len(), "(?, ?, ?, '{}', ?)")
+        );
+        let mut insert = sqlx::query(&sql);
+        for i in chunk {
+            let kind = if i.weight > VIEWED {
+                "add_to_cart"
+            } else {
+                "product_view"
+            };
+            insert = insert
+                .bind(kind)
+                .bind(actors[i.actor as usize])
+                .bind(products[i.item as usize - 1].0)
+                .bind(now - 1_000_000 + i.at % 1_000_000);
         }
         insert.execute(db.writer()).await.expect("events");
+    }
+    let build = rebuild(db).await.expect("rebuild");
+    println!(
+        "recommend    {backend:<8} full rebuild over {} interactions: {:.1} s",
+        build.interactions,
+        build.took_ms as f64 / 1000.0
+    );
+    if backend == "sqlite" {
+        print!("{}", indent(&evaluate(&behaviour).to_string()));
     }
     let (slugs, cookies) = (
         Arc::new(
@@ -162,7 +199,7 @@ async fn recommendations(shop: &Shop, backend: &str) {
                 .collect::<Vec<_>>(),
         ),
         Arc::new(
-            viewers
+            askers
                 .into_iter()
                 .map(|(_, cookie)| cookie)
                 .collect::<Vec<_>>(),
@@ -176,7 +213,7 @@ async fn recommendations(shop: &Shop, backend: &str) {
         let (timings, _) = load(10, 20, None, move |who, i| {
             let (shop, slugs, cookies) = (shop.clone(), slugs.clone(), cookies.clone());
             async move {
-                // Popular products (the heaviest case) and signed-in shoppers with history.
+                // Popular products (the most neighbours) and signed-in shoppers with history.
                 let slug = &slugs[(who * 20 + i) % (slugs.len() / 10)];
                 let cookie = &cookies[who * 20 + i];
                 let (status, body, _) = shop.post(path, format!("slug={slug}"), cookie).await;
@@ -185,12 +222,18 @@ async fn recommendations(shop: &Shop, backend: &str) {
         })
         .await;
         println!(
-            "recommend    {backend:<8} {what:<12} over {} views: p50 {:.1} ms  p95 {:.1} ms",
-            VIEWERS * VIEWS_EACH,
+            "recommend    {backend:<8} {what:<12} over {} interactions: p50 {:.1} ms  p95 {:.1} ms",
+            build.interactions,
             ms(percentile(&timings, 0.5)),
             ms(percentile(&timings, 0.95)),
         );
     }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("recommend    {line}\n"))
+        .collect()
 }
 
 /// A customer made directly in the database and signed in with an access token.

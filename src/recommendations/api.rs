@@ -14,20 +14,21 @@ pub struct Picks {
     pub products: Vec<ProductCard>,
 }
 
-/// For the product page at `slug`: products that the same shoppers viewed, carted or bought,
-/// topped up from the product's category when behaviour says too little.
+/// For the product page at `slug`: the nearest neighbours the engine found in what the same
+/// shoppers viewed, carted and bought, topped up from the product's category when behaviour
+/// says too little. A lookup: the engine runs in the background (`rebuild`).
 #[server(endpoint = "recommended_with")]
 pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
+    use super::db::{self, Neighbours};
     use crate::{catalog::db::product_cards, platform::state::AppState};
     let state = AppState::current()?;
     let product = crate::catalog::db::product_on_sale(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let related = super::db::bought_or_viewed_with(&state.db, product).await?;
-    let from_behaviour = !related.is_empty();
-    let mut ids = related;
+    let mut ids = db::neighbours(&state.db, product, Neighbours::Viewed).await?;
+    let from_behaviour = !ids.is_empty();
     if ids.len() < PICKS {
-        let more = super::db::same_category(&state.db, product).await?;
+        let more = db::same_category(&state.db, product).await?;
         ids.extend(
             more.into_iter()
                 .filter(|id| !ids.contains(id))

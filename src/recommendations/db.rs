@@ -1,61 +1,26 @@
-//! Recommendation queries over the behaviour events and the orders. Each looks at a bounded
-//! window (recent events, a capped number of shoppers) so its cost does not grow with history.
+//! Recommendation queries: the behaviour and orders the engine learns from, the neighbour
+//! table it fills and pages read, and the category and popularity fallbacks. Each looks at a
+//! bounded window of recent behaviour, so its cost does not grow with history.
 
-use super::api::PICKS;
+use super::{
+    api::PICKS,
+    engine::{BOUGHT, CARTED, Interaction, VIEWED},
+};
 use crate::{
     catalog::db::ON_SALE,
     checkout::model::SOLD_STATUSES,
     events::EventKind,
-    platform::db::{Db, now_ms},
+    platform::db::{Db, now_ms, values_list},
 };
 
 const DAY_MS: i64 = 86_400_000;
 /// Behaviour older than this no longer shapes recommendations.
 const WINDOW_MS: i64 = 90 * DAY_MS;
-/// At most this many of a product's most recent shoppers are looked at (1,000 took 0.4–0.6 s
-/// per request at 200,000 events; see BENCHMARKS.md).
-const SHOPPERS: i64 = 200;
 /// Candidates fetched, so that enough remain after inactive products are dropped.
 const CANDIDATES: i64 = 2 * PICKS as i64;
 
 /// What shows a shopper's interest in a product: viewing it or putting it in the cart.
 const INTEREST: [EventKind; 2] = [EventKind::ProductView, EventKind::AddToCart];
-
-/// Products scored by the shoppers they share with `product`: each shopper who viewed both
-/// counts 1 (2 when they carted the other one), and each paid order holding both counts 3.
-pub async fn bought_or_viewed_with(db: &Db, product: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let (cart, interest) = (EventKind::AddToCart.sql(), EventKind::sql_list(&INTEREST));
-    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
-        "SELECT product_id, CAST(SUM(weight) AS BIGINT) AS score FROM ( \
-             SELECT e.product_id, MAX(CASE e.kind WHEN {cart} THEN 2 ELSE 1 END) AS weight \
-             FROM events e \
-             WHERE e.user_id IN ( \
-                     SELECT user_id FROM events \
-                     WHERE product_id = $1 AND user_id IS NOT NULL AND created_at >= $2 \
-                       AND kind IN {interest} \
-                     GROUP BY user_id ORDER BY MAX(created_at) DESC LIMIT $3) \
-               AND e.product_id <> $1 AND e.created_at >= $2 \
-               AND e.kind IN {interest} \
-             GROUP BY e.user_id, e.product_id \
-             UNION ALL \
-             SELECT DISTINCT l2.product_id, 3 AS weight \
-             FROM order_lines l1 \
-             JOIN orders o ON o.id = l1.order_id \
-             JOIN order_lines l2 ON l2.order_id = l1.order_id \
-             WHERE l1.product_id = $1 AND l2.product_id <> $1 AND o.created_at >= $2 \
-               AND o.status IN {SOLD_STATUSES} \
-         ) AS signals \
-         WHERE product_id IS NOT NULL \
-         GROUP BY product_id ORDER BY score DESC, product_id LIMIT $4"
-    ))
-    .bind(product)
-    .bind(now_ms() - WINDOW_MS)
-    .bind(SHOPPERS)
-    .bind(CANDIDATES)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.into_iter().map(|(id, _)| id).collect())
-}
 
 /// The best-rated, then newest, other products of `product`'s category.
 pub async fn same_category(db: &Db, product: i64) -> Result<Vec<i64>, sqlx::Error> {
@@ -112,6 +77,169 @@ pub async fn popular(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
         EventKind::ProductView.sql()
     ))
     .bind(now_ms() - 7 * DAY_MS)
+    .bind(CANDIDATES)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Which neighbours: of the same shoppers' behaviour, or of the same orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Neighbours {
+    Viewed,
+    Bought,
+}
+
+impl Neighbours {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewed => "viewed",
+            Self::Bought => "bought",
+        }
+    }
+}
+
+/// Accounts' views and cart adds of the last `WINDOW_MS`, and what their paid orders held, as
+/// the engine reads them.
+pub async fn interactions(db: &Db, now: i64) -> Result<Vec<Interaction>, sqlx::Error> {
+    let (view, cart) = (EventKind::ProductView.sql(), EventKind::AddToCart.sql());
+    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(&format!(
+        "SELECT user_id, product_id, kind, created_at FROM events \
+         WHERE kind IN ({view}, {cart}) AND user_id IS NOT NULL AND product_id IS NOT NULL \
+           AND created_at >= $1 \
+         UNION ALL \
+         SELECT o.user_id, l.product_id, 'purchase', o.created_at \
+         FROM order_lines l JOIN orders o ON o.id = l.order_id \
+         WHERE o.status IN {SOLD_STATUSES} AND o.user_id IS NOT NULL \
+           AND l.product_id IS NOT NULL AND o.created_at >= $1"
+    ))
+    .bind(now - WINDOW_MS)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(actor, item, kind, at)| Interaction {
+            actor,
+            item,
+            weight: match kind.as_str() {
+                "purchase" => BOUGHT,
+                "add_to_cart" => CARTED,
+                _ => VIEWED,
+            },
+            at,
+        })
+        .collect())
+}
+
+/// The products of each paid order of the last `WINDOW_MS`, an order standing for a shopper.
+pub async fn baskets(db: &Db, now: i64) -> Result<Vec<Interaction>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT l.order_id, l.product_id, o.created_at \
+         FROM order_lines l JOIN orders o ON o.id = l.order_id \
+         WHERE o.status IN {SOLD_STATUSES} AND l.product_id IS NOT NULL AND o.created_at >= $1"
+    ))
+    .bind(now - WINDOW_MS)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(actor, item, at)| Interaction {
+            actor,
+            item,
+            weight: BOUGHT,
+            at,
+        })
+        .collect())
+}
+
+/// One row of `product_neighbours`.
+pub struct NeighbourRow {
+    pub product: i64,
+    pub kind: Neighbours,
+    pub rank: i64,
+    pub neighbour: i64,
+    /// Similarity × 1,000,000.
+    pub score: i64,
+}
+
+/// What a rebuild did, as `recommendation_builds` keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Build {
+    pub built_at: i64,
+    pub interactions: i64,
+    pub products: i64,
+    pub took_ms: i64,
+}
+
+/// Rows per INSERT (five parameters each).
+const ROWS_PER_INSERT: usize = 500;
+
+/// Replaces every neighbour row with `rows` and records `build`, in one transaction: pages read
+/// the old rows or the new ones, never a mixture.
+pub async fn replace_neighbours(
+    db: &Db,
+    rows: &[NeighbourRow],
+    build: Build,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("DELETE FROM product_neighbours")
+        .execute(&mut *tx)
+        .await?;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO product_neighbours (product_id, kind, rank, neighbour_id, score) VALUES {}",
+            values_list(chunk.len(), "(?, ?, ?, ?, ?)")
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(row.product)
+                .bind(row.kind.as_str())
+                .bind(row.rank)
+                .bind(row.neighbour)
+                .bind(row.score);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "INSERT INTO recommendation_builds (built_at, interactions, products, took_ms) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(build.built_at)
+    .bind(build.interactions)
+    .bind(build.products)
+    .bind(build.took_ms)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// The latest rebuild, if any.
+pub async fn last_build(db: &Db) -> Result<Option<Build>, sqlx::Error> {
+    let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT built_at, interactions, products, took_ms FROM recommendation_builds \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(
+        row.map(|(built_at, interactions, products, took_ms)| Build {
+            built_at,
+            interactions,
+            products,
+            took_ms,
+        }),
+    )
+}
+
+/// `product`'s nearest `kind` neighbours that are on sale, nearest first.
+pub async fn neighbours(db: &Db, product: i64, kind: Neighbours) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT n.neighbour_id FROM product_neighbours n JOIN products p ON p.id = n.neighbour_id \
+         WHERE n.product_id = $1 AND n.kind = $2 AND {ON_SALE} \
+         ORDER BY n.rank LIMIT $3"
+    ))
+    .bind(product)
+    .bind(kind.as_str())
     .bind(CANDIDATES)
     .fetch_all(db.pool())
     .await

@@ -7,3 +7,9 @@ pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod engine;
+#[cfg(feature = "ssr")]
+pub mod evaluation;
+#[cfg(feature = "ssr")]
+pub mod rebuild;

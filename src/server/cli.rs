@@ -1,4 +1,4 @@
-//! The `emporium` command line: serve (the default), migrate, seed.
+//! The `emporium` command line: serve (the default), migrate, seed, create-admin, recs.
 
 use super::router::router;
 use crate::{
@@ -19,6 +19,7 @@ use crate::{
         state::AppState,
         tokens::random_hex,
     },
+    recommendations,
     search::{index::SearchIndex, sync::Follower},
 };
 use clap::{Parser, Subcommand};
@@ -63,6 +64,21 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Recommendations: rebuild the neighbour table now, or evaluate the engine offline.
+    Recs {
+        #[command(subcommand)]
+        action: Recs,
+    },
+}
+
+#[derive(Subcommand)]
+enum Recs {
+    /// Recompute every product's neighbours from recent behaviour (the server does this every
+    /// ten minutes on one node).
+    Rebuild,
+    /// Hold out each shopper's last product, learn from the rest, and print hit rate and NDCG
+    /// at 10 for the engine and for a best-seller list.
+    Evaluate,
 }
 
 /// A start-up failure: printed as one line, and the process exits non-zero.
@@ -98,6 +114,21 @@ async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::CreateAdmin { email } => create_admin(&db, &email).await,
+        Command::Recs {
+            action: Recs::Rebuild,
+        } => {
+            let build = recommendations::rebuild::rebuild(&db).await?;
+            tracing::info!(?build, "recommendations rebuilt");
+            Ok(())
+        }
+        Command::Recs {
+            action: Recs::Evaluate,
+        } => {
+            let interactions = recommendations::db::interactions(&db, now_ms()).await?;
+            let evaluation = recommendations::evaluation::evaluate(&interactions);
+            print!("{evaluation}");
+            Ok(())
+        }
         Command::Serve => serve(config, db).await,
     }
 }
@@ -157,8 +188,9 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         .map_err(|e| format!("building the search index failed: {e}"))?;
     tokio::spawn(follower.run());
     tokio::spawn(deliver_forever(db.clone(), mailer));
-    tokio::spawn(delete_expired_guest_carts(db));
+    tokio::spawn(delete_expired_guest_carts(db.clone()));
     tokio::spawn(expire_reservations(state.clone()));
+    tokio::spawn(rebuild_recommendations(db));
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
@@ -217,6 +249,22 @@ async fn expire_reservations(state: AppState) {
                 Ok(0) => {}
                 Ok(expired) => tracing::info!(expired, "unpaid orders expired"),
                 Err(error) => tracing::warn!(%error, "expiring unpaid orders failed"),
+            }
+        }
+    })
+    .await;
+}
+
+/// Every ten minutes (and at start), on one node at a time, products' neighbours are
+/// recomputed from recent behaviour.
+async fn rebuild_recommendations(db: Db) {
+    let period = Duration::from_secs(10 * 60);
+    run_claimed(db.clone(), "rebuild-recommendations", period, |_| {
+        let db = db.clone();
+        async move {
+            match recommendations::rebuild::rebuild(&db).await {
+                Ok(build) => tracing::info!(?build, "recommendations rebuilt"),
+                Err(error) => tracing::warn!(%error, "rebuilding recommendations failed"),
             }
         }
     })
