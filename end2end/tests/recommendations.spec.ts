@@ -24,3 +24,26 @@ test("a product page leads to related products, and the home page follows what a
   }).toPass({ timeout: 10_000 });
   await expect(page.getByTestId("for-you").getByRole("listitem")).not.toHaveCount(0);
 });
+
+test("a guest finds what they looked at under the next product and on the home page", async ({ page, browser }) => {
+  const scout = await browser.newPage();
+  const [first, second] = await stockedProducts(scout, 2);
+  await scout.close();
+
+  await page.goto(`/p/${first.slug}`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(first.title);
+  // Views are written in batches within a second.
+  await expect(async () => {
+    await page.goto(`/p/${second.slug}`);
+    await expect(page.getByTestId("recently-viewed")).toContainText(first.title, { timeout: 1_000 });
+  }).toPass({ timeout: 10_000 });
+  const recent = page.getByTestId("recently-viewed");
+  await expect(recent.getByRole("heading")).toHaveText("Recently viewed");
+  await expect(recent).not.toContainText(second.title);
+
+  await expect(async () => {
+    await page.goto("/");
+    await expect(page.getByTestId("recently-viewed")).toContainText(second.title, { timeout: 1_000 });
+  }).toPass({ timeout: 10_000 });
+  await expect(page.getByTestId("recently-viewed")).toContainText(first.title);
+});

@@ -183,11 +183,13 @@ pub(super) async fn sign_in(
     Ok(Some(user.to_session_user()))
 }
 
-/// Starts a session for `user` on this response; the browser's guest cart joins theirs.
+/// Starts a session for `user` on this response; the browser's guest cart and what it did
+/// before signing in become theirs.
 pub async fn start_session(state: &AppState, user_id: i64, role: Role) -> Result<(), AppError> {
     let refresh = db::start_family(&state.db, user_id, now_ms()).await?;
     set_response_cookies(session_cookies(state, user_id, role, &refresh));
     crate::cart::owner::adopt_guest_cart(state, user_id).await?;
+    crate::events::adopt_visitor(&state.db, user_id).await?;
     Ok(())
 }
 

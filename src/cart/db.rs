@@ -46,6 +46,21 @@ pub async fn find_cart(
     }
 }
 
+/// The products in the owner's cart.
+pub async fn products_in_cart(db: &Db, owner: &Owner) -> Result<Vec<i64>, sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    let Some(cart) = find_cart(&mut conn, owner).await? else {
+        return Ok(Vec::new());
+    };
+    sqlx::query_scalar(
+        "SELECT DISTINCT v.product_id FROM cart_lines l \
+         JOIN product_variants v ON v.id = l.variant_id WHERE l.cart_id = $1",
+    )
+    .bind(cart)
+    .fetch_all(&mut *conn)
+    .await
+}
+
 /// The owner's cart, created when missing, marked as just used.
 async fn ensure_cart(tx: &mut sqlx::AnyConnection, owner: &Owner) -> Result<i64, sqlx::Error> {
     let now = now_ms();

@@ -37,6 +37,14 @@ fn guest_cookie(state: &AppState, token: &str, max_age_secs: i64) {
     );
 }
 
+/// The products in the cart this request sees, for pages that suggest something else.
+pub async fn products_in_cart(state: &AppState) -> Result<Vec<i64>, sqlx::Error> {
+    match current_owner() {
+        Some(owner) => super::db::products_in_cart(&state.db, &owner).await,
+        None => Ok(Vec::new()),
+    }
+}
+
 /// The owner of the cart this request changes. A guest without a cart gets a new token; a
 /// guest's cookie is renewed, so the cart lasts 30 days from the last change.
 pub fn owner_for_write(state: &AppState) -> Owner {

@@ -4,12 +4,45 @@
 //!
 //! Events still in the channel when a node stops abruptly are lost: at most one batch, about a
 //! second's worth. They are statistics, not records.
+//!
+//! Every browser is a visitor: a random id in a first-party, HttpOnly cookie (`identify_visitor`),
+//! so guests' behaviour counts too, and signing in hands the visitor's events to the account
+//! (`adopt_visitor`). So that a loop of requests cannot skew what is popular, the writer keeps
+//! one of the same visitor's repeated views, cart adds or saves of a product in `REPEAT_MS`, at most
+//! `PER_MINUTE` events of a visitor a minute, and counts the behaviour of at most
+//! `NEW_VISITORS_PER_MINUTE` new visitors (browsers without the cookie) per network address a
+//! minute. That last count is kept per node, in memory: with several nodes an address gets that
+//! many per node, which still bounds a flood.
 
-use crate::platform::db::{Db, now_ms, values_list};
-use std::time::Duration;
+use crate::platform::{
+    config::Environment,
+    db::{Db, now_ms, values_list},
+    http::{ClientAddress, VISITOR_COOKIE, cookie, request_parts, set_cookie},
+    state::AppState,
+    tokens::random_hex,
+};
+use axum::{
+    extract::{Request, State},
+    http::header,
+    middleware::Next,
+    response::Response,
+};
+use std::{
+    collections::{HashMap, HashSet},
+    time::Duration,
+};
 use tokio::sync::{mpsc, oneshot};
 
-/// Largest batch written in one statement (5 parameters a row).
+/// The visitor cookie lasts a year; its value is 128 random bits as hex.
+const VISITOR_TTL_SECS: i64 = 365 * 24 * 60 * 60;
+/// The same visitor doing the same thing with the same product again within this counts once.
+const REPEAT_MS: i64 = 10 * 60 * 1000;
+/// Events of one visitor kept in a minute.
+const PER_MINUTE: usize = 60;
+/// New visitors whose behaviour one network address may have counted in a minute, per node.
+const NEW_VISITORS_PER_MINUTE: usize = 30;
+
+/// Largest batch written in one statement (6 parameters a row).
 const BATCH: usize = 500;
 /// How long an event may wait for companions before its batch is written.
 const LINGER: Duration = Duration::from_millis(1000);
@@ -43,6 +76,30 @@ impl EventKind {
         }
     }
 
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::ProductView,
+            Self::AddToCart,
+            Self::RemoveFromCart,
+            Self::WishlistAdd,
+            Self::Search,
+            Self::CheckoutStarted,
+            Self::Purchase,
+            Self::Review,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+
+    /// Browsing signals, of which a visitor's repeats with one product within `REPEAT_MS`
+    /// count once (a review or a purchase always counts).
+    fn repeats_count_once(self) -> bool {
+        matches!(
+            self,
+            Self::ProductView | Self::AddToCart | Self::WishlistAdd
+        )
+    }
+
     /// The kind as an SQL string literal, for `kind = {}`.
     pub fn sql(self) -> String {
         format!("'{}'", self.as_str())
@@ -64,9 +121,12 @@ pub struct Event {
     /// JSON text.
     pub payload: String,
     pub at: i64,
+    /// The browser it happened in, when known.
+    pub visitor: Option<Visitor>,
 }
 
 impl Event {
+    /// An event of `kind` now, by the visitor of the current request.
     pub fn new(kind: EventKind) -> Self {
         Self {
             kind,
@@ -74,8 +134,83 @@ impl Event {
             product_id: None,
             payload: "{}".into(),
             at: now_ms(),
+            visitor: current_visitor(),
         }
     }
+}
+
+/// The visitor of a request, put in its extensions by `identify_visitor`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Visitor {
+    pub id: String,
+    /// The network address of a browser that came without the cookie (its first request).
+    pub new_from: Option<String>,
+}
+
+/// The visitor of the current request, if any.
+pub fn current_visitor() -> Option<Visitor> {
+    request_parts()?.extensions.get::<Visitor>().cloned()
+}
+
+fn is_visitor_id(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Middleware: finds the visitor cookie of pages and server functions, or gives the browser
+/// one. Files, pictures, health checks and webhooks carry none.
+pub async fn identify_visitor(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let pkg = format!("/{}/", state.leptos.site_pkg_dir);
+    if path.starts_with(&pkg)
+        || path.starts_with("/media/")
+        || path.starts_with("/webhooks/")
+        || matches!(path, "/healthz" | "/readyz" | "/favicon.ico")
+    {
+        return next.run(request).await;
+    }
+    let known = cookie(request.headers(), VISITOR_COOKIE)
+        .filter(|id| is_visitor_id(id))
+        .map(str::to_owned);
+    let visitor = match known {
+        Some(id) => Visitor { id, new_from: None },
+        None => Visitor {
+            id: random_hex(16),
+            new_from: Some(
+                request
+                    .extensions()
+                    .get::<ClientAddress>()
+                    .map_or_else(String::new, |address| address.0.clone()),
+            ),
+        },
+    };
+    let new = visitor.new_from.is_some().then(|| visitor.id.clone());
+    request.extensions_mut().insert(visitor);
+    let mut response = next.run(request).await;
+    let secure = state.config.environment == Environment::Production;
+    if let Some(value) =
+        new.and_then(|id| set_cookie(VISITOR_COOKIE, &id, VISITOR_TTL_SECS, secure))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Gives the events of the current request's visitor that no account has yet to `user`, who
+/// just signed in.
+pub async fn adopt_visitor(db: &Db, user: i64) -> Result<(), sqlx::Error> {
+    let Some(visitor) = current_visitor() else {
+        return Ok(());
+    };
+    sqlx::query("UPDATE events SET user_id = $1 WHERE visitor = $2 AND user_id IS NULL")
+        .bind(user)
+        .bind(&visitor.id)
+        .execute(db.writer())
+        .await?;
+    Ok(())
 }
 
 enum Message {
@@ -115,6 +250,7 @@ impl EventSink {
 
 async fn write_batches(db: Db, mut receiver: mpsc::Receiver<Message>) {
     let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+    let mut newcomers = Newcomers::default();
     loop {
         let message = if batch.is_empty() {
             receiver.recv().await
@@ -122,7 +258,7 @@ async fn write_batches(db: Db, mut receiver: mpsc::Receiver<Message>) {
             match tokio::time::timeout(LINGER, receiver.recv()).await {
                 Ok(message) => message,
                 Err(_) => {
-                    write(&db, &mut batch).await;
+                    write(&db, &mut batch, &mut newcomers).await;
                     continue;
                 }
             }
@@ -131,22 +267,120 @@ async fn write_batches(db: Db, mut receiver: mpsc::Receiver<Message>) {
             Some(Message::Record(event)) => {
                 batch.push(event);
                 if batch.len() == BATCH {
-                    write(&db, &mut batch).await;
+                    write(&db, &mut batch, &mut newcomers).await;
                 }
             }
             Some(Message::Flush(done)) => {
-                write(&db, &mut batch).await;
+                write(&db, &mut batch, &mut newcomers).await;
                 let _ = done.send(());
             }
             None => {
-                write(&db, &mut batch).await;
+                write(&db, &mut batch, &mut newcomers).await;
                 return;
             }
         }
     }
 }
 
-async fn write(db: &Db, batch: &mut Vec<Event>) {
+/// The new visitors each network address started in the last minute, on this node.
+#[derive(Default)]
+struct Newcomers {
+    by_address: HashMap<String, Vec<(String, i64)>>,
+}
+
+impl Newcomers {
+    /// False when `visitor`, new from `address` at `at`, is one too many for the minute.
+    fn admit(&mut self, address: &str, visitor: &str, at: i64) -> bool {
+        if self.by_address.len() > 10_000 {
+            for started in self.by_address.values_mut() {
+                started.retain(|&(_, when)| at - when < 60_000);
+            }
+            self.by_address.retain(|_, started| !started.is_empty());
+        }
+        let started = self.by_address.entry(address.to_owned()).or_default();
+        started.retain(|&(_, when)| at - when < 60_000);
+        if started.iter().any(|(id, _)| id == visitor) {
+            return true;
+        }
+        if started.len() >= NEW_VISITORS_PER_MINUTE {
+            return false;
+        }
+        started.push((visitor.to_owned(), at));
+        true
+    }
+}
+
+/// What a visitor recently did, as the writer checks repeats and the rate against it.
+type Recent = HashMap<String, Vec<(EventKind, Option<i64>, i64)>>;
+
+/// Keeps the events worth counting (see the module's notes): `recent` is what their visitors
+/// did in the last `REPEAT_MS`, and grows with each event kept.
+fn keep(event: &Event, recent: &mut Recent, newcomers: &mut Newcomers) -> bool {
+    let Some(visitor) = &event.visitor else {
+        return true;
+    };
+    if let Some(address) = &visitor.new_from
+        && !newcomers.admit(address, &visitor.id, event.at)
+    {
+        return false;
+    }
+    let done = recent.entry(visitor.id.clone()).or_default();
+    let repeat = event.kind.repeats_count_once()
+        && event.product_id.is_some()
+        && done.iter().any(|&(kind, product, at)| {
+            kind == event.kind && product == event.product_id && event.at - at < REPEAT_MS
+        });
+    let this_minute = done
+        .iter()
+        .filter(|&&(_, _, at)| event.at - at < 60_000)
+        .count();
+    if repeat || this_minute >= PER_MINUTE {
+        return false;
+    }
+    done.push((event.kind, event.product_id, event.at));
+    true
+}
+
+/// What the visitors of `batch` did in the last `REPEAT_MS`.
+async fn recent(db: &Db, batch: &[Event]) -> Result<Recent, sqlx::Error> {
+    let visitors: Vec<&str> = batch
+        .iter()
+        .filter_map(|e| e.visitor.as_ref().map(|v| v.id.as_str()))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut recent = Recent::new();
+    if visitors.is_empty() {
+        return Ok(recent);
+    }
+    let since = batch.iter().map(|e| e.at).min().unwrap_or_default() - REPEAT_MS;
+    let sql = format!(
+        "SELECT visitor, kind, product_id, created_at FROM events \
+         WHERE visitor IN ({}) AND created_at >= ${}",
+        values_list(visitors.len(), "?"),
+        visitors.len() + 1
+    );
+    let mut query = sqlx::query_as::<_, (String, String, Option<i64>, i64)>(&sql);
+    for visitor in &visitors {
+        query = query.bind(*visitor);
+    }
+    query = query.bind(since);
+    for (visitor, kind, product, at) in query.fetch_all(db.pool()).await? {
+        if let Some(kind) = EventKind::parse(&kind) {
+            recent.entry(visitor).or_default().push((kind, product, at));
+        }
+    }
+    Ok(recent)
+}
+
+async fn write(db: &Db, batch: &mut Vec<Event>, newcomers: &mut Newcomers) {
+    if batch.is_empty() {
+        return;
+    }
+    match recent(db, batch).await {
+        Ok(mut recent) => batch.retain(|event| keep(event, &mut recent, newcomers)),
+        Err(error) => tracing::warn!(%error, "reading visitors' recent events failed"),
+    }
     if batch.is_empty() {
         return;
     }
@@ -165,8 +399,8 @@ async fn write(db: &Db, batch: &mut Vec<Event>) {
 
 async fn insert(db: &Db, events: &[Event]) -> Result<(), sqlx::Error> {
     let sql = format!(
-        "INSERT INTO events (kind, user_id, product_id, payload, created_at) VALUES {}",
-        values_list(events.len(), "(?, ?, ?, ?, ?)")
+        "INSERT INTO events (kind, user_id, product_id, payload, created_at, visitor) VALUES {}",
+        values_list(events.len(), "(?, ?, ?, ?, ?, ?)")
     );
     let mut query = sqlx::query(&sql);
     for event in events {
@@ -175,7 +409,8 @@ async fn insert(db: &Db, events: &[Event]) -> Result<(), sqlx::Error> {
             .bind(event.user_id)
             .bind(event.product_id)
             .bind(&event.payload)
-            .bind(event.at);
+            .bind(event.at)
+            .bind(event.visitor.as_ref().map(|v| v.id.as_str()));
     }
     query.execute(db.writer()).await.map(drop)
 }
@@ -211,9 +446,96 @@ pub async fn of_user(db: &Db, user: i64) -> Result<Vec<RecordedEvent>, sqlx::Err
 /// Detaches a deleted account's events from it, in the caller's transaction: they stay as
 /// anonymous statistics.
 pub async fn forget_user(tx: &mut sqlx::AnyConnection, user: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE events SET user_id = NULL WHERE user_id = $1")
+    sqlx::query("UPDATE events SET user_id = NULL, visitor = NULL WHERE user_id = $1")
         .bind(user)
         .execute(tx)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by(visitor: &str, new_from: Option<&str>, kind: EventKind, product: i64, at: i64) -> Event {
+        Event {
+            kind,
+            user_id: None,
+            product_id: Some(product),
+            payload: "{}".into(),
+            at,
+            visitor: Some(Visitor {
+                id: visitor.into(),
+                new_from: new_from.map(str::to_owned),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_visitors_repeats_count_once_within_ten_minutes() {
+        let (mut recent, mut newcomers) = (Recent::new(), Newcomers::default());
+        let mut kept = |event: Event| keep(&event, &mut recent, &mut newcomers);
+        assert!(kept(by("a", None, EventKind::ProductView, 1, 0)));
+        assert!(!kept(by("a", None, EventKind::ProductView, 1, 60_000)));
+        assert!(
+            kept(by("a", None, EventKind::AddToCart, 1, 60_000)),
+            "another kind"
+        );
+        assert!(
+            kept(by("b", None, EventKind::ProductView, 1, 60_000)),
+            "another visitor"
+        );
+        assert!(
+            kept(by("a", None, EventKind::ProductView, 1, REPEAT_MS)),
+            "ten minutes on"
+        );
+        assert!(kept(by("a", None, EventKind::Review, 2, REPEAT_MS)));
+        assert!(
+            kept(by("a", None, EventKind::Review, 2, REPEAT_MS)),
+            "reviews always count"
+        );
+    }
+
+    #[test]
+    fn a_visitor_gets_sixty_events_a_minute() {
+        let (mut recent, mut newcomers) = (Recent::new(), Newcomers::default());
+        let kept = (0..100)
+            .filter(|&n| {
+                keep(
+                    &by("a", None, EventKind::ProductView, n, n * 100),
+                    &mut recent,
+                    &mut newcomers,
+                )
+            })
+            .count();
+        assert_eq!(kept, PER_MINUTE);
+        let later = by("a", None, EventKind::ProductView, 500, 61_000);
+        assert!(keep(&later, &mut recent, &mut newcomers), "the next minute");
+    }
+
+    #[test]
+    fn one_address_starts_thirty_counted_visitors_a_minute() {
+        let mut newcomers = Newcomers::default();
+        let admitted = (0..40)
+            .filter(|n| newcomers.admit("10.0.0.1", &format!("v{n}"), 1_000))
+            .count();
+        assert_eq!(admitted, NEW_VISITORS_PER_MINUTE);
+        assert!(
+            newcomers.admit("10.0.0.1", "v0", 2_000),
+            "a visitor already counted"
+        );
+        assert!(newcomers.admit("10.0.0.2", "w", 2_000), "another address");
+        assert!(
+            newcomers.admit("10.0.0.1", "late", 61_001),
+            "a minute later"
+        );
+    }
+
+    #[test]
+    fn only_our_own_visitor_ids_are_believed() {
+        assert!(is_visitor_id(&"0a".repeat(16)));
+        for bad in ["", "xyz", &"A".repeat(32), &"0".repeat(31), &"0".repeat(33)] {
+            assert!(!is_visitor_id(bad), "{bad:?}");
+        }
+    }
 }

@@ -81,9 +81,14 @@ fn page_policy(nonce: &str, stripe: bool) -> String {
     )
 }
 
+/// The cookie that tells one browser's visits apart (`events::identify_visitor` sets it): a
+/// random id that grants nothing.
+pub const VISITOR_COOKIE: &str = "emporium_visitor";
+
 /// CSRF defence on top of `SameSite` cookies: a request that changes state must come from a
 /// page of this site (its `Origin`, or failing that its `Referer`, names our host). Requests
-/// carrying neither header are allowed only without cookies, so there is no session to abuse.
+/// carrying neither header are allowed only without cookies (but the visitor cookie, which
+/// grants nothing), so there is no session or cart to abuse.
 pub async fn refuse_cross_site_writes(request: axum::extract::Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
@@ -109,7 +114,13 @@ fn is_same_site(headers: &HeaderMap) -> bool {
             .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
             .is_some_and(|authority| authority.eq_ignore_ascii_case(host)),
         (Some(_), None) => false,
-        (None, _) => headers.get(header::COOKIE).is_none(),
+        (None, _) => headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.split_once('='))
+            .all(|(name, _)| name.trim() == VISITOR_COOKIE),
     }
 }
 
@@ -334,5 +345,16 @@ mod tests {
             is_same_site(&headers(&[(HOST, "shop.test")])),
             "no cookies, nothing to forge"
         );
+        assert!(
+            is_same_site(&headers(&[
+                (HOST, "shop.test"),
+                (COOKIE, "emporium_visitor=ab")
+            ])),
+            "the visitor cookie grants nothing"
+        );
+        assert!(!is_same_site(&headers(&[
+            (HOST, "shop.test"),
+            (COOKIE, "emporium_visitor=ab; emporium_cart=x")
+        ])));
     }
 }

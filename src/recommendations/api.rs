@@ -20,7 +20,7 @@ pub struct Picks {
 #[server(endpoint = "recommended_with")]
 pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
     use super::db::{self, Neighbours};
-    use crate::{catalog::db::product_cards, platform::state::AppState};
+    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let product = crate::catalog::db::product_on_sale(&state.db, &slug)
         .await?
@@ -35,8 +35,7 @@ pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
                 .collect::<Vec<_>>(),
         );
     }
-    let mut products = product_cards(&state.db, &ids).await?;
-    products.truncate(PICKS);
+    let products = worth_showing(&state, &ids).await?;
     Ok(Picks {
         heading: if from_behaviour {
             "Customers who viewed this also viewed".into()
@@ -47,31 +46,86 @@ pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
     })
 }
 
-/// For the home page: picks from the categories the signed-in shopper has been browsing, or,
-/// without that history, what shoppers looked at most this week. Empty when neither exists.
-#[server(endpoint = "recommended_for_you")]
-pub async fn recommended_for_you() -> Result<Picks, AppError> {
-    use crate::{
-        catalog::db::product_cards,
-        platform::{auth::current_session, state::AppState},
-    };
+/// The products of `ids` worth suggesting, in order: on sale, in stock, not in the cart; at most
+/// `PICKS`.
+#[cfg(feature = "ssr")]
+async fn worth_showing(
+    state: &crate::platform::state::AppState,
+    ids: &[i64],
+) -> Result<Vec<ProductCard>, AppError> {
+    let in_cart = crate::cart::owner::products_in_cart(state).await?;
+    let ids: Vec<i64> = ids
+        .iter()
+        .filter(|id| !in_cart.contains(id))
+        .copied()
+        .collect();
+    let mut products = crate::catalog::db::product_cards(&state.db, &ids).await?;
+    products.retain(|product| product.stock > 0);
+    products.truncate(PICKS);
+    Ok(products)
+}
+
+/// What this visitor looked at last, latest first, but for the product at `except` (the page
+/// they are on).
+#[server(endpoint = "recently_viewed")]
+pub async fn recently_viewed(except: Option<String>) -> Result<Picks, AppError> {
+    use crate::platform::{auth::current_session, state::AppState};
     let state = AppState::current()?;
-    if let Some(session) = current_session() {
-        let ids = super::db::from_browsing(&state.db, session.user_id).await?;
-        if !ids.is_empty() {
-            let mut products = product_cards(&state.db, &ids).await?;
-            products.truncate(PICKS);
-            return Ok(Picks {
-                heading: "Inspired by your browsing".into(),
-                products,
-            });
-        }
+    let visitor = crate::events::current_visitor();
+    let mut ids = super::db::recently_viewed(
+        &state.db,
+        visitor.as_ref().map(|v| v.id.as_str()),
+        current_session().map(|s| s.user_id),
+    )
+    .await?;
+    if let Some(slug) = except
+        && let Some(here) = crate::catalog::db::product_on_sale(&state.db, &slug).await?
+    {
+        ids.retain(|&id| id != here);
     }
-    let ids = super::db::popular(&state.db).await?;
-    let mut products = product_cards(&state.db, &ids).await?;
+    let mut products = crate::catalog::db::product_cards(&state.db, &ids).await?;
     products.truncate(PICKS);
     Ok(Picks {
-        heading: "Popular this week".into(),
+        heading: "Recently viewed".into(),
         products,
+    })
+}
+
+/// For the home page: the nearest neighbours of what this visitor looked at lately (the latest
+/// weighing most), else products of the categories a signed-in shopper has been browsing, else
+/// what shoppers looked at most this week. Empty when none of these exists.
+#[server(endpoint = "recommended_for_you")]
+pub async fn recommended_for_you() -> Result<Picks, AppError> {
+    use super::{db, engine::blend};
+    use crate::platform::{auth::current_session, state::AppState};
+    let state = AppState::current()?;
+    let visitor = crate::events::current_visitor();
+    let user = current_session().map(|s| s.user_id);
+    let recent =
+        db::recently_viewed(&state.db, visitor.as_ref().map(|v| v.id.as_str()), user).await?;
+    let mut ids = Vec::new();
+    if !recent.is_empty() {
+        let neighbours = db::neighbours_of_all(&state.db, &recent).await?;
+        let history: Vec<(i64, f32)> = recent
+            .iter()
+            .zip(1..)
+            .map(|(&id, n)| (id, 1.0 / n as f32))
+            .collect();
+        let seen = recent.iter().copied().collect();
+        ids = blend(&history, &neighbours, &seen, 2 * PICKS);
+    }
+    if let (true, Some(user)) = (ids.is_empty(), user) {
+        ids = db::from_browsing(&state.db, user).await?;
+    }
+    if !ids.is_empty() {
+        return Ok(Picks {
+            heading: "Inspired by your browsing".into(),
+            products: worth_showing(&state, &ids).await?,
+        });
+    }
+    let ids = db::popular(&state.db).await?;
+    Ok(Picks {
+        heading: "Popular this week".into(),
+        products: worth_showing(&state, &ids).await?,
     })
 }

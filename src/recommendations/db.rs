@@ -12,6 +12,7 @@ use crate::{
     events::EventKind,
     platform::db::{Db, now_ms, values_list},
 };
+use std::collections::HashMap;
 
 const DAY_MS: i64 = 86_400_000;
 /// Behaviour older than this no longer shapes recommendations.
@@ -98,16 +99,19 @@ impl Neighbours {
     }
 }
 
-/// Accounts' views and cart adds of the last `WINDOW_MS`, and what their paid orders held, as
-/// the engine reads them.
+/// Who (an account, or a visitor), which product, what kind, when.
+type EventRow = (Option<i64>, Option<String>, i64, String, i64);
+
+/// Views and cart adds of the last `WINDOW_MS` by accounts and by visitors who never signed
+/// in, and what accounts' paid orders held, as the engine reads them.
 pub async fn interactions(db: &Db, now: i64) -> Result<Vec<Interaction>, sqlx::Error> {
     let (view, cart) = (EventKind::ProductView.sql(), EventKind::AddToCart.sql());
-    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(&format!(
-        "SELECT user_id, product_id, kind, created_at FROM events \
-         WHERE kind IN ({view}, {cart}) AND user_id IS NOT NULL AND product_id IS NOT NULL \
-           AND created_at >= $1 \
+    let rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "SELECT user_id, visitor, product_id, kind, created_at FROM events \
+         WHERE kind IN ({view}, {cart}) AND product_id IS NOT NULL AND created_at >= $1 \
+           AND (user_id IS NOT NULL OR visitor IS NOT NULL) \
          UNION ALL \
-         SELECT o.user_id, l.product_id, 'purchase', o.created_at \
+         SELECT o.user_id, NULL, l.product_id, 'purchase', o.created_at \
          FROM order_lines l JOIN orders o ON o.id = l.order_id \
          WHERE o.status IN {SOLD_STATUSES} AND o.user_id IS NOT NULL \
            AND l.product_id IS NOT NULL AND o.created_at >= $1"
@@ -117,17 +121,27 @@ pub async fn interactions(db: &Db, now: i64) -> Result<Vec<Interaction>, sqlx::E
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(actor, item, kind, at)| Interaction {
-            actor,
-            item,
-            weight: match kind.as_str() {
-                "purchase" => BOUGHT,
-                "add_to_cart" => CARTED,
-                _ => VIEWED,
-            },
-            at,
+        .filter_map(|(user, visitor, item, kind, at)| {
+            Some(Interaction {
+                actor: user.or_else(|| visitor_actor(visitor.as_deref()?))?,
+                item,
+                weight: match kind.as_str() {
+                    "purchase" => BOUGHT,
+                    "add_to_cart" => CARTED,
+                    _ => VIEWED,
+                },
+                at,
+            })
         })
         .collect())
+}
+
+/// A visitor as the engine counts shoppers: a negative number (accounts are positive), from
+/// the first 60 bits of its random id.
+fn visitor_actor(visitor: &str) -> Option<i64> {
+    i64::from_str_radix(visitor.get(..15)?, 16)
+        .ok()
+        .map(|n| -n - 1)
 }
 
 /// The products of each paid order of the last `WINDOW_MS`, an order standing for a shopper.
@@ -240,6 +254,50 @@ pub async fn neighbours(db: &Db, product: i64, kind: Neighbours) -> Result<Vec<i
     ))
     .bind(product)
     .bind(kind.as_str())
+    .bind(CANDIDATES)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// The nearest 'viewed' neighbours of each of `products`, with their similarity.
+pub async fn neighbours_of_all(
+    db: &Db,
+    products: &[i64],
+) -> Result<HashMap<i64, Vec<(i64, f32)>>, sqlx::Error> {
+    let sql = format!(
+        "SELECT product_id, neighbour_id, score FROM product_neighbours \
+         WHERE kind = 'viewed' AND product_id IN ({}) ORDER BY product_id, rank",
+        values_list(products.len(), "?")
+    );
+    let mut query = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
+    for product in products {
+        query = query.bind(*product);
+    }
+    let mut all: HashMap<i64, Vec<(i64, f32)>> = HashMap::new();
+    for (product, neighbour, score) in query.fetch_all(db.pool()).await? {
+        all.entry(product)
+            .or_default()
+            .push((neighbour, score as f32 / 1e6));
+    }
+    Ok(all)
+}
+
+/// The products the `visitor` (or the signed-in `user`) looked at last, latest first.
+pub async fn recently_viewed(
+    db: &Db,
+    visitor: Option<&str>,
+    user: Option<i64>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT product_id FROM events \
+         WHERE kind = {} AND product_id IS NOT NULL AND created_at >= $1 \
+           AND (visitor = $2 OR user_id = $3) \
+         GROUP BY product_id ORDER BY MAX(created_at) DESC, product_id LIMIT $4",
+        EventKind::ProductView.sql()
+    ))
+    .bind(now_ms() - WINDOW_MS)
+    .bind(visitor)
+    .bind(user)
     .bind(CANDIDATES)
     .fetch_all(db.pool())
     .await

@@ -1,6 +1,6 @@
 //! Rows of recommended products: under a product, and on the home page.
 
-use super::api::{Picks, recommended_for_you, recommended_with};
+use super::api::{Picks, recently_viewed, recommended_for_you, recommended_with};
 use crate::cart::pages::ProductTile;
 use leptos::prelude::*;
 
@@ -42,6 +42,20 @@ pub fn ForYou() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 picks.await.ok().map(|picks| view! { <PicksRow picks id="for-you"/> })
+            })}
+        </Suspense>
+    }
+}
+
+/// What this visitor looked at last (but the product at `except`, the page they are on).
+/// Loaded in the browser once the page is up.
+#[component]
+pub fn RecentlyViewed(except: Option<String>) -> impl IntoView {
+    let picks = LocalResource::new(move || recently_viewed(except.clone()));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                picks.await.ok().map(|picks| view! { <PicksRow picks id="recently-viewed"/> })
             })}
         </Suspense>
     }

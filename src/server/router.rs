@@ -87,6 +87,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            crate::events::identify_visitor,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             crate::accounts::session::authenticate,
         ))
         .layer(middleware::from_fn_with_state(

@@ -8,7 +8,7 @@ use crate::{
         api::{get_product, load_home_catalog},
         model::{CategoryLink, ProductDetail, stock_status},
     },
-    recommendations::pages::{AlsoViewed, ForYou},
+    recommendations::pages::{AlsoViewed, ForYou, RecentlyViewed},
     reviews::{
         model::{format_tenths, stars},
         pages::ProductReviews,
@@ -42,6 +42,7 @@ pub fn HomePage() -> impl IntoView {
                             </ul>
                         </section>
                         <ForYou/>
+                        <RecentlyViewed except=None/>
                     })
                 })}
             </ErrorBoundary>
@@ -182,5 +183,6 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
         </article>
         <ProductReviews slug=product.slug.clone()/>
         <AlsoViewed slug=product.slug.clone()/>
+        <RecentlyViewed except=Some(product.slug.clone())/>
     }
 }

@@ -365,7 +365,8 @@ async fn the_wishlist_keeps_items_and_takes_them_from_the_cart(backend: Backend)
         .fetch_one(app.db().pool())
         .await
         .unwrap();
-    assert_eq!(saved, 2);
+    // The second save of the same item a moment later is a repeat: one event (see events).
+    assert_eq!(saved, 1);
 }
 
 async fn a_cart_holds_at_most_a_hundred_different_items(backend: Backend) {

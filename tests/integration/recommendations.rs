@@ -13,6 +13,8 @@ on_both_backends!(
     shoppers_who_viewed_a_product_lead_to_what_they_viewed_next,
     without_behaviour_the_category_fills_in,
     the_home_page_follows_a_shoppers_browsing,
+    every_browser_is_a_visitor_whose_behaviour_counts_once,
+    a_guests_browsing_leads_home_page_picks_and_joins_the_account,
 );
 
 /// `n` active products as (id, slug, sku of the first variant), stocked.
@@ -138,9 +140,11 @@ async fn without_behaviour_the_category_fills_in(backend: Backend) {
 async fn the_home_page_follows_a_shoppers_browsing(backend: Backend) {
     let app = seeded_app(backend, 40, 11).await;
     let all = products(&app, 3).await;
+    // Two visitors view the third product (one visitor's repeats count once), one the second.
     let mut guest = app.client();
     view(&mut guest, &all[2].1).await;
     view(&mut guest, &all[2].1).await;
+    view(&mut app.client(), &all[2].1).await;
     view(&mut guest, &all[1].1).await;
 
     let mut shopper = shopper(&app, "Home Browser").await;
@@ -193,4 +197,142 @@ async fn the_home_page_follows_a_shoppers_browsing(backend: Backend) {
         );
         from_sibling |= same == 0;
     }
+}
+
+/// The events of `visitor`, as (kind, product) in order.
+async fn events_of(app: &TestApp, visitor: &str) -> Vec<(String, Option<i64>)> {
+    app.state().events.flush().await;
+    sqlx::query_as("SELECT kind, product_id FROM events WHERE visitor = $1 ORDER BY id")
+        .bind(visitor)
+        .fetch_all(app.db().pool())
+        .await
+        .unwrap()
+}
+
+async fn every_browser_is_a_visitor_whose_behaviour_counts_once(backend: Backend) {
+    let app = seeded_app(backend, 80, 11).await;
+    let all = products(&app, 70).await;
+    let mut guest = app.client();
+    view(&mut guest, &all[0].1).await;
+    let visitor = guest.cookies["emporium_visitor"].clone();
+    assert_eq!(visitor.len(), 32, "128 random bits as hex");
+    // The same product again and again within ten minutes counts once.
+    for _ in 0..4 {
+        view(&mut guest, &all[0].1).await;
+    }
+    assert_eq!(
+        guest.cookies["emporium_visitor"], visitor,
+        "the cookie is kept"
+    );
+    assert_eq!(events_of(&app, &visitor).await.len(), 1);
+    // At most 60 events of one visitor a minute.
+    for (_, slug, _) in &all {
+        view(&mut guest, slug).await;
+    }
+    assert_eq!(events_of(&app, &visitor).await.len(), 60);
+
+    // A made-up cookie is replaced; files and health checks get none.
+    let mut forger = app.client();
+    forger
+        .cookies
+        .insert("emporium_visitor".into(), "not-an-id".into());
+    view(&mut forger, &all[1].1).await;
+    assert_ne!(forger.cookies["emporium_visitor"], "not-an-id");
+    let mut probe = app.client();
+    assert_eq!(probe.get("/healthz").await.status, StatusCode::OK);
+    assert!(!probe.cookies.contains_key("emporium_visitor"));
+
+    // A loop of requests without the cookie: each is a new visitor, and one address gets at
+    // most 30 of them counted a minute.
+    let mut counted = 0;
+    for _ in 0..40 {
+        let mut bot = app.client_from([10, 9, 9, 9]);
+        view(&mut bot, &all[2].1).await;
+        counted += events_of(&app, &bot.cookies["emporium_visitor"])
+            .await
+            .len();
+    }
+    assert_eq!(counted, 30);
+}
+
+async fn a_guests_browsing_leads_home_page_picks_and_joins_the_account(backend: Backend) {
+    let app = seeded_app(backend, 40, 11).await;
+    let all = products(&app, 6).await;
+    // Other shoppers' behaviour pairs A with B and C; then the engine runs.
+    for n in 0..3 {
+        let mut other = app.client();
+        view(&mut other, &all[0].1).await;
+        view(&mut other, &all[1].1).await;
+        if n == 0 {
+            view(&mut other, &all[2].1).await;
+        }
+    }
+    let mut guest = app.client();
+    view(&mut guest, &all[3].1).await;
+    view(&mut guest, &all[0].1).await;
+    app.state().events.flush().await;
+    rebuild(app.db()).await.unwrap();
+
+    let recent = picks(&mut guest, "recently_viewed", &[("except", &all[0].1)]).await;
+    assert_eq!(
+        slugs(&recent),
+        [all[3].1.as_str()],
+        "the page's own product is left out"
+    );
+    let recent = picks(&mut guest, "recently_viewed", &[]).await;
+    assert_eq!(
+        slugs(&recent),
+        [all[0].1.as_str(), all[3].1.as_str()],
+        "latest first"
+    );
+
+    let mine = picks(&mut guest, "recommended_for_you", &[]).await;
+    assert_eq!(mine.heading, "Inspired by your browsing");
+    assert_eq!(slugs(&mine)[..2], [all[1].1.as_str(), all[2].1.as_str()]);
+    // Nothing already in the cart, nothing out of stock.
+    let reply = guest
+        .call("add_to_cart", &[("sku", &all[1].2), ("quantity", "1")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    sqlx::query("UPDATE product_variants SET stock = 0 WHERE product_id = $1")
+        .bind(all[2].0)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let mine = picks(&mut guest, "recommended_for_you", &[]).await;
+    assert!(
+        !slugs(&mine).contains(&all[1].1.as_str()),
+        "{:?}",
+        slugs(&mine)
+    );
+    assert!(
+        !slugs(&mine).contains(&all[2].1.as_str()),
+        "{:?}",
+        slugs(&mine)
+    );
+
+    // Signing in makes what the visitor did the account's.
+    let visitor = guest.cookies["emporium_visitor"].clone();
+    let email = crate::support::unique_email("gus");
+    let mut account = crate::support::register(&app, "Gus", &email).await;
+    account
+        .cookies
+        .insert("emporium_visitor".into(), visitor.clone());
+    let reply = account
+        .call(
+            "login",
+            &[("email", &email), ("password", crate::support::PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let owners: Vec<Option<i64>> =
+        sqlx::query_scalar("SELECT user_id FROM events WHERE visitor = $1")
+            .bind(&visitor)
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+    assert!(
+        !owners.is_empty() && owners.iter().all(Option::is_some),
+        "{owners:?}"
+    );
 }

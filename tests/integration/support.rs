@@ -285,6 +285,16 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// A client at `ip`, for tests about one network address.
+    pub fn client_from(&self, ip: [u8; 4]) -> Client<'_> {
+        Client {
+            ip: SocketAddr::from((ip, 40_000)),
+            ..self.client()
+        }
+    }
+}
+
 impl Client<'_> {
     fn cookie_header(&self) -> Option<String> {
         (!self.cookies.is_empty()).then(|| {
@@ -383,6 +393,14 @@ pub async fn login_with(router: Router, email: &str, password: &str) {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
+/// True when `client` holds no session cookie (the visitor cookie may stay: it grants nothing).
+pub fn signed_out(client: &Client<'_>) -> bool {
+    !client
+        .cookies
+        .keys()
+        .any(|name| name == "emporium_access" || name == "emporium_refresh")
+}
+
 /// The password every test account uses.
 pub const PASSWORD: &str = "violet tractor sings softly";
 
@@ -421,7 +439,10 @@ pub async fn register<'a>(app: &'a TestApp, name: &str, email: &str) -> Client<'
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert!(client.cookies.is_empty(), "signing up signs nobody in");
+    assert!(
+        !client.cookies.contains_key("emporium_access"),
+        "signing up signs nobody in"
+    );
     let reply = client
         .call("login", &[("email", email), ("password", PASSWORD)])
         .await;

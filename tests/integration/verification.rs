@@ -6,7 +6,8 @@
 use crate::{
     on_both_backends,
     support::{
-        Backend, Client, PASSWORD, TestApp, emailed_tokens, register, spawn_app, unique_email,
+        Backend, Client, PASSWORD, TestApp, emailed_tokens, register, signed_out, spawn_app,
+        unique_email,
     },
 };
 use axum::http::StatusCode;
@@ -48,7 +49,7 @@ async fn signing_up_sends_a_link_that_confirms_the_address_and_signs_in(backend:
     let mut browser = app.client();
     let (status, body) = sign_up(&mut browser, "Vera", &email).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(browser.cookies.is_empty(), "nobody is signed in yet");
+    assert!(signed_out(&browser), "nobody is signed in yet");
     let [token] = emailed_tokens(&app, "verify_email", &email)
         .await
         .try_into()
@@ -102,7 +103,7 @@ async fn signing_up_with_a_taken_address_answers_the_same_and_tells_its_owner(ba
     let mut intruder = app.client();
     let (status, body) = sign_up(&mut intruder, "Mallory", &owner.to_uppercase()).await;
     assert_eq!((status, &body), (fresh_status, &fresh_body));
-    assert!(intruder.cookies.is_empty());
+    assert!(signed_out(&intruder));
     let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(app.db().pool())
         .await
