@@ -151,6 +151,8 @@ fn Filters(request: SearchRequest, results: SearchResults) -> impl IntoView {
         }
         options
     };
+    // Each field shows what the URL says (`prop:`), also after Back, when the browser would
+    // otherwise keep what was typed.
     view! {
         <Form method="GET" action="/search" attr:class="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
             <input type="hidden" name="q" value=request.text.clone()/>
@@ -159,11 +161,11 @@ fn Filters(request: SearchRequest, results: SearchResults) -> impl IntoView {
             <div class="grid grid-cols-2 gap-2">
                 <div>
                     <label for="filter-min" class=LABEL>"Min price"</label>
-                    <input id="filter-min" name="min_price" inputmode="decimal" value=price(request.min_price) class=INPUT/>
+                    <input id="filter-min" name="min_price" inputmode="decimal" value=price(request.min_price) prop:value=price(request.min_price) class=INPUT/>
                 </div>
                 <div>
                     <label for="filter-max" class=LABEL>"Max price"</label>
-                    <input id="filter-max" name="max_price" inputmode="decimal" value=price(request.max_price) class=INPUT/>
+                    <input id="filter-max" name="max_price" inputmode="decimal" value=price(request.max_price) prop:value=price(request.max_price) class=INPUT/>
                 </div>
             </div>
             <FacetSelect
@@ -175,7 +177,7 @@ fn Filters(request: SearchRequest, results: SearchResults) -> impl IntoView {
                 selected=rating.map(|stars| stars.to_string())
             />
             <div class="flex items-center gap-2">
-                <input id="filter-stock" type="checkbox" name="in_stock" value="1" checked=request.in_stock/>
+                <input id="filter-stock" type="checkbox" name="in_stock" value="1" checked=request.in_stock prop:checked=request.in_stock/>
                 <label for="filter-stock" class="text-sm font-medium">"In stock only"</label>
             </div>
             <div>
