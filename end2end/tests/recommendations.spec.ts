@@ -1,5 +1,14 @@
 import { expect, test } from "@playwright/test";
-import { register, stockedProducts, uniqueEmail, waitForHydration } from "./support";
+import {
+  freshProduct,
+  placeOrder,
+  rebuildRecommendations,
+  register,
+  stockedProducts,
+  uniqueEmail,
+  uniqueWord,
+  waitForHydration,
+} from "./support";
 
 test("a product page leads to related products, and the home page follows what a shopper browsed", async ({
   page,
@@ -46,4 +55,26 @@ test("a guest finds what they looked at under the next product and on the home p
     await expect(page.getByTestId("recently-viewed")).toContainText(second.title, { timeout: 1_000 });
   }).toPass({ timeout: 10_000 });
   await expect(page.getByTestId("recently-viewed")).toContainText(first.title);
+});
+
+test("a shopper adds a product and what others bought with it in one click", async ({ page, browser, baseURL }) => {
+  const [lampTitle, shadeTitle] = [`Lamp ${uniqueWord()}`, `Shade ${uniqueWord()}`];
+  const lamp = await freshProduct(browser, baseURL!, lampTitle);
+  const shade = await freshProduct(browser, baseURL!, shadeTitle);
+  const buyer = await browser.newContext({ baseURL });
+  await placeOrder(buyer.request, baseURL!, uniqueEmail("pair"), [lamp.sku, shade.sku]);
+  await buyer.close();
+  rebuildRecommendations();
+
+  await page.goto(lamp.page);
+  await waitForHydration(page);
+  const together = page.getByTestId("bought-together");
+  await expect(together.getByRole("heading")).toHaveText("Frequently bought together");
+  await expect(together.getByRole("listitem")).toHaveCount(2);
+  await together.getByRole("button", { name: "Add both to cart" }).click();
+  await expect(together.getByRole("status")).toHaveText("Added both to your cart.");
+  await expect(page.getByRole("link", { name: /^Cart 2 items/ })).toBeVisible();
+  await page.goto("/cart");
+  await expect(page.getByRole("main")).toContainText(lampTitle);
+  await expect(page.getByRole("main")).toContainText(shadeTitle);
 });

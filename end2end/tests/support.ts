@@ -154,6 +154,11 @@ export function createAdmin(): string {
   return email;
 }
 
+/** Runs the recommendation engine now, as the shop's job does every ten minutes. */
+export function rebuildRecommendations() {
+  execFileSync(SHOP.binary, ["recs", "rebuild"], { cwd: SHOP.root, env: { ...process.env, ...SHOP.env } });
+}
+
 export type Admin = { email: string; secret: string; enrolledAt: number };
 
 /** A new admin, signed in on `api`, with two-step sign-in set up through the API as the
@@ -222,7 +227,7 @@ export async function freshProduct(
   browser: Browser,
   baseURL: string,
   title: string,
-): Promise<{ page: string; id: string }> {
+): Promise<{ page: string; id: string; sku: string }> {
   const admin = await signedInAdmin(browser, baseURL);
   const headers = { Origin: baseURL };
   const categories: { slug: string; parent: string | null }[] = await (
@@ -247,7 +252,7 @@ export async function freshProduct(
   const id = await saved.text();
   const editor = await (await admin.request.post("/api/admin_product", { form: { id }, headers })).json();
   await admin.close();
-  return { page: `/p/${editor.product.slug}`, id };
+  return { page: `/p/${editor.product.slug}`, id, sku };
 }
 
 /** The admin deletes the product `id` through the API. */
@@ -275,7 +280,7 @@ export async function placeOrder(
   request: APIRequestContext,
   baseURL: string,
   email: string,
-  sku: string,
+  sku: string | string[],
   quantity = "1",
   card = "4242 4242 4242 4242",
 ) {
@@ -287,7 +292,7 @@ export async function placeOrder(
   };
   await post("/api/register", { name: "Omar Buyer", email, password: PASSWORD });
   await post("/api/login", { email, password: PASSWORD });
-  await post("/api/add_to_cart", { sku, quantity });
+  for (const one of [sku].flat()) await post("/api/add_to_cart", { sku: one, quantity });
   const address = await post("/api/save_address", {
     "address[full_name]": "Omar Buyer",
     "address[line1]": "1 Loop Road",

@@ -51,6 +51,22 @@ pub async fn add_to_cart(sku: String, quantity: String) -> Result<(), AppError> 
     Ok(())
 }
 
+/// Adds one of each of two items (say, a product and what is often bought with it), both or
+/// neither.
+#[server(endpoint = "add_both_to_cart")]
+pub async fn add_both_to_cart(first: String, second: String) -> Result<(), AppError> {
+    use super::{db, owner::owner_for_write};
+    use crate::platform::state::AppState;
+    let state = AppState::current()?;
+    let owner = owner_for_write(&state);
+    let items = [(first.as_str(), 1), (second.as_str(), 1)];
+    let products = db::add_lines(&state.db, &owner, &items, state.config.max_line_quantity).await?;
+    for (product, (sku, _)) in products.into_iter().zip(items) {
+        record(&state, EventKind::AddToCart, product, sku, Some(1));
+    }
+    Ok(())
+}
+
 /// Changes how many of `sku` the cart holds.
 #[server(endpoint = "update_cart_line")]
 pub async fn update_cart_line(sku: String, quantity: String) -> Result<(), AppError> {

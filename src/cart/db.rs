@@ -144,8 +144,35 @@ pub async fn add_line(
     quantity: i64,
     max_line: i64,
 ) -> Result<i64, AppError> {
+    Ok(add_lines(db, owner, &[(sku, quantity)], max_line).await?[0])
+}
+
+/// Adds each (sku, quantity) as `add_line` does, all or none, in one transaction. Returns the
+/// products' ids.
+pub async fn add_lines(
+    db: &Db,
+    owner: &Owner,
+    items: &[(&str, i64)],
+    max_line: i64,
+) -> Result<Vec<i64>, AppError> {
     let mut tx = db.begin_write().await?;
-    let variant = variant_for_sale(&mut tx, sku)
+    let cart = ensure_cart(&mut tx, owner).await?;
+    let mut products = Vec::with_capacity(items.len());
+    for &(sku, quantity) in items {
+        products.push(add_in(&mut tx, cart, sku, quantity, max_line).await?);
+    }
+    tx.commit().await?;
+    Ok(products)
+}
+
+async fn add_in(
+    tx: &mut sqlx::AnyConnection,
+    cart: i64,
+    sku: &str,
+    quantity: i64,
+    max_line: i64,
+) -> Result<i64, AppError> {
+    let variant = variant_for_sale(&mut *tx, sku)
         .await?
         .ok_or_else(unavailable)?;
     if variant.stock == 0 {
@@ -153,7 +180,6 @@ pub async fn add_line(
             "Sorry, that item is out of stock.".into(),
         ));
     }
-    let cart = ensure_cart(&mut tx, owner).await?;
     let (in_cart, lines): (Option<i64>, i64) = sqlx::query_as(
         "SELECT (SELECT quantity FROM cart_lines WHERE cart_id = $1 AND variant_id = $2), \
                 (SELECT COUNT(*) FROM cart_lines WHERE cart_id = $1)",
@@ -191,7 +217,6 @@ pub async fn add_line(
     if written.rows_affected() == 0 {
         return Err(limit_message(limit, in_cart));
     }
-    tx.commit().await?;
     Ok(variant.product)
 }
 

@@ -65,6 +65,39 @@ async fn worth_showing(
     Ok(products)
 }
 
+/// A product and the one most often bought with it, both with a single variant, in stock and
+/// not in the cart, so "Add both to cart" needs no choices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Together {
+    pub this: ProductCard,
+    pub other: ProductCard,
+}
+
+/// For the product page at `slug`: what is most often bought with it, when that makes a pair.
+#[server(endpoint = "bought_together")]
+pub async fn bought_together(slug: String) -> Result<Option<Together>, AppError> {
+    use super::db::{self, Neighbours};
+    use crate::platform::state::AppState;
+    let state = AppState::current()?;
+    let product = crate::catalog::db::product_on_sale(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let one_variant = |card: &ProductCard| card.only_sku.is_some();
+    let Some(this) = crate::catalog::db::product_cards(&state.db, &[product])
+        .await?
+        .into_iter()
+        .find(|card| one_variant(card) && card.stock > 0)
+    else {
+        return Ok(None);
+    };
+    let ids = db::neighbours(&state.db, product, Neighbours::Bought).await?;
+    let other = worth_showing(&state, &ids)
+        .await?
+        .into_iter()
+        .find(one_variant);
+    Ok(other.map(|other| Together { this, other }))
+}
+
 /// What this visitor looked at last, latest first, but for the product at `except` (the page
 /// they are on).
 #[server(endpoint = "recently_viewed")]

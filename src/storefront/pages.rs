@@ -8,7 +8,7 @@ use crate::{
         api::{get_product, load_home_catalog},
         model::{CategoryLink, ProductDetail, stock_status},
     },
-    recommendations::pages::{AlsoViewed, ForYou, RecentlyViewed},
+    recommendations::pages::{AlsoViewed, BoughtTogether, ForYou, RecentlyViewed},
     reviews::{
         model::{format_tenths, stars},
         pages::ProductReviews,
@@ -182,6 +182,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
             </div>
         </article>
         <ProductReviews slug=product.slug.clone()/>
+        <BoughtTogether slug=product.slug.clone()/>
         <AlsoViewed slug=product.slug.clone()/>
         <RecentlyViewed except=Some(product.slug.clone())/>
     }

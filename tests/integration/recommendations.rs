@@ -15,6 +15,7 @@ on_both_backends!(
     the_home_page_follows_a_shoppers_browsing,
     every_browser_is_a_visitor_whose_behaviour_counts_once,
     a_guests_browsing_leads_home_page_picks_and_joins_the_account,
+    a_product_and_what_is_bought_with_it_go_into_the_cart_together,
 );
 
 /// `n` active products as (id, slug, sku of the first variant), stocked.
@@ -335,4 +336,63 @@ async fn a_guests_browsing_leads_home_page_picks_and_joins_the_account(backend: 
         !owners.is_empty() && owners.iter().all(Option::is_some),
         "{owners:?}"
     );
+}
+
+async fn a_product_and_what_is_bought_with_it_go_into_the_cart_together(backend: Backend) {
+    let app = seeded_app(backend, 40, 11).await;
+    sqlx::query("UPDATE product_variants SET stock = 50")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let single: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT p.id, p.slug, MIN(v.sku) FROM products p \
+         JOIN product_variants v ON v.product_id = p.id \
+         GROUP BY p.id, p.slug HAVING COUNT(*) = 1 ORDER BY p.id LIMIT 3",
+    )
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    let [x, y, z] = &single[..] else {
+        panic!("three single-variant products: {single:?}")
+    };
+    let mut buyer = shopper(&app, "Pair Buyer").await;
+    add(&mut buyer, &x.2, "1").await;
+    add(&mut buyer, &y.2, "1").await;
+    let shipping = address(&mut buyer, "US").await;
+    let placed = place(&mut buyer, &key(5), &shipping, GOOD_CARD, &[]).await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    rebuild(app.db()).await.unwrap();
+
+    let mut guest = app.client();
+    let pair = |body: &str| -> Option<(String, String)> {
+        let pair: Option<serde_json::Value> = serde_json::from_str(body).unwrap();
+        pair.map(|p| {
+            let slug = |card: &serde_json::Value| card["slug"].as_str().unwrap().to_owned();
+            (slug(&p["this"]), slug(&p["other"]))
+        })
+    };
+    let reply = guest.call("bought_together", &[("slug", &x.1)]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(pair(&reply.body), Some((x.1.clone(), y.1.clone())));
+    let reply = guest.call("bought_together", &[("slug", &z.1)]).await;
+    assert_eq!(pair(&reply.body), None, "never bought with anything");
+
+    // Both or neither: a sold-out second item adds nothing.
+    sqlx::query("UPDATE product_variants SET stock = 0 WHERE sku = $1")
+        .bind(&z.2)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let refused = guest
+        .call("add_both_to_cart", &[("first", &x.2), ("second", &z.2)])
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert_eq!(guest.call("cart_count", &[]).await.body, "0");
+    let added = guest
+        .call("add_both_to_cart", &[("first", &x.2), ("second", &y.2)])
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert_eq!(guest.call("cart_count", &[]).await.body, "2");
+    let reply = guest.call("bought_together", &[("slug", &x.1)]).await;
+    assert_eq!(pair(&reply.body), None, "not what is in the cart already");
 }
