@@ -137,11 +137,11 @@ pub async fn interactions(db: &Db, now: i64) -> Result<Vec<Interaction>, sqlx::E
 }
 
 /// A visitor as the engine counts shoppers: a negative number (accounts are positive), from
-/// the first 60 bits of its random id.
+/// both halves of its 128-bit id.
 fn visitor_actor(visitor: &str) -> Option<i64> {
-    i64::from_str_radix(visitor.get(..15)?, 16)
-        .ok()
-        .map(|n| -n - 1)
+    let half = |range| u64::from_str_radix(visitor.get(range)?, 16).ok();
+    let mixed = half(0..16)? ^ half(16..32)?;
+    Some(-((mixed & i64::MAX as u64) as i64) - 1)
 }
 
 /// The products of each paid order of the last `WINDOW_MS`, an order standing for a shopper.
@@ -301,4 +301,20 @@ pub async fn recently_viewed(
     .bind(CANDIDATES)
     .fetch_all(db.pool())
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visitor_actor;
+
+    #[test]
+    fn visitors_are_negative_and_told_apart_by_either_half_of_their_id() {
+        let a = visitor_actor("000000000000002a0000000000000001").unwrap();
+        let b = visitor_actor("000000000000002a0000000000000002").unwrap();
+        let c = visitor_actor("100000000000002a0000000000000001").unwrap();
+        assert!(a < 0 && b < 0 && c < 0);
+        assert!(a != b && a != c && b != c);
+        assert_eq!(visitor_actor("short"), None);
+        assert_eq!(visitor_actor(&"z".repeat(32)), None);
+    }
 }

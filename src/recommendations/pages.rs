@@ -8,7 +8,10 @@ use crate::{
         api::AddBothToCart,
         pages::{ProductTile, cart_changed},
     },
-    ui::forms::{FormError, error_of},
+    ui::{
+        InBrowser,
+        forms::{FormError, error_of},
+    },
 };
 use leptos::prelude::*;
 
@@ -59,13 +62,20 @@ pub fn ForYou() -> impl IntoView {
 /// Loaded in the browser once the page is up.
 #[component]
 pub fn RecentlyViewed(except: Option<String>) -> impl IntoView {
-    let picks = LocalResource::new(move || recently_viewed(except.clone()));
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                picks.await.ok().map(|picks| view! { <PicksRow picks id="recently-viewed"/> })
-            })}
-        </Suspense>
+        <InBrowser>
+            {
+                let except = except.clone();
+                let picks = LocalResource::new(move || recently_viewed(except.clone()));
+                view! {
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            picks.await.ok().map(|picks| view! { <PicksRow picks id="recently-viewed"/> })
+                        })}
+                    </Suspense>
+                }
+            }
+        </InBrowser>
     }
 }
 
@@ -73,13 +83,20 @@ pub fn RecentlyViewed(except: Option<String>) -> impl IntoView {
 /// both to cart". Loaded in the browser once the page is up; nothing when there is no pair.
 #[component]
 pub fn BoughtTogether(slug: String) -> impl IntoView {
-    let pair = LocalResource::new(move || bought_together(slug.clone()));
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                pair.await.ok().flatten().map(|pair| view! { <Pair pair/> })
-            })}
-        </Suspense>
+        <InBrowser>
+            {
+                let slug = slug.clone();
+                let pair = LocalResource::new(move || bought_together(slug.clone()));
+                view! {
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            pair.await.ok().flatten().map(|pair| view! { <Pair pair/> })
+                        })}
+                    </Suspense>
+                }
+            }
+        </InBrowser>
     }
 }
 

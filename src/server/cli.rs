@@ -110,7 +110,8 @@ async fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Seed { products, seed } => {
             let report = seed::seed(&db, products, seed).await?;
-            tracing::info!(?report, "demo catalog loaded");
+            let events = recommendations::demo::seed_behaviour(&db, seed).await?;
+            tracing::info!(?report, events, "demo catalog and behaviour loaded");
             Ok(())
         }
         Command::CreateAdmin { email } => create_admin(&db, &email).await,
@@ -206,7 +207,12 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
 async fn load_demo_catalog(db: &Db, products: u32) -> Result<bool, Failure> {
     match seed::seed(db, usize::try_from(products)?, 42).await {
         Ok(report) => {
-            tracing::info!(?report, "first start: demo catalog loaded");
+            let events = recommendations::demo::seed_behaviour(db, 42).await?;
+            tracing::info!(
+                ?report,
+                events,
+                "first start: demo catalog and behaviour loaded"
+            );
             Ok(true)
         }
         Err(seed::SeedError::NotEmpty) => Ok(false),

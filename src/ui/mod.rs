@@ -161,6 +161,16 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Shows `children` only in the browser, once the page has hydrated: for parts that load there
+/// and have nothing to say on the server (the server renders nothing for them, so no resource
+/// of theirs is ever created or waited for during server rendering).
+#[component]
+pub fn InBrowser(children: ChildrenFn) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    move || hydrated.get().then(|| children())
+}
+
 /// Percent-encodes a query-string value. `/` stays readable (it is allowed in a query) and a
 /// space becomes `+`.
 pub fn encode_query(value: &str) -> String {

@@ -7,7 +7,12 @@ use crate::{
     support::{Backend, Client, TestApp, seeded_app},
 };
 use axum::http::StatusCode;
-use emporium::recommendations::{api::Picks, rebuild::rebuild};
+use emporium::{
+    platform::db::now_ms,
+    recommendations::{
+        api::Picks, db::interactions, demo::seed_behaviour, evaluation::evaluate, rebuild::rebuild,
+    },
+};
 
 on_both_backends!(
     shoppers_who_viewed_a_product_lead_to_what_they_viewed_next,
@@ -16,6 +21,7 @@ on_both_backends!(
     every_browser_is_a_visitor_whose_behaviour_counts_once,
     a_guests_browsing_leads_home_page_picks_and_joins_the_account,
     a_product_and_what_is_bought_with_it_go_into_the_cart_together,
+    the_demo_shops_behaviour_fills_every_row_and_beats_best_sellers,
 );
 
 /// `n` active products as (id, slug, sku of the first variant), stocked.
@@ -395,4 +401,27 @@ async fn a_product_and_what_is_bought_with_it_go_into_the_cart_together(backend:
     assert_eq!(guest.call("cart_count", &[]).await.body, "2");
     let reply = guest.call("bought_together", &[("slug", &x.1)]).await;
     assert_eq!(pair(&reply.body), None, "not what is in the cart already");
+}
+
+async fn the_demo_shops_behaviour_fills_every_row_and_beats_best_sellers(backend: Backend) {
+    let app = seeded_app(backend, 300, 42).await;
+    let events = seed_behaviour(app.db(), 42).await.unwrap();
+    assert!(events > 30_000, "{events}");
+    let build = rebuild(app.db()).await.unwrap();
+    assert!(build.products > 200, "{build:?}");
+    let busiest: String = sqlx::query_scalar(
+        "SELECT p.slug FROM events e JOIN products p ON p.id = e.product_id \
+         GROUP BY p.slug ORDER BY COUNT(*) DESC, p.slug LIMIT 1",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let row = picks(&mut app.client(), "recommended_with", &[("slug", &busiest)]).await;
+    assert_eq!(row.heading, "Customers who viewed this also viewed");
+    assert_eq!(row.products.len(), 8);
+    let evaluation = evaluate(&interactions(app.db(), now_ms()).await.unwrap());
+    assert!(
+        evaluation.engine.hit_rate >= 2.0 * evaluation.popularity.hit_rate,
+        "{evaluation}"
+    );
 }

@@ -1,0 +1,56 @@
+//! Behaviour for the demo shop: simulated visitors with tastes over the demo catalog's
+//! categories browse and cart its products over the last 30 days (`evaluation::simulate`), so
+//! every recommendation row has something to show on a first start.
+
+use super::{engine::VIEWED, evaluation::simulate};
+use crate::platform::db::{Db, now_ms, values_list};
+
+/// Simulated visitors, and what each of them looks at.
+const VISITORS: usize = 1_500;
+const LOOKS_EACH: usize = 24;
+const DAYS: i64 = 30;
+
+/// Writes the simulated visitors' views and cart adds as events. Returns how many.
+pub async fn seed_behaviour(db: &Db, seed: u64) -> Result<usize, sqlx::Error> {
+    // Products in category order: the simulator's categories are runs of equal length over
+    // this list, close to the real ones, and every product gets its share.
+    let products: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM products WHERE status = 'active' ORDER BY category_id, id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let categories: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT category_id) FROM products WHERE status = 'active'",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let categories = usize::try_from(categories).unwrap_or(1).max(1);
+    if products.is_empty() {
+        return Ok(0);
+    }
+    let per_category = products.len().div_ceil(categories);
+    let behaviour = simulate(seed, VISITORS, categories, per_category, LOOKS_EACH);
+    let (now, last) = (now_ms(), behaviour.last().map_or(1, |i| i.at.max(1)));
+    let span = DAYS * 86_400_000;
+    for chunk in behaviour.chunks(1_000) {
+        let sql = format!(
+            "INSERT INTO events (kind, visitor, product_id, payload, created_at) VALUES {}",
+            values_list(chunk.len(), "(?, ?, ?, '{}', ?)")
+        );
+        let mut insert = sqlx::query(&sql);
+        for i in chunk {
+            let item = usize::try_from(i.item - 1).unwrap_or_default();
+            insert = insert
+                .bind(if i.weight > VIEWED {
+                    "add_to_cart"
+                } else {
+                    "product_view"
+                })
+                .bind(format!("{seed:016x}{:016x}", i.actor))
+                .bind(products[item.min(products.len() - 1)])
+                .bind(now - span + span * i.at / last);
+        }
+        insert.execute(db.writer()).await?;
+    }
+    Ok(behaviour.len())
+}
