@@ -227,24 +227,6 @@ pub async fn replace_neighbours(
     tx.commit().await
 }
 
-/// The latest rebuild, if any.
-pub async fn last_build(db: &Db) -> Result<Option<Build>, sqlx::Error> {
-    let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT built_at, interactions, products, took_ms FROM recommendation_builds \
-         ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(
-        row.map(|(built_at, interactions, products, took_ms)| Build {
-            built_at,
-            interactions,
-            products,
-            took_ms,
-        }),
-    )
-}
-
 /// `product`'s nearest `kind` neighbours that are on sale, nearest first.
 pub async fn neighbours(db: &Db, product: i64, kind: Neighbours) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(&format!(

@@ -38,7 +38,7 @@ pub async fn rebuild(db: &Db) -> Result<Build, sqlx::Error> {
 }
 
 /// The `NEIGHBOURS` nearest of each product in `interactions`, ranked from 1.
-pub fn neighbour_rows(interactions: &[Interaction], kind: Neighbours) -> Vec<NeighbourRow> {
+fn neighbour_rows(interactions: &[Interaction], kind: Neighbours) -> Vec<NeighbourRow> {
     let mut rows = Vec::new();
     Matrix::new(interactions).similar_items(NEIGHBOURS, |product, near| {
         rows.extend(
