@@ -93,14 +93,10 @@ fn new_recovery_codes() -> (Vec<String>, Vec<String>) {
     let mut rng = rand::rng();
     let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
-            let letters: Vec<char> = (0..16)
+            let letters: String = (0..16)
                 .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
                 .collect();
-            letters
-                .chunks(4)
-                .map(|group| group.iter().collect::<String>())
-                .collect::<Vec<_>>()
-                .join("-")
+            in_fours(&letters, "-")
         })
         .collect();
     let hashes = codes
@@ -108,6 +104,16 @@ fn new_recovery_codes() -> (Vec<String>, Vec<String>) {
         .map(|code| hash_token(&code.replace('-', "")))
         .collect();
     (codes, hashes)
+}
+
+/// `text` in groups of four characters joined by `separator`, for reading and typing.
+fn in_fours(text: &str, separator: &str) -> String {
+    let letters: Vec<char> = text.chars().collect();
+    letters
+        .chunks(4)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 fn secret_bytes(base32: &str) -> Result<Vec<u8>, AppError> {
@@ -243,13 +249,10 @@ pub async fn start(state: &AppState) -> Result<TwoFactorSetup, AppError> {
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(192, 192)
         .build();
-    let letters: Vec<char> = base32.chars().collect();
-    let secret = letters
-        .chunks(4)
-        .map(|group| group.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ");
-    Ok(TwoFactorSetup { secret, qr_svg })
+    Ok(TwoFactorSetup {
+        secret: in_fours(&base32, " "),
+        qr_svg,
+    })
 }
 
 /// Turns two-step sign-in on with a code from the app being enrolled and the current password;

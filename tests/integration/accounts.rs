@@ -4,8 +4,8 @@
 use crate::{
     on_both_backends,
     support::{
-        Backend, Client, PASSWORD, TestApp, emailed_tokens, enrol_two_factor, register, signed_out,
-        spawn_app, spawn_app_with, unique_email,
+        Backend, Client, PASSWORD, TestApp, admin_without_two_factor, emailed_tokens,
+        enrol_two_factor, register, signed_out, spawn_app, spawn_app_with, unique_email,
     },
 };
 use axum::{
@@ -283,18 +283,7 @@ async fn admin_functions_need_the_admin_role(backend: Backend) {
         StatusCode::FORBIDDEN
     );
 
-    let email = Email::parse(&unique_email("boss")).unwrap();
-    let hash = app.state().passwords.hash(PASSWORD.into()).await.unwrap();
-    db::upsert_admin(app.db(), &email, &hash, now_ms())
-        .await
-        .unwrap();
-    let mut admin = app.client();
-    admin
-        .call(
-            "login",
-            &[("email", email.as_str()), ("password", PASSWORD)],
-        )
-        .await;
+    let (mut admin, _) = admin_without_two_factor(&app).await;
     // Staff need two-step sign-in before the admin opens (see two_factor.rs).
     assert_eq!(
         admin.call("admin_overview", &[]).await.status,
@@ -309,6 +298,7 @@ async fn admin_functions_need_the_admin_role(backend: Backend) {
     let fay = customer.call("current_user", &[]).await;
     let fay: serde_json::Value = serde_json::from_str(&fay.body).unwrap();
     let fay = Email::parse(fay["email"].as_str().unwrap()).unwrap();
+    let hash = app.state().passwords.hash(PASSWORD.into()).await.unwrap();
     db::upsert_admin(app.db(), &fay, &hash, now_ms())
         .await
         .unwrap();

@@ -492,8 +492,9 @@ pub async fn enrol_two_factor(client: &mut Client<'_>) -> (String, Vec<String>) 
     (secret, serde_json::from_str(&reply.body).unwrap())
 }
 
-/// A new admin account, signed in, with two-step sign-in on (as staff must have it).
-pub async fn admin(app: &TestApp) -> Client<'_> {
+/// A new admin account as `create-admin` leaves it, signed in with its password only (so with
+/// a customer's rights until two-step sign-in is on), and the sign-in's answer.
+pub async fn admin_without_two_factor(app: &TestApp) -> (Client<'_>, Reply) {
     let email = Email::parse(&unique_email("admin")).unwrap();
     let hash = app.state().passwords.hash(PASSWORD.into()).await.unwrap();
     emporium::accounts::db::upsert_admin(app.db(), &email, &hash, now_ms())
@@ -507,6 +508,12 @@ pub async fn admin(app: &TestApp) -> Client<'_> {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    (client, reply)
+}
+
+/// A new admin account, signed in, with two-step sign-in on (as staff must have it).
+pub async fn admin(app: &TestApp) -> Client<'_> {
+    let (mut client, _) = admin_without_two_factor(app).await;
     enrol_two_factor(&mut client).await;
     client
 }

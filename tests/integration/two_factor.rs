@@ -6,15 +6,14 @@
 use crate::{
     on_both_backends,
     support::{
-        Backend, Client, PASSWORD, TestApp, emailed_tokens, enrol_two_factor, register, spawn_app,
-        totp_code, unique_email, unix_secs,
+        Backend, Client, PASSWORD, TestApp, admin_without_two_factor, emailed_tokens,
+        enrol_two_factor, register, spawn_app, totp_code, unique_email, unix_secs,
     },
 };
 use axum::http::{StatusCode, header};
 use emporium::{
     accounts::{db, model::Email},
     error::{SIGN_IN_TIMED_OUT, WRONG_CODE},
-    platform::db::now_ms,
 };
 
 on_both_backends!(
@@ -312,19 +311,7 @@ async fn the_code_step_needs_its_cookie(backend: Backend) {
 
 async fn staff_need_two_step_sign_in_and_keep_it(backend: Backend) {
     let app = spawn_app(backend).await;
-    let email = Email::parse(&unique_email("boss")).unwrap();
-    let hash = app.state().passwords.hash(PASSWORD.into()).await.unwrap();
-    db::upsert_admin(app.db(), &email, &hash, now_ms())
-        .await
-        .unwrap();
-    let mut admin = app.client();
-    let reply = admin
-        .call(
-            "login",
-            &[("email", email.as_str()), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let (mut admin, reply) = admin_without_two_factor(&app).await;
     assert!(reply.body.contains(r#""role":"admin""#), "{}", reply.body);
     assert!(
         reply.body.contains(r#""two_factor":false"#),
