@@ -19,6 +19,7 @@ use emporium::{
         engine::VIEWED,
         evaluation::{evaluate, simulate},
         rebuild::rebuild,
+        serve::{self, Shopper},
     },
 };
 use hyper::StatusCode;
@@ -119,8 +120,9 @@ const ASKERS: usize = 200;
 
 /// Recommendations over a million interactions of simulated shoppers with tastes over
 /// categories: the engine's full rebuild (read, compute, write the table), the offline
-/// evaluation against a best-seller list, then the product page's row and the home page's
-/// picks asked for by 10 clients at once (each a lookup).
+/// evaluation against a best-seller list, the lookups behind the product page's row, the home
+/// page's picks and the cart's row one at a time in process, then the row and the picks asked
+/// for over HTTP by 10 clients at once.
 async fn recommendations(shop: &Shop, backend: &str) {
     let db = &shop.state.db;
     let products: Vec<(i64, String)> = sqlx::query_as("SELECT id, slug FROM products ORDER BY id")
@@ -191,6 +193,14 @@ async fn recommendations(shop: &Shop, backend: &str) {
     if backend == "sqlite" {
         print!("{}", indent(&evaluate(&behaviour).to_string()));
     }
+    lookups(
+        db,
+        backend,
+        &products,
+        &actors[..ASKERS],
+        build.interactions,
+    )
+    .await;
     let (slugs, cookies) = (
         Arc::new(
             products
@@ -224,6 +234,53 @@ async fn recommendations(shop: &Shop, backend: &str) {
         println!(
             "recommend    {backend:<8} {what:<12} over {} interactions: p50 {:.1} ms  p95 {:.1} ms",
             build.interactions,
+            ms(percentile(&timings, 0.5)),
+            ms(percentile(&timings, 0.95)),
+        );
+    }
+}
+
+/// Lookups a row is served from, one after another in process (the database's work and the
+/// blending, without HTTP and without other clients): 200 of each.
+async fn lookups(
+    db: &Db,
+    backend: &str,
+    products: &[(i64, String)],
+    askers: &[i64],
+    interactions: i64,
+) {
+    let popular = &products[..products.len() / 10];
+    let shopper = |n: usize| Shopper {
+        visitor: None,
+        user: Some(askers[n % askers.len()]),
+        in_cart: vec![
+            popular[n % popular.len()].0,
+            popular[(n + 7) % popular.len()].0,
+        ],
+    };
+    for what in ["product row", "home picks", "cart row"] {
+        let mut timings = Vec::with_capacity(ASKERS);
+        for n in 0..ASKERS {
+            let (slug, shopper) = (&popular[n % popular.len()].1, shopper(n));
+            let started = Instant::now();
+            let shown = match what {
+                "product row" => serve::also_viewed(db, slug, &shopper)
+                    .await
+                    .map(|picks| picks.map_or(0, |p| p.products.len())),
+                "home picks" => serve::for_you(db, &shopper)
+                    .await
+                    .map(|picks| picks.products.len()),
+                _ => serve::with_your_cart(db, &shopper)
+                    .await
+                    .map(|picks| picks.products.len()),
+            }
+            .expect("lookup");
+            timings.push(started.elapsed());
+            assert!(shown > 0, "{what} showed nothing");
+        }
+        timings.sort_unstable();
+        println!(
+            "recommend    {backend:<8} {what:<12} lookup, {interactions} interactions: p50 {:.2} ms  p95 {:.2} ms",
             ms(percentile(&timings, 0.5)),
             ms(percentile(&timings, 0.95)),
         );

@@ -35,6 +35,17 @@ pub fn long_date(epoch_ms: i64) -> String {
     format!("{day} {month} {year}")
 }
 
+/// A date and time (UTC) people read: `26 Nov 2026, 17:05`.
+pub fn long_date_time(epoch_ms: i64) -> String {
+    let minutes = epoch_ms.rem_euclid(86_400_000) / 60_000;
+    format!(
+        "{}, {:02}:{:02}",
+        long_date(epoch_ms),
+        minutes / 60,
+        minutes % 60
+    )
+}
+
 /// `2026-11-26`: for `<time datetime>` and for grouping by day.
 pub fn iso_date(epoch_ms: i64) -> String {
     let (year, month, day) = civil(epoch_ms);
@@ -94,6 +105,10 @@ mod tests {
         );
         assert_eq!(civil(-1), (1969, 12, 31));
         assert_eq!(long_date(1_795_651_200_000), "26 Nov 2026");
+        assert_eq!(
+            long_date_time(1_795_651_200_000 + 17 * 3_600_000 + 5 * 60_000 + 59_999),
+            "26 Nov 2026, 17:05"
+        );
         assert_eq!(iso_date(1_709_164_800_000), "2024-02-29");
     }
 

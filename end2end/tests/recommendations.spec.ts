@@ -4,6 +4,7 @@ import {
   placeOrder,
   rebuildRecommendations,
   register,
+  signInAsAdmin,
   stockedProducts,
   uniqueEmail,
   uniqueWord,
@@ -19,7 +20,7 @@ test("a product page leads to related products, and the home page follows what a
 
   await page.goto(`/p/${first.slug}`);
   const related = page.getByTestId("also-viewed");
-  await expect(related.getByRole("heading")).toHaveText(/Customers who viewed this also viewed|More like this/);
+  await expect(related.getByRole("heading")).toHaveText(/^(Customers who viewed this also viewed|Popular in .+)$/);
   const pick = related.getByRole("listitem").first().getByRole("link").first();
   const title = (await pick.textContent())!.trim();
   await waitForHydration(page);
@@ -77,4 +78,44 @@ test("a shopper adds a product and what others bought with it in one click", asy
   await page.goto("/cart");
   await expect(page.getByRole("main")).toContainText(lampTitle);
   await expect(page.getByRole("main")).toContainText(shadeTitle);
+});
+
+test("the cart suggests what others bought with what is in it, and the admin sees the row followed", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const [mugTitle, saucerTitle] = [`Mug ${uniqueWord()}`, `Saucer ${uniqueWord()}`];
+  const mug = await freshProduct(browser, baseURL!, mugTitle);
+  const saucer = await freshProduct(browser, baseURL!, saucerTitle);
+  const buyer = await browser.newContext({ baseURL });
+  await placeOrder(buyer.request, baseURL!, uniqueEmail("cart-pair"), [mug.sku, saucer.sku]);
+  await buyer.close();
+  rebuildRecommendations();
+
+  await page.goto(mug.page);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Add to cart", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("Added to your cart.");
+  await page.getByRole("link", { name: /^Cart 1 item/ }).click();
+  await expect(page).toHaveURL("/cart");
+  const suggested = page.getByTestId("with-your-cart");
+  await expect(suggested.getByRole("heading")).toHaveText("You may also like");
+  await expect(suggested.getByRole("listitem").first()).toContainText(saucerTitle);
+  await expect(suggested).not.toContainText(mugTitle);
+  await suggested.getByRole("link", { name: saucerTitle }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(saucerTitle);
+
+  const admin = await browser.newPage();
+  await admin.goto("/login?next=/admin/analytics");
+  await signInAsAdmin(admin);
+  await expect(admin.getByTestId("last-rebuild")).toContainText("Last rebuilt");
+  // Clicks are written in batches within a second.
+  await expect(async () => {
+    await admin.reload();
+    const row = admin.getByTestId("recommendation-rows").getByRole("row", { name: /^You may also like/ });
+    const clicked = await row.getByRole("cell").nth(2).textContent({ timeout: 1_000 });
+    expect(Number(clicked)).toBeGreaterThan(0);
+  }).toPass({ timeout: 10_000 });
+  await admin.close();
 });

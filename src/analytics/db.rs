@@ -1,6 +1,8 @@
 //! Analytics queries: sales from orders, behaviour from events, over the last `days` days.
 
-use super::model::{Analytics, DAY_MS, TopProduct, every_day, funnel, tally_searches};
+use super::model::{
+    Analytics, DAY_MS, RowClicks, TopProduct, click_through, every_day, funnel, tally_searches,
+};
 use crate::{
     checkout::model::SOLD_STATUSES,
     events::EventKind,
@@ -8,6 +10,7 @@ use crate::{
         db::{Db, now_ms},
         money::Money,
     },
+    recommendations::{self, model::Row},
 };
 
 /// The funnel's steps, in order.
@@ -85,6 +88,8 @@ pub async fn analytics(db: &Db, days: i64) -> Result<Analytics, sqlx::Error> {
     let (top_searches, unfound_searches) = tally_searches(searches, TOP);
 
     let money = |minor: i64| Money::from_minor(minor).unwrap_or_default();
+    let recommendations = recommendation_clicks(db, since).await?;
+    let last_build = recommendations::db::last_build(db).await?;
     Ok(Analytics {
         days,
         orders,
@@ -107,5 +112,29 @@ pub async fn analytics(db: &Db, days: i64) -> Result<Analytics, sqlx::Error> {
         ]),
         top_searches,
         unfound_searches,
+        recommendations,
+        last_build,
     })
+}
+
+/// Each recommendation row's showings and clicks since `since`.
+async fn recommendation_clicks(db: &Db, since: i64) -> Result<Vec<RowClicks>, sqlx::Error> {
+    let shown = EventKind::RecommendationShown;
+    let counts: Vec<(String, String, i64)> = sqlx::query_as(&format!(
+        "SELECT kind, payload, COUNT(*) FROM events \
+         WHERE created_at >= $1 AND kind IN {} GROUP BY kind, payload",
+        EventKind::sql_list(&[shown, EventKind::RecommendationClicked])
+    ))
+    .bind(since)
+    .fetch_all(db.pool())
+    .await?;
+    let counts: Vec<(Row, bool, i64)> = counts
+        .into_iter()
+        .filter_map(|(kind, payload, n)| {
+            let payload: serde_json::Value = serde_json::from_str(&payload).ok()?;
+            let row = Row::parse(payload["row"].as_str()?)?;
+            Some((row, kind == shown.as_str(), n))
+        })
+        .collect();
+    Ok(click_through(&counts))
 }

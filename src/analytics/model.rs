@@ -1,6 +1,9 @@
 //! What the analytics page shows, and the pure arithmetic behind it.
 
-use crate::platform::money::Money;
+use crate::{
+    platform::money::Money,
+    recommendations::model::{Build, Row},
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -51,6 +54,49 @@ pub struct Analytics {
     pub funnel: Vec<FunnelStep>,
     pub top_searches: Vec<SearchCount>,
     pub unfound_searches: Vec<SearchCount>,
+    /// Each row of recommendations shown in the period, with its clicks.
+    pub recommendations: Vec<RowClicks>,
+    /// The recommendation engine's last rebuild, at any time.
+    pub last_build: Option<Build>,
+}
+
+/// How often shoppers followed a row of recommendations they were shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowClicks {
+    pub row: String,
+    pub shown: i64,
+    pub clicked: i64,
+    /// Clicks per hundred showings, to one decimal: "2.5%".
+    pub click_through: String,
+}
+
+/// The rows that were shown or clicked, in the rows' own order, from `(row, shown?, count)`.
+pub fn click_through(counts: &[(Row, bool, i64)]) -> Vec<RowClicks> {
+    let sum = |row: Row, shown: bool| -> i64 {
+        counts
+            .iter()
+            .filter(|&&(r, s, _)| r == row && s == shown)
+            .map(|&(_, _, n)| n)
+            .sum()
+    };
+    Row::ALL
+        .into_iter()
+        .map(|row| (row, sum(row, true), sum(row, false)))
+        .filter(|&(_, shown, clicked)| shown + clicked > 0)
+        .map(|(row, shown, clicked)| {
+            let tenths = if shown > 0 {
+                (clicked * 1000 + shown / 2) / shown
+            } else {
+                0
+            };
+            RowClicks {
+                row: row.label().into(),
+                shown,
+                clicked,
+                click_through: format!("{}.{}%", tenths / 10, tenths % 10),
+            }
+        })
+        .collect()
 }
 
 /// Every day from `first` to `last` (days since the epoch), with the sales of the days that had
@@ -143,6 +189,31 @@ mod tests {
         let shares: Vec<_> = steps.iter().map(|s| s.percent).collect();
         assert_eq!(shares, [100, 25, 2], "1.5% rounds half up to 2%");
         assert_eq!(funnel(&[("Views", 0), ("Cart", 0)])[1].percent, 0);
+    }
+
+    #[test]
+    fn click_through_is_clicks_per_hundred_showings_by_row() {
+        let rows = click_through(&[
+            (Row::RecentlyViewed, true, 3),
+            (Row::AlsoViewed, false, 1),
+            (Row::AlsoViewed, true, 40),
+        ]);
+        let shown: Vec<_> = rows
+            .iter()
+            .map(|r| (r.row.as_str(), r.shown, r.clicked, r.click_through.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Customers who viewed this also viewed", 40, 1, "2.5%"),
+                ("Recently viewed", 3, 0, "0.0%"),
+            ]
+        );
+        assert_eq!(
+            click_through(&[(Row::WithYourCart, false, 2)])[0].click_through,
+            "0.0%",
+            "clicks without showings (a showing before the period) divide by nothing"
+        );
     }
 
     #[test]

@@ -2,9 +2,13 @@
 
 use super::{
     api::admin_analytics,
-    model::{Analytics, DAY_MS, PERIODS, SearchCount},
+    model::{Analytics, DAY_MS, PERIODS, RowClicks, SearchCount},
 };
-use crate::{admin::pages::AdminFrame, dates::long_date};
+use crate::recommendations::model::Build;
+use crate::{
+    admin::pages::AdminFrame,
+    dates::{long_date, long_date_time},
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -108,8 +112,46 @@ fn Report(analytics: Analytics) -> impl IntoView {
                 </section>
                 <Searches id="top-searches" heading="Top searches" empty="No searches in this period." searches=analytics.top_searches/>
                 <Searches id="unfound-searches" heading="Searches that found nothing" empty="Every search found something." searches=analytics.unfound_searches/>
+                <Recommendations rows=analytics.recommendations last_build=analytics.last_build/>
             </div>
         </div>
+    }
+}
+
+/// Click-through of each row of recommendations, and the engine's last rebuild.
+#[component]
+fn Recommendations(rows: Vec<RowClicks>, last_build: Option<Build>) -> impl IntoView {
+    let rebuilt = match last_build {
+        Some(build) => format!(
+            "Last rebuilt {} UTC from {} interactions, in {:.1} s: neighbours for {} products.",
+            long_date_time(build.built_at),
+            build.interactions,
+            build.took_ms as f64 / 1000.0,
+            build.products
+        ),
+        None => "Not rebuilt yet: it runs every ten minutes.".into(),
+    };
+    view! {
+        <section aria-labelledby="recommendations-heading">
+            <h2 id="recommendations-heading" class="mb-2 text-lg font-semibold">"Recommendations"</h2>
+            <p class="mb-2 text-sm text-slate-600" data-testid="last-rebuild">{rebuilt}</p>
+            {if rows.is_empty() {
+                view! { <p>"No recommendations shown in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="w-full bg-white text-left text-sm" data-testid="recommendation-rows">
+                        <thead class="border-b border-slate-300 text-slate-600">
+                            <tr><th class="p-1">"Row"</th><th class="p-1">"Shown"</th><th class="p-1">"Clicked"</th><th class="p-1">"Click-through"</th></tr>
+                        </thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| view! {
+                                <tr class="border-b border-slate-100"><td class="p-1">{r.row}</td><td class="p-1">{r.shown}</td><td class="p-1">{r.clicked}</td><td class="p-1">{r.click_through}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

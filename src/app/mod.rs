@@ -14,13 +14,13 @@ use crate::{
         promotions::AdminPromotionsPage,
     },
     analytics::pages::AdminAnalyticsPage,
-    cart::pages::{CartPage, WishlistPage, provide_cart},
+    cart::pages::{WishlistPage, provide_cart},
     checkout::pages::{AddressesPage, CheckoutPage, InvoicePage, OrderPage, OrdersPage},
     customers::pages::AdminUsersPage,
     fulfilment::pages::{AdminOrderPage, AdminOrdersPage},
     notifications::pages::{NotificationsPage, provide_notifications},
     search::pages::{CategoryPage, SearchPage},
-    storefront::pages::{HomePage, ProductPage},
+    storefront::pages::{HomePage, ProductPage, ShoppingCartPage},
     ui::NotFound,
 };
 use layout::{Footer, Header};
@@ -78,7 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("p"), ParamSegment("slug")) view=ProductPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("c"), ParamSegment("slug")) view=CategoryPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("cart") view=CartPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("cart") view=ShoppingCartPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("wishlist") view=WishlistPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("checkout") view=CheckoutPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("orders"), ParamSegment("number")) view=OrderPage ssr=SsrMode::Async/>

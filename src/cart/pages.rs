@@ -36,7 +36,7 @@ pub struct CartContext {
 
 impl CartContext {
     /// Changes whenever the cart or wishlist may have changed, including sign-in and sign-out.
-    fn changes(self) -> usize {
+    pub fn changes(self) -> usize {
         self.add.version().get()
             + self.update.version().get()
             + self.remove.version().get()
@@ -77,7 +77,7 @@ pub fn provide_cart() {
     )));
 }
 
-fn cart() -> CartContext {
+pub fn cart() -> CartContext {
     expect_context::<CartContext>()
 }
 
@@ -136,7 +136,12 @@ pub fn AddToCartForm(single: Option<String>, children: Children) -> impl IntoVie
 
 /// A product in a listing: picture, title, brand, price and stock.
 #[component]
-pub fn ProductTile(product: ProductCard) -> impl IntoView {
+pub fn ProductTile(
+    product: ProductCard,
+    /// Called when the shopper follows the link to the product.
+    #[prop(optional)]
+    on_open: Option<Callback<()>>,
+) -> impl IntoView {
     let href = format!("/p/{}", product.slug);
     let stock = stock_status(product.stock);
     let title = product.title.clone();
@@ -144,7 +149,17 @@ pub fn ProductTile(product: ProductCard) -> impl IntoView {
         <li class="flex flex-col overflow-hidden rounded-lg border border-slate-200 bg-white">
             <img src=product.image_url() alt="" width="400" height="300" loading="lazy" class="aspect-[4/3] w-full object-cover"/>
             <div class="flex flex-1 flex-col gap-1 p-4">
-                <a href=href class="font-medium text-slate-900 hover:text-brand-700">{product.title}</a>
+                <a
+                    href=href
+                    on:click=move |_| {
+                        if let Some(on_open) = on_open {
+                            on_open.run(());
+                        }
+                    }
+                    class="font-medium text-slate-900 hover:text-brand-700"
+                >
+                    {product.title}
+                </a>
                 <p class="text-sm text-slate-600">{product.brand}</p>
                 <p class="mt-auto text-lg font-semibold">{product.price.to_string()}</p>
                 <p class="text-sm text-slate-600">{stock}</p>

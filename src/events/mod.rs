@@ -60,6 +60,10 @@ pub enum EventKind {
     CheckoutStarted,
     Purchase,
     Review,
+    /// A row of recommendations was shown; `payload` names the row.
+    RecommendationShown,
+    /// A product was followed from a row of recommendations; `payload` names the row.
+    RecommendationClicked,
 }
 
 impl EventKind {
@@ -73,6 +77,8 @@ impl EventKind {
             Self::CheckoutStarted => "checkout_started",
             Self::Purchase => "purchase",
             Self::Review => "review",
+            Self::RecommendationShown => "recommendation_shown",
+            Self::RecommendationClicked => "recommendation_clicked",
         }
     }
 
@@ -86,6 +92,8 @@ impl EventKind {
             Self::CheckoutStarted,
             Self::Purchase,
             Self::Review,
+            Self::RecommendationShown,
+            Self::RecommendationClicked,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -3,8 +3,8 @@
 //! bounded window of recent behaviour, so its cost does not grow with history.
 
 use super::{
-    api::PICKS,
     engine::{BOUGHT, CARTED, Interaction, VIEWED},
+    model::{Build, PICKS},
 };
 use crate::{
     catalog::db::ON_SALE,
@@ -23,15 +23,41 @@ const CANDIDATES: i64 = 2 * PICKS as i64;
 /// What shows a shopper's interest in a product: viewing it or putting it in the cart.
 const INTEREST: [EventKind; 2] = [EventKind::ProductView, EventKind::AddToCart];
 
-/// The best-rated, then newest, other products of `product`'s category.
-pub async fn same_category(db: &Db, product: i64) -> Result<Vec<i64>, sqlx::Error> {
+/// The product on sale at `slug`, its category and the category's name.
+pub async fn product_and_category(
+    db: &Db,
+    slug: &str,
+) -> Result<Option<(i64, i64, String)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT p.id, p.category_id, c.name FROM products p \
+         JOIN categories c ON c.id = p.category_id WHERE p.slug = $1 AND {ON_SALE}"
+    ))
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// The best-rated, then newest, products of `category`.
+pub async fn same_category(db: &Db, category: i64) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(&format!(
-        "SELECT p.id FROM products p \
-         WHERE p.category_id = (SELECT category_id FROM products WHERE id = $1) \
-           AND p.id <> $1 AND {ON_SALE} \
+        "SELECT p.id FROM products p WHERE p.category_id = $1 AND {ON_SALE} \
          ORDER BY p.rating_total DESC, p.created_at DESC, p.id LIMIT $2"
     ))
-    .bind(product)
+    .bind(category)
+    .bind(CANDIDATES)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// The products of `category` shoppers did most with this week, as of the last rebuild.
+pub async fn popular_in(db: &Db, category: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT w.product_id FROM product_popularity w \
+         JOIN products p ON p.id = w.product_id AND p.category_id = w.category_id \
+         WHERE w.category_id = $1 AND {ON_SALE} \
+         ORDER BY w.score DESC, w.product_id LIMIT $2"
+    ))
+    .bind(category)
     .bind(CANDIDATES)
     .fetch_all(db.pool())
     .await
@@ -69,15 +95,12 @@ pub async fn from_browsing(db: &Db, user: i64) -> Result<Vec<i64>, sqlx::Error> 
     .await
 }
 
-/// The products viewed most in the last seven days.
+/// The products shoppers did most with this week, as of the last rebuild.
 pub async fn popular(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(&format!(
-        "SELECT product_id FROM events \
-         WHERE kind = {} AND created_at >= $1 AND product_id IS NOT NULL \
-         GROUP BY product_id ORDER BY COUNT(*) DESC, product_id LIMIT $2",
-        EventKind::ProductView.sql()
+        "SELECT w.product_id FROM product_popularity w JOIN products p ON p.id = w.product_id \
+         WHERE {ON_SALE} ORDER BY w.score DESC, w.product_id LIMIT $1"
     ))
-    .bind(now_ms() - 7 * DAY_MS)
     .bind(CANDIDATES)
     .fetch_all(db.pool())
     .await
@@ -175,29 +198,24 @@ pub struct NeighbourRow {
     pub score: i64,
 }
 
-/// What a rebuild did, as `recommendation_builds` keeps it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Build {
-    pub built_at: i64,
-    pub interactions: i64,
-    pub products: i64,
-    pub took_ms: i64,
-}
-
 /// Rows per INSERT (five parameters each).
 const ROWS_PER_INSERT: usize = 500;
 
-/// Replaces every neighbour row with `rows` and records `build`, in one transaction: pages read
-/// the old rows or the new ones, never a mixture.
-pub async fn replace_neighbours(
+/// Replaces every neighbour row with `rows` and every product's popularity with `popularity`
+/// (product, score) and records `build`, in one transaction: pages read the old rows or the new
+/// ones, never a mixture.
+pub async fn replace(
     db: &Db,
     rows: &[NeighbourRow],
+    popularity: &[(i64, i64)],
     build: Build,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    sqlx::query("DELETE FROM product_neighbours")
-        .execute(&mut *tx)
-        .await?;
+    for table in ["product_neighbours", "product_popularity"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await?;
+    }
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO product_neighbours (product_id, kind, rank, neighbour_id, score) VALUES {}",
@@ -211,6 +229,20 @@ pub async fn replace_neighbours(
                 .bind(row.rank)
                 .bind(row.neighbour)
                 .bind(row.score);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    // The category is copied from the product as it is now; reading checks it still holds.
+    for chunk in popularity.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO product_popularity (product_id, category_id, score) \
+             SELECT p.id, p.category_id, w.column2 FROM products p \
+             JOIN (VALUES {}) AS w ON w.column1 = p.id",
+            values_list(chunk.len(), "(?, ?)")
+        );
+        let mut query = sqlx::query(&sql);
+        for (product, score) in chunk {
+            query = query.bind(product).bind(score);
         }
         query.execute(&mut *tx).await?;
     }
@@ -241,15 +273,19 @@ pub async fn neighbours(db: &Db, product: i64, kind: Neighbours) -> Result<Vec<i
     .await
 }
 
-/// The nearest 'viewed' neighbours of each of `products`, with their similarity.
+/// The nearest `kind` neighbours of each of `products` (the first `CANDIDATES` of each), with
+/// their similarity.
 pub async fn neighbours_of_all(
     db: &Db,
     products: &[i64],
+    kind: Neighbours,
 ) -> Result<HashMap<i64, Vec<(i64, f32)>>, sqlx::Error> {
     let sql = format!(
         "SELECT product_id, neighbour_id, score FROM product_neighbours \
-         WHERE kind = 'viewed' AND product_id IN ({}) ORDER BY product_id, rank",
-        values_list(products.len(), "?")
+         WHERE product_id IN ({}) AND kind = '{}' AND rank <= {CANDIDATES} \
+         ORDER BY product_id, rank",
+        values_list(products.len(), "?"),
+        kind.as_str()
     );
     let mut query = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
     for product in products {
@@ -262,6 +298,24 @@ pub async fn neighbours_of_all(
             .push((neighbour, score as f32 / 1e6));
     }
     Ok(all)
+}
+
+/// The last rebuild, if any.
+pub async fn last_build(db: &Db) -> Result<Option<Build>, sqlx::Error> {
+    let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT built_at, interactions, products, took_ms FROM recommendation_builds \
+         ORDER BY built_at DESC, id DESC LIMIT 1",
+    )
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(
+        row.map(|(built_at, interactions, products, took_ms)| Build {
+            built_at,
+            interactions,
+            products,
+            took_ms,
+        }),
+    )
 }
 
 /// The products the `visitor` (or the signed-in `user`) looked at last, latest first. Two

@@ -1,9 +1,13 @@
 //! Behaviour for the demo shop: simulated visitors with tastes over the demo catalog's
 //! categories browse and cart its products over the last 30 days (`evaluation::simulate`), so
-//! every recommendation row has something to show on a first start.
+//! every recommendation row has something to show on a first start. Each visitor's id is the
+//! seed then their number, both as 16 hex digits.
 
 use super::{engine::VIEWED, evaluation::simulate};
-use crate::platform::db::{Db, now_ms, values_list};
+use crate::{
+    events::EventKind,
+    platform::db::{Db, now_ms, values_list},
+};
 
 /// Simulated visitors, and what each of them looks at.
 const VISITORS: usize = 1_500;
@@ -42,9 +46,9 @@ pub async fn seed_behaviour(db: &Db, seed: u64) -> Result<usize, sqlx::Error> {
             let item = usize::try_from(i.item - 1).unwrap_or_default();
             insert = insert
                 .bind(if i.weight > VIEWED {
-                    "add_to_cart"
+                    EventKind::AddToCart.as_str()
                 } else {
-                    "product_view"
+                    EventKind::ProductView.as_str()
                 })
                 .bind(format!("{seed:016x}{:016x}", i.actor))
                 .bind(products[item.min(products.len() - 1)])
@@ -53,4 +57,38 @@ pub async fn seed_behaviour(db: &Db, seed: u64) -> Result<usize, sqlx::Error> {
         insert.execute(db.writer()).await?;
     }
     Ok(behaviour.len())
+}
+
+/// What the first `visitors` simulated visitors of `seed` (in id order) put in their carts:
+/// up to `each` products apiece, with when they first did, earliest first.
+pub async fn carted(
+    db: &Db,
+    seed: u64,
+    visitors: usize,
+    each: usize,
+) -> Result<Vec<Vec<(i64, i64)>>, sqlx::Error> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT visitor, product_id, MIN(created_at) FROM events \
+         WHERE kind = {} AND visitor LIKE $1 AND product_id IS NOT NULL \
+         GROUP BY visitor, product_id ORDER BY visitor, MIN(created_at), product_id",
+        EventKind::AddToCart.sql()
+    ))
+    .bind(format!("{seed:016x}%"))
+    .fetch_all(db.pool())
+    .await?;
+    let mut carts: Vec<Vec<(i64, i64)>> = Vec::new();
+    let mut last: Option<String> = None;
+    for (visitor, product, at) in rows {
+        if last.as_ref() != Some(&visitor) {
+            if carts.len() == visitors {
+                break;
+            }
+            carts.push(Vec::new());
+            last = Some(visitor);
+        }
+        if let Some(cart) = carts.last_mut().filter(|cart| cart.len() < each) {
+            cart.push((product, at));
+        }
+    }
+    Ok(carts)
 }

@@ -184,6 +184,21 @@ pub fn blend(
     scored.into_iter().map(|(item, _)| item).collect()
 }
 
+/// Each product's popularity since `since`: the sum of the weights of what shoppers did with
+/// it (a view 1, a cart add 3, a purchase 5), by product id.
+pub fn popularity(interactions: &[Interaction], since: i64) -> Vec<(i64, i64)> {
+    let mut scores: HashMap<i64, f32> = HashMap::new();
+    for i in interactions.iter().filter(|i| i.at >= since) {
+        *scores.entry(i.item).or_default() += i.weight;
+    }
+    let mut scores: Vec<(i64, i64)> = scores
+        .into_iter()
+        .map(|(item, score)| (item, score.round() as i64))
+        .collect();
+    scores.sort_unstable();
+    scores
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +222,25 @@ mod tests {
             all.insert(item, near);
         });
         all
+    }
+
+    #[test]
+    fn popularity_adds_up_what_shoppers_did_lately_with_each_product() {
+        let mut interactions = saw(1, &[10, 20]);
+        interactions.extend(saw(2, &[20]));
+        interactions.push(Interaction {
+            actor: 3,
+            item: 30,
+            weight: BOUGHT,
+            at: 5,
+        });
+        interactions.push(Interaction {
+            actor: 3,
+            item: 40,
+            weight: CARTED,
+            at: -1,
+        });
+        assert_eq!(popularity(&interactions, 0), [(10, 1), (20, 2), (30, 5)]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! been browsing, or what is popular this week.
 
 pub mod api;
+pub mod model;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
@@ -15,3 +16,5 @@ pub mod engine;
 pub mod evaluation;
 #[cfg(feature = "ssr")]
 pub mod rebuild;
+#[cfg(feature = "ssr")]
+pub mod serve;

@@ -2,13 +2,18 @@
 //! product's nearest neighbours replace the old ones in `product_neighbours`.
 
 use super::{
-    db::{self, Build, NeighbourRow, Neighbours},
-    engine::{Interaction, Matrix, NEIGHBOURS},
+    db::{self, NeighbourRow, Neighbours},
+    engine::{Interaction, Matrix, NEIGHBOURS, popularity},
+    model::Build,
 };
 use crate::platform::db::{Db, now_ms};
 use std::time::Instant;
 
-/// Recomputes every product's neighbours from the behaviour and orders of the last 90 days.
+/// How far back "popular this week" looks.
+const WEEK_MS: i64 = 7 * 86_400_000;
+
+/// Recomputes every product's neighbours from the behaviour and orders of the last 90 days,
+/// and its popularity from the last seven.
 pub async fn rebuild(db: &Db) -> Result<Build, sqlx::Error> {
     let started = Instant::now();
     let now = now_ms();
@@ -16,10 +21,10 @@ pub async fn rebuild(db: &Db) -> Result<Build, sqlx::Error> {
     let baskets = db::baskets(db, now).await?;
     let counted = i64::try_from(interactions.len() + baskets.len()).unwrap_or(i64::MAX);
     // The arithmetic takes seconds on a big shop: off the async threads that serve pages.
-    let rows = tokio::task::spawn_blocking(move || {
+    let (rows, popularity) = tokio::task::spawn_blocking(move || {
         let mut rows = neighbour_rows(&interactions, Neighbours::Viewed);
         rows.extend(neighbour_rows(&baskets, Neighbours::Bought));
-        rows
+        (rows, popularity(&interactions, now - WEEK_MS))
     })
     .await
     .map_err(|e| sqlx::Error::Protocol(format!("the recommendation rebuild panicked: {e}")))?;
@@ -33,7 +38,7 @@ pub async fn rebuild(db: &Db) -> Result<Build, sqlx::Error> {
         products: i64::try_from(products).unwrap_or(i64::MAX),
         took_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
     };
-    db::replace_neighbours(db, &rows, build).await?;
+    db::replace(db, &rows, &popularity, build).await?;
     Ok(build)
 }
 

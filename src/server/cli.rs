@@ -110,8 +110,12 @@ async fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Seed { products, seed } => {
             let report = seed::seed(&db, products, seed).await?;
-            let events = recommendations::demo::seed_behaviour(&db, seed).await?;
-            tracing::info!(?report, events, "demo catalog and behaviour loaded");
+            let filled = super::demo::fill(&db, seed).await?;
+            tracing::info!(
+                ?report,
+                ?filled,
+                "demo catalog, behaviour and reviews loaded"
+            );
             Ok(())
         }
         Command::CreateAdmin { email } => create_admin(&db, &email).await,
@@ -207,11 +211,11 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
 async fn load_demo_catalog(db: &Db, products: u32) -> Result<bool, Failure> {
     match seed::seed(db, usize::try_from(products)?, 42).await {
         Ok(report) => {
-            let events = recommendations::demo::seed_behaviour(db, 42).await?;
+            let filled = super::demo::fill(db, 42).await?;
             tracing::info!(
                 ?report,
-                events,
-                "first start: demo catalog and behaviour loaded"
+                ?filled,
+                "first start: demo catalog, behaviour and reviews loaded"
             );
             Ok(true)
         }

@@ -1,7 +1,8 @@
 //! Server-only app root: the router that mounts every domain's routes on the platform's
-//! middleware, and the command line that starts it all.
+//! middleware, the command line that starts it all, and the demo shop's customers.
 
 pub mod cli;
+pub mod demo;
 pub mod router;
 
 use crate::{

@@ -1,14 +1,14 @@
-//! The storefront: the home page and the product page, where the catalog meets the cart,
-//! reviews and recommendations.
+//! The storefront: the home page, the product page and the cart page, where the catalog meets
+//! the cart, reviews and recommendations.
 
 use crate::{
-    cart::pages::{AddToCartForm, AddToWishlistButton, ProductTile},
+    cart::pages::{AddToCartForm, AddToWishlistButton, CartPage, ProductTile},
     catalog::pages::Breadcrumb,
     catalog::{
         api::{get_product, load_home_catalog},
         model::{CategoryLink, ProductDetail, stock_status},
     },
-    recommendations::pages::{AlsoViewed, BoughtTogether, ForYou, RecentlyViewed},
+    recommendations::pages::{AlsoViewed, BoughtTogether, ForYou, RecentlyViewed, WithYourCart},
     reviews::{
         model::{format_tenths, stars},
         pages::ProductReviews,
@@ -61,6 +61,15 @@ fn DepartmentTile(category: CategoryLink) -> impl IntoView {
                 {category.name}
             </a>
         </li>
+    }
+}
+
+/// `/cart`: the cart, and what goes with it.
+#[component]
+pub fn ShoppingCartPage() -> impl IntoView {
+    view! {
+        <CartPage/>
+        <WithYourCart/>
     }
 }
 

@@ -4,14 +4,19 @@
 use crate::{
     checkout::{GOOD_CARD, add, address, key, place, shopper},
     on_both_backends,
-    support::{Backend, Client, TestApp, seeded_app},
+    support::{Backend, Client, TestApp, admin, seeded_app},
 };
 use axum::http::StatusCode;
 use emporium::{
+    analytics::model::Analytics,
     platform::db::now_ms,
     recommendations::{
-        api::Picks, db::interactions, demo::seed_behaviour, evaluation::evaluate, rebuild::rebuild,
+        db::interactions,
+        evaluation::evaluate,
+        model::{Picks, Row},
+        rebuild::rebuild,
     },
+    server::demo::fill,
 };
 
 on_both_backends!(
@@ -21,6 +26,8 @@ on_both_backends!(
     every_browser_is_a_visitor_whose_behaviour_counts_once,
     a_guests_browsing_leads_home_page_picks_and_joins_the_account,
     a_product_and_what_is_bought_with_it_go_into_the_cart_together,
+    the_cart_suggests_what_was_bought_then_viewed_with_its_products,
+    each_rows_showings_and_clicks_reach_the_admin,
     the_demo_shops_behaviour_fills_every_row_and_beats_best_sellers,
 );
 
@@ -90,7 +97,8 @@ async fn shoppers_who_viewed_a_product_lead_to_what_they_viewed_next(backend: Ba
     let mut guest = app.client();
     let before = picks(&mut guest, "recommended_with", &[("slug", &a.1)]).await;
     assert_eq!(
-        before.heading, "More like this",
+        before.row,
+        Row::PopularInCategory,
         "nothing until the engine has run"
     );
     let build = rebuild(app.db()).await.unwrap();
@@ -120,28 +128,49 @@ async fn shoppers_who_viewed_a_product_lead_to_what_they_viewed_next(backend: Ba
 
 async fn without_behaviour_the_category_fills_in(backend: Backend) {
     let app = seeded_app(backend, 40, 11).await;
-    let (id, slug, _) = products(&app, 1).await.remove(0);
-    let category: i64 = sqlx::query_scalar("SELECT category_id FROM products WHERE id = $1")
-        .bind(id)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    products(&app, 0).await;
+    // The first product of the biggest category.
+    let (id, slug, category, name): (i64, String, i64, String) = sqlx::query_as(
+        "SELECT p.id, p.slug, c.id, c.name FROM products p JOIN categories c ON c.id = p.category_id \
+         WHERE c.id = (SELECT category_id FROM products GROUP BY category_id \
+                       ORDER BY COUNT(*) DESC, category_id LIMIT 1) \
+         ORDER BY p.id LIMIT 1",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
     let siblings: Vec<String> = sqlx::query_scalar(
-        "SELECT slug FROM products WHERE category_id = $1 AND id <> $2 AND status = 'active'",
+        "SELECT slug FROM products WHERE category_id = $1 AND id <> $2 AND status = 'active' \
+         ORDER BY rating_total DESC, created_at DESC, id",
     )
     .bind(category)
     .bind(id)
     .fetch_all(app.db().pool())
     .await
     .unwrap();
-    let picks = picks(&mut app.client(), "recommended_with", &[("slug", &slug)]).await;
-    assert_eq!(picks.heading, "More like this");
-    assert_eq!(picks.products.len(), siblings.len().min(8));
+    let first = picks(&mut app.client(), "recommended_with", &[("slug", &slug)]).await;
+    assert_eq!(first.heading, format!("Popular in {name}"));
+    assert_eq!(first.products.len(), siblings.len().min(8));
     assert!(
-        slugs(&picks)
+        slugs(&first)
             .iter()
             .all(|s| siblings.iter().any(|x| x == s))
     );
+
+    // Visitors who each look at one product make no neighbours, but make it popular: after
+    // the next rebuild the sibling the ratings put last comes first.
+    assert!(siblings.len() >= 2, "{siblings:?}");
+    let last = siblings.last().unwrap();
+    for _ in 0..3 {
+        view(&mut app.client(), last).await;
+    }
+    app.state().events.flush().await;
+    let build = rebuild(app.db()).await.unwrap();
+    assert_eq!(build.products, 0, "no neighbours: {build:?}");
+    let popular = picks(&mut app.client(), "recommended_with", &[("slug", &slug)]).await;
+    assert_eq!(popular.row, Row::PopularInCategory);
+    assert_eq!(slugs(&popular)[0], last.as_str());
+    assert_eq!(popular.products.len(), siblings.len().min(8));
 }
 
 async fn the_home_page_follows_a_shoppers_browsing(backend: Backend) {
@@ -164,6 +193,8 @@ async fn the_home_page_follows_a_shoppers_browsing(backend: Backend) {
     );
     view(&mut shopper, &all[0].1).await;
     app.state().events.flush().await;
+    // "Popular this week" is counted by the rebuild.
+    rebuild(app.db()).await.unwrap();
 
     let popular = picks(&mut guest, "recommended_for_you", &[]).await;
     assert_eq!(popular.heading, "Popular this week");
@@ -403,10 +434,147 @@ async fn a_product_and_what_is_bought_with_it_go_into_the_cart_together(backend:
     assert_eq!(pair(&reply.body), None, "not what is in the cart already");
 }
 
+async fn the_cart_suggests_what_was_bought_then_viewed_with_its_products(backend: Backend) {
+    let app = seeded_app(backend, 40, 11).await;
+    let all = products(&app, 4).await;
+    let [x, y, z, w] = &all[..] else {
+        unreachable!("four products were asked for")
+    };
+    // X was bought with Y, and viewed with Z (three times) and W (once).
+    let mut buyer = shopper(&app, "Cart Buyer").await;
+    add(&mut buyer, &x.2, "1").await;
+    add(&mut buyer, &y.2, "1").await;
+    let shipping = address(&mut buyer, "US").await;
+    let placed = place(&mut buyer, &key(7), &shipping, GOOD_CARD, &[]).await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    for n in 0..3 {
+        let mut viewer = app.client();
+        view(&mut viewer, &x.1).await;
+        view(&mut viewer, &z.1).await;
+        if n == 0 {
+            view(&mut viewer, &w.1).await;
+        }
+    }
+    app.state().events.flush().await;
+    rebuild(app.db()).await.unwrap();
+
+    let mut guest = app.client();
+    let empty = picks(&mut guest, "with_your_cart", &[]).await;
+    assert!(empty.products.is_empty(), "nothing for an empty cart");
+    let reply = guest
+        .call("add_to_cart", &[("sku", &x.2), ("quantity", "1")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let suggested = picks(&mut guest, "with_your_cart", &[]).await;
+    assert_eq!(suggested.row, Row::WithYourCart);
+    assert_eq!(
+        slugs(&suggested)[..3],
+        [y.1.as_str(), z.1.as_str(), w.1.as_str()],
+        "bought with it first, then viewed with it, nearest first"
+    );
+    let reply = guest
+        .call("add_to_cart", &[("sku", &y.2), ("quantity", "1")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let suggested = picks(&mut guest, "with_your_cart", &[]).await;
+    assert!(
+        !slugs(&suggested).contains(&x.1.as_str()) && !slugs(&suggested).contains(&y.1.as_str()),
+        "never what is in the cart: {:?}",
+        slugs(&suggested)
+    );
+}
+
+async fn each_rows_showings_and_clicks_reach_the_admin(backend: Backend) {
+    let app = seeded_app(backend, 40, 11).await;
+    let all = products(&app, 3).await;
+    for _ in 0..2 {
+        let mut other = app.client();
+        view(&mut other, &all[0].1).await;
+        view(&mut other, &all[1].1).await;
+    }
+    app.state().events.flush().await;
+    let build = rebuild(app.db()).await.unwrap();
+
+    let mut guest = app.client();
+    let row = picks(&mut guest, "recommended_with", &[("slug", &all[0].1)]).await;
+    assert_eq!(row.row, Row::AlsoViewed);
+    picks(&mut guest, "recommended_with", &[("slug", &all[2].1)]).await;
+    let nothing = picks(&mut guest, "recently_viewed", &[]).await;
+    assert!(nothing.products.is_empty(), "an empty row is not shown");
+    let clicked = guest
+        .call(
+            "picked",
+            &[
+                ("row", "also-viewed"),
+                ("slug", row.products[0].slug.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(clicked.status, StatusCode::OK, "{}", clicked.body);
+    for (form, status) in [
+        (
+            [("row", "also-viewed"), ("slug", "no-such-product")],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            [("row", "front-page"), ("slug", all[1].1.as_str())],
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        assert_eq!(guest.call("picked", &form).await.status, status, "{form:?}");
+    }
+    app.state().events.flush().await;
+
+    let mut admin = admin(&app).await;
+    let reply = admin.call("admin_analytics", &[("days", "7")]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let analytics: Analytics = serde_json::from_str(&reply.body).unwrap();
+    let rows: Vec<_> = analytics
+        .recommendations
+        .iter()
+        .map(|r| (r.row.as_str(), r.shown, r.clicked, r.click_through.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Customers who viewed this also viewed", 1, 1, "100.0%"),
+            ("Popular in its category", 1, 0, "0.0%"),
+        ]
+    );
+    let last = analytics.last_build.expect("the rebuild is reported");
+    assert_eq!(
+        (last.built_at, last.interactions, last.products),
+        (build.built_at, build.interactions, build.products)
+    );
+}
+
 async fn the_demo_shops_behaviour_fills_every_row_and_beats_best_sellers(backend: Backend) {
     let app = seeded_app(backend, 300, 42).await;
-    let events = seed_behaviour(app.db(), 42).await.unwrap();
-    assert!(events > 30_000, "{events}");
+    let filled = fill(app.db(), 42).await.unwrap();
+    assert!(filled.events > 30_000, "{filled:?}");
+    // Reviews by demo customers, of what they carted: every star from one to five, more good
+    // than bad, and each product's rating counts its reviews.
+    assert!(
+        filled.customers >= 300 && filled.reviews >= 300,
+        "{filled:?}"
+    );
+    let stars: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT rating, COUNT(*) FROM reviews GROUP BY rating ORDER BY rating")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(stars.len(), 5, "{stars:?}");
+    let good: i64 = stars[3..].iter().map(|s| s.1).sum();
+    assert!(good > stars[..3].iter().map(|s| s.1).sum(), "{stars:?}");
+    let (counted, rated): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(SUM(rating_count) AS BIGINT), \
+                CAST(SUM(CASE WHEN rating_count > 0 THEN 1 ELSE 0 END) AS BIGINT) FROM products",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(u64::try_from(counted).unwrap(), filled.reviews);
+    assert!(rated > 100, "{rated} products rated");
     let build = rebuild(app.db()).await.unwrap();
     assert!(build.products > 200, "{build:?}");
     let busiest: String = sqlx::query_scalar(
