@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { type Browser, expect, test } from "@playwright/test";
 import {
   freshProduct,
   placeOrder,
@@ -10,6 +10,17 @@ import {
   uniqueWord,
   waitForHydration,
 } from "./support";
+
+/** New products titled `titles`, bought together in one order, with the engine rebuilt after. */
+async function boughtTogether(browser: Browser, baseURL: string, titles: string[]) {
+  const products = [];
+  for (const title of titles) products.push(await freshProduct(browser, baseURL, title));
+  const buyer = await browser.newContext({ baseURL });
+  await placeOrder(buyer.request, baseURL, uniqueEmail("together"), products.map((p) => p.sku));
+  await buyer.close();
+  rebuildRecommendations();
+  return products;
+}
 
 test("a product page leads to related products, and the home page follows what a shopper browsed", async ({
   page,
@@ -60,12 +71,7 @@ test("a guest finds what they looked at under the next product and on the home p
 
 test("a shopper adds a product and what others bought with it in one click", async ({ page, browser, baseURL }) => {
   const [lampTitle, shadeTitle] = [`Lamp ${uniqueWord()}`, `Shade ${uniqueWord()}`];
-  const lamp = await freshProduct(browser, baseURL!, lampTitle);
-  const shade = await freshProduct(browser, baseURL!, shadeTitle);
-  const buyer = await browser.newContext({ baseURL });
-  await placeOrder(buyer.request, baseURL!, uniqueEmail("pair"), [lamp.sku, shade.sku]);
-  await buyer.close();
-  rebuildRecommendations();
+  const [lamp] = await boughtTogether(browser, baseURL!, [lampTitle, shadeTitle]);
 
   await page.goto(lamp.page);
   await waitForHydration(page);
@@ -86,12 +92,7 @@ test("the cart suggests what others bought with what is in it, and the admin see
   baseURL,
 }) => {
   const [mugTitle, saucerTitle] = [`Mug ${uniqueWord()}`, `Saucer ${uniqueWord()}`];
-  const mug = await freshProduct(browser, baseURL!, mugTitle);
-  const saucer = await freshProduct(browser, baseURL!, saucerTitle);
-  const buyer = await browser.newContext({ baseURL });
-  await placeOrder(buyer.request, baseURL!, uniqueEmail("cart-pair"), [mug.sku, saucer.sku]);
-  await buyer.close();
-  rebuildRecommendations();
+  const [mug] = await boughtTogether(browser, baseURL!, [mugTitle, saucerTitle]);
 
   await page.goto(mug.page);
   await waitForHydration(page);

@@ -52,6 +52,17 @@ async fn view(client: &mut Client<'_>, slug: &str) {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 }
 
+/// A new shopper `name` buys one of each of `skus` in one paid order.
+async fn buy(app: &TestApp, name: &str, skus: &[&str]) {
+    let mut buyer = shopper(app, name).await;
+    for sku in skus {
+        add(&mut buyer, sku, "1").await;
+    }
+    let shipping = address(&mut buyer, "US").await;
+    let placed = place(&mut buyer, &key(1), &shipping, GOOD_CARD, &[]).await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+}
+
 async fn picks(client: &mut Client<'_>, function: &str, form: &[(&str, &str)]) -> Picks {
     let reply = client.call(function, form).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -77,12 +88,7 @@ async fn shoppers_who_viewed_a_product_lead_to_what_they_viewed_next(backend: Ba
             add(&mut shopper, &c.2, "1").await;
         }
     }
-    let mut buyer = shopper(&app, "Buyer Three").await;
-    add(&mut buyer, &a.2, "1").await;
-    add(&mut buyer, &d.2, "1").await;
-    let shipping = address(&mut buyer, "US").await;
-    let placed = place(&mut buyer, &key(3), &shipping, GOOD_CARD, &[]).await;
-    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    buy(&app, "Buyer Three", &[&a.2, &d.2]).await;
     // E is archived: never recommended, however much it is viewed.
     let mut fan = shopper(&app, "Archived Fan").await;
     view(&mut fan, &a.1).await;
@@ -392,12 +398,7 @@ async fn a_product_and_what_is_bought_with_it_go_into_the_cart_together(backend:
     let [x, y, z] = &single[..] else {
         panic!("three single-variant products: {single:?}")
     };
-    let mut buyer = shopper(&app, "Pair Buyer").await;
-    add(&mut buyer, &x.2, "1").await;
-    add(&mut buyer, &y.2, "1").await;
-    let shipping = address(&mut buyer, "US").await;
-    let placed = place(&mut buyer, &key(5), &shipping, GOOD_CARD, &[]).await;
-    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    buy(&app, "Pair Buyer", &[&x.2, &y.2]).await;
     rebuild(app.db()).await.unwrap();
 
     let mut guest = app.client();
@@ -441,12 +442,7 @@ async fn the_cart_suggests_what_was_bought_then_viewed_with_its_products(backend
         unreachable!("four products were asked for")
     };
     // X was bought with Y, and viewed with Z (three times) and W (once).
-    let mut buyer = shopper(&app, "Cart Buyer").await;
-    add(&mut buyer, &x.2, "1").await;
-    add(&mut buyer, &y.2, "1").await;
-    let shipping = address(&mut buyer, "US").await;
-    let placed = place(&mut buyer, &key(7), &shipping, GOOD_CARD, &[]).await;
-    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    buy(&app, "Cart Buyer", &[&x.2, &y.2]).await;
     for n in 0..3 {
         let mut viewer = app.client();
         view(&mut viewer, &x.1).await;
