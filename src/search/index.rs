@@ -402,8 +402,8 @@ impl SearchIndex {
             .collect()
     }
 
-    /// The query with its unknown words replaced by the closest words of product titles (at most
-    /// two edits away), for "Did you mean …?". None when every word is known or nothing is close.
+    /// The query with its unknown words replaced by the closest words of product titles, for
+    /// "Did you mean …?" (`closest` chooses). None when every word is known or nothing is close.
     pub fn did_you_mean(&self, text: &str) -> Result<Option<String>, SearchError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
@@ -419,24 +419,22 @@ impl SearchIndex {
                 continue;
             }
             let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.title, &word), 2, true);
-            let top = searcher.search(&fuzzy, &TopDocs::with_limit(20).order_by_score())?;
-            let mut best: Option<(usize, String)> = None;
+            let top = searcher.search(&fuzzy, &TopDocs::with_limit(50).order_by_score())?;
+            let mut candidates: HashMap<String, u64> = HashMap::new();
             for (_, address) in top {
                 let doc: TantivyDocument = searcher.doc(address)?;
-                let title = doc
-                    .get_first(f.title)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned();
-                for candidate in Self::terms(&title) {
-                    let distance = strsim::levenshtein(&word, &candidate);
-                    if distance <= 2 && best.as_ref().is_none_or(|(d, _)| distance < *d) {
-                        best = Some((distance, candidate));
+                let title = doc.get_first(f.title).and_then(|v| v.as_str());
+                for candidate in Self::terms(title.unwrap_or_default()) {
+                    if let std::collections::hash_map::Entry::Vacant(entry) =
+                        candidates.entry(candidate)
+                    {
+                        let term = Term::from_field_text(f.title, entry.key());
+                        entry.insert(searcher.doc_freq(&term)?);
                     }
                 }
             }
-            match best {
-                Some((_, candidate)) => {
+            match closest(&word, candidates) {
+                Some(candidate) => {
                     changed = true;
                     words.push(candidate);
                 }
@@ -754,5 +752,57 @@ impl SearchIndex {
             price_bands,
             ratings,
         })
+    }
+}
+
+/// The likeliest word meant by `word` among `candidates` (a word, and how many products' titles
+/// use it): the fewest edits (two at most), then the most used, then the first alphabetically.
+/// Never a word more than one letter shorter than the one typed: "lamp" is not "lp".
+fn closest(word: &str, candidates: impl IntoIterator<Item = (String, u64)>) -> Option<String> {
+    let length = word.chars().count();
+    candidates
+        .into_iter()
+        .filter(|(candidate, _)| candidate.chars().count() + 1 >= length)
+        .map(|(candidate, used)| (strsim::levenshtein(word, &candidate), used, candidate))
+        .filter(|&(edits, _, _)| (1..=2).contains(&edits))
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)))
+        .map(|(_, _, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    fn among(word: &str, candidates: &[(&str, u64)]) -> Option<String> {
+        closest(word, candidates.iter().map(|&(c, n)| (c.to_owned(), n)))
+    }
+
+    #[test]
+    fn a_correction_is_the_nearest_then_the_most_used_word_never_a_much_shorter_one() {
+        let words = [("lp", 90), ("lamb", 3), ("camp", 12), ("clamps", 40)];
+        assert_eq!(
+            among("lamp", &words).as_deref(),
+            Some("camp"),
+            "one edit, most used"
+        );
+        assert_eq!(among("lamp", &[("lp", 90), ("la", 5)]), None, "too short");
+        assert_eq!(
+            among("teapt", &[("teapot", 1), ("tea", 50)]).as_deref(),
+            Some("teapot")
+        );
+        assert_eq!(
+            among("porcelian", &[("porcelain", 2)]).as_deref(),
+            Some("porcelain")
+        );
+        assert_eq!(
+            among("zzzz", &[("lamp", 9)]),
+            None,
+            "nothing within two edits"
+        );
+        assert_eq!(
+            among("mug", &[("mud", 4), ("bug", 4)]).as_deref(),
+            Some("bug"),
+            "a tie goes to the first alphabetically"
+        );
     }
 }

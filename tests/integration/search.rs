@@ -70,13 +70,18 @@ async fn a_typo_still_finds_the_product(backend: Backend) {
     assert_eq!(slipped.did_you_mean.as_deref(), Some("porcelain teapot"));
     let page = app.client().get("/search?q=porcelain+tiapod").await;
     assert!(page.body.contains("Did you mean"), "{}", page.body);
+    // No lamps here: "lamp" is offered a word as long as it, never a fragment such as "lp".
+    let lamp = search(&app, &[("q", "lamp")]).await;
+    assert_eq!(lamp.total, 0);
+    let offered = lamp.did_you_mean.expect("a word within two edits");
+    assert!(offered.chars().count() >= 3, "{offered}");
 
     app.state().events.flush().await;
     let searches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'search'")
         .fetch_one(app.db().pool())
         .await
         .unwrap();
-    assert_eq!(searches, 7);
+    assert_eq!(searches, 8);
 }
 
 async fn facet_counts_match_the_database(backend: Backend) {
