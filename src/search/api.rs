@@ -4,6 +4,12 @@ use super::model::{RawSearch, SearchResults, Suggestion};
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// Every place for a search on this node is taken.
+#[cfg(feature = "ssr")]
+fn busy() -> AppError {
+    AppError::Unavailable("Search is busy right now. Please try again in a moment.".into())
+}
+
 /// Searches the catalog. `scope` is the category of a `/c/{slug}` page (unknown → not found);
 /// bad filter values never fail, they come back as notices. Records a `search` event.
 #[server(endpoint = "search")]
@@ -32,8 +38,10 @@ pub async fn search_products(
         request.category = Some(slug);
     }
     let index = SearchIndex::of(&state).clone();
+    let place = index.admit().ok_or_else(busy)?;
     let search_request = request.clone();
     let (hits, did_you_mean) = tokio::task::spawn_blocking(move || {
+        let _place = place;
         let hits = index.search(&search_request)?;
         let did_you_mean = if hits.total == 0 && !search_request.text.is_empty() {
             index.did_you_mean(&search_request.text)?
@@ -86,8 +94,12 @@ pub async fn suggest_products(q: String) -> Result<Vec<Suggestion>, AppError> {
     let state = AppState::current()?;
     let text: String = q.chars().take(MAX_QUERY_CHARS).collect();
     let index = SearchIndex::of(&state).clone();
-    tokio::task::spawn_blocking(move || index.suggest(&text, MAX_SUGGESTIONS))
-        .await
-        .map_err(|e| internal(&e))?
-        .map_err(|e| internal(&e))
+    let place = index.admit().ok_or_else(busy)?;
+    tokio::task::spawn_blocking(move || {
+        let _place = place;
+        index.suggest(&text, MAX_SUGGESTIONS)
+    })
+    .await
+    .map_err(|e| internal(&e))?
+    .map_err(|e| internal(&e))
 }

@@ -35,6 +35,7 @@ use tantivy::{
         FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, Value,
     },
 };
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Price bands offered as filters, in minor units: [lower, upper).
 const BANDS: [(Option<i64>, Option<i64>); 5] = [
@@ -78,12 +79,17 @@ struct Names {
     brands: HashMap<String, String>,
 }
 
+/// Searches (and search-box suggestions) one node runs at once. More are refused at once (503
+/// with Retry-After) instead of waiting in a queue that grows while the node falls behind.
+pub const SEARCHES_AT_ONCE: usize = 16;
+
 /// The search index of one app node.
 pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
     names: RwLock<Names>,
+    searching: Arc<Semaphore>,
 }
 
 /// The filters of a search, by dimension, so each facet can be counted without its own filter.
@@ -245,7 +251,14 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             fields,
             names: RwLock::new(Names::default()),
+            searching: Arc::new(Semaphore::new(SEARCHES_AT_ONCE)),
         })
+    }
+
+    /// A place among the searches this node runs at once, held until dropped; `None` when
+    /// every place is taken.
+    pub fn admit(&self) -> Option<OwnedSemaphorePermit> {
+        self.searching.clone().try_acquire_owned().ok()
     }
 
     /// Replaces the whole index with the active products in the database.
@@ -470,12 +483,8 @@ impl SearchIndex {
             return None;
         }
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for word in terms {
-            let distance = match word.chars().count() {
-                n if n >= 8 => 2,
-                n if n >= 4 => 1,
-                _ => 0,
-            };
+        let allowed = typos_allowed(&terms);
+        for (word, distance) in terms.into_iter().zip(allowed) {
             let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for (field, boost) in [
                 (f.title, 3.0),
@@ -755,6 +764,30 @@ impl SearchIndex {
     }
 }
 
+/// Typos forgiven in one query, over all its words: each fuzzy word expands into every indexed
+/// word within its distance, in four fields, so a long query of long words would cost dozens of
+/// passes over the term dictionaries.
+const TYPO_BUDGET: u8 = 4;
+
+/// How many typos each of `words` may have: one from four letters, two from eight, in the
+/// order typed, until `TYPO_BUDGET` is spent; later words must match exactly.
+fn typos_allowed(words: &[String]) -> Vec<u8> {
+    let mut left = TYPO_BUDGET;
+    words
+        .iter()
+        .map(|word| {
+            let wanted = match word.chars().count() {
+                n if n >= 8 => 2,
+                n if n >= 4 => 1,
+                _ => 0,
+            };
+            let given = wanted.min(left);
+            left -= given;
+            given
+        })
+        .collect()
+}
+
 /// The likeliest word meant by `word` among `candidates` (a word, and how many products' titles
 /// use it): the fewest edits (two at most), then the most used, then the first alphabetically.
 /// Never a word more than one letter shorter than the one typed: "lamp" is not "lp".
@@ -771,7 +804,21 @@ fn closest(word: &str, candidates: impl IntoIterator<Item = (String, u64)>) -> O
 
 #[cfg(test)]
 mod tests {
-    use super::closest;
+    use super::{closest, typos_allowed};
+
+    #[test]
+    fn typos_are_forgiven_by_word_length_until_the_budget_is_spent() {
+        let words = |text: &str| -> Vec<String> { text.split(' ').map(str::to_owned).collect() };
+        assert_eq!(typos_allowed(&words("mug porcelain teapot")), [0, 2, 1]);
+        assert_eq!(
+            typos_allowed(&words("waterproof breathable lightweight jacket hood")),
+            [2, 2, 0, 0, 0]
+        );
+        assert_eq!(
+            typos_allowed(&words("porcelain lamp lamp lamp")),
+            [2, 1, 1, 0]
+        );
+    }
 
     fn among(word: &str, candidates: &[(&str, u64)]) -> Option<String> {
         closest(word, candidates.iter().map(|&(c, n)| (c.to_owned(), n)))

@@ -6,7 +6,7 @@ use crate::{
 };
 use axum::http::StatusCode;
 use emporium::{
-    search::index::SearchIndex,
+    search::index::{SEARCHES_AT_ONCE, SearchIndex},
     search::model::{RawSearch, SearchResults},
 };
 
@@ -17,6 +17,7 @@ on_both_backends!(
     hostile_queries_get_results_or_notices_never_errors,
     category_pages_list_their_products_and_unknown_ones_are_404,
     suggestions_complete_the_last_word,
+    a_node_refuses_searches_beyond_its_limit_at_once,
 );
 
 /// Gives the first product a distinctive title; returns its slug.
@@ -245,4 +246,24 @@ async fn suggestions_complete_the_last_word(backend: Backend) {
     let long = "x".repeat(10_000);
     let reply = app.client().call("suggest", &[("q", long.as_str())]).await;
     assert_eq!(reply.status, StatusCode::OK);
+}
+
+async fn a_node_refuses_searches_beyond_its_limit_at_once(backend: Backend) {
+    let app = seeded_app(backend, 20, 11).await;
+    rebuild(&app).await;
+    let index = SearchIndex::of(app.state());
+    let running: Vec<_> = std::iter::from_fn(|| index.admit()).collect();
+    assert_eq!(running.len(), SEARCHES_AT_ONCE);
+    // Every place is taken: the next search is refused at once, not queued.
+    let mut client = app.client();
+    for (function, form) in [("search", ("raw[q]", "teapot")), ("suggest", ("q", "tea"))] {
+        let reply = client.call(function, &[form]).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{function}");
+        assert_eq!(reply.headers["retry-after"], "5", "{function}");
+    }
+    let page = client.get("/search?q=teapot").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.body.contains("Search is busy"), "{}", page.body);
+    drop(running);
+    search(&app, &[("q", "teapot")]).await;
 }
