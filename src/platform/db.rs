@@ -286,6 +286,87 @@ fn with_query_param(url: &str, param: &str) -> String {
     format!("{url}{separator}{param}")
 }
 
+/// A backup or restore could not be made; the message says why.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error(
+        "only SQLite databases are backed up by emporium; back up PostgreSQL with pg_dump (README, Backups)"
+    )]
+    NotSqlite,
+    #[error("{0} exists already; choose a new file")]
+    Exists(String),
+    #[error("{0} is not a whole backup of this shop's database: {1}")]
+    NotABackup(String, String),
+    #[error("{0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Db {
+    /// Writes a consistent copy of the whole SQLite database to the new file `to`, while the
+    /// shop keeps serving (`VACUUM INTO` reads one snapshot).
+    pub async fn backup_to(&self, to: &std::path::Path) -> Result<(), BackupError> {
+        if self.backend() != Backend::Sqlite {
+            return Err(BackupError::NotSqlite);
+        }
+        if to.exists() {
+            return Err(BackupError::Exists(to.display().to_string()));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(to.display().to_string())
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+}
+
+/// Replaces the SQLite database at `url` with the backup `from`, once it has proved to be a
+/// whole database of this shop (it passes SQLite's integrity check and has the migrations
+/// table). The copy is written beside the database and renamed over it, so the database is
+/// the old one or the new one, never half of each. Every node using it must be stopped first.
+pub async fn restore_sqlite(url: &DatabaseUrl, from: &std::path::Path) -> Result<(), BackupError> {
+    let Some(target) = url.sqlite_path() else {
+        return Err(BackupError::NotSqlite);
+    };
+    let not_a_backup = |why: String| BackupError::NotABackup(from.display().to_string(), why);
+    if !from.is_file() {
+        return Err(not_a_backup("no such file".into()));
+    }
+    install_default_drivers();
+    let backup = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("sqlite://{}?mode=ro", from.display()))
+        .await
+        .map_err(|e| not_a_backup(e.to_string()))?;
+    let integrity: Result<String, sqlx::Error> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&backup)
+        .await;
+    let migrations: Result<i64, sqlx::Error> =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+            .fetch_one(&backup)
+            .await;
+    backup.close().await;
+    match (integrity, migrations) {
+        (Ok(check), Ok(n)) if check == "ok" && n > 0 => {}
+        (Ok(check), _) if check != "ok" => return Err(not_a_backup(check)),
+        (Err(e), _) | (_, Err(e)) => return Err(not_a_backup(e.to_string())),
+        _ => return Err(not_a_backup("it has no migrations".into())),
+    }
+    let restoring = format!("{target}.restoring");
+    std::fs::copy(from, &restoring)?;
+    std::fs::File::open(&restoring)?.sync_all()?;
+    // The old database's write-ahead log must never be replayed into the new one.
+    for leftover in ["-wal", "-shm"] {
+        match std::fs::remove_file(format!("{target}{leftover}")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
+    std::fs::rename(&restoring, target)?;
+    Ok(())
+}
+
 /// The `VALUES` list of a multi-row INSERT: `row` repeated `rows` times, each `?` in it replaced
 /// by the next `$n` placeholder. `values_list(2, "(?, 'x', ?)")` is `($1, 'x', $2), ($3, 'x', $4)`.
 pub fn values_list(rows: usize, row: &str) -> String {

@@ -69,6 +69,10 @@ enum Command {
         #[command(subcommand)]
         action: Recs,
     },
+    /// Copy the SQLite database to a new file while the shop runs (PostgreSQL: use pg_dump).
+    Backup { path: std::path::PathBuf },
+    /// Replace the SQLite database with a backup. Stop every node using it first.
+    Restore { path: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -99,16 +103,14 @@ pub async fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), Failure> {
     let config = Config::load()?;
-    let db = Db::connect(&config.database_url, DATABASE_PATIENCE).await?;
-    db.migrate()
-        .await
-        .map_err(|e| format!("database migration failed: {e}"))?;
     match command {
         Command::Migrate => {
+            open(&config).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Seed { products, seed } => {
+            let db = open(&config).await?;
             let report = seed::seed(&db, products, seed).await?;
             let filled = super::demo::fill(&db, seed).await?;
             tracing::info!(
@@ -118,24 +120,48 @@ async fn run(command: Command) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::CreateAdmin { email } => create_admin(&db, &email).await,
+        Command::CreateAdmin { email } => create_admin(&open(&config).await?, &email).await,
         Command::Recs {
             action: Recs::Rebuild,
         } => {
-            let build = recommendations::rebuild::rebuild(&db).await?;
+            let build = recommendations::rebuild::rebuild(&open(&config).await?).await?;
             tracing::info!(?build, "recommendations rebuilt");
             Ok(())
         }
         Command::Recs {
             action: Recs::Evaluate,
         } => {
+            let db = open(&config).await?;
             let interactions = recommendations::db::interactions(&db, now_ms()).await?;
             let evaluation = recommendations::evaluation::evaluate(&interactions);
             print!("{evaluation}");
             Ok(())
         }
-        Command::Serve => serve(config, db).await,
+        Command::Backup { path } => {
+            open(&config).await?.backup_to(&path).await?;
+            tracing::info!(to = %path.display(), "database backed up");
+            Ok(())
+        }
+        // Nothing may open the database that is about to be replaced.
+        Command::Restore { path } => {
+            crate::platform::db::restore_sqlite(&config.database_url, &path).await?;
+            tracing::info!(from = %path.display(), "database restored");
+            Ok(())
+        }
+        Command::Serve => {
+            let db = open(&config).await?;
+            serve(config, db).await
+        }
     }
+}
+
+/// The configured database, migrated.
+async fn open(config: &Config) -> Result<Db, Failure> {
+    let db = Db::connect(&config.database_url, DATABASE_PATIENCE).await?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("database migration failed: {e}"))?;
+    Ok(db)
 }
 
 async fn create_admin(db: &Db, email: &str) -> Result<(), Failure> {
@@ -304,11 +330,80 @@ async fn shutdown_signal() {
 }
 
 fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let format = std::env::var("EMPORIUM_LOG_FORMAT").unwrap_or_default();
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(log_lines(&format, std::io::stderr))
         .init();
+    if !matches!(format.as_str(), "" | "text" | "json") {
+        tracing::warn!(%format, "EMPORIUM_LOG_FORMAT is text or json; writing text");
+    }
+}
+
+/// Log lines as `format` says: one JSON object a line (`json`: the event's fields, and the
+/// fields of the spans it happened in, so every line of a request carries its request id), or
+/// text for a person (anything else).
+fn log_lines<S, W>(
+    format: &str,
+    writer: W,
+) -> Box<dyn tracing_subscriber::Layer<S> + Send + Sync + 'static>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let lines = tracing_subscriber::fmt::layer().with_writer(writer);
+    if format == "json" {
+        Box::new(lines.json().flatten_event(true).with_span_list(true))
+    } else {
+        Box::new(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_lines;
+    use std::{
+        io,
+        sync::{Arc, Mutex},
+    };
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// Log output kept in memory.
+    #[derive(Clone, Default)]
+    struct Written(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Written {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn json_lines_carry_the_request_id_of_their_request() {
+        let written = Written::default();
+        let writer = {
+            let written = written.clone();
+            move || written.clone()
+        };
+        let subscriber = tracing_subscriber::registry().with(log_lines("json", writer));
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("request", method = "GET", request_id = "abc123");
+            let _entered = span.enter();
+            tracing::warn!(order = "EM-1", "payment failed");
+        });
+        let text = String::from_utf8(written.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["message"], "payment failed");
+        assert_eq!(line["order"], "EM-1");
+        assert_eq!(line["spans"][0]["request_id"], "abc123");
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, TestDb, body_text, spawn_app, unique_email},
+    support::{Backend, TestDb, body_text, seeded_app, spawn_app, unique_email},
 };
 use axum::{
     body::Body,
@@ -11,7 +11,11 @@ use axum::{
 use emporium::{
     accounts::{db::insert_user, model::Email},
     catalog::seed::seed,
-    platform::{auth::Role, jobs::claim},
+    platform::{
+        auth::Role,
+        db::{BackupError, DatabaseUrl, Db, restore_sqlite},
+        jobs::claim,
+    },
 };
 use sqlx::migrate::Migrator;
 
@@ -25,6 +29,7 @@ on_both_backends!(
     a_failing_database_shows_the_error_page_with_a_reference,
     every_server_function_refuses_a_body_it_cannot_read,
     an_upgrade_keeps_every_order_with_its_lines_payments_and_history,
+    a_backup_restores_the_whole_shop,
     one_node_at_a_time_holds_a_jobs_lease,
 );
 
@@ -291,7 +296,7 @@ const NO_REQUIRED_ARGUMENTS: &str = "load_home_catalog admin_overview admin_cate
     save_notification_preferences checkout addresses orders cart cart_count wishlist \
     recommended_for_you logout current_user sign_out_everywhere admin_products admin_product \
     admin_users search admin_orders admin_analytics admin_promotions resend_verification \
-    two_factor start_two_factor recently_viewed";
+    two_factor start_two_factor recently_viewed with_your_cart";
 
 /// A body a server function cannot decode is the caller's mistake: every registered server
 /// function answers 400 with a plain message, before it checks who is calling.
@@ -351,4 +356,70 @@ async fn every_server_function_refuses_a_body_it_cannot_read(backend: Backend) {
             reply.body
         );
     }
+}
+
+/// Product titles in id order.
+async fn titles(db: &Db) -> Vec<String> {
+    sqlx::query_scalar("SELECT title FROM products ORDER BY id")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+}
+
+async fn a_backup_restores_the_whole_shop(backend: Backend) {
+    let app = seeded_app(backend, 30, 11).await;
+    let folder = std::env::temp_dir().join(format!(
+        "emporium-backup-{}-{}",
+        std::process::id(),
+        emporium::platform::db::now_ms()
+    ));
+    std::fs::create_dir_all(&folder).unwrap();
+    let backup = folder.join("backup.db");
+    if backend == Backend::Postgres {
+        let refused = app.db().backup_to(&backup).await;
+        assert!(
+            matches!(refused, Err(BackupError::NotSqlite)),
+            "{refused:?}"
+        );
+        return;
+    }
+    app.db().backup_to(&backup).await.unwrap();
+    let again = app.db().backup_to(&backup).await;
+    assert!(
+        matches!(again, Err(BackupError::Exists(_))),
+        "never overwritten: {again:?}"
+    );
+
+    // Restored over an older database, whose write-ahead log must not survive.
+    let target = folder.join("shop.db");
+    std::fs::write(&target, b"an older database").unwrap();
+    let wal = folder.join("shop.db-wal");
+    std::fs::write(&wal, b"its log").unwrap();
+    let url: DatabaseUrl = format!("sqlite://{}", target.display()).parse().unwrap();
+    restore_sqlite(&url, &backup).await.unwrap();
+    assert!(!wal.exists());
+    let restored = Db::connect(&url, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let expected = titles(app.db()).await;
+    assert_eq!(expected.len(), 30);
+    assert_eq!(titles(&restored).await, expected);
+    restored.pool().close().await;
+
+    // Anything but a whole backup is refused and changes nothing.
+    let junk = folder.join("junk.db");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    for from in [junk, folder.join("missing.db")] {
+        let refused = restore_sqlite(&url, &from).await;
+        assert!(
+            matches!(refused, Err(BackupError::NotABackup(..))),
+            "{refused:?}"
+        );
+    }
+    let restored = Db::connect(&url, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(titles(&restored).await, expected);
+    restored.pool().close().await;
+    std::fs::remove_dir_all(&folder).unwrap();
 }
