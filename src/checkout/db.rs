@@ -706,7 +706,7 @@ pub async fn next_document_number(
 }
 
 /// Gives a paid order its invoice, numbered in the paying transaction.
-async fn issue_invoice(
+pub async fn issue_invoice(
     tx: &mut sqlx::AnyConnection,
     order_id: i64,
     now: i64,

@@ -151,7 +151,7 @@ pub async fn ship(
     if !change_order(&mut tx, id, from, to, Some(admin), now).await? {
         return Err(changed_meanwhile());
     }
-    shipments::record(&mut tx, id, &plan, admin, now).await?;
+    shipments::record(&mut tx, id, &plan, Some(admin), now).await?;
     let tracking =
         tracking_url(&plan.carrier, &plan.tracking).map(|url| format!("Track the parcel: {url}"));
     tell(&mut tx, user, number, to, tracking).await?;

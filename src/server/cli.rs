@@ -112,7 +112,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::Seed { products, seed } => {
             let db = open(&config).await?;
             let report = seed::seed(&db, products, seed).await?;
-            let filled = super::demo::fill(&db, seed).await?;
+            let filled = super::demo::fill(&db, &config, seed).await?;
             tracing::info!(
                 ?report,
                 ?filled,
@@ -196,7 +196,7 @@ async fn make_admin(db: &Db, email: &Email, password: String) -> Result<bool, Fa
 async fn serve(config: Config, db: Db) -> Result<(), Failure> {
     let secret = secret::resolve(&config)?;
     let addr = config.leptos.site_addr;
-    if config.demo_products > 0 && load_demo_catalog(&db, config.demo_products).await? {
+    if config.demo_products > 0 && load_demo_catalog(&db, &config).await? {
         create_demo_admin(&db, addr).await?;
     }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
@@ -234,10 +234,10 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
 
 /// A first start on an empty database gets the demo catalog, so the shop is never blank.
 /// Returns true when it was loaded now.
-async fn load_demo_catalog(db: &Db, products: u32) -> Result<bool, Failure> {
-    match seed::seed(db, usize::try_from(products)?, 42).await {
+async fn load_demo_catalog(db: &Db, config: &Config) -> Result<bool, Failure> {
+    match seed::seed(db, usize::try_from(config.demo_products)?, 42).await {
         Ok(report) => {
-            let filled = super::demo::fill(db, 42).await?;
+            let filled = super::demo::fill(db, config, 42).await?;
             tracing::info!(
                 ?report,
                 ?filled,

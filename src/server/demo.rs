@@ -1,13 +1,16 @@
 //! The demo shop after its catalog (`catalog::seed`): a month of simulated browsing
-//! (`recommendations::demo`) and customers who reviewed what they put in their carts, with a
-//! realistic spread of stars, so ratings, the "Customer rating" filter, review sections and
-//! every recommendation row work on a first start. Demo customers cannot sign in: their
-//! password hash is no hash at all.
+//! (`recommendations::demo`), and customers who bought (three in four of them: delivered orders,
+//! `checkout::demo`) and reviewed what they put in their carts, with a realistic spread of stars,
+//! verified where they bought. So ratings, the "Customer rating" filter, review sections, sales
+//! in the analytics and every recommendation row work on a first start. Demo customers cannot
+//! sign in: their password hash is no hash at all.
 
 use crate::{
     accounts::{db::insert_user, model::Email},
+    checkout::demo::{PastOrder, delivered},
     platform::{
         auth::Role,
+        config::Config,
         db::{Db, now_ms},
     },
     recommendations,
@@ -15,12 +18,15 @@ use crate::{
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-/// Simulated visitors who become customers and review what they carted, at most this many
-/// products each.
+/// Simulated visitors who become customers, and the most products each buys or reviews.
 const REVIEWERS: usize = 400;
 const REVIEWS_EACH: usize = 3;
-/// How long after putting a product in the cart its review is written.
-const REVIEW_AFTER_MS: i64 = 3 * 86_400_000;
+/// One customer in this many only reviews; the others buy what they carted first.
+const WINDOW_SHOPPERS: usize = 4;
+/// How long after the last cart add an order is placed, and after a cart add its review is
+/// written (after delivery, for a buyer).
+const ORDER_AFTER_MS: i64 = 3_600_000;
+const REVIEW_AFTER_MS: i64 = 5 * 86_400_000;
 
 const FIRST_NAMES: [&str; 12] = [
     "Ada", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines", "Jonas", "Kemi", "Luca",
@@ -34,16 +40,17 @@ const LAST_NAMES: [&str; 10] = [
 pub struct Filled {
     pub events: usize,
     pub customers: usize,
+    pub orders: usize,
     pub reviews: u64,
 }
 
-/// Writes the demo shop's behaviour, customers and reviews over its catalog.
-pub async fn fill(db: &Db, seed: u64) -> Result<Filled, sqlx::Error> {
+/// Writes the demo shop's behaviour, customers, orders and reviews over its catalog.
+pub async fn fill(db: &Db, config: &Config, seed: u64) -> Result<Filled, sqlx::Error> {
     let events = recommendations::demo::seed_behaviour(db, seed).await?;
     let carts = recommendations::demo::carted(db, seed, REVIEWERS, REVIEWS_EACH).await?;
     let mut rng = StdRng::seed_from_u64(seed);
     let now = now_ms();
-    let mut reviews = Vec::new();
+    let (mut orders, mut reviews) = (Vec::new(), Vec::new());
     for (n, cart) in carts.iter().enumerate() {
         let name = format!(
             "{} {}",
@@ -53,6 +60,14 @@ pub async fn fill(db: &Db, seed: u64) -> Result<Filled, sqlx::Error> {
         let email = Email::parse(&format!("demo-customer-{seed}-{n}@example.com"))
             .map_err(|m| sqlx::Error::Protocol(m.into()))?;
         let user = insert_user(db, &email, &name, "-", Role::Customer, now).await?;
+        if n % WINDOW_SHOPPERS != 0 {
+            orders.push(PastOrder {
+                user,
+                name: name.clone(),
+                products: cart.iter().map(|&(product, _)| product).collect(),
+                at: cart.iter().map(|&(_, at)| at).max().unwrap_or(now) + ORDER_AFTER_MS,
+            });
+        }
         for &(product, at) in cart {
             let rating = stars(quality(product), rng.random(), rng.random());
             let (title, body) = words(rating, rng.random_range(0..3));
@@ -66,11 +81,13 @@ pub async fn fill(db: &Db, seed: u64) -> Result<Filled, sqlx::Error> {
             });
         }
     }
-    let written = import(db, &reviews).await?;
+    let orders = delivered(db, &orders, config, now, seed).await?;
+    let reviews = import(db, &reviews).await?;
     Ok(Filled {
         events,
         customers: carts.len(),
-        reviews: written,
+        orders,
+        reviews,
     })
 }
 

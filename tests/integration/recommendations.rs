@@ -546,13 +546,39 @@ async fn each_rows_showings_and_clicks_reach_the_admin(backend: Backend) {
 
 async fn the_demo_shops_behaviour_fills_every_row_and_beats_best_sellers(backend: Backend) {
     let app = seeded_app(backend, 300, 42).await;
-    let filled = fill(app.db(), 42).await.unwrap();
+    let filled = fill(app.db(), &app.state().config, 42).await.unwrap();
     assert!(filled.events > 30_000, "{filled:?}");
-    // Reviews by demo customers, of what they carted: every star from one to five, more good
-    // than bad, and each product's rating counts its reviews.
+    // Three customers in four bought what they carted: delivered orders, each paid, invoiced
+    // and shipped, with its history.
+    assert!(filled.customers >= 300, "{filled:?}");
+    assert_eq!(
+        filled.orders,
+        filled.customers - filled.customers.div_ceil(4)
+    );
+    let complete: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' \
+           AND EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'succeeded' \
+                       AND p.amount_minor = o.total_minor) \
+           AND EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id) \
+           AND EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id) \
+           AND (SELECT COUNT(*) FROM order_status_changes c WHERE c.order_id = o.id) = 2",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(usize::try_from(complete).unwrap(), filled.orders);
+    // Reviews of what they carted, verified where they bought it: every star from one to
+    // five, more good than bad, and each product's rating counts its reviews.
+    assert!(filled.reviews >= 300, "{filled:?}");
+    let (verified, unverified): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(SUM(verified) AS BIGINT), CAST(SUM(1 - verified) AS BIGINT) FROM reviews",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
     assert!(
-        filled.customers >= 300 && filled.reviews >= 300,
-        "{filled:?}"
+        verified > 2 * unverified && unverified > 0,
+        "{verified} / {unverified}"
     );
     let stars: Vec<(i64, i64)> =
         sqlx::query_as("SELECT rating, COUNT(*) FROM reviews GROUP BY rating ORDER BY rating")
@@ -583,6 +609,13 @@ async fn the_demo_shops_behaviour_fills_every_row_and_beats_best_sellers(backend
     let row = picks(&mut app.client(), "recommended_with", &[("slug", &busiest)]).await;
     assert_eq!(row.heading, "Customers who viewed this also viewed");
     assert_eq!(row.products.len(), 8);
+    let bought: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT product_id) FROM product_neighbours WHERE kind = 'bought'",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert!(bought > 50, "the demo's orders pair products: {bought}");
     let evaluation = evaluate(&interactions(app.db(), now_ms()).await.unwrap());
     assert!(
         evaluation.engine.hit_rate >= 2.0 * evaluation.popularity.hit_rate,
