@@ -116,7 +116,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             tracing::info!(
                 ?report,
                 ?filled,
-                "demo catalog, behaviour and reviews loaded"
+                "demo catalog, behaviour, orders and reviews loaded"
             );
             Ok(())
         }
@@ -241,7 +241,7 @@ async fn load_demo_catalog(db: &Db, config: &Config) -> Result<bool, Failure> {
             tracing::info!(
                 ?report,
                 ?filled,
-                "first start: demo catalog, behaviour and reviews loaded"
+                "first start: demo catalog, behaviour, orders and reviews loaded"
             );
             Ok(true)
         }
