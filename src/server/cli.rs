@@ -16,6 +16,7 @@ use crate::{
         jobs::run_claimed,
         password::{self, Passwords},
         secret,
+        serve::{self, Timeouts},
         state::AppState,
         tokens::random_hex,
     },
@@ -223,10 +224,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
     tokio::spawn(expire_reservations(state.clone()));
     tokio::spawn(rebuild_recommendations(db));
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    serve::serve(listener, router(state), Timeouts::SHOP, shutdown_signal()).await;
     // Requests have finished: write the events they queued before the process exits.
     pending_events.flush().await;
     Ok(())

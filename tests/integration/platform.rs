@@ -423,3 +423,105 @@ async fn a_backup_restores_the_whole_shop(backend: Backend) {
     restored.pool().close().await;
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+/// Sends `request` on a new connection to `addr` and reads until the server closes it.
+async fn exchange(addr: std::net::SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The connection loop's time limits, with short timeouts: a client that sends its headers a
+/// byte at a time (slowloris) or keeps an idle connection is cut off, a slow page answers 503,
+/// and shutdown lets a request in flight finish but takes no new connection.
+#[tokio::test]
+async fn slow_clients_are_cut_off_and_shutdown_lets_requests_finish() {
+    use emporium::platform::serve::{Timeouts, serve};
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pause = |ms| tokio::time::sleep(Duration::from_millis(ms));
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(|| async { "hello" }))
+        .route(
+            "/slow",
+            axum::routing::get(move || async move {
+                pause(3_000).await;
+                "too late"
+            }),
+        )
+        .route(
+            "/busy",
+            axum::routing::get(move || async move {
+                pause(400).await;
+                "finished"
+            }),
+        );
+    let timeouts = Timeouts {
+        headers: Duration::from_millis(500),
+        request: Duration::from_millis(500),
+        drain: Duration::from_secs(3),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, app, timeouts, async {
+        let _ = stopped.await;
+    }));
+
+    // Slowloris: a header byte every 100 ms would take 5 s; the connection closes after 0.5 s.
+    let (mut reading, mut writing) = tokio::net::TcpStream::connect(addr)
+        .await
+        .unwrap()
+        .into_split();
+    let started = Instant::now();
+    let trickle = tokio::spawn(async move {
+        for byte in format!("GET / HTTP/1.1\r\nHost: shop\r\nX-Slow: {}", "a".repeat(40)).bytes() {
+            if writing.write_all(&[byte]).await.is_err() {
+                break;
+            }
+            pause(100).await;
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = reading.read_to_end(&mut answer).await;
+    let cut_off = started.elapsed();
+    assert!(cut_off < Duration::from_secs(2), "closed after {cut_off:?}");
+    assert!(!String::from_utf8_lossy(&answer).contains("hello"));
+    trickle.abort();
+
+    // A kept-alive connection that stays idle is closed too.
+    let started = Instant::now();
+    let answer = exchange(addr, "GET / HTTP/1.1\r\nHost: shop\r\n\r\n").await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.ends_with("hello"),
+        "{answer}"
+    );
+    let idle = started.elapsed();
+    assert!(idle < Duration::from_secs(2), "idle for {idle:?}");
+
+    // A page that takes too long answers 503.
+    let answer = exchange(
+        addr,
+        "GET /slow HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+
+    // Shutdown during a request: it finishes, and then nobody is let in.
+    let busy = tokio::spawn(exchange(
+        addr,
+        "GET /busy HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n",
+    ));
+    pause(100).await;
+    stop.send(()).unwrap();
+    let answer = busy.await.unwrap();
+    assert!(answer.ends_with("finished"), "{answer}");
+    tokio::time::timeout(Duration::from_secs(2), server)
+        .await
+        .expect("the server stops once its requests are done")
+        .unwrap();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
