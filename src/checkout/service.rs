@@ -57,7 +57,10 @@ pub async fn place_order(state: &AppState, request: &OrderRequest<'_>) -> Result
             order_id,
             number,
             total,
-        } => (order_id, number, total),
+        } => {
+            metrics::counter!("orders_placed_total").increment(1);
+            (order_id, number, total)
+        }
     };
     let provider = gateway(state).name();
     let outcome = gateway(state)
@@ -96,6 +99,7 @@ pub async fn place_order(state: &AppState, request: &OrderRequest<'_>) -> Result
     };
     if let Some(message) = declined {
         db::mark_failed(&state.db, order_id, &record, &message).await?;
+        metrics::counter!("payment_failures_total").increment(1);
         return Err(AppError::PaymentDeclined(message));
     }
     if db::mark_paid(&state.db, order_id, &record).await? {
@@ -108,6 +112,7 @@ pub async fn place_order(state: &AppState, request: &OrderRequest<'_>) -> Result
 }
 
 fn record_purchase(state: &AppState, user: i64, number: &str, total: i64) {
+    metrics::counter!("orders_paid_total").increment(1);
     state.events.record(Event {
         user_id: Some(user),
         payload: serde_json::json!({ "order": number, "total": total }).to_string(),
@@ -232,6 +237,7 @@ pub async fn settle_payment(
                 amount: total,
             };
             db::mark_failed(&state.db, order.id, &record, message).await?;
+            metrics::counter!("payment_failures_total").increment(1);
         }
         ChargeOutcome::Pending { .. } => {}
     }

@@ -176,7 +176,7 @@ pub async fn identify_visitor(
     if path.starts_with(&pkg)
         || path.starts_with("/media/")
         || path.starts_with("/webhooks/")
-        || matches!(path, "/healthz" | "/readyz" | "/favicon.ico")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.ico")
     {
         return next.run(request).await;
     }

@@ -126,6 +126,14 @@ impl Mailer {
     }
 }
 
+/// Emails waiting to be sent that will still be tried: the outbox's backlog.
+pub async fn backlog(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND attempts < $1")
+        .bind(MAX_ATTEMPTS)
+        .fetch_one(db.pool())
+        .await
+}
+
 /// Sends the messages that are due; returns how many went out.
 pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error> {
     let now = now_ms();

@@ -55,6 +55,9 @@ pub struct Config {
     /// `EMPORIUM_SMTP_URL`: where emails are sent. Without it they are written to
     /// `<data-dir>/mail/`.
     pub smtp_url: Option<SecretString>,
+    /// `EMPORIUM_METRICS_TOKEN`: the bearer token `/metrics` asks for (at least 16
+    /// characters). Without it there is no `/metrics`.
+    pub metrics_token: Option<SecretString>,
     /// `EMPORIUM_MAIL_FROM`: the sender of every email.
     pub mail_from: String,
     /// `EMPORIUM_PUBLIC_URL`: the shop's address as shoppers reach it, for links in emails.
@@ -327,6 +330,14 @@ impl Config {
         let smtp_url = env("EMPORIUM_SMTP_URL")
             .filter(|v| !v.is_empty())
             .map(SecretString::from);
+        let metrics_token = env("EMPORIUM_METRICS_TOKEN").filter(|v| !v.is_empty());
+        if metrics_token.as_ref().is_some_and(|token| token.len() < 16) {
+            return Err(error(
+                "EMPORIUM_METRICS_TOKEN",
+                "must be at least 16 characters (for example: openssl rand -hex 16)",
+            ));
+        }
+        let metrics_token = metrics_token.map(SecretString::from);
         let mail_from = env("EMPORIUM_MAIL_FROM")
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| "Emporium <orders@emporium.localhost>".into());
@@ -351,6 +362,7 @@ impl Config {
             stripe,
             allow_test_payments,
             smtp_url,
+            metrics_token,
             mail_from,
             public_url,
             leptos,

@@ -100,8 +100,14 @@ impl Follower {
         let mut polls: u64 = 0;
         loop {
             ticks.tick().await;
-            if let Err(error) = self.poll().await {
-                tracing::warn!(%error, "search index: applying catalog changes failed");
+            match self.poll().await {
+                // Scrapers compute the index's lag as the time now minus this.
+                Ok(_) => {
+                    metrics::gauge!("search_index_synced_at_seconds").set(now_ms() as f64 / 1000.0)
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "search index: applying catalog changes failed");
+                }
             }
             polls += 1;
             // About once an hour, drop rows every node has applied long ago.

@@ -23,6 +23,8 @@ pub fn app_state(db: Db, config: Config, secret: &[u8]) -> Result<AppState, Sear
         Some(settings) => Arc::new(Stripe::new(settings)),
         None => Arc::new(TestGateway),
     };
+    // Counted from the first moment on: metrics recorded before a recorder exists are lost.
+    crate::platform::prometheus::recorder();
     let mut services = http::Extensions::new();
     services.insert(Arc::new(SearchIndex::new()?));
     services.insert(payments);

@@ -8,16 +8,21 @@ use crate::{
             REQUEST_ID, RandomRequestId, find_client, healthz, page_context, page_security_policy,
             readyz, refuse_cross_site_writes,
         },
+        prometheus::{count_requests, recorder},
         state::AppState,
     },
 };
 use axum::{
     Router,
-    http::{HeaderValue, Request, header},
+    extract::State,
+    http::{HeaderMap, HeaderValue, Request, StatusCode, header},
     middleware,
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use tower::ServiceBuilder;
 use tower_http::{
@@ -65,6 +70,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/media/products/{file}", get(crate::catalog::images::product_image))
         .route("/webhooks/stripe", post(crate::checkout::stripe::webhook))
         .route(
@@ -85,6 +91,7 @@ pub fn router(state: AppState) -> Router {
             page_context(&state),
             shell,
         ))
+        .layer(middleware::from_fn(count_requests))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::events::identify_visitor,
@@ -131,4 +138,40 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// `/metrics`: every metric in Prometheus' text format, for a scraper that sends
+/// `Authorization: Bearer` and `EMPORIUM_METRICS_TOKEN`. Without a configured token there is no
+/// such page (404); a wrong or missing token gets 401. Gauges of the moment (connection pools,
+/// the email backlog) are read as it is scraped.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = &state.config.metrics_token else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    // Comparing digests takes the same time however much of the token is right.
+    let digest = |text: &str| Sha256::digest(text.as_bytes());
+    if given.is_none_or(|given| digest(given) != digest(token.expose_secret())) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+        )
+            .into_response();
+    }
+    for (name, pool) in [("read", state.db.pool()), ("write", state.db.writer())] {
+        metrics::gauge!("db_pool_connections", "pool" => name).set(f64::from(pool.size()));
+        metrics::gauge!("db_pool_idle_connections", "pool" => name).set(pool.num_idle() as f64);
+    }
+    match crate::notifications::mail::backlog(&state.db).await {
+        Ok(waiting) => metrics::gauge!("outbox_backlog").set(waiting as f64),
+        Err(error) => tracing::warn!(%error, "metrics: counting the outbox failed"),
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        recorder().render(),
+    )
+        .into_response()
 }

@@ -2,7 +2,7 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, TestDb, body_text, seeded_app, spawn_app, unique_email},
+    support::{Backend, TestDb, body_text, seeded_app, spawn_app, spawn_app_with, unique_email},
 };
 use axum::{
     body::Body,
@@ -30,6 +30,7 @@ on_both_backends!(
     every_server_function_refuses_a_body_it_cannot_read,
     an_upgrade_keeps_every_order_with_its_lines_payments_and_history,
     a_backup_restores_the_whole_shop,
+    metrics_are_for_the_scraper_with_the_token,
     one_node_at_a_time_holds_a_jobs_lease,
 );
 
@@ -524,4 +525,72 @@ async fn slow_clients_are_cut_off_and_shutdown_lets_requests_finish() {
         .expect("the server stops once its requests are done")
         .unwrap();
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+async fn metrics_are_for_the_scraper_with_the_token(backend: Backend) {
+    use crate::checkout::{DECLINED_CARD, GOOD_CARD, add, address, key, place, shopper, variant};
+    let token = "a-scrapers-token-0123456789";
+    let app = spawn_app_with(backend, &[("EMPORIUM_METRICS_TOKEN", token.into())]).await;
+    seed(app.db(), 5, 11).await.unwrap();
+    let slug: String = sqlx::query_scalar("SELECT slug FROM products ORDER BY id LIMIT 1")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let mut client = app.client();
+    assert_eq!(
+        client.get(&format!("/p/{slug}")).await.status,
+        StatusCode::OK
+    );
+    // One order paid, one declined.
+    let sku = variant(&app, 0, 1_000, 9).await;
+    for (n, card) in [(1, GOOD_CARD), (2, DECLINED_CARD)] {
+        let mut buyer = shopper(&app, "Metered Buyer").await;
+        add(&mut buyer, &sku, "1").await;
+        let shipping = address(&mut buyer, "US").await;
+        place(&mut buyer, &key(n), &shipping, card, &[]).await;
+    }
+
+    let scrape = |authorization: Option<String>| {
+        let mut request = Request::get("/metrics");
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    for refused in [
+        None,
+        Some("Bearer not-the-token".into()),
+        Some(token.into()),
+    ] {
+        let reply = client.send(scrape(refused.clone())).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{refused:?}");
+        assert_eq!(reply.headers[header::WWW_AUTHENTICATE], "Bearer");
+    }
+    let reply = client.send(scrape(Some(format!("Bearer {token}")))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    for metric in [
+        "http_requests_total{route=\"/p/{slug}\",status=\"200\"}",
+        "http_request_duration_seconds_bucket{route=\"/p/{slug}\",le=\"0.01\"}",
+        "db_pool_connections{pool=\"read\"}",
+        "outbox_backlog ",
+        "orders_placed_total ",
+        "orders_paid_total ",
+        "payment_failures_total ",
+    ] {
+        assert!(reply.body.contains(metric), "{metric} in {}", reply.body);
+    }
+
+    // Without a token configured there is no such page.
+    let unset = spawn_app(backend).await;
+    let reply = unset
+        .client()
+        .send(scrape(Some(format!("Bearer {token}"))))
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
 }
