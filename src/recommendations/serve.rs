@@ -88,7 +88,8 @@ pub async fn bought_together(
     Ok(other.map(|other| Together { this, other }))
 }
 
-/// What the shopper looked at last, latest first, but for `except` (the product they are on).
+/// What the shopper looked at last, latest first, but for `except` (the product they are on)
+/// and what is no longer worth showing.
 pub async fn recently_viewed(
     db: &Db,
     shopper: &Shopper,
@@ -100,8 +101,7 @@ pub async fn recently_viewed(
     {
         ids.retain(|&id| id != here);
     }
-    let mut products = product_cards(db, &ids).await?;
-    products.truncate(PICKS);
+    let products = worth_showing(db, &ids, shopper).await?;
     Ok(Picks::new(Row::RecentlyViewed, products))
 }
 

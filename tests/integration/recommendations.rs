@@ -354,6 +354,21 @@ async fn a_guests_browsing_leads_home_page_picks_and_joins_the_account(backend: 
         "{:?}",
         slugs(&mine)
     );
+    // Nor under "Recently viewed": what they looked at is left out once it is sold out or in
+    // the cart.
+    sqlx::query("UPDATE product_variants SET stock = 0 WHERE product_id = $1")
+        .bind(all[3].0)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let recent = picks(&mut guest, "recently_viewed", &[]).await;
+    assert_eq!(slugs(&recent), [all[0].1.as_str()]);
+    let reply = guest
+        .call("add_to_cart", &[("sku", &all[0].2), ("quantity", "1")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let recent = picks(&mut guest, "recently_viewed", &[]).await;
+    assert!(recent.products.is_empty(), "{:?}", slugs(&recent));
 
     // Signing in makes what the visitor did the account's.
     let visitor = guest.cookies["emporium_visitor"].clone();
