@@ -16,7 +16,7 @@ use emporium::{
         db::{Db, now_ms, values_list},
     },
     recommendations::{
-        engine::VIEWED,
+        demo::{SimulatedEvent, write_events},
         evaluation::{evaluate, simulate},
         rebuild::rebuild,
         serve::{self, Shopper},
@@ -164,26 +164,14 @@ async fn recommendations(shop: &Shop, backend: &str) {
         LOOKS_EACH,
     );
     let now = now_ms();
-    for chunk in behaviour.chunks(1_000) {
-        let sql = format!(
-            "INSERT INTO events (kind, user_id, product_id, payload, created_at) VALUES {}",
-            values_list(chunk.len(), "(?, ?, ?, '{}', ?)")
-        );
-        let mut insert = sqlx::query(&sql);
-        for i in chunk {
-            let kind = if i.weight > VIEWED {
-                "add_to_cart"
-            } else {
-                "product_view"
-            };
-            insert = insert
-                .bind(kind)
-                .bind(actors[i.actor as usize])
-                .bind(products[i.item as usize - 1].0)
-                .bind(now - 1_000_000 + i.at % 1_000_000);
-        }
-        insert.execute(db.writer()).await.expect("events");
-    }
+    write_events(db, &behaviour, |i| SimulatedEvent {
+        user: Some(actors[i.actor as usize]),
+        visitor: None,
+        product: products[i.item as usize - 1].0,
+        at: now - 1_000_000 + i.at % 1_000_000,
+    })
+    .await
+    .expect("events");
     let build = rebuild(db).await.expect("rebuild");
     println!(
         "recommend    {backend:<8} full rebuild over {} interactions: {:.1} s",

@@ -3,7 +3,10 @@
 //! every recommendation row has something to show on a first start. Each visitor's id is the
 //! seed then their number, both as 16 hex digits.
 
-use super::{engine::VIEWED, evaluation::simulate};
+use super::{
+    engine::{Interaction, VIEWED},
+    evaluation::simulate,
+};
 use crate::{
     events::EventKind,
     platform::db::{Db, now_ms, values_list},
@@ -36,27 +39,56 @@ pub async fn seed_behaviour(db: &Db, seed: u64) -> Result<usize, sqlx::Error> {
     let behaviour = simulate(seed, VISITORS, categories, per_category, LOOKS_EACH);
     let (now, last) = (now_ms(), behaviour.last().map_or(1, |i| i.at.max(1)));
     let span = DAYS * 86_400_000;
-    for chunk in behaviour.chunks(1_000) {
+    write_events(db, &behaviour, |i| SimulatedEvent {
+        user: None,
+        visitor: Some(format!("{seed:016x}{:016x}", i.actor)),
+        product: products[usize::try_from(i.item - 1)
+            .unwrap_or_default()
+            .min(products.len() - 1)],
+        at: now - span + span * i.at / last,
+    })
+    .await?;
+    Ok(behaviour.len())
+}
+
+/// Who did a simulated interaction (an account or a visitor), with which product, and when.
+pub struct SimulatedEvent {
+    pub user: Option<i64>,
+    pub visitor: Option<String>,
+    pub product: i64,
+    pub at: i64,
+}
+
+/// Writes simulated `interactions` as events, a thousand a statement: a cart add where the
+/// weight is above a view's, else a view; `place` says who, which product and when.
+pub async fn write_events(
+    db: &Db,
+    interactions: &[Interaction],
+    place: impl Fn(&Interaction) -> SimulatedEvent,
+) -> Result<(), sqlx::Error> {
+    for chunk in interactions.chunks(1_000) {
         let sql = format!(
-            "INSERT INTO events (kind, visitor, product_id, payload, created_at) VALUES {}",
-            values_list(chunk.len(), "(?, ?, ?, '{}', ?)")
+            "INSERT INTO events (kind, user_id, visitor, product_id, payload, created_at) VALUES {}",
+            values_list(chunk.len(), "(?, ?, ?, ?, '{}', ?)")
         );
         let mut insert = sqlx::query(&sql);
         for i in chunk {
-            let item = usize::try_from(i.item - 1).unwrap_or_default();
+            let event = place(i);
+            let kind = if i.weight > VIEWED {
+                EventKind::AddToCart
+            } else {
+                EventKind::ProductView
+            };
             insert = insert
-                .bind(if i.weight > VIEWED {
-                    EventKind::AddToCart.as_str()
-                } else {
-                    EventKind::ProductView.as_str()
-                })
-                .bind(format!("{seed:016x}{:016x}", i.actor))
-                .bind(products[item.min(products.len() - 1)])
-                .bind(now - span + span * i.at / last);
+                .bind(kind.as_str())
+                .bind(event.user)
+                .bind(event.visitor)
+                .bind(event.product)
+                .bind(event.at);
         }
         insert.execute(db.writer()).await?;
     }
-    Ok(behaviour.len())
+    Ok(())
 }
 
 /// What the first `visitors` simulated visitors of `seed` (in id order) put in their carts:
