@@ -44,7 +44,7 @@ const NEW_VISITORS_PER_MINUTE: usize = 30;
 
 /// Largest batch written in one statement (6 parameters a row).
 const BATCH: usize = 500;
-/// How long an event may wait for companions before its batch is written.
+/// How long the first event of a batch waits for companions before the batch is written.
 const LINGER: Duration = Duration::from_millis(1000);
 /// Events queued beyond this are dropped (with a warning) rather than slowing requests down.
 const QUEUE: usize = 10_000;
@@ -259,11 +259,13 @@ impl EventSink {
 async fn write_batches(db: Db, mut receiver: mpsc::Receiver<Message>) {
     let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
     let mut newcomers = Newcomers::default();
+    // When the batch must be written: `LINGER` after its first event, however many follow.
+    let mut due = tokio::time::Instant::now();
     loop {
         let message = if batch.is_empty() {
             receiver.recv().await
         } else {
-            match tokio::time::timeout(LINGER, receiver.recv()).await {
+            match tokio::time::timeout_at(due, receiver.recv()).await {
                 Ok(message) => message,
                 Err(_) => {
                     write(&db, &mut batch, &mut newcomers).await;
@@ -273,6 +275,9 @@ async fn write_batches(db: Db, mut receiver: mpsc::Receiver<Message>) {
         };
         match message {
             Some(Message::Record(event)) => {
+                if batch.is_empty() {
+                    due = tokio::time::Instant::now() + LINGER;
+                }
                 batch.push(event);
                 if batch.len() == BATCH {
                     write(&db, &mut batch, &mut newcomers).await;

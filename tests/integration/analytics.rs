@@ -4,19 +4,21 @@
 use crate::{
     checkout::{GOOD_CARD, add, address, count, key, place, shopper, variant},
     on_both_backends,
-    support::{Backend, TestApp, admin, seeded_app},
+    support::{Backend, TestApp, TestDb, admin, seeded_app},
 };
 use axum::http::StatusCode;
 use emporium::{
     analytics::model::Analytics,
-    events::{Event, EventKind},
+    events::{Event, EventKind, EventSink},
     search::index::SearchIndex,
 };
+use std::time::{Duration, Instant};
 
 on_both_backends!(
     sales_and_behaviour_add_up,
     analytics_are_for_admins_only,
     an_event_for_a_deleted_product_loses_only_itself,
+    events_are_written_within_a_second_while_more_keep_coming,
 );
 
 async fn seeded(backend: Backend) -> TestApp {
@@ -183,4 +185,29 @@ async fn an_event_for_a_deleted_product_loses_only_itself(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(written, [kept, kept]);
+}
+
+/// A shop with steady traffic records an event every moment. The writer waits up to a second
+/// for companions of the first event in a batch, not for a second of quiet, so the first
+/// event is in the database soon while more keep coming.
+async fn events_are_written_within_a_second_while_more_keep_coming(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let events = EventSink::start(test_db.db.clone());
+    let started = Instant::now();
+    let mut written = 0_i64;
+    while written == 0 && started.elapsed() < Duration::from_secs(4) {
+        events.record(Event::new(EventKind::Search));
+        // The traffic itself: one event every 200 ms.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        written = sqlx::query_scalar("SELECT COUNT(*) FROM events")
+            .fetch_one(test_db.db.pool())
+            .await
+            .unwrap();
+    }
+    assert!(written > 0, "no event written in 4 s of steady traffic");
+    assert!(
+        started.elapsed() < Duration::from_millis(1_800),
+        "{:?}",
+        started.elapsed()
+    );
 }
