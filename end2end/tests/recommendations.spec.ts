@@ -34,6 +34,8 @@ test("a product page leads to related products, and the home page follows what a
   await expect(related.getByRole("heading")).toHaveText(/^(Customers who viewed this also viewed|Popular in .+)$/);
   const pick = related.getByRole("listitem").first().getByRole("link").first();
   const title = (await pick.textContent())!.trim();
+  // Only the product's own button is just "Add to cart": each card's says which product.
+  await expect(page.getByRole("button", { name: "Add to cart", exact: true })).toHaveCount(1);
   await waitForHydration(page);
   await pick.click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);

@@ -61,6 +61,24 @@ test("the page hydrates without errors and the header works", async ({ page, isM
   expect(errors).toEqual([]);
 });
 
+test("search engines may index the catalog but not a shopper's pages, also after moving in the browser", async ({
+  page,
+}) => {
+  const errors = watchForErrors(page);
+  const noindex = page.locator('meta[name="robots"][content="noindex"]');
+  await page.goto("/cart");
+  await waitForHydration(page);
+  await expect(noindex).toHaveCount(1);
+  await page.getByRole("link", { name: "Emporium" }).click();
+  await expect(page.getByRole("heading", { name: "New arrivals" })).toBeVisible();
+  await expect(noindex).toHaveCount(0);
+  await expect(page.locator('meta[name="description"]')).toHaveCount(1);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/cart$/);
+  await expect(noindex).toHaveCount(1);
+  expect(errors).toEqual([]);
+});
+
 test("an unknown address shows the 404 page with status 404", async ({ page }) => {
   const response = await page.goto("/no/such/page");
   expect(response?.status()).toBe(404);

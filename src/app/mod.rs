@@ -25,11 +25,29 @@ use crate::{
 };
 use layout::{Footer, Header};
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
+use leptos_meta::{HashedStylesheet, Meta, MetaTags, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
+    hooks::use_location,
 };
+
+/// The catalog's pages (home, product, category, search): the same for every shopper who is
+/// not signed in and has no cart, so shared caches may keep them and search engines index them.
+/// Every other page is someone's own (or a form) and is neither.
+pub fn is_catalog_page(path: &str) -> bool {
+    path == "/" || path == "/search" || path.starts_with("/p/") || path.starts_with("/c/")
+}
+
+/// Where shoppers' and staff's own pages live, which crawlers are asked to stay out of.
+pub const PRIVATE_AREAS: &[&str] = &[
+    "/account",
+    "/admin",
+    "/cart",
+    "/checkout",
+    "/orders",
+    "/wishlist",
+];
 
 /// The document around the app, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,6 +84,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Router>
+            <NotForSearchEngines/>
             <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
             <Header/>
             <VerifyBanner/>
@@ -109,5 +128,40 @@ pub fn App() -> impl IntoView {
             </main>
             <Footer/>
         </Router>
+    }
+}
+
+/// `noindex` on every page but the catalog's, also after navigating in the browser.
+#[component]
+fn NotForSearchEngines() -> impl IntoView {
+    let path = use_location().pathname;
+    move || {
+        (!is_catalog_page(&path.read())).then(|| view! { <Meta name="robots" content="noindex"/> })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_catalog_is_for_everyone() {
+        for path in ["/", "/search", "/p/blue-mug", "/c/kitchen"] {
+            assert!(is_catalog_page(path), "{path}");
+        }
+        for path in [
+            "/cart",
+            "/checkout",
+            "/account",
+            "/admin/products",
+            "/login",
+            "/pizza",
+            "/products",
+        ] {
+            assert!(!is_catalog_page(path), "{path}");
+        }
+        for area in PRIVATE_AREAS {
+            assert!(!is_catalog_page(area), "{area}");
+        }
     }
 }

@@ -286,6 +286,8 @@ fn CartLineRow(line: CartLine) -> impl IntoView {
     let changed = line.added_price != line.unit_price;
     let quantity_id = format!("quantity-{}", line.sku);
     let title = line.title.clone();
+    // Each line's buttons say which item they act on to someone hearing a list of them.
+    let named = StoredValue::new(format!(": {title}"));
     // Each form takes its own copy of the SKU.
     let (update_sku, remove_sku, move_sku) = (line.sku.clone(), line.sku.clone(), line.sku.clone());
     view! {
@@ -311,17 +313,17 @@ fn CartLineRow(line: CartLine) -> impl IntoView {
                         <label for=quantity_id.clone() class="mb-1 block text-sm font-medium">"Quantity"<span class="sr-only">{format!(" of {title}")}</span></label>
                         <input id=quantity_id name="quantity" type="number" min="1" inputmode="numeric" value=line.quantity class="w-20 rounded-md border border-slate-300 px-2 py-1"/>
                     </div>
-                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">"Update"</button>
+                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">"Update"<span class="sr-only">{named.get_value()}</span></button>
                 </ActionForm>
                 <p class="font-semibold" data-testid="line-total">{line.total().to_string()}</p>
                 <div class="flex gap-3 text-sm">
                     <ActionForm action=context.remove>
                         <input type="hidden" name="sku" value=remove_sku/>
-                        <button type="submit" class="underline">"Remove"</button>
+                        <button type="submit" class="underline">"Remove"<span class="sr-only">{named.get_value()}</span></button>
                     </ActionForm>
                     <ActionForm action=context.move_to_wishlist>
                         <input type="hidden" name="sku" value=move_sku/>
-                        <button type="submit" class="underline">"Move to wishlist"</button>
+                        <button type="submit" class="underline">"Move to wishlist"<span class="sr-only">{named.get_value()}</span></button>
                     </ActionForm>
                 </div>
             </div>
@@ -376,6 +378,8 @@ fn Wishlist() -> impl IntoView {
 fn WishlistRow(item: WishlistItem) -> impl IntoView {
     let context = cart();
     let (add_sku, remove_sku) = (item.sku.clone(), item.sku.clone());
+    // Each row's buttons say which item they act on to someone hearing a list of them.
+    let named = StoredValue::new(format!(": {}", item.title));
     view! {
         <li class="flex flex-wrap items-center gap-4 p-4" data-testid="wishlist-item">
             <img src=item.image_url() alt="" width="96" height="72" class="h-18 w-24 rounded border border-slate-200 object-cover"/>
@@ -389,11 +393,11 @@ fn WishlistRow(item: WishlistItem) -> impl IntoView {
                 <ActionForm action=context.add>
                     <input type="hidden" name="sku" value=add_sku/>
                     <input type="hidden" name="quantity" value="1"/>
-                    <button type="submit" class=BUTTON disabled=item.stock == 0>"Add to cart"</button>
+                    <button type="submit" class=BUTTON disabled=item.stock == 0>"Add to cart"<span class="sr-only">{named.get_value()}</span></button>
                 </ActionForm>
                 <ActionForm action=context.remove_from_wishlist>
                     <input type="hidden" name="sku" value=remove_sku/>
-                    <button type="submit" class=SECONDARY>"Remove"</button>
+                    <button type="submit" class=SECONDARY>"Remove"<span class="sr-only">{named.get_value()}</span></button>
                 </ActionForm>
             </div>
         </li>

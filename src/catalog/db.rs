@@ -279,3 +279,48 @@ mod tests {
         );
     }
 }
+
+/// A part of the sitemap's product list: the products on sale whose ids fall in one block of
+/// `block` ids, and when the latest of them changed.
+#[derive(Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProductBlock {
+    pub block: i64,
+    pub updated_at: i64,
+}
+
+/// The blocks of `size` ids that hold a product on sale, in order: one pass over the table.
+pub async fn product_blocks(db: &Db, size: i64) -> Result<Vec<ProductBlock>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT p.id / $1 AS block, MAX(p.updated_at) AS updated_at FROM products p \
+         WHERE {ON_SALE} GROUP BY 1 ORDER BY 1"
+    ))
+    .bind(size)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Up to `limit` products on sale with ids after `after` and below `before`, by id: their
+/// slugs and when they last changed.
+pub async fn product_slugs_between(
+    db: &Db,
+    after: i64,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT p.id, p.slug, p.updated_at FROM products p \
+         WHERE p.id > $1 AND p.id < $2 AND {ON_SALE} ORDER BY p.id LIMIT $3"
+    ))
+    .bind(after)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Every category's slug.
+pub async fn category_slugs(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT slug FROM categories ORDER BY id")
+        .fetch_all(db.pool())
+        .await
+}

@@ -10,3 +10,5 @@ pub mod db;
 pub mod images;
 #[cfg(feature = "ssr")]
 pub mod seed;
+#[cfg(feature = "ssr")]
+pub mod sitemap;

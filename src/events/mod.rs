@@ -165,7 +165,7 @@ fn is_visitor_id(text: &str) -> bool {
 }
 
 /// Middleware: finds the visitor cookie of pages and server functions, or gives the browser
-/// one. Files, pictures, health checks and webhooks carry none.
+/// one. Files, pictures, health checks, webhooks and what crawlers read carry none.
 pub async fn identify_visitor(
     State(state): State<AppState>,
     mut request: Request,
@@ -176,7 +176,11 @@ pub async fn identify_visitor(
     if path.starts_with(&pkg)
         || path.starts_with("/media/")
         || path.starts_with("/webhooks/")
-        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.ico")
+        || path.starts_with("/sitemap")
+        || matches!(
+            path,
+            "/healthz" | "/readyz" | "/metrics" | "/favicon.ico" | "/robots.txt"
+        )
     {
         return next.run(request).await;
     }

@@ -114,14 +114,20 @@ fn is_same_site(headers: &HeaderMap) -> bool {
             .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
             .is_some_and(|authority| authority.eq_ignore_ascii_case(host)),
         (Some(_), None) => false,
-        (None, _) => headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.split_once('='))
-            .all(|(name, _)| name.trim() == VISITOR_COOKIE),
+        (None, _) => carries_no_account(headers),
     }
+}
+
+/// The request carries no cookie but the visitor's (which grants nothing): no session, no
+/// cart, nothing that makes the answer this browser's own.
+pub fn carries_no_account(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .all(|(name, _)| name.trim() == VISITOR_COOKIE)
 }
 
 /// Process up: 200 whenever the server can answer at all.

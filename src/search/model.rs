@@ -257,6 +257,23 @@ impl SearchRequest {
             format!("/search?{}", query.join("&"))
         }
     }
+
+    /// The address search engines should index for this listing: filters and order dropped, so
+    /// every filtered view of one search or one category points at the same page. A listing
+    /// narrowed only by category is that category's page.
+    pub fn canonical(&self) -> String {
+        match (&self.category, self.text.is_empty()) {
+            (Some(slug), true) if self.page > 1 => format!("/c/{slug}?page={}", self.page),
+            (Some(slug), true) => format!("/c/{slug}"),
+            _ => self.url_with(|r| {
+                *r = Self {
+                    text: r.text.clone(),
+                    page: r.page,
+                    ..Self::default()
+                }
+            }),
+        }
+    }
 }
 
 /// Minor units as the dollars a shopper types: 2500 → "25", 1999 → "19.99".
@@ -399,5 +416,31 @@ mod tests {
             url,
             "/search?q=red+shoes&brand=acme&max_price=49.99&sort=newest&page=2"
         );
+    }
+
+    #[test]
+    fn a_filtered_listing_names_its_unfiltered_page_for_search_engines() {
+        let canonical = |pairs: &[(&str, &str)]| {
+            SearchRequest::parse(&RawSearch::from_pairs(pairs))
+                .0
+                .canonical()
+        };
+        assert_eq!(
+            canonical(&[("q", "red shoes"), ("brand", "acme"), ("sort", "newest")]),
+            "/search?q=red+shoes"
+        );
+        assert_eq!(
+            canonical(&[("q", "mug"), ("category", "kitchen"), ("page", "3")]),
+            "/search?q=mug&page=3"
+        );
+        assert_eq!(
+            canonical(&[("category", "kitchen"), ("in_stock", "1")]),
+            "/c/kitchen"
+        );
+        assert_eq!(
+            canonical(&[("category", "kitchen"), ("page", "2")]),
+            "/c/kitchen?page=2"
+        );
+        assert_eq!(canonical(&[("rating", "4")]), "/search");
     }
 }

@@ -11,6 +11,7 @@ use crate::{
     ui::{ErrorPage, PageTitle},
 };
 use leptos::prelude::*;
+use leptos_meta::{Link, Meta};
 use leptos_router::{
     components::Form,
     hooks::{use_navigate, use_params_map, use_query_map},
@@ -65,6 +66,22 @@ fn heading(results: &SearchResults) -> String {
     }
 }
 
+/// The listing's summary for search engines' result pages.
+fn description(results: &SearchResults) -> String {
+    let count = match results.total {
+        1 => "1 product".to_owned(),
+        n => format!("{n} products"),
+    };
+    match (results.request.text.as_str(), results.trail.last()) {
+        ("", Some(category)) => format!(
+            "Shop {} at Emporium: {count} with prices, ratings and stock.",
+            category.name
+        ),
+        ("", None) => format!("Every product at Emporium: {count} with prices, ratings and stock."),
+        (text, _) => format!("{count} at Emporium for “{text}”, with prices, ratings and stock."),
+    }
+}
+
 #[component]
 fn ResultsView(results: SearchResults) -> impl IntoView {
     let request = results.request.clone();
@@ -76,6 +93,8 @@ fn ResultsView(results: SearchResults) -> impl IntoView {
     let filters = view! { <Filters request=request.clone() results=results.clone()/> };
     view! {
         <PageTitle text=format!("{title} — Emporium")/>
+        <Meta name="description" content=description(&results)/>
+        <Link rel="canonical" href=request.canonical()/>
         <Show when=move || has_trail>
             <Breadcrumb trail=trail.clone()/>
         </Show>

@@ -2,11 +2,12 @@
 //! CSRF check, page CSP), with caching headers and compression.
 
 use crate::{
-    app::{App, shell},
+    app::{App, PRIVATE_AREAS, is_catalog_page, shell},
+    catalog::sitemap,
     platform::{
         http::{
-            REQUEST_ID, RandomRequestId, find_client, healthz, page_context, page_security_policy,
-            readyz, refuse_cross_site_writes,
+            REQUEST_ID, RandomRequestId, carries_no_account, find_client, healthz, page_context,
+            page_security_policy, readyz, refuse_cross_site_writes,
         },
         prometheus::{count_requests, recorder},
         state::AppState,
@@ -15,8 +16,8 @@ use crate::{
 use axum::{
     Router,
     extract::State,
-    http::{HeaderMap, HeaderValue, Request, StatusCode, header},
-    middleware,
+    http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -40,6 +41,12 @@ const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 /// Hashed bundle files never change under the same name.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Catalog pages that are the same for everyone may be kept by any cache for a minute.
+const SHARED_PAGE: &str = "public, max-age=60";
+
+/// Pages of one shopper (or that set a cookie) are kept by nobody.
+const OWN_PAGE: &str = "private, no-store";
 
 /// No form or server function needs more; bigger bodies get 413 before any work is done.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -71,6 +78,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/robots.txt", get(robots))
+        .route("/sitemap.xml", get(sitemap::index))
+        .route("/sitemap/{file}", get(sitemap::part))
         .route("/media/products/{file}", get(crate::catalog::images::product_image))
         .route("/webhooks/stripe", post(crate::checkout::stripe::webhook))
         .route(
@@ -105,6 +115,8 @@ pub fn router(state: AppState) -> Router {
             page_security_policy,
         ))
         .layer(middleware::from_fn(refuse_cross_site_writes))
+        // Outside the layers that set cookies, so it sees them.
+        .layer(middleware::from_fn(cache_pages))
         .layer(middleware::from_fn_with_state(state.clone(), find_client))
         .layer(
             ServiceBuilder::new()
@@ -138,6 +150,53 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// `Cache-Control` for HTML pages. A catalog page asked for without a session or cart cookie,
+/// answered 200 without setting a cookie, is the same for everyone: shared caches may keep it
+/// for a minute (`Vary: Cookie`, so a signed-in shopper never gets it). Every other page is
+/// stored by nobody. Responses that chose their own policy keep it.
+async fn cache_pages(request: axum::extract::Request, next: Next) -> Response {
+    let shareable = request.method() == Method::GET
+        && is_catalog_page(request.uri().path())
+        && carries_no_account(request.headers());
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let headers = response.headers_mut();
+    let is_page = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|kind| kind.as_bytes().starts_with(b"text/html"));
+    if !is_page || headers.contains_key(header::CACHE_CONTROL) {
+        return response;
+    }
+    if shareable && status == StatusCode::OK && !headers.contains_key(header::SET_COOKIE) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(SHARED_PAGE));
+        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+    } else {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(OWN_PAGE));
+    }
+    response
+}
+
+/// `/robots.txt`: crawlers may read the catalog but not shoppers' or staff's pages or the
+/// server functions, and find the sitemap at the shop's public address.
+async fn robots(State(state): State<AppState>) -> Response {
+    let mut text = String::from("User-agent: *\nDisallow: /api/\n");
+    for area in PRIVATE_AREAS {
+        text.push_str(&format!("Disallow: {area}\n"));
+    }
+    text.push_str(&format!(
+        "\nSitemap: {}/sitemap.xml\n",
+        state.config.public_url.trim_end_matches('/')
+    ));
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 /// `/metrics`: every metric in Prometheus' text format, for a scraper that sends

@@ -25,6 +25,8 @@ pub fn HomePage() -> impl IntoView {
     let catalog = Resource::new(|| (), |_| load_home_catalog());
     view! {
         <PageTitle text="Emporium — everything, delivered"/>
+        <Meta name="description" content="Emporium, the open-source shop: browse the departments and new arrivals, read reviews from verified buyers, and check out in a few steps."/>
+        <Link rel="canonical" href="/"/>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading the shop…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
                 {move || Suspend::new(async move {

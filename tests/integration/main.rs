@@ -9,6 +9,7 @@ mod analytics;
 mod cart;
 mod catalog;
 mod checkout;
+mod crawlers;
 mod customers;
 mod fulfilment;
 mod mail;
