@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { waitForHydration } from "./support";
+import { waitForHydration, watchForErrors } from "./support";
 import AxeBuilder from "@axe-core/playwright";
 
 type HomeCatalog = {
@@ -11,16 +11,6 @@ async function homeCatalog(page: Page): Promise<HomeCatalog> {
   const response = await page.request.post("/api/load_home_catalog");
   expect(response.ok()).toBeTruthy();
   return response.json();
-}
-
-/** Fails the test on any console error or uncaught exception (CSP violations included). */
-function watchForErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("pageerror", (error) => errors.push(error.message));
-  return errors;
 }
 
 test("the home page is rendered on the server with products from the database", async ({ page }) => {

@@ -51,6 +51,17 @@ export async function waitForHydration(page: Page) {
 }
 
 /** Fills in and submits the sign-up form, as a person would. */
+/** Collects console errors and uncaught exceptions (CSP violations included), for a test to
+ * expect none. */
+export function watchForErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  return errors;
+}
+
 export async function register(page: Page, name: string, email: string) {
   await page.goto("/register");
   await waitForHydration(page);

@@ -4,10 +4,11 @@ use super::{
     api::admin_analytics,
     model::{Analytics, DAY_MS, PERIODS, RowClicks, SearchCount},
 };
-use crate::recommendations::model::Build;
 use crate::{
     admin::pages::AdminFrame,
     dates::{long_date, long_date_time},
+    recommendations::model::Build,
+    ui::Bar,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -72,7 +73,7 @@ fn Report(analytics: Analytics) -> impl IntoView {
                                     <td class="p-1">{long_date(day.day * DAY_MS)}</td>
                                     <td class="p-1">{day.orders}</td>
                                     <td class="p-1">{day.revenue.to_string()}</td>
-                                    <td class="p-1" aria-hidden="true"><span class="block h-2 rounded bg-brand-600" style=format!("width: {width}%")></span></td>
+                                    <td class="p-1"><Bar percent=width class="block h-2 rounded" fill="fill-brand-600"/></td>
                                 </tr>
                             }
                         }).collect_view()}

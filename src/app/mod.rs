@@ -27,9 +27,10 @@ use layout::{Footer, Header};
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Meta, MetaTags, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, LazyRoute, ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
     hooks::use_location,
+    lazy_route,
 };
 
 /// The catalog's pages (home, product, category, search): the same for every shopper who is
@@ -69,19 +70,66 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every page is a lazy route: its code is a chunk of the browser bundle of its own (or shared
+/// with the pages that use the same code), fetched when the page is first shown, so a shopper's
+/// first load carries the frame and that page only. The server renders them all at once.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident,)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    HomeRoute => HomePage,
+    ProductRoute => ProductPage,
+    SearchRoute => SearchPage,
+    CategoryRoute => CategoryPage,
+    ShoppingCartRoute => ShoppingCartPage,
+    WishlistRoute => WishlistPage,
+    CheckoutRoute => CheckoutPage,
+    OrderRoute => OrderPage,
+    InvoiceRoute => InvoicePage,
+    OrdersRoute => OrdersPage,
+    AddressesRoute => AddressesPage,
+    LoginRoute => LoginPage,
+    SignInCodeRoute => SignInCodePage,
+    RegisterRoute => RegisterPage,
+    ForgotPasswordRoute => ForgotPasswordPage,
+    ResetPasswordRoute => ResetPasswordPage,
+    CheckEmailRoute => CheckEmailPage,
+    VerifyEmailRoute => VerifyEmailPage,
+    SecurityRoute => SecurityPage,
+    PrivacyRoute => PrivacyPage,
+    AccountRoute => AccountPage,
+    NotificationsRoute => NotificationsPage,
+    AdminOrdersRoute => AdminOrdersPage,
+    AdminAnalyticsRoute => AdminAnalyticsPage,
+    AdminUsersRoute => AdminUsersPage,
+    AdminOrderRoute => AdminOrderPage,
+    AdminRoute => AdminPage,
+    AdminProductsRoute => AdminProductsPage,
+    AdminCategoriesRoute => AdminCategoriesPage,
+    AdminPromotionsRoute => AdminPromotionsPage,
+    AdminProductRoute => AdminProductPage,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_session();
     provide_cart();
     provide_notifications();
-    // Effects run only in the browser: this attribute tells tests (and curious people) that
-    // the page is now interactive.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Router>
             <NotForSearchEngines/>
@@ -93,37 +141,37 @@ pub fn App() -> impl IntoView {
                 // is always right (404 for an unknown product or category, 500 when the database
                 // fails, a real redirect or 403 behind sign-in) and search engines get whole pages.
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("p"), ParamSegment("slug")) view=ProductPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("c"), ParamSegment("slug")) view=CategoryPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("cart") view=ShoppingCartPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("wishlist") view=WishlistPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("checkout") view=CheckoutPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("orders"), ParamSegment("number")) view=OrderPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("orders"), ParamSegment("number"), StaticSegment("invoice")) view=InvoicePage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("account"), StaticSegment("orders")) view=OrdersPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("account"), StaticSegment("addresses")) view=AddressesPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("login") view=LoginPage/>
-                    <Route path=(StaticSegment("login"), StaticSegment("code")) view=SignInCodePage/>
-                    <Route path=StaticSegment("register") view=RegisterPage/>
-                    <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage/>
-                    <Route path=StaticSegment("reset-password") view=ResetPasswordPage/>
-                    <Route path=StaticSegment("check-your-email") view=CheckEmailPage/>
-                    <Route path=StaticSegment("verify-email") view=VerifyEmailPage/>
-                    <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("account"), StaticSegment("privacy")) view=PrivacyPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("account"), StaticSegment("notifications")) view=NotificationsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=AdminOrdersPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("analytics")) view=AdminAnalyticsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view=AdminUsersPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("orders"), ParamSegment("number")) view=AdminOrderPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("products")) view=AdminProductsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("categories")) view=AdminCategoriesPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("promotions")) view=AdminPromotionsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("products"), ParamSegment("id")) view=AdminProductPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("p"), ParamSegment("slug")) view={Lazy::<ProductRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("search") view={Lazy::<SearchRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("c"), ParamSegment("slug")) view={Lazy::<CategoryRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("cart") view={Lazy::<ShoppingCartRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("wishlist") view={Lazy::<WishlistRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("checkout") view={Lazy::<CheckoutRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("orders"), ParamSegment("number")) view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("orders"), ParamSegment("number"), StaticSegment("invoice")) view={Lazy::<InvoiceRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("orders")) view={Lazy::<OrdersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("addresses")) view={Lazy::<AddressesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()}/>
+                    <Route path=(StaticSegment("login"), StaticSegment("code")) view={Lazy::<SignInCodeRoute>::new()}/>
+                    <Route path=StaticSegment("register") view={Lazy::<RegisterRoute>::new()}/>
+                    <Route path=StaticSegment("forgot-password") view={Lazy::<ForgotPasswordRoute>::new()}/>
+                    <Route path=StaticSegment("reset-password") view={Lazy::<ResetPasswordRoute>::new()}/>
+                    <Route path=StaticSegment("check-your-email") view={Lazy::<CheckEmailRoute>::new()}/>
+                    <Route path=StaticSegment("verify-email") view={Lazy::<VerifyEmailRoute>::new()}/>
+                    <Route path=(StaticSegment("account"), StaticSegment("security")) view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("privacy")) view={Lazy::<PrivacyRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("notifications")) view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("orders")) view={Lazy::<AdminOrdersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("analytics")) view={Lazy::<AdminAnalyticsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("orders"), ParamSegment("number")) view={Lazy::<AdminOrderRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("products")) view={Lazy::<AdminProductsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("categories")) view={Lazy::<AdminCategoriesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("promotions")) view={Lazy::<AdminPromotionsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("products"), ParamSegment("id")) view={Lazy::<AdminProductRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

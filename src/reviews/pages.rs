@@ -7,7 +7,7 @@ use super::{
 use crate::{
     dates::{iso_date, long_date},
     ui::{
-        ErrorPage, encode_query,
+        Bar, ErrorPage, encode_query,
         forms::{FieldMessage, FormError, INPUT, LABEL, error_of, successes},
     },
 };
@@ -94,9 +94,7 @@ fn ReviewsBody(view: ReviewsView, slug: String, actions: Actions) -> impl IntoVi
                             view! {
                                 <li class="flex items-center gap-2 text-sm">
                                     <span class="w-14">{if n == 1 { "1 star".to_owned() } else { format!("{n} stars") }}</span>
-                                    <span aria-hidden="true" class="h-3 flex-1 rounded bg-slate-200">
-                                        <span class="block h-3 rounded bg-amber-400" style=format!("width: {percent}%")></span>
-                                    </span>
+                                    <Bar percent class="h-3 flex-1 rounded bg-slate-200" fill="fill-amber-400"/>
                                     <span class="w-10 text-right">{format!("{percent}%")}</span>
                                 </li>
                             }

@@ -27,6 +27,7 @@ pub fn HomePage() -> impl IntoView {
         <PageTitle text="Emporium — everything, delivered"/>
         <Meta name="description" content="Emporium, the open-source shop: browse the departments and new arrivals, read reviews from verified buyers, and check out in a few steps."/>
         <Link rel="canonical" href="/"/>
+        <h1 class="sr-only">"Emporium: everything, delivered"</h1>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading the shop…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
                 {move || Suspend::new(async move {

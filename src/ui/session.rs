@@ -26,12 +26,13 @@ fn session() -> SessionContext {
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let user = session().user;
     let children = StoredValue::new(children);
+    let page = StoredValue::new(here());
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(_)) => children.read_value()().into_any(),
-                    _ => view! { <SignInFirst/> }.into_any(),
+                    _ => view! { <SignInFirst page=page.get_value()/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -44,6 +45,7 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
 pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
     let user = session().user;
     let children = StoredValue::new(children);
+    let page = StoredValue::new(here());
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
@@ -51,11 +53,11 @@ pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
                     match user.await {
                         // Staff need two-step sign-in first: the security page sets it up and comes back.
                         Ok(Some(user)) if user.role == Role::Admin && !user.two_factor => Ok(view! {
-                            <Redirect path=format!("/account/security?next={}", encode_query(&here()))/>
+                            <Redirect path=format!("/account/security?next={}", encode_query(&page.get_value()))/>
                         }.into_any()),
                         Ok(Some(user)) if user.role == Role::Admin => Ok(children.read_value()().into_any()),
                         Ok(Some(_)) => Err(AppError::Forbidden),
-                        _ => Ok(view! { <SignInFirst/> }.into_any()),
+                        _ => Ok(view! { <SignInFirst page=page.get_value()/> }.into_any()),
                     }
                 })}
             </ErrorBoundary>
@@ -73,8 +75,12 @@ fn here() -> String {
     )
 }
 
-/// Goes to the sign-in page, which comes back here afterwards.
+/// Goes to the sign-in page, which comes back to `page` afterwards; nowhere if the shopper has
+/// already left it (signing out on a protected page moves on to the home page, and the page
+/// sees the signed-out session while the next one loads).
 #[component]
-fn SignInFirst() -> impl IntoView {
-    view! { <Redirect path=format!("/login?next={}", encode_query(&here()))/> }
+fn SignInFirst(page: String) -> impl IntoView {
+    let path = page.split('?').next().unwrap_or_default();
+    let still_here = use_location().pathname.get_untracked() == path;
+    still_here.then(|| view! { <Redirect path=format!("/login?next={}", encode_query(&page))/> })
 }
