@@ -1,6 +1,10 @@
 //! Emporium: an online shop as one Leptos app. The server renders every page and the browser
 //! hydrates it into a single-page app. Each feature lives in its own domain module.
 
+// Hydrating a page that waits for its lazy chunk nests the async types of every view in it;
+// the release build of the order pages goes past the default depth of 128.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod admin;
 pub mod analytics;

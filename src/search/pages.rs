@@ -8,7 +8,7 @@ use super::{
 use crate::{
     cart::pages::ProductTile,
     catalog::pages::Breadcrumb,
-    ui::{ErrorPage, PageTitle},
+    ui::{ErrorPage, PageTitle, absolute},
 };
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
@@ -94,7 +94,7 @@ fn ResultsView(results: SearchResults) -> impl IntoView {
     view! {
         <PageTitle text=format!("{title} — Emporium")/>
         <Meta name="description" content=description(&results)/>
-        <Link rel="canonical" href=request.canonical()/>
+        <Link rel="canonical" href=absolute(&request.canonical())/>
         <Show when=move || has_trail>
             <Breadcrumb trail=trail.clone()/>
         </Show>

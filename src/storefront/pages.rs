@@ -13,7 +13,7 @@ use crate::{
         model::{format_tenths, stars},
         pages::ProductReviews,
     },
-    ui::{ErrorPage, PageTitle},
+    ui::{ErrorPage, PageTitle, absolute},
 };
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
@@ -26,7 +26,7 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <PageTitle text="Emporium — everything, delivered"/>
         <Meta name="description" content="Emporium, the open-source shop: browse the departments and new arrivals, read reviews from verified buyers, and check out in a few steps."/>
-        <Link rel="canonical" href="/"/>
+        <Link rel="canonical" href=absolute("/")/>
         <h1 class="sr-only">"Emporium: everything, delivered"</h1>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading the shop…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
@@ -120,7 +120,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
     view! {
         <PageTitle text=format!("{} — Emporium", product.title)/>
         <Meta name="description" content=summary(&product.description)/>
-        <Link rel="canonical" href=format!("/p/{}", product.slug)/>
+        <Link rel="canonical" href=absolute(&format!("/p/{}", product.slug))/>
         <script type="application/ld+json" inner_html=product.json_ld.clone()></script>
         <Breadcrumb trail=product.trail.clone()/>
         <article class="grid gap-8 md:grid-cols-2">

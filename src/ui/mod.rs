@@ -25,6 +25,18 @@ pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
     view! { <Title text formatter/> }
 }
 
+/// `path` as an absolute address of this shop, as canonical links must be: the configured
+/// public address while the server renders, the page's own origin in the browser.
+pub fn absolute(path: &str) -> String {
+    #[cfg(feature = "ssr")]
+    let origin = crate::platform::state::AppState::current()
+        .map(|state| state.config.public_url.clone())
+        .unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let origin = window().location().origin().unwrap_or_default();
+    format!("{}{path}", origin.trim_end_matches('/'))
+}
+
 /// A bar as wide as its container, filled to `percent` (0–100) with the colour of `fill` (a
 /// Tailwind `fill-*` class), drawn in SVG: the pages' security policy blocks inline styles, and
 /// SVG attributes are none. The percentage width keeps its 100:1 shape from widening the page.

@@ -150,6 +150,12 @@ async fn crawlers_are_kept_out_of_shoppers_pages(backend: crate::support::Backen
         .fetch_one(app.db().pool())
         .await
         .unwrap();
+    let base = app
+        .state()
+        .config
+        .public_url
+        .trim_end_matches('/')
+        .to_owned();
     let mut shopper = app.client();
     const NOINDEX: &str = r#"<meta name="robots" content="noindex""#;
     for (page, canonical) in [
@@ -171,9 +177,9 @@ async fn crawlers_are_kept_out_of_shoppers_pages(backend: crate::support::Backen
             "{page}"
         );
         assert!(
-            reply
-                .body
-                .contains(&format!(r#"<link href="{canonical}" rel="canonical">"#)),
+            reply.body.contains(&format!(
+                r#"<link href="{base}{canonical}" rel="canonical">"#
+            )),
             "{page}: {}",
             reply.body
         );
