@@ -1,8 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
 import { stockedProducts, waitForHydration, watchForErrors } from "./support";
 
-// Every page is a lazy route: its code arrives in chunks of its own. Each shopper page must work
-// when loaded from the server (hydrating after its chunks arrive) and when the browser moves to it.
+// The account's and the admin's pages are lazy routes: their code arrives in chunks of their
+// own. Every page must work when loaded from the server (hydrating after its chunks arrive) and
+// when the browser moves to it from a page of the other kind.
 
 /** Moves to `path` the way a link in the app does, without loading a document. */
 async function follow(page: Page, path: string) {
@@ -15,7 +16,7 @@ async function follow(page: Page, path: string) {
   }, path);
 }
 
-async function shopperPages(page: Page): Promise<[string, string | RegExp][]> {
+async function somePages(page: Page): Promise<[string, string | RegExp][]> {
   const [product] = await stockedProducts(page, 1);
   const home = await (await page.request.post("/api/load_home_catalog")).json();
   const department = home.departments[0];
@@ -28,11 +29,14 @@ async function shopperPages(page: Page): Promise<[string, string | RegExp][]> {
     ["/checkout", /^(Checkout|Sign in)$/],
     ["/login", "Sign in"],
     ["/register", "Create an account"],
+    ["/forgot-password", "Forgot your password?"],
+    ["/wishlist", /^(Your wishlist|Sign in)$/],
+    ["/", "Emporium: everything, delivered"],
   ];
 }
 
-test("each shopper page works when loaded from the server", async ({ page }) => {
-  for (const [path, heading] of await shopperPages(page)) {
+test("each page works when loaded from the server", async ({ page }) => {
+  for (const [path, heading] of await somePages(page)) {
     const errors = watchForErrors(page);
     await page.goto(path);
     await waitForHydration(page);
@@ -41,10 +45,10 @@ test("each shopper page works when loaded from the server", async ({ page }) => 
   }
 });
 
-test("each shopper page works when the browser moves to it", async ({ page }) => {
-  const pages = await shopperPages(page);
+test("each page works when the browser moves to it", async ({ page }) => {
+  const pages = await somePages(page);
   const errors = watchForErrors(page);
-  await page.goto("/forgot-password");
+  await page.goto("/check-your-email");
   await waitForHydration(page);
   // A document the browser loads anew would lose this.
   await page.evaluate(() => Object.assign(window, { stayed: true }));
@@ -60,7 +64,7 @@ test("a page whose code cannot be downloaded says so and offers to load it again
   await page.goto("/");
   await waitForHydration(page);
   await page.route(/\/pkg\/chunk_[^/]*\.wasm$/, (route) => route.abort());
-  await follow(page, "/register");
+  await follow(page, "/forgot-password");
   const notice = page.getByRole("alert").filter({ hasText: "This page stopped working" });
   await expect(notice).toBeVisible();
 
