@@ -187,7 +187,9 @@ async fn the_product_page_shows_variants_and_records_a_view(backend: Backend) {
     );
     assert!(html.contains("Material"), "attribute table");
     assert!(html.contains(r#""@type":"Product""#), "JSON-LD markup");
-    assert!(html.contains(&format!(r#"<link href="/p/{slug}" rel="canonical">"#)));
+    // Absolute, as search engines require (Lighthouse fails a relative canonical link).
+    let base = app.state().config.public_url.trim_end_matches('/');
+    assert!(html.contains(&format!(r#"<link href="{base}/p/{slug}" rel="canonical">"#)));
 
     app.state().events.flush().await;
     let views: i64 = sqlx::query_scalar(
