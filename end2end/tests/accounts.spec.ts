@@ -167,6 +167,8 @@ test("an owner whose password sign-in is paused by someone else's failures gets 
   await signIn(page, email, PASSWORD);
   await expect(page.getByRole("alert")).toContainText("Too many attempts");
   await page.getByRole("link", { name: "get a link by email" }).click();
+  // The sign-in page, whose field is also "Email", stays until the next page's code arrives.
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send link" }).click();
   await expect(page.getByRole("status")).toContainText("If an account exists for that email");
