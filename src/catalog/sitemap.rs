@@ -131,7 +131,7 @@ fn product_urls(base: &str, rows: &[(i64, String, i64)]) -> String {
 }
 
 fn base_url(state: &AppState) -> String {
-    html_escape::encode_text(state.config.public_url.trim_end_matches('/')).into_owned()
+    html_escape::encode_text(&state.config.public_url).into_owned()
 }
 
 fn xml_response(body: Body) -> Response {

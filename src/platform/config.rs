@@ -60,7 +60,8 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// `EMPORIUM_MAIL_FROM`: the sender of every email.
     pub mail_from: String,
-    /// `EMPORIUM_PUBLIC_URL`: the shop's address as shoppers reach it, for links in emails.
+    /// `EMPORIUM_PUBLIC_URL`: the shop's address as shoppers reach it, without a trailing
+    /// slash, for absolute links (emails, canonical links, the sitemap).
     pub public_url: String,
     pub leptos: LeptosOptions,
 }
@@ -343,6 +344,7 @@ impl Config {
             .unwrap_or_else(|| "Emporium <orders@emporium.localhost>".into());
         let public_url = env("EMPORIUM_PUBLIC_URL")
             .filter(|v| !v.is_empty())
+            .map(|v| v.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://{}", leptos.site_addr));
 
         Ok(Self {
@@ -440,6 +442,13 @@ mod tests {
         );
         assert_eq!(config.data_dir, PathBuf::from("/var/lib/emporium"));
         assert_eq!(config.demo_products, 0);
+    }
+
+    #[test]
+    fn the_public_address_is_kept_without_a_trailing_slash() {
+        let config = load(&[("EMPORIUM_PUBLIC_URL", "https://shop.example/")]).unwrap();
+        assert_eq!(config.public_url, "https://shop.example");
+        assert_eq!(load(&[]).unwrap().public_url, "http://127.0.0.1:3000");
     }
 
     #[test]

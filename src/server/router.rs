@@ -187,7 +187,7 @@ async fn robots(State(state): State<AppState>) -> Response {
     }
     text.push_str(&format!(
         "\nSitemap: {}/sitemap.xml\n",
-        state.config.public_url.trim_end_matches('/')
+        state.config.public_url
     ));
     (
         [

@@ -34,7 +34,7 @@ pub fn absolute(path: &str) -> String {
         .unwrap_or_default();
     #[cfg(not(feature = "ssr"))]
     let origin = window().location().origin().unwrap_or_default();
-    format!("{}{path}", origin.trim_end_matches('/'))
+    format!("{origin}{path}")
 }
 
 /// A bar as wide as its container, filled to `percent` (0–100) with the colour of `fill` (a

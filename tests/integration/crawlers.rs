@@ -3,7 +3,7 @@
 
 use crate::{
     on_both_backends,
-    support::{TestApp, body_text, register, seeded_app, unique_email},
+    support::{body_text, register, seeded_app, unique_email},
 };
 use axum::http::{StatusCode, header};
 
@@ -12,15 +12,6 @@ on_both_backends!(
     crawlers_are_kept_out_of_shoppers_pages,
     only_pages_that_are_the_same_for_everyone_may_be_cached_by_others,
 );
-
-/// The shop's public address, without a trailing slash, as absolute links start.
-fn public_url(app: &TestApp) -> String {
-    app.state()
-        .config
-        .public_url
-        .trim_end_matches('/')
-        .to_owned()
-}
 
 /// More products than one query of the streamed part reads, so the part is read in steps.
 const PRODUCTS: usize = 2_100;
@@ -47,7 +38,7 @@ async fn the_sitemap_lists_every_product_on_sale_and_every_category(
     .execute(db)
     .await
     .unwrap();
-    let base = public_url(&app);
+    let base = &app.state().config.public_url;
 
     let index = app.get("/sitemap.xml").await;
     assert_eq!(index.status(), StatusCode::OK);
@@ -144,14 +135,14 @@ async fn crawlers_are_kept_out_of_shoppers_pages(backend: crate::support::Backen
     ] {
         assert!(robots.lines().any(|l| l == line), "{line} in {robots}");
     }
-    let sitemap = format!("Sitemap: {}/sitemap.xml", public_url(&app));
+    let sitemap = format!("Sitemap: {}/sitemap.xml", app.state().config.public_url);
     assert!(robots.lines().any(|l| l == sitemap), "{robots}");
 
     let slug: String = sqlx::query_scalar("SELECT slug FROM products ORDER BY id LIMIT 1")
         .fetch_one(app.db().pool())
         .await
         .unwrap();
-    let base = public_url(&app);
+    let base = &app.state().config.public_url;
     let mut shopper = app.client();
     const NOINDEX: &str = r#"<meta name="robots" content="noindex""#;
     for (page, canonical) in [
