@@ -5,6 +5,7 @@ use super::model::is_slug;
 use crate::platform::{
     auth::{Role, Session},
     db::{Db, now_ms},
+    media::MediaStore,
     state::AppState,
 };
 use axum::{
@@ -96,12 +97,9 @@ fn content_type(ext: &str) -> Option<&'static str> {
     }
 }
 
-fn uploads_dir(state: &AppState) -> std::path::PathBuf {
-    state.config.data_dir.join("media").join("uploads")
-}
-
-/// `GET /media/uploads/{file}`: an uploaded picture. Its name is its content hash, so it is
-/// cached for a year.
+/// `GET /media/uploads/{file}`: an uploaded picture, from the media store every node shares. Its
+/// name is its content hash, so it is cached for a year. A store that cannot be reached is a
+/// 503, never a 404 that a cache would keep.
 pub async fn uploaded_image(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let Some((stem, ext)) = file.rsplit_once('.') else {
         return StatusCode::NOT_FOUND.into_response();
@@ -109,8 +107,12 @@ pub async fn uploaded_image(State(state): State<AppState>, Path(file): Path<Stri
     let (Some(kind), true) = (content_type(ext), is_slug(stem)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match tokio::fs::read(uploads_dir(&state).join(&file)).await {
-        Ok(bytes) => (
+    match state
+        .service::<MediaStore>()
+        .get(&format!("uploads/{file}"))
+        .await
+    {
+        Ok(Some(bytes)) => (
             [
                 (header::CONTENT_TYPE, kind),
                 (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
@@ -118,7 +120,11 @@ pub async fn uploaded_image(State(state): State<AppState>, Path(file): Path<Stri
             bytes,
         )
             .into_response(),
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "reading an uploaded picture failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
     }
 }
 
@@ -161,14 +167,17 @@ pub async fn upload_product_image(
     };
     let digest = hex::encode(&Sha256::digest(&bytes)[..12]);
     let file = format!("{id}-{digest}.{ext}");
-    let dir = uploads_dir(&state);
-    let written = async {
-        tokio::fs::create_dir_all(&dir).await?;
-        tokio::fs::write(dir.join(&file), &bytes).await
-    };
-    if let Err(error) = written.await {
+    let stored = state
+        .service::<MediaStore>()
+        .put(
+            &format!("uploads/{file}"),
+            bytes.to_vec(),
+            content_type(ext).unwrap_or("application/octet-stream"),
+        )
+        .await;
+    if let Err(error) = stored {
         tracing::error!(%error, "storing an uploaded picture failed");
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     match set_image(&state.db, id, &file).await {
         Ok(true) => back(None),

@@ -111,10 +111,8 @@ fn form_body(form: &[(&str, &str)]) -> String {
 
 impl Stripe {
     pub fn new(settings: StripeSettings) -> Self {
-        // reqwest is built without a default crypto provider; ring is the one already in use.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         Self {
-            http: reqwest::Client::new(),
+            http: crate::platform::http::outbound_client(),
             settings,
         }
     }

@@ -58,6 +58,9 @@ pub struct Config {
     /// `EMPORIUM_METRICS_TOKEN`: the bearer token `/metrics` asks for (at least 16
     /// characters). Without it there is no `/metrics`.
     pub metrics_token: Option<SecretString>,
+    /// `EMPORIUM_MEDIA_URL`: the bucket every node keeps uploaded pictures in; without it they
+    /// are kept in `<data-dir>/media/`.
+    pub media_bucket: Option<super::media::S3Settings>,
     /// `EMPORIUM_MAIL_FROM`: the sender of every email.
     pub mail_from: String,
     /// `EMPORIUM_PUBLIC_URL`: the shop's address as shoppers reach it, without a trailing
@@ -339,6 +342,7 @@ impl Config {
             ));
         }
         let metrics_token = metrics_token.map(SecretString::from);
+        let media_bucket = super::media::S3Settings::from_env(&env)?;
         let mail_from = env("EMPORIUM_MAIL_FROM")
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| "Emporium <orders@emporium.localhost>".into());
@@ -365,6 +369,7 @@ impl Config {
             allow_test_payments,
             smtp_url,
             metrics_token,
+            media_bucket,
             mail_from,
             public_url,
             leptos,

@@ -14,6 +14,16 @@ use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
+/// The client for every outgoing call (Stripe, the media bucket). reqwest is built without a
+/// default TLS crypto provider; ring is the one already in use.
+pub fn outbound_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .expect("a client without custom TLS settings always builds")
+}
+
 /// The header that carries the request ID in requests, responses and logs.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

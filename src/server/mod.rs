@@ -10,7 +10,7 @@ use crate::{
         payment::{PaymentProvider, TestGateway},
         stripe::Stripe,
     },
-    platform::{config::Config, db::Db, state::AppState},
+    platform::{config::Config, db::Db, media::MediaStore, state::AppState},
     search::index::{SearchError, SearchIndex},
 };
 use std::sync::Arc;
@@ -28,5 +28,9 @@ pub fn app_state(db: Db, config: Config, secret: &[u8]) -> Result<AppState, Sear
     let mut services = http::Extensions::new();
     services.insert(Arc::new(SearchIndex::new()?));
     services.insert(payments);
+    services.insert(MediaStore::new(
+        &config.data_dir,
+        config.media_bucket.as_ref(),
+    ));
     Ok(AppState::new(db, config, secret, services))
 }

@@ -3,7 +3,10 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, Client, Reply, TestApp, admin, register, seeded_app, unique_email},
+    support::{
+        Backend, Client, ObjectStore, Reply, TestApp, admin, register, seeded_app, spawn_app_with,
+        unique_email,
+    },
 };
 use axum::{
     body::Body,
@@ -26,6 +29,7 @@ on_both_backends!(
     other_nodes_follow_catalog_writes_within_two_seconds,
     admins_add_rename_move_and_delete_categories,
     uploaded_pictures_are_sniffed_limited_and_cached,
+    pictures_in_a_shared_bucket_are_served_by_every_node,
 );
 
 async fn seeded(backend: Backend) -> TestApp {
@@ -581,4 +585,67 @@ async fn uploaded_pictures_are_sniffed_limited_and_cached(backend: Backend) {
             "{probe}"
         );
     }
+}
+
+async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) {
+    let store = ObjectStore::start("pictures").await;
+    let env = store.env("pictures", "live/shop");
+    let app = spawn_app_with(backend, &env).await;
+    emporium::catalog::seed::seed(app.db(), 5, 1).await.unwrap();
+    let category = any_category(&app).await;
+    let mut admin = admin(&app).await;
+    let reply = save(
+        &mut admin,
+        &product_form("Shared Heron Print", &category, "SHP-1", &[]),
+    )
+    .await;
+    let id: i64 = reply.body.parse().unwrap();
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(0..=255u8);
+
+    let stored = upload(&mut admin, id, &png).await;
+    assert_eq!(location(&stored), format!("/admin/products/{id}?saved=1"));
+    let file: String = sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert!(
+        !app.state().config.data_dir.join("media").exists(),
+        "nothing is kept on the node's disk"
+    );
+    // Another node, with its own database and data folder, serves it from the bucket.
+    let other = spawn_app_with(backend, &env).await;
+    for node in [&app, &other] {
+        let served = node.get(&format!("/media/uploads/{file}")).await;
+        assert_eq!(served.status(), StatusCode::OK);
+        assert_eq!(served.headers()[header::CONTENT_TYPE], "image/png");
+        let body = axum::body::to_bytes(served.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(body.as_ref(), png.as_slice());
+    }
+    assert_eq!(
+        other.get("/media/uploads/1-0a0b.png").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // The store is gone: reads and writes say so with a 503 (not a 404 a cache would keep)
+    // and the product keeps its picture.
+    drop(store);
+    assert_eq!(
+        other.get(&format!("/media/uploads/{file}")).await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    png.push(0);
+    assert_eq!(
+        upload(&mut admin, id, &png).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let kept: String = sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(kept, file);
 }

@@ -517,3 +517,73 @@ pub async fn admin(app: &TestApp) -> Client<'_> {
     enrol_two_factor(&mut client).await;
     client
 }
+
+/// A real S3-compatible server (moto, from PyPI; `./shop setup` installs it) on a loopback
+/// port, with one empty bucket; stopped when dropped.
+pub struct ObjectStore {
+    server: std::process::Child,
+    pub endpoint: String,
+}
+
+impl ObjectStore {
+    pub async fn start(bucket: &str) -> Self {
+        let program = std::env::var("EMPORIUM_MOTO_SERVER").unwrap_or_else(|_| {
+            let cached = std::env::var("HOME")
+                .map(|home| format!("{home}/.cache/emporium/venv/bin/moto_server"))
+                .unwrap_or_default();
+            if std::path::Path::new(&cached).exists() {
+                cached
+            } else {
+                "moto_server".into()
+            }
+        });
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let server = std::process::Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program} ({e}); `./shop setup` installs it"));
+        let store = Self {
+            server,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let http = emporium::platform::http::outbound_client();
+        let started = std::time::Instant::now();
+        while http.get(&store.endpoint).send().await.is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto did not answer within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let created = http
+            .put(format!("{}/{bucket}", store.endpoint))
+            .send()
+            .await
+            .expect("moto answers");
+        assert!(created.status().is_success(), "{}", created.status());
+        store
+    }
+
+    /// The environment that points the shop at `s3://{bucket}/{prefix}` on this server.
+    pub fn env(&self, bucket: &str, prefix: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("EMPORIUM_MEDIA_URL", format!("s3://{bucket}/{prefix}")),
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "emporium-test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "emporium-test-secret".into()),
+            ("AWS_REGION", "eu-west-1".into()),
+        ]
+    }
+}
+
+impl Drop for ObjectStore {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
