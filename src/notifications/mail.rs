@@ -1,9 +1,14 @@
 //! Delivers the outbox. Each email was queued in the transaction of the change it announces;
 //! every node runs a delivery task that claims a message for a minute before sending it, so one
-//! node sends it, and another tries again only if that attempt failed or its node died.
+//! node sends it, and another tries again only if that attempt failed or its node died. A node
+//! that shuts down hands back the claim of a message it could not finish.
 
 use super::db::OutboxEmail;
-use crate::platform::db::{Db, now_ms};
+use crate::platform::{
+    db::{Db, now_ms},
+    jobs::Stopping,
+    tokens::random_hex,
+};
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
@@ -31,6 +36,8 @@ pub struct Mailer {
     from: Mailbox,
     /// Prefixed to the local links in messages.
     public_url: String,
+    /// Names this node's claims in the outbox.
+    node: String,
 }
 
 /// The HTML part of an email: its text in paragraphs (escaped), and the link as a button.
@@ -81,6 +88,7 @@ impl Mailer {
             transport,
             from,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            node: random_hex(8),
         })
     }
 
@@ -150,10 +158,11 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error>
     let mut sent = 0;
     for (id, recipient, payload) in due {
         let claimed = sqlx::query(
-            "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
-             WHERE id = $2 AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $3)",
+            "UPDATE outbox SET claimed_until = $1, claimed_by = $2, attempts = attempts + 1 \
+             WHERE id = $3 AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $4)",
         )
         .bind(now + CLAIM_MS)
+        .bind(&mailer.node)
         .bind(id)
         .bind(now)
         .execute(db.writer())
@@ -168,7 +177,9 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error>
         };
         match outcome {
             Ok(()) => {
-                sqlx::query("UPDATE outbox SET sent_at = $1, last_error = '' WHERE id = $2")
+                sqlx::query(
+                    "UPDATE outbox SET sent_at = $1, last_error = '', claimed_by = '' WHERE id = $2",
+                )
                     .bind(now_ms())
                     .bind(id)
                     .execute(db.writer())
@@ -177,7 +188,8 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error>
             }
             Err(error) => {
                 tracing::warn!(id, %error, "email not sent; it will be tried again");
-                sqlx::query("UPDATE outbox SET last_error = $1 WHERE id = $2")
+                // The claim stays as the wait before the next attempt.
+                sqlx::query("UPDATE outbox SET last_error = $1, claimed_by = '' WHERE id = $2")
                     .bind(&error)
                     .bind(id)
                     .execute(db.writer())
@@ -188,14 +200,48 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error>
     Ok(sent)
 }
 
-/// Delivers the outbox every couple of seconds, for as long as the server runs.
-pub async fn deliver_forever(db: Db, mailer: Mailer) {
+/// Hands back the claims of messages `mailer`'s node took but did not finish: another node
+/// sends them at its next round instead of after the claim runs out. Returns how many.
+pub async fn release_claims(db: &Db, mailer: &Mailer) -> Result<u64, sqlx::Error> {
+    let released = sqlx::query(
+        "UPDATE outbox SET claimed_until = NULL, claimed_by = '', attempts = attempts - 1 \
+         WHERE claimed_by = $1 AND sent_at IS NULL",
+    )
+    .bind(&mailer.node)
+    .execute(db.writer())
+    .await?;
+    Ok(released.rows_affected())
+}
+
+/// How long a message being sent when the node stops may take to finish.
+const FINISH_AT_STOP: Duration = Duration::from_secs(5);
+
+/// Delivers the outbox every couple of seconds until the node stops; then lets the message in
+/// flight finish (briefly) and hands back any claim left.
+pub async fn deliver_until_stopped(db: Db, mailer: Mailer, mut stopping: Stopping) {
     let mut tick = tokio::time::interval(POLL);
     loop {
-        tick.tick().await;
-        if let Err(error) = deliver_due(&db, &mailer).await {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stopping.wait() => break,
+        }
+        let round = deliver_due(&db, &mailer);
+        tokio::pin!(round);
+        let outcome = tokio::select! {
+            outcome = &mut round => outcome,
+            () = stopping.wait() => {
+                let _ = tokio::time::timeout(FINISH_AT_STOP, round).await;
+                break;
+            }
+        };
+        if let Err(error) = outcome {
             tracing::warn!(%error, "outbox delivery failed");
         }
+    }
+    match release_claims(&db, &mailer).await {
+        Ok(0) => {}
+        Ok(released) => tracing::info!(released, "unsent emails handed back to the other nodes"),
+        Err(error) => tracing::warn!(%error, "handing back claimed emails failed"),
     }
 }
 

@@ -9,11 +9,11 @@ use crate::{
     cart,
     catalog::seed,
     checkout,
-    notifications::mail::{Mailer, deliver_forever},
+    notifications::mail::{Mailer, deliver_until_stopped},
     platform::{
         config::Config,
         db::{Backend, Db, now_ms},
-        jobs::run_claimed,
+        jobs::{Stopping, run_claimed},
         password::{self, Passwords},
         secret,
         serve::{self, Timeouts},
@@ -219,16 +219,31 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         .await
         .map_err(|e| format!("building the search index failed: {e}"))?;
     tokio::spawn(follower.run());
-    tokio::spawn(deliver_forever(db.clone(), mailer));
     tokio::spawn(delete_expired_guest_carts(db.clone()));
-    tokio::spawn(expire_reservations(state.clone()));
-    tokio::spawn(rebuild_recommendations(db));
+    let (stop, stopping) = Stopping::new();
+    let handing_back = [
+        tokio::spawn(deliver_until_stopped(db.clone(), mailer, stopping.clone())),
+        tokio::spawn(expire_reservations(state.clone(), stopping.clone())),
+        tokio::spawn(rebuild_recommendations(db, stopping)),
+    ];
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
     serve::serve(listener, router(state), Timeouts::SHOP, shutdown_signal()).await;
-    // Requests have finished: write the events they queued before the process exits.
-    pending_events.flush().await;
+    // Requests have finished: the background loops hand back their leases and claimed emails,
+    // and the events requests queued are written, before the process exits.
+    let _ = stop.send(true);
+    let handed_back = futures::future::join_all(handing_back);
+    let (finished, ()) = tokio::join!(
+        tokio::time::timeout(HAND_BACK_TIME, handed_back),
+        pending_events.flush()
+    );
+    if finished.is_err() {
+        tracing::warn!("background jobs were still running at shutdown and were cut off");
+    }
     Ok(())
 }
+
+/// How long the background loops get to finish a round and hand back what they hold.
+const HAND_BACK_TIME: Duration = Duration::from_secs(10);
 
 /// A first start on an empty database gets the demo catalog, so the shop is never blank.
 /// Returns true when it was loaded now.
@@ -274,9 +289,10 @@ async fn delete_expired_guest_carts(db: Db) {
 }
 
 /// Every half minute, on one node at a time, unpaid orders whose reservation ran out expire.
-async fn expire_reservations(state: AppState) {
+async fn expire_reservations(state: AppState, stopping: Stopping) {
     let period = Duration::from_secs(30);
-    run_claimed(state.db.clone(), "expire-reservations", period, |now| {
+    let db = state.db.clone();
+    run_claimed(db, "expire-reservations", period, stopping, |now| {
         let state = state.clone();
         async move {
             match checkout::service::expire_reservations(&state, now).await {
@@ -291,17 +307,23 @@ async fn expire_reservations(state: AppState) {
 
 /// Every ten minutes (and at start), on one node at a time, products' neighbours are
 /// recomputed from recent behaviour.
-async fn rebuild_recommendations(db: Db) {
+async fn rebuild_recommendations(db: Db, stopping: Stopping) {
     let period = Duration::from_secs(10 * 60);
-    run_claimed(db.clone(), "rebuild-recommendations", period, |_| {
-        let db = db.clone();
-        async move {
-            match recommendations::rebuild::rebuild(&db).await {
-                Ok(build) => tracing::info!(?build, "recommendations rebuilt"),
-                Err(error) => tracing::warn!(%error, "rebuilding recommendations failed"),
+    run_claimed(
+        db.clone(),
+        "rebuild-recommendations",
+        period,
+        stopping,
+        |_| {
+            let db = db.clone();
+            async move {
+                match recommendations::rebuild::rebuild(&db).await {
+                    Ok(build) => tracing::info!(?build, "recommendations rebuilt"),
+                    Err(error) => tracing::warn!(%error, "rebuilding recommendations failed"),
+                }
             }
-        }
-    })
+        },
+    )
     .await;
 }
 

@@ -9,7 +9,8 @@ use crate::{
 use axum::http::StatusCode;
 use emporium::{
     catalog::seed::seed,
-    notifications::mail::{MAX_ATTEMPTS, Mailer, deliver_due},
+    notifications::mail::{MAX_ATTEMPTS, Mailer, deliver_due, deliver_until_stopped},
+    platform::jobs::Stopping,
 };
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
@@ -20,6 +21,7 @@ on_both_backends!(
     order_emails_reach_the_mail_folder_once,
     emails_go_out_over_smtp,
     undeliverable_emails_are_retried_then_given_up,
+    a_stopping_node_hands_back_the_email_it_could_not_send,
 );
 
 /// A shopper with a paid order: one order confirmation in the outbox.
@@ -125,6 +127,52 @@ async fn undeliverable_emails_are_retried_then_given_up(backend: Backend) {
         .unwrap();
     assert!(!error.is_empty());
     assert!(!dir.exists(), "nothing was written");
+}
+
+async fn a_stopping_node_hands_back_the_email_it_could_not_send(backend: Backend) {
+    let app = with_confirmation(backend).await;
+    // An SMTP server that takes the connection and never says a word.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        std::future::pending::<()>().await;
+        drop(socket);
+    });
+    let stuck = Mailer::new(
+        Some(&format!("smtp://127.0.0.1:{port}")),
+        "orders@shop.test",
+        "https://shop.test",
+        std::path::PathBuf::new(),
+    )
+    .unwrap();
+    let (stop, stopping) = Stopping::new();
+    let node = tokio::spawn(deliver_until_stopped(app.db().clone(), stuck, stopping));
+    while count(&app, "SELECT COUNT(*) FROM outbox WHERE claimed_by <> ''").await == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let dir = tempfile_dir("handed-back");
+    let other = folder_mailer(&dir);
+    assert_eq!(
+        deliver_due(app.db(), &other).await.unwrap(),
+        0,
+        "the stuck node holds the claim"
+    );
+
+    stop.send(true).unwrap();
+    node.await.unwrap();
+    silent.abort();
+    assert_eq!(
+        count(&app, "SELECT attempts FROM outbox").await,
+        0,
+        "the unfinished attempt does not count"
+    );
+    assert_eq!(
+        deliver_due(app.db(), &other).await.unwrap(),
+        1,
+        "another node sends it at once"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn tempfile_dir(tag: &str) -> std::path::PathBuf {

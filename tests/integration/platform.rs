@@ -14,7 +14,7 @@ use emporium::{
     platform::{
         auth::Role,
         db::{BackupError, DatabaseUrl, Db, restore_sqlite},
-        jobs::claim,
+        jobs::{Stopping, claim, run_claimed},
     },
 };
 use sqlx::migrate::Migrator;
@@ -32,6 +32,7 @@ on_both_backends!(
     a_backup_restores_the_whole_shop,
     metrics_are_for_the_scraper_with_the_token,
     one_node_at_a_time_holds_a_jobs_lease,
+    a_stopping_node_hands_its_jobs_lease_back,
 );
 
 async fn health_and_readiness_report_the_database(backend: Backend) {
@@ -235,6 +236,39 @@ async fn one_node_at_a_time_holds_a_jobs_lease(backend: Backend) {
     let claims = nodes.iter().map(|node| claim(db, "race", node, 0, 100));
     let won = futures::future::join_all(claims).await;
     assert_eq!(won.into_iter().filter(|c| *c.as_ref().unwrap()).count(), 1);
+}
+
+async fn a_stopping_node_hands_its_jobs_lease_back(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.db.clone();
+    let (stop, stopping) = Stopping::new();
+    let (ran, mut rounds) = tokio::sync::mpsc::unbounded_channel();
+    let node = tokio::spawn(run_claimed(
+        db.clone(),
+        "expire",
+        std::time::Duration::from_secs(600),
+        stopping,
+        move |_| {
+            let _ = ran.send(());
+            async {}
+        },
+    ));
+    rounds.recv().await.expect("the first round runs at once");
+    let now = emporium::platform::db::now_ms();
+    assert!(
+        !claim(&test_db.db, "expire", "other", now, now + 1)
+            .await
+            .unwrap(),
+        "the running node holds the lease for two periods"
+    );
+    stop.send(true).unwrap();
+    node.await.unwrap();
+    assert!(
+        claim(&test_db.db, "expire", "other", now, now + 1)
+            .await
+            .unwrap(),
+        "another node takes it at once"
+    );
 }
 
 async fn responses_are_compressed_when_the_browser_asks(backend: Backend) {
