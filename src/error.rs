@@ -85,8 +85,13 @@ pub const WRONG_CODE: &str =
 /// A sign-in's second step came after its five minutes, or without its first step.
 pub const SIGN_IN_TIMED_OUT: &str = "Your sign-in timed out. Sign in again.";
 
+/// The database cannot be reached for now.
+pub const SHOP_UNAVAILABLE: &str =
+    "The shop is not available for a moment; nothing changed. Please try again shortly.";
+
 const URL_MESSAGES: &[&str] = &[
     BAD_CREDENTIALS,
+    SHOP_UNAVAILABLE,
     WRONG_CODE,
     SIGN_IN_TIMED_OUT,
     "The request was incomplete or malformed.",
@@ -248,7 +253,15 @@ pub fn internal(_cause: &dyn std::fmt::Display) -> AppError {
 
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
+    /// A database that cannot be reached is a 503 (every node says so until it is back); any
+    /// other database error is ours, a 500.
     fn from(error: sqlx::Error) -> Self {
+        if crate::platform::db::is_unreachable(&error) {
+            let request_id =
+                crate::platform::http::current_request_id().unwrap_or_else(|| "none".into());
+            tracing::warn!(%request_id, %error, "the database cannot be reached");
+            return Self::Unavailable(SHOP_UNAVAILABLE.into());
+        }
         internal(&error)
     }
 }

@@ -160,9 +160,10 @@ impl Db {
         let open = |max_connections, sqlite_pragmas: &'static str| {
             AnyPoolOptions::new()
                 .max_connections(max_connections)
-                // sqlx keeps retrying refused connections until this timeout, which gives a
-                // database that is still starting time to come up.
-                .acquire_timeout(patience)
+                // How long a request waits for a connection: sqlx keeps retrying refused
+                // connections until then, so with the database down a request gets its 503
+                // after this, not after the start-up's patience.
+                .acquire_timeout(ACQUIRE_TIMEOUT.min(patience))
                 .after_connect(move |conn, _meta| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {
@@ -177,15 +178,21 @@ impl Db {
             url: url.clone(),
             source,
         };
-        let pool = open(
-            match backend {
+        // A database that is still starting gets `patience` to come up.
+        let started = std::time::Instant::now();
+        let pool = loop {
+            let max_connections = match backend {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
-            },
-            SQLITE_PRAGMAS,
-        )
-        .await
-        .map_err(failed)?;
+            };
+            match open(max_connections, SQLITE_PRAGMAS).await {
+                Ok(pool) => break pool,
+                Err(error) if started.elapsed() >= patience || !is_unreachable(&error) => {
+                    return Err(failed(error));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
         // An in-memory SQLite database exists once per connection, so it cannot have a writer
         // of its own. The writer leaves checkpoints to a task of their own: a commit that
         // checkpoints would hold up every write queued behind it.
@@ -255,11 +262,19 @@ impl Db {
         }
     }
 
-    /// True when a trivial query succeeds: what `/readyz` reports.
+    /// True when a trivial query succeeds within the time a connection may take: what
+    /// `/readyz` reports.
     pub async fn is_ready(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+        let probe = sqlx::query("SELECT 1").execute(&self.pool);
+        matches!(
+            tokio::time::timeout(ACQUIRE_TIMEOUT, probe).await,
+            Ok(Ok(_))
+        )
     }
 }
+
+/// The longest a request waits for a database connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
      PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
@@ -398,6 +413,24 @@ pub fn violates(error: &sqlx::Error, constraint: &str, columns: &str) -> bool {
             || e.message().contains(&format!("'{constraint}'"))
             || e.message().strip_prefix("UNIQUE constraint failed: ") == Some(columns)
     })
+}
+
+/// True when `error` says the database cannot be reached now (down, restarting, the network or
+/// the pool exhausted), rather than that a query is wrong: the request may succeed later.
+pub fn is_unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL's class 08 (connection exception) and 57P01–57P03 (shutting down,
+        // crashed, starting up).
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
 }
 
 /// A `LIKE … ESCAPE '\\'` pattern matching text that contains `text` literally.
