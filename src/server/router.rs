@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/robots.txt", get(robots))
+        .route("/favicon.ico", get(favicon))
         .route("/sitemap.xml", get(sitemap::index))
         .route("/sitemap/{file}", get(sitemap::part))
         .route("/media/products/{file}", get(crate::catalog::images::product_image))
@@ -195,6 +196,20 @@ async fn robots(State(state): State<AppState>) -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         text,
+    )
+        .into_response()
+}
+
+/// `/favicon.ico`, from the binary: every browser asks for it on a first visit, and it is
+/// answered without the site folder or the app's fallback (which renders a 404 page whenever
+/// the file server does not answer 200).
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/x-icon"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_bytes!("../../public/favicon.ico").as_slice(),
     )
         .into_response()
 }

@@ -285,6 +285,9 @@ async fn responses_are_compressed_when_the_browser_asks(backend: Backend) {
 
 async fn product_pictures_are_generated_and_cached(backend: Backend) {
     let app = spawn_app(backend).await;
+    let icon = app.get("/favicon.ico").await;
+    assert_eq!(icon.status(), StatusCode::OK);
+    assert_eq!(icon.headers()[header::CONTENT_TYPE], "image/x-icon");
     let response = app.get("/media/products/acme-classic-laptop-1.svg").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "image/svg+xml");
