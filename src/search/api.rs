@@ -10,6 +10,9 @@ fn busy() -> AppError {
     AppError::Unavailable("Search is busy right now. Please try again in a moment.".into())
 }
 
+/// The node's index is being built after a start without one.
+pub const WARMING_UP: &str = "Search is warming up after a restart. Please try again in a minute.";
+
 /// Searches the catalog. `scope` is the category of a `/c/{slug}` page (unknown → not found);
 /// bad filter values never fail, they come back as notices. Records a `search` event.
 #[server(endpoint = "search")]
@@ -30,6 +33,9 @@ pub async fn search_products(
     };
 
     let state = AppState::current()?;
+    if SearchIndex::of(&state).is_warming() {
+        return Err(AppError::Unavailable(WARMING_UP.into()));
+    }
     let (mut request, notices) = SearchRequest::parse(&raw);
     if let Some(slug) = scope {
         if !SearchIndex::of(&state).has_category(&slug) {
@@ -94,6 +100,9 @@ pub async fn suggest_products(q: String) -> Result<Vec<Suggestion>, AppError> {
     let state = AppState::current()?;
     let text: String = q.chars().take(MAX_QUERY_CHARS).collect();
     let index = SearchIndex::of(&state).clone();
+    if index.is_warming() {
+        return Ok(Vec::new());
+    }
     let place = index.admit().ok_or_else(busy)?;
     tokio::task::spawn_blocking(move || {
         let _place = place;

@@ -1,4 +1,5 @@
-//! The tantivy index: built from the database, searched in memory.
+//! The tantivy index: built from the database, kept in the node's data folder (memory-mapped)
+//! with the change position it reflects, so a restart catches up instead of rebuilding.
 //!
 //! Documents hold what search needs (text to match, facets, and fast fields for filters and
 //! sorting). Results are product ids; the listing itself is read from the database.
@@ -20,13 +21,18 @@ use crate::{
 use std::{
     collections::HashMap,
     ops::Bound,
-    sync::{Arc, Mutex, RwLock},
+    path::Path,
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Instant,
 };
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
-    Term,
+    TantivyError, Term,
     collector::{Count, FacetCollector, TopDocs},
+    directory::MmapDirectory,
     query::{
         AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
         TermQuery,
@@ -86,10 +92,17 @@ pub const SEARCHES_AT_ONCE: usize = 16;
 /// The search index of one app node.
 pub struct SearchIndex {
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// Held across a whole rebuild (chunks read from the database in between), so no other
+    /// write commits half of one.
+    writer: tokio::sync::Mutex<IndexWriter>,
     fields: Fields,
     names: RwLock<Names>,
     searching: Arc<Semaphore>,
+    /// The change position (a time in ms, see `sync`) the committed index reflects, written
+    /// with every commit; `None` for an index that was never built.
+    position: Mutex<Option<i64>>,
+    /// Empty and being built: searches are told to come back in a moment.
+    warming: AtomicBool,
 }
 
 /// The filters of a search, by dimension, so each facet can be counted without its own filter.
@@ -179,36 +192,63 @@ async fn category_infos(db: &Db) -> Result<HashMap<i64, CategoryInfo>, sqlx::Err
     Ok(infos)
 }
 
-/// Active products (all, or those among `ids`) and their attribute text by product id.
+/// Every brand's slug and name.
+async fn brand_names(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT slug, name FROM brands")
+        .fetch_all(db.pool())
+        .await
+}
+
+/// Which active products to read.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    /// Those among these ids.
+    Among(&'a [i64]),
+    /// The next `REBUILD_CHUNK` by id after this one: a rebuild reads the catalog in chunks,
+    /// so a million products never sit in memory at once.
+    After(i64),
+}
+
+/// Products read per query when the whole index is built.
+const REBUILD_CHUNK: usize = 5_000;
+
+/// Active products and their attribute text by product id.
 async fn product_rows(
     db: &Db,
-    ids: Option<&[i64]>,
+    rows: Rows<'_>,
 ) -> Result<(Vec<ProductRow>, HashMap<i64, String>), sqlx::Error> {
-    let among = ids.map_or(String::new(), |ids| {
-        format!(" AND p.id IN ({})", values_list(ids.len(), "?"))
-    });
+    let (which, binds) = match rows {
+        Rows::Among(ids) => (
+            format!(" AND p.id IN ({})", values_list(ids.len(), "?")),
+            ids.to_vec(),
+        ),
+        Rows::After(id) => (
+            format!(" AND p.id > $1 ORDER BY p.id LIMIT {REBUILD_CHUNK}"),
+            vec![id],
+        ),
+    };
     let sql = format!(
         "SELECT p.id, p.slug, p.title, p.description, b.slug AS brand_slug, b.name AS brand_name, p.category_id, \
              p.rating_count, p.rating_total, p.created_at, {PRICE_AND_STOCK} \
-         FROM products p JOIN brands b ON b.id = p.brand_id WHERE {ON_SALE}{among}"
+         FROM products p JOIN brands b ON b.id = p.brand_id WHERE {ON_SALE}{which}"
     );
     let mut query = sqlx::query_as::<_, ProductRow>(&sql);
-    for id in ids.unwrap_or_default() {
-        query = query.bind(*id);
+    for id in binds {
+        query = query.bind(id);
     }
     let products = query.fetch_all(db.pool()).await?;
+    let mut attributes: HashMap<i64, String> = HashMap::new();
+    if products.is_empty() {
+        return Ok((products, attributes));
+    }
     let sql = format!(
-        "SELECT product_id, value FROM product_attributes{}",
-        ids.map_or(String::new(), |ids| format!(
-            " WHERE product_id IN ({})",
-            values_list(ids.len(), "?")
-        ))
+        "SELECT product_id, value FROM product_attributes WHERE product_id IN ({})",
+        values_list(products.len(), "?")
     );
     let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
-    for id in ids.unwrap_or_default() {
-        query = query.bind(*id);
+    for p in &products {
+        query = query.bind(p.id);
     }
-    let mut attributes: HashMap<i64, String> = HashMap::new();
     for (product_id, value) in query.fetch_all(db.pool()).await? {
         let text = attributes.entry(product_id).or_default();
         text.push(' ');
@@ -217,30 +257,76 @@ async fn product_rows(
     Ok((products, attributes))
 }
 
+/// The index's schema and its fields.
+fn schema() -> (Schema, Fields) {
+    let mut schema = Schema::builder();
+    let fields = Fields {
+        id: schema.add_i64_field("id", INDEXED | STORED),
+        title: schema.add_text_field("title", TEXT | STORED),
+        slug: schema.add_text_field("slug", STORED),
+        brand_name: schema.add_text_field("brand_name", TEXT),
+        category_names: schema.add_text_field("category_names", TEXT),
+        body: schema.add_text_field("body", TEXT),
+        brand: schema.add_facet_field("brand", FacetOptions::default()),
+        category: schema.add_facet_field("category", FacetOptions::default()),
+        price: schema.add_u64_field("price", INDEXED | FAST),
+        rating: schema.add_u64_field("rating", INDEXED | FAST),
+        in_stock: schema.add_u64_field("in_stock", INDEXED | FAST),
+        created: schema.add_i64_field("created", FAST),
+    };
+    (schema.build(), fields)
+}
+
 impl SearchIndex {
     /// This node's index, which the app root keeps in the state.
     pub fn of(state: &AppState) -> &Arc<Self> {
         state.service()
     }
 
-    /// An empty index; `rebuild` fills it.
+    /// An empty index in memory; `rebuild` fills it.
     pub fn new() -> Result<Self, SearchError> {
-        let mut schema = Schema::builder();
-        let fields = Fields {
-            id: schema.add_i64_field("id", INDEXED | STORED),
-            title: schema.add_text_field("title", TEXT | STORED),
-            slug: schema.add_text_field("slug", STORED),
-            brand_name: schema.add_text_field("brand_name", TEXT),
-            category_names: schema.add_text_field("category_names", TEXT),
-            body: schema.add_text_field("body", TEXT),
-            brand: schema.add_facet_field("brand", FacetOptions::default()),
-            category: schema.add_facet_field("category", FacetOptions::default()),
-            price: schema.add_u64_field("price", INDEXED | FAST),
-            rating: schema.add_u64_field("rating", INDEXED | FAST),
-            in_stock: schema.add_u64_field("in_stock", INDEXED | FAST),
-            created: schema.add_i64_field("created", FAST),
+        let (schema, fields) = schema();
+        Self::over(Index::create_in_ram(schema), fields, None)
+    }
+
+    /// The index this node kept in `dir`, with the change position it reflects. When there is
+    /// none, or it cannot be used (left half-written, made by a version with other fields, or
+    /// never built), the folder is emptied and a new empty index made there.
+    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        match Self::reopen(dir, &schema, fields) {
+            Ok(Some(index)) => return Ok(index),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, dir = %dir.display(), "search index unusable: building it again");
+            }
+        }
+        let emptied = match std::fs::remove_dir_all(dir) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+            _ => std::fs::create_dir_all(dir),
         };
-        let index = Index::create_in_ram(schema.build());
+        emptied.map_err(|e| TantivyError::SystemError(format!("{}: {e}", dir.display())))?;
+        Self::over(Index::create_in_dir(dir, schema)?, fields, None)
+    }
+
+    fn reopen(dir: &Path, schema: &Schema, fields: Fields) -> Result<Option<Self>, SearchError> {
+        if !dir.join("meta.json").exists() {
+            return Ok(None);
+        }
+        let index = Index::open(MmapDirectory::open(dir)?)?;
+        if index.schema() != *schema {
+            return Err(TantivyError::SchemaError(
+                "made by a version with other fields".into(),
+            ));
+        }
+        let position = index.load_metas()?.payload.and_then(|p| p.parse().ok());
+        match position {
+            Some(position) => Self::over(index, fields, Some(position)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn over(index: Index, fields: Fields, position: Option<i64>) -> Result<Self, SearchError> {
         let writer = index.writer_with_num_threads(1, 50_000_000)?;
         let reader = index
             .reader_builder()
@@ -248,11 +334,54 @@ impl SearchIndex {
             .try_into()?;
         Ok(Self {
             reader,
-            writer: Mutex::new(writer),
+            writer: tokio::sync::Mutex::new(writer),
             fields,
             names: RwLock::new(Names::default()),
             searching: Arc::new(Semaphore::new(SEARCHES_AT_ONCE)),
+            position: Mutex::new(position),
+            warming: AtomicBool::new(false),
         })
+    }
+
+    /// The change position the committed index reflects; `None` when it was never built.
+    pub fn position(&self) -> Option<i64> {
+        self.position.lock().ok().and_then(|p| *p)
+    }
+
+    /// Whether the index is empty and being built.
+    pub fn is_warming(&self) -> bool {
+        self.warming.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn set_warming(&self, warming: bool) {
+        self.warming.store(warming, Ordering::Relaxed);
+    }
+
+    /// Commits what `writer` holds, with `position` (or the position it had) as the commit's
+    /// payload, then lets searches see it.
+    fn commit(&self, writer: &mut IndexWriter, position: Option<i64>) -> Result<(), IndexError> {
+        let mut kept = self
+            .position
+            .lock()
+            .map_err(|_| "search position poisoned")?;
+        let mut prepared = writer.prepare_commit()?;
+        if let Some(position) = position.or(*kept) {
+            prepared.set_payload(&position.to_string());
+        }
+        prepared.commit()?;
+        if position.is_some() {
+            *kept = position;
+        }
+        drop(kept);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Records that the index reflects every change up to `position`, when nothing needed
+    /// applying.
+    pub(super) async fn mark(&self, position: i64) -> Result<(), IndexError> {
+        let mut writer = self.writer.lock().await;
+        self.commit(&mut writer, Some(position))
     }
 
     /// A place among the searches this node runs at once, held until dropped; `None` when
@@ -263,23 +392,22 @@ impl SearchIndex {
 
     /// Replaces the whole index with the active products in the database.
     pub async fn rebuild(&self, db: &Db) -> Result<usize, IndexError> {
-        let started = Instant::now();
+        self.rebuild_at(db, None).await
+    }
+
+    /// Reads the categories' and brands' names, which the index does not keep: what a
+    /// reopened index needs before it serves.
+    pub async fn load_names(&self, db: &Db) -> Result<(), IndexError> {
         let categories = category_infos(db).await?;
-        let brands: Vec<(String, String)> = sqlx::query_as("SELECT slug, name FROM brands")
-            .fetch_all(db.pool())
-            .await?;
-        let (products, attributes) = product_rows(db, None).await?;
-        let count = products.len();
-        let mut writer = self.writer.lock().map_err(|_| "search writer poisoned")?;
-        writer.delete_all_documents()?;
-        for p in &products {
-            if let Some(doc) = self.document(p, &categories, &attributes) {
-                writer.add_document(doc)?;
-            }
-        }
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
+        let brands = brand_names(db).await?;
+        self.set_names(categories, brands)
+    }
+
+    fn set_names(
+        &self,
+        categories: HashMap<i64, CategoryInfo>,
+        brands: Vec<(String, String)>,
+    ) -> Result<(), IndexError> {
         let mut names = self.names.write().map_err(|_| "search names poisoned")?;
         names.categories = categories
             .values()
@@ -287,6 +415,31 @@ impl SearchIndex {
             .collect();
         names.by_id = categories;
         names.brands = brands.into_iter().collect();
+        Ok(())
+    }
+
+    /// `rebuild`, committed as reflecting the changes up to `position` (when given).
+    pub(super) async fn rebuild_at(
+        &self,
+        db: &Db,
+        position: Option<i64>,
+    ) -> Result<usize, IndexError> {
+        let started = Instant::now();
+        let categories = category_infos(db).await?;
+        let brands = brand_names(db).await?;
+        let mut writer = self.writer.lock().await;
+        let added = self.add_all(db, &mut writer, &categories).await;
+        let count = match added {
+            Ok(count) => count,
+            Err(error) => {
+                // Nothing of a half-done rebuild may reach a later commit.
+                writer.rollback()?;
+                return Err(error);
+            }
+        };
+        self.commit(&mut writer, position)?;
+        drop(writer);
+        self.set_names(categories, brands)?;
         tracing::info!(
             products = count,
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -298,10 +451,44 @@ impl SearchIndex {
     /// Brings the given products up to date: each is removed, then added again if it is active.
     /// A product in a category this index does not know yet makes it rebuild everything.
     pub async fn reindex(&self, db: &Db, ids: &[i64]) -> Result<(), IndexError> {
+        self.reindex_at(db, ids, None).await
+    }
+
+    /// Replaces every document with the active products, read in chunks. Returns how many.
+    async fn add_all(
+        &self,
+        db: &Db,
+        writer: &mut IndexWriter,
+        categories: &HashMap<i64, CategoryInfo>,
+    ) -> Result<usize, IndexError> {
+        writer.delete_all_documents()?;
+        let (mut after, mut count) = (0, 0);
+        loop {
+            let (products, attributes) = product_rows(db, Rows::After(after)).await?;
+            let Some(last) = products.last() else {
+                return Ok(count);
+            };
+            after = last.id;
+            count += products.len();
+            for p in &products {
+                if let Some(doc) = self.document(p, categories, &attributes) {
+                    writer.add_document(doc)?;
+                }
+            }
+        }
+    }
+
+    /// `reindex`, committed as reflecting the changes up to `position` (when given).
+    pub(super) async fn reindex_at(
+        &self,
+        db: &Db,
+        ids: &[i64],
+        position: Option<i64>,
+    ) -> Result<(), IndexError> {
         if ids.is_empty() {
             return Ok(());
         }
-        let (products, attributes) = product_rows(db, Some(ids)).await?;
+        let (products, attributes) = product_rows(db, Rows::Among(ids)).await?;
         let known = {
             let names = self.names.read().map_err(|_| "search names poisoned")?;
             products
@@ -309,10 +496,10 @@ impl SearchIndex {
                 .all(|p| names.by_id.contains_key(&p.category_id))
         };
         if !known {
-            return self.rebuild(db).await.map(drop);
+            return self.rebuild_at(db, position).await.map(drop);
         }
+        let mut writer = self.writer.lock().await;
         let mut names = self.names.write().map_err(|_| "search names poisoned")?;
-        let mut writer = self.writer.lock().map_err(|_| "search writer poisoned")?;
         for id in ids {
             writer.delete_term(Term::from_field_i64(self.fields.id, *id));
         }
@@ -324,10 +511,7 @@ impl SearchIndex {
                 .brands
                 .insert(p.brand_slug.clone(), p.brand_name.clone());
         }
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
-        Ok(())
+        self.commit(&mut writer, position)
     }
 
     /// The search document of an active product; None when it cannot be bought (no variants).

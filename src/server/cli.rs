@@ -215,9 +215,9 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
     )?;
     let state = super::app_state(db.clone(), config, secret.bytes())?;
     let pending_events = state.events.clone();
-    let follower = Follower::start(SearchIndex::of(&state).clone(), db.clone())
+    let follower = Follower::resume(SearchIndex::of(&state).clone(), db.clone())
         .await
-        .map_err(|e| format!("building the search index failed: {e}"))?;
+        .map_err(|e| format!("opening the search index failed: {e}"))?;
     tokio::spawn(follower.run());
     tokio::spawn(delete_expired_guest_carts(db.clone()));
     let (stop, stopping) = Stopping::new();

@@ -26,7 +26,9 @@ pub fn app_state(db: Db, config: Config, secret: &[u8]) -> Result<AppState, Sear
     // Counted from the first moment on: metrics recorded before a recorder exists are lost.
     crate::platform::prometheus::recorder();
     let mut services = http::Extensions::new();
-    services.insert(Arc::new(SearchIndex::new()?));
+    services.insert(Arc::new(SearchIndex::open(
+        &config.data_dir.join("search"),
+    )?));
     services.insert(payments);
     services.insert(MediaStore::new(
         &config.data_dir,

@@ -3,6 +3,7 @@
 
 use crate::{
     on_both_backends,
+    search::found,
     support::{
         Backend, Client, ObjectStore, Reply, TestApp, admin, register, seeded_app, spawn_app_with,
         unique_email,
@@ -81,14 +82,6 @@ pub(crate) fn product_form<'a>(
         }
     }
     form
-}
-
-fn found(index: &SearchIndex, text: &str) -> Vec<i64> {
-    let (request, _) = SearchRequest::parse(&RawSearch {
-        q: Some(text.into()),
-        ..RawSearch::default()
-    });
-    index.search(&request).unwrap().ids
 }
 
 async fn save(client: &mut Client<'_>, form: &[(&str, &str)]) -> Reply {

@@ -6,9 +6,15 @@ use crate::{
 };
 use axum::http::StatusCode;
 use emporium::{
-    search::index::{SEARCHES_AT_ONCE, SearchIndex},
-    search::model::{RawSearch, SearchResults},
+    platform::db::now_ms,
+    search::{
+        api::WARMING_UP,
+        index::{SEARCHES_AT_ONCE, SearchIndex},
+        model::{RawSearch, SearchRequest, SearchResults},
+        sync::Follower,
+    },
 };
+use std::sync::Arc;
 
 on_both_backends!(
     a_typo_still_finds_the_product,
@@ -18,6 +24,8 @@ on_both_backends!(
     category_pages_list_their_products_and_unknown_ones_are_404,
     suggestions_complete_the_last_word,
     a_node_refuses_searches_beyond_its_limit_at_once,
+    a_restarted_node_opens_its_index_and_catches_up,
+    a_node_without_its_index_says_search_is_warming_up_until_built,
 );
 
 /// Gives the first product a distinctive title; returns its slug.
@@ -266,4 +274,110 @@ async fn a_node_refuses_searches_beyond_its_limit_at_once(backend: Backend) {
     assert!(page.body.contains("Search is busy"), "{}", page.body);
     drop(running);
     search(&app, &[("q", "teapot")]).await;
+}
+
+/// The ids `index` finds for `text`.
+pub(crate) fn found(index: &SearchIndex, text: &str) -> Vec<i64> {
+    let (request, _) = SearchRequest::parse(&RawSearch {
+        q: Some(text.into()),
+        ..RawSearch::default()
+    });
+    index.search(&request).unwrap().ids
+}
+
+async fn a_restarted_node_opens_its_index_and_catches_up(backend: Backend) {
+    let app = seeded_app(backend, 40, 12).await;
+    let dir = std::env::temp_dir().join(format!(
+        "emporium-index-{}-{}",
+        std::process::id(),
+        now_ms()
+    ));
+    let slug = rename_first_product(&app, "Quokka Brass Kettle").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM products WHERE slug = $1")
+        .bind(&slug)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    {
+        let index = Arc::new(SearchIndex::open(&dir).unwrap());
+        assert_eq!(index.position(), None, "a new folder holds no index");
+        let mut follower = Follower::resume(index.clone(), app.db().clone())
+            .await
+            .unwrap();
+        follower.poll().await.unwrap();
+        assert_eq!(found(&index, "quokka"), [id]);
+        assert!(index.position().is_some());
+    }
+    // While the node is down the product is renamed (a write records its change).
+    sqlx::query("UPDATE products SET title = 'Wombat Brass Kettle' WHERE id = $1")
+        .bind(id)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO catalog_changes (product_id, changed_at) VALUES ($1, $2)")
+        .bind(id)
+        .bind(now_ms())
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+
+    let index = Arc::new(SearchIndex::open(&dir).unwrap());
+    // Served from the folder at once, as it was: nothing was rebuilt.
+    assert_eq!(found(&index, "quokka"), [id]);
+    let mut follower = Follower::resume(index.clone(), app.db().clone())
+        .await
+        .unwrap();
+    assert!(!index.is_warming());
+    assert!(index.has_category(&first_category(&app).await));
+    assert_eq!(
+        follower.poll().await.unwrap(),
+        1,
+        "the change made meanwhile"
+    );
+    assert!(found(&index, "quokka").is_empty());
+    assert_eq!(found(&index, "wombat"), [id]);
+    drop((follower, index));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn first_category(app: &TestApp) -> String {
+    sqlx::query_scalar("SELECT slug FROM categories ORDER BY id LIMIT 1")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
+async fn a_node_without_its_index_says_search_is_warming_up_until_built(backend: Backend) {
+    let app = seeded_app(backend, 40, 13).await;
+    // An index folder left half-written is set aside and started afresh.
+    let dir = std::env::temp_dir().join(format!(
+        "emporium-broken-{}-{}",
+        std::process::id(),
+        now_ms()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("meta.json"), "{ not an index").unwrap();
+    let broken = SearchIndex::open(&dir).unwrap();
+    assert_eq!(broken.position(), None);
+    drop(broken);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // The app's own index has never been built: the node serves, and search says why it
+    // cannot answer yet (503, never a 500), until the first round has built it.
+    let index = SearchIndex::of(app.state()).clone();
+    let mut follower = Follower::resume(index.clone(), app.db().clone())
+        .await
+        .unwrap();
+    assert!(index.is_warming());
+    let page = app.get("/search?q=kettle").await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body_text(page).await.contains(WARMING_UP));
+    let suggestions = app.client().call("suggest", &[("q", "ke")]).await;
+    assert_eq!(
+        (suggestions.status, suggestions.body.as_str()),
+        (StatusCode::OK, "[]")
+    );
+    follower.poll().await.unwrap();
+    assert!(!index.is_warming());
+    assert_eq!(app.get("/search?q=kettle").await.status(), StatusCode::OK);
 }
