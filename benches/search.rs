@@ -1,7 +1,10 @@
-//! Search benchmark: 100,000 demo products in a fresh SQLite database, then a fixed mix of
-//! queries against the in-process index, timed one by one. Prints p50/p95/p99 per kind.
+//! Search benchmark: 100,000 demo products (or `EMPORIUM_BENCH_PRODUCTS`) in a fresh SQLite
+//! database, the index built in a folder as a node keeps it, then opened again as a restarted
+//! node does, then a fixed mix of queries against it, timed one by one. Prints the seed, build
+//! and reopening times, the process's resident memory, and p50/p95/p99 per kind.
 //!
-//! Run with `./shop bench` (or `cargo bench --features ssr --bench search`).
+//! Run with `./shop bench` (or `cargo bench --features ssr --bench search`); `./shop bench
+//! million` runs it at 1,000,000 products.
 
 use emporium::{
     catalog::{db::product_cards, seed::seed},
@@ -9,12 +12,26 @@ use emporium::{
     search::{
         index::SearchIndex,
         model::{RawSearch, SearchRequest},
+        sync::Follower,
     },
 };
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 const PRODUCTS: usize = 100_000;
 const ROUNDS: usize = 200;
+
+/// The process's resident memory (VmRSS), in MiB.
+fn resident_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -40,8 +57,12 @@ async fn run() {
         .expect("database");
     db.migrate().await.expect("migrations");
 
+    let products = std::env::var("EMPORIUM_BENCH_PRODUCTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(PRODUCTS);
     let started = Instant::now();
-    let report = seed(&db, PRODUCTS, 42).await.expect("seed");
+    let report = seed(&db, products, 42).await.expect("seed");
     println!(
         "seed: {} products, {} variants in {:.1} s",
         report.products,
@@ -49,10 +70,36 @@ async fn run() {
         started.elapsed().as_secs_f64()
     );
 
-    let index = SearchIndex::new().expect("index");
+    let folder = dir.join("search");
+    let index = SearchIndex::open(&folder).expect("index");
     let started = Instant::now();
-    index.rebuild(&db).await.expect("rebuild");
-    println!("index build: {:.1} s", started.elapsed().as_secs_f64());
+    let mut follower = Follower::resume(Arc::new(index), db.clone())
+        .await
+        .expect("follower");
+    follower.poll().await.expect("build");
+    println!(
+        "index build: {:.1} s; resident memory {:.0} MiB",
+        started.elapsed().as_secs_f64(),
+        resident_mib()
+    );
+    drop(follower);
+    // A restarted node: opened from the folder, names read, ready to answer.
+    let started = Instant::now();
+    let index = Arc::new(SearchIndex::open(&folder).expect("reopen"));
+    let follower = Follower::resume(index.clone(), db.clone())
+        .await
+        .expect("resume");
+    println!(
+        "index reopened: {:.2} s (serving, {} to catch up); resident memory {:.0} MiB",
+        started.elapsed().as_secs_f64(),
+        if index.is_warming() {
+            "built anew"
+        } else {
+            "nothing"
+        },
+        resident_mib()
+    );
+    drop(follower);
 
     let kinds: [(&str, Vec<RawSearch>); 6] = [
         (
@@ -156,6 +203,10 @@ async fn run() {
         percentile(&all, 0.50),
         percentile(&all, 0.95),
         percentile(&all, 0.99)
+    );
+    println!(
+        "resident memory after the searches: {:.0} MiB",
+        resident_mib()
     );
     db.pool().close().await;
     let _ = std::fs::remove_dir_all(dir);
