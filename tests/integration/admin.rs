@@ -500,18 +500,39 @@ fn location(reply: &Reply) -> &str {
         .unwrap_or_default()
 }
 
+/// A new admin, the product they just made, and a small PNG picture for it.
+async fn product_to_picture<'a>(
+    app: &'a TestApp,
+    title: &str,
+    sku: &str,
+) -> (Client<'a>, i64, Vec<u8>) {
+    let category = any_category(app).await;
+    let mut admin = admin(app).await;
+    let reply = save(&mut admin, &product_form(title, &category, sku, &[])).await;
+    let id = reply.body.parse().unwrap();
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(0..=255u8);
+    (admin, id, png)
+}
+
+/// Asks `app` for the uploaded picture `file`: it must be `png`, served as PNG.
+async fn assert_serves_png(app: &TestApp, file: &str, png: &[u8]) {
+    let served = app.get(&format!("/media/uploads/{file}")).await;
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.headers()[header::CONTENT_TYPE], "image/png");
+    assert_eq!(
+        served.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let body = axum::body::to_bytes(served.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(body.as_ref(), png);
+}
+
 async fn uploaded_pictures_are_sniffed_limited_and_cached(backend: Backend) {
     let app = seeded(backend).await;
-    let category = any_category(&app).await;
-    let mut admin = admin(&app).await;
-    let reply = save(
-        &mut admin,
-        &product_form("Framed Heron Print", &category, "FHP-1", &[]),
-    )
-    .await;
-    let id: i64 = reply.body.parse().unwrap();
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend((0..200u8).collect::<Vec<_>>());
+    let (mut admin, id, png) = product_to_picture(&app, "Framed Heron Print", "FHP-1").await;
 
     let stored = upload(&mut admin, id, &png).await;
     assert_eq!(stored.status, StatusCode::SEE_OTHER);
@@ -531,17 +552,7 @@ async fn uploaded_pictures_are_sniffed_limited_and_cached(backend: Backend) {
         "{}",
         page.body
     );
-    let served = app.get(&format!("/media/uploads/{file}")).await;
-    assert_eq!(served.status(), StatusCode::OK);
-    assert_eq!(served.headers()[header::CONTENT_TYPE], "image/png");
-    assert_eq!(
-        served.headers()[header::CACHE_CONTROL],
-        "public, max-age=31536000, immutable"
-    );
-    let body = axum::body::to_bytes(served.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    assert_eq!(body.as_ref(), png.as_slice());
+    assert_serves_png(&app, &file, &png).await;
 
     let script = upload(&mut admin, id, b"<svg onload=\"alert(1)\"></svg>").await;
     assert_eq!(
@@ -585,16 +596,7 @@ async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) 
     let env = store.env("pictures", "live/shop");
     let app = spawn_app_with(backend, &env).await;
     emporium::catalog::seed::seed(app.db(), 5, 1).await.unwrap();
-    let category = any_category(&app).await;
-    let mut admin = admin(&app).await;
-    let reply = save(
-        &mut admin,
-        &product_form("Shared Heron Print", &category, "SHP-1", &[]),
-    )
-    .await;
-    let id: i64 = reply.body.parse().unwrap();
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(0..=255u8);
+    let (mut admin, id, mut png) = product_to_picture(&app, "Shared Heron Print", "SHP-1").await;
 
     let stored = upload(&mut admin, id, &png).await;
     assert_eq!(location(&stored), format!("/admin/products/{id}?saved=1"));
@@ -610,13 +612,7 @@ async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) 
     // Another node, with its own database and data folder, serves it from the bucket.
     let other = spawn_app_with(backend, &env).await;
     for node in [&app, &other] {
-        let served = node.get(&format!("/media/uploads/{file}")).await;
-        assert_eq!(served.status(), StatusCode::OK);
-        assert_eq!(served.headers()[header::CONTENT_TYPE], "image/png");
-        let body = axum::body::to_bytes(served.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        assert_eq!(body.as_ref(), png.as_slice());
+        assert_serves_png(node, &file, &png).await;
     }
     assert_eq!(
         other.get("/media/uploads/1-0a0b.png").await.status(),
