@@ -291,12 +291,15 @@ impl SearchIndex {
 
     /// The index this node kept in `dir`, with the change position it reflects. When there is
     /// none, or it cannot be used (left half-written, made by a version with other fields, or
-    /// never built), the folder is emptied and a new empty index made there.
+    /// never built), the folder is emptied and a new empty index made there. A folder another
+    /// process holds open is an error.
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
         let (schema, fields) = schema();
         match Self::reopen(dir, &schema, fields) {
             Ok(Some(index)) => return Ok(index),
             Ok(None) => {}
+            // Another process has it open (two nodes given one data folder): never wipe it.
+            Err(error @ TantivyError::LockFailure(..)) => return Err(error),
             Err(error) => {
                 tracing::warn!(%error, dir = %dir.display(), "search index unusable: building it again");
             }

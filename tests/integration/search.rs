@@ -307,6 +307,9 @@ async fn a_restarted_node_opens_its_index_and_catches_up(backend: Backend) {
         follower.poll().await.unwrap();
         assert_eq!(found(&index, "quokka"), [id]);
         assert!(index.position().is_some());
+        // A second node given the same folder is refused, and the first keeps its index.
+        assert!(SearchIndex::open(&dir).is_err());
+        assert_eq!(found(&index, "quokka"), [id]);
     }
     // While the node is down the product is renamed (a write records its change).
     sqlx::query("UPDATE products SET title = 'Wombat Brass Kettle' WHERE id = $1")
