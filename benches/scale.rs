@@ -645,6 +645,11 @@ async fn throughput(plan: &Plan, nginx: &Nginx, nodes: &[Node], catalog: &Catalo
             cpu * 1000.0 / timings.len() as f64,
         );
     }
+    println!(
+        "scale: the nodes, nginx, PostgreSQL and the browsers share this machine's cores, so more \
+         nodes show their overhead here, not a speed-up; a node's CPU per request is what to \
+         scale by"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -786,6 +791,49 @@ impl Journeys {
         Self::ok(&out, "sign out");
     }
 
+    /// A visitor after another looking at a product and adding it to a cart until `deadline`,
+    /// so requests are in flight when the node is killed: failures are recorded, not retried.
+    /// Returns how many requests were sent.
+    async fn browse(&self, base: &str, n: usize, catalog: &Catalog, deadline: Instant) -> usize {
+        let browser = Browser::new(base, address_of(2_000 + n));
+        let (slug, sku, _) = catalog.pick(n);
+        let mut sent = 0;
+        while Instant::now() < deadline {
+            browser.cookies.lock().expect("cookies").clear();
+            for (what, method, path, form) in [
+                (
+                    "browsing: product page",
+                    "GET",
+                    format!("/p/{slug}"),
+                    vec![],
+                ),
+                (
+                    "browsing: add to cart",
+                    "POST",
+                    "/api/add_to_cart".to_owned(),
+                    vec![("sku", sku.as_str()), ("quantity", "1")],
+                ),
+            ] {
+                sent += 1;
+                let (upstream, problem) = match browser.send(method, &path, &form).await {
+                    Ok(answer) if answer.status == StatusCode::OK => continue,
+                    Ok(answer) if answer.status.is_server_error() => {
+                        (answer.upstream, answer.status.to_string())
+                    }
+                    Ok(answer) => panic!("{what}: {} {}", answer.status, answer.body),
+                    Err(error) => (String::new(), error),
+                };
+                self.failures.lock().expect("failures").push(Failure {
+                    at: self.started.elapsed(),
+                    what,
+                    upstream,
+                    problem,
+                });
+            }
+        }
+        sent
+    }
+
     async fn cart(&self, browser: &Browser) -> String {
         let cart = self.step(browser, "cart", "POST", "/api/cart", &[]).await;
         Self::ok(&cart, "cart");
@@ -900,6 +948,12 @@ async fn journeys(
             })
         })
         .collect();
+    let browsers: Vec<_> = (0..plan.clients)
+        .map(|n| {
+            let (run, catalog, base) = (run.clone(), catalog.clone(), nginx.base(NODES));
+            tokio::spawn(async move { run.browse(&base, n, &catalog, deadline).await })
+        })
+        .collect();
     tokio::time::sleep(plan.journeys / 3).await;
     let victim = nodes[1].port.to_string();
     let killed_at = run.started.elapsed();
@@ -918,6 +972,10 @@ async fn journeys(
     );
     for task in tasks {
         task.await.expect("shopper");
+    }
+    let mut browsed = 0;
+    for browser in browsers {
+        browsed += browser.await.expect("browser");
     }
 
     let failures = std::mem::take(&mut *run.failures.lock().expect("failures"));
@@ -965,11 +1023,13 @@ async fn journeys(
     }
     println!(
         "scale: {} journeys by {} shoppers in {} s: {} orders, none lost or duplicated, stock exact, \
-         every cart intact after sign-in; {} requests failed, all in flight on the killed node",
+         every cart intact after sign-in; with {browsed} requests of {} browsers meanwhile, {} \
+         requests failed, all in flight on the killed node",
         orders.len(),
         plan.shoppers,
         plan.journeys.as_secs(),
         stored.len(),
+        plan.clients,
         failures.len()
     );
 }
