@@ -2,7 +2,9 @@
 //! binary that runs the same search and returns plain HTML. Prints both and their ratio, so the
 //! cost of rendering the page with Leptos is measured rather than guessed.
 //!
-//! Run with `./shop bench` (or `cargo bench --features ssr --bench http`).
+//! Run with `./shop bench` (or `cargo bench --features ssr --bench http`); `./shop bench
+//! million` runs it at 1,000,000 products (`EMPORIUM_BENCH_PRODUCTS`) and also prints the
+//! process's resident memory under that load.
 
 mod common;
 
@@ -12,7 +14,7 @@ use axum::{
     response::Html,
     routing::get,
 };
-use common::{Shop, database, load, ms, percentile, serve};
+use common::{Shop, database, load, ms, percentile, resident_mib, serve};
 use emporium::{
     catalog::{db::product_cards, seed::seed},
     platform::state::AppState,
@@ -101,7 +103,11 @@ async fn run() {
         Arc::new(std::env::temp_dir().join(format!("emporium-http-bench-{}", std::process::id())));
     std::fs::create_dir_all(dir.as_ref()).expect("temp dir");
     let db = database(&format!("sqlite://{}/bench.db", dir.display())).await;
-    seed(&db, PRODUCTS, 42).await.expect("seed");
+    let products = std::env::var("EMPORIUM_BENCH_PRODUCTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(PRODUCTS);
+    seed(&db, products, 42).await.expect("seed");
     let shop = serve(db.clone(), &dir, |state| {
         Router::new()
             .route("/bare/search", get(bare_search))
@@ -119,7 +125,7 @@ async fn run() {
     let (ssr, ssr_rate) = measure(&shop, "/search").await;
     let (bare, bare_rate) = measure(&shop, "/bare/search").await;
     println!(
-        "{PRODUCTS} products on SQLite, {CLIENTS} concurrent clients x {REQUESTS_PER_CLIENT} requests, {} query shapes",
+        "{products} products on SQLite, {CLIENTS} concurrent clients x {REQUESTS_PER_CLIENT} requests, {} query shapes",
         QUERIES.len()
     );
     for (name, timings, rate) in [
@@ -134,5 +140,9 @@ async fn run() {
         );
     }
     println!("SSR/bare throughput ratio: {:.2}", ssr_rate / bare_rate);
+    println!(
+        "resident memory of the shop and its clients after the load: {:.0} MiB",
+        resident_mib()
+    );
     let _ = std::fs::remove_dir_all(dir.as_ref());
 }

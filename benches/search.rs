@@ -6,37 +6,25 @@
 //! Run with `./shop bench` (or `cargo bench --features ssr --bench search`); `./shop bench
 //! million` runs it at 1,000,000 products.
 
+#[allow(
+    dead_code,
+    reason = "this benchmark needs only the database, percentile and memory helpers"
+)]
+mod common;
+
+use common::{database, percentile, resident_mib};
 use emporium::{
     catalog::{db::product_cards, seed::seed},
-    platform::db::Db,
     search::{
         index::SearchIndex,
         model::{RawSearch, SearchRequest},
         sync::Follower,
     },
 };
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Instant};
 
 const PRODUCTS: usize = 100_000;
 const ROUNDS: usize = 200;
-
-/// The process's resident memory (VmRSS), in MiB.
-fn resident_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
-}
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -49,13 +37,7 @@ fn main() {
 async fn run() {
     let dir = std::env::temp_dir().join(format!("emporium-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let url = format!("sqlite://{}/bench.db", dir.display())
-        .parse()
-        .expect("url");
-    let db = Db::connect(&url, Duration::from_secs(5))
-        .await
-        .expect("database");
-    db.migrate().await.expect("migrations");
+    let db = database(&format!("sqlite://{}/bench.db", dir.display())).await;
 
     let products = std::env::var("EMPORIUM_BENCH_PRODUCTS")
         .ok()

@@ -136,6 +136,20 @@ impl Shop {
     }
 }
 
+/// The process's resident memory (VmRSS), in MiB.
+#[allow(
+    dead_code,
+    reason = "the search and HTTP benchmarks print it; the shop benchmark does not"
+)]
+pub fn resident_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
 /// The `p` quantile (0–1) of sorted timings.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]

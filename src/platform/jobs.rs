@@ -52,7 +52,7 @@ pub async fn claim(
 }
 
 /// Hands job `name`'s lease back, if `holder` holds it, so another node may take it at once.
-pub async fn release(db: &Db, name: &str, holder: &str) -> Result<(), sqlx::Error> {
+async fn release(db: &Db, name: &str, holder: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM job_leases WHERE name = $1 AND holder = $2")
         .bind(name)
         .bind(holder)
