@@ -323,22 +323,16 @@ impl Node {
     }
 
     async fn wait_ready(&self) {
-        let browser = Browser::new(&self.base(), Ipv4Addr::LOCALHOST);
-        let started = Instant::now();
-        loop {
-            if let Ok(answer) = browser.get("/readyz").await
-                && answer.status == StatusCode::OK
-            {
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "node {} not ready within 60 s (see {})",
-                self.port,
-                self.dir.join("node.log").display()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let browser = &Browser::new(&self.base(), Ipv4Addr::LOCALHOST);
+        let problem = format!(
+            "node {} not ready within 60 s (see {})",
+            self.port,
+            self.dir.join("node.log").display()
+        );
+        wait_until(Instant::now(), Duration::from_secs(60), &problem, move || async move {
+            browser.get("/readyz").await.map(|a| a.status) == Ok(StatusCode::OK)
+        })
+        .await;
     }
 
     /// SIGKILL: no shutdown, requests in flight cut.
@@ -563,6 +557,19 @@ impl Browser {
             body: String::from_utf8_lossy(&body).into_owned(),
             upstream,
         })
+    }
+}
+
+/// Asks `holds` every 50 ms until it is true; fails with `problem` once `limit` has passed
+/// since `from`.
+async fn wait_until<F, Fut>(from: Instant, limit: Duration, problem: &str, mut holds: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    while !holds().await {
+        assert!(from.elapsed() < limit, "{problem}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -1109,19 +1116,21 @@ async fn search_follows(binary: &Path, url: &str, db: &Db, nodes: &[Node]) {
     )
     .await;
     for node in nodes {
-        let browser = Browser::new(&node.base(), Ipv4Addr::LOCALHOST);
-        loop {
-            let page = browser.get("/search?q=quasar").await.expect("search");
-            if page.body.contains("Quasar Heron Lantern") {
-                break;
-            }
-            assert!(
-                saved.elapsed() < Duration::from_secs(2),
-                "node :{} did not find the new product within 2 s",
-                node.port
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let browser = &Browser::new(&node.base(), Ipv4Addr::LOCALHOST);
+        let problem = format!(
+            "node :{} did not find the new product within 2 s",
+            node.port
+        );
+        wait_until(
+            saved,
+            Duration::from_secs(2),
+            &problem,
+            move || async move {
+                let page = browser.get("/search?q=quasar").await.expect("search");
+                page.body.contains("Quasar Heron Lantern")
+            },
+        )
+        .await;
     }
     println!(
         "scale: a product saved through one node was found by search on all {NODES} within {:.2} s",
@@ -1165,20 +1174,22 @@ async fn outage(pg: &Postgres, nodes: &[Node], catalog: &Catalog) {
     pg.resume();
     let resumed = Instant::now();
     for node in nodes {
-        let browser = Browser::new(&node.base(), Ipv4Addr::LOCALHOST);
-        loop {
-            let ready = browser.get("/readyz").await.map(|a| a.status);
-            let shown = browser.get(&page).await.map(|a| a.status);
-            if ready == Ok(StatusCode::OK) && shown == Ok(StatusCode::OK) {
-                break;
-            }
-            assert!(
-                resumed.elapsed() < Duration::from_secs(30),
-                "node :{} did not recover within 30 s of PostgreSQL's return",
-                node.port
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let (browser, page) = (&Browser::new(&node.base(), Ipv4Addr::LOCALHOST), &page);
+        let problem = format!(
+            "node :{} did not recover within 30 s of PostgreSQL's return",
+            node.port
+        );
+        wait_until(
+            resumed,
+            Duration::from_secs(30),
+            &problem,
+            move || async move {
+                let ready = browser.get("/readyz").await.map(|a| a.status);
+                let shown = browser.get(page).await.map(|a| a.status);
+                ready == Ok(StatusCode::OK) && shown == Ok(StatusCode::OK)
+            },
+        )
+        .await;
     }
     println!(
         "scale: PostgreSQL back: every node served again within {:.1} s, without a restart",

@@ -515,6 +515,15 @@ async fn product_to_picture<'a>(
     (admin, id, png)
 }
 
+/// The picture file a product names.
+async fn image_of(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
 /// Asks `app` for the uploaded picture `file`: it must be `png`, served as PNG.
 async fn assert_serves_png(app: &TestApp, file: &str, png: &[u8]) {
     let served = app.get(&format!("/media/uploads/{file}")).await;
@@ -537,11 +546,7 @@ async fn uploaded_pictures_are_sniffed_limited_and_cached(backend: Backend) {
     let stored = upload(&mut admin, id, &png).await;
     assert_eq!(stored.status, StatusCode::SEE_OTHER);
     assert_eq!(location(&stored), format!("/admin/products/{id}?saved=1"));
-    let file: String = sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
-        .bind(id)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let file = image_of(&app, id).await;
     assert!(
         file.starts_with(&format!("{id}-")) && file.ends_with(".png"),
         "{file}"
@@ -566,11 +571,7 @@ async fn uploaded_pictures_are_sniffed_limited_and_cached(backend: Backend) {
         location(&too_large),
         format!("/admin/products/{id}?image_error=too-large")
     );
-    let unchanged: String = sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
-        .bind(id)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let unchanged = image_of(&app, id).await;
     assert_eq!(unchanged, file);
 
     let mut customer = register(&app, "Pia", &unique_email("pia")).await;
@@ -600,11 +601,7 @@ async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) 
 
     let stored = upload(&mut admin, id, &png).await;
     assert_eq!(location(&stored), format!("/admin/products/{id}?saved=1"));
-    let file: String = sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
-        .bind(id)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let file = image_of(&app, id).await;
     assert!(
         !app.state().config.data_dir.join("media").exists(),
         "nothing is kept on the node's disk"
@@ -631,10 +628,6 @@ async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) 
         upload(&mut admin, id, &png).await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
-    let kept: String = sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
-        .bind(id)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let kept = image_of(&app, id).await;
     assert_eq!(kept, file);
 }
