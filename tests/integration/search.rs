@@ -19,6 +19,7 @@ use std::sync::Arc;
 on_both_backends!(
     a_typo_still_finds_the_product,
     facet_counts_match_the_database,
+    each_facet_counts_as_if_its_own_filter_were_off,
     filters_and_sorting_shape_the_results,
     hostile_queries_get_results_or_notices_never_errors,
     category_pages_list_their_products_and_unknown_ones_are_404,
@@ -128,6 +129,82 @@ async fn facet_counts_match_the_database(backend: Backend) {
     assert_eq!(brand.count, in_sql as u64);
     let bands: u64 = all.facets.price_bands.iter().map(|b| b.count).sum();
     assert_eq!(bands, all.total, "every product falls in one price band");
+}
+
+/// With a filter set in every dimension, each option's count is what choosing it (and keeping
+/// the other filters) finds: a dimension's own filter never narrows its own counts.
+async fn each_facet_counts_as_if_its_own_filter_were_off(backend: Backend) {
+    let app = seeded_app(backend, 300, 11).await;
+    // Averages from 1 to 5 stars, spread over the catalog.
+    sqlx::query("UPDATE products SET rating_count = 2, rating_total = 2 + id % 9")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    rebuild(&app).await;
+    let everything = search(&app, &[]).await;
+    let word = everything.facets.categories[0].label.to_lowercase();
+    let matching = search(&app, &[("q", &word)]).await;
+    let brand = matching.facets.brands[0].key.clone();
+    let filters = [
+        ("q", word.as_str()),
+        ("brand", brand.as_str()),
+        ("min_price", "10"),
+        ("rating", "2"),
+        ("in_stock", "1"),
+    ];
+    let with = |key: &'static str, value: String| {
+        let mut pairs: Vec<(&str, String)> = filters
+            .iter()
+            .filter(|(k, _)| *k != key && !(key == "min_price" && *k == "max_price"))
+            .map(|(k, v)| (*k, (*v).to_owned()))
+            .collect();
+        pairs.push((key, value));
+        pairs
+    };
+    let total = |pairs: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            search(app, &pairs).await.total
+        }
+    };
+    let results = search(&app, &filters).await;
+    assert!(results.total > 0, "the filters leave something to count");
+
+    let departments: u64 = results.facets.categories.iter().map(|c| c.count).sum();
+    assert_eq!(
+        departments, results.total,
+        "departments count within every filter"
+    );
+    assert!(results.facets.brands.len() > 1, "other brands are offered");
+    for option in &results.facets.brands {
+        assert_eq!(
+            option.count,
+            total(with("brand", option.key.clone())).await,
+            "{}",
+            option.key
+        );
+    }
+    for option in &results.facets.ratings {
+        assert_eq!(
+            option.count,
+            total(with("rating", option.key.clone())).await,
+            "{}",
+            option.key
+        );
+    }
+    assert!(
+        results.facets.price_bands.iter().any(|b| b.min.is_none()),
+        "prices under 10 are offered"
+    );
+    for band in &results.facets.price_bands {
+        let amount = |minor: i64| format!("{}.{:02}", minor / 100, minor % 100);
+        let mut pairs = with("min_price", amount(band.min.map_or(0, |m| m.minor())));
+        if let Some(max) = band.max {
+            pairs.push(("max_price", amount(max.minor() - 1)));
+        }
+        assert_eq!(band.count, total(pairs).await, "{:?}", (band.min, band.max));
+    }
 }
 
 async fn filters_and_sorting_shape_the_results(backend: Backend) {
