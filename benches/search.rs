@@ -1,7 +1,9 @@
 //! Search benchmark: 100,000 demo products (or `EMPORIUM_BENCH_PRODUCTS`) in a fresh SQLite
 //! database, the index built in a folder as a node keeps it, then opened again as a restarted
 //! node does, then a fixed mix of queries against it, timed one by one. Prints the seed, build
-//! and reopening times, the process's resident memory, and p50/p95/p99 per kind.
+//! and reopening times, the process's resident memory, and p50/p95/p99 per kind. Given a built
+//! shop in `EMPORIUM_BENCH_NODE`, it then starts that binary on the same database and data
+//! folder, as a node restarting, and times it from launch to its first search answered.
 //!
 //! Run with `./shop bench` (or `cargo bench --features ssr --bench search`); `./shop bench
 //! million` runs it at 1,000,000 products.
@@ -21,7 +23,16 @@ use emporium::{
         sync::Follower,
     },
 };
-use std::{sync::Arc, time::Instant};
+use http_body_util::Empty;
+use hyper::{StatusCode, Uri, body::Bytes};
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::Command,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 const PRODUCTS: usize = 100_000;
 const ROUNDS: usize = 200;
@@ -190,6 +201,60 @@ async fn run() {
         "resident memory after the searches: {:.0} MiB",
         resident_mib()
     );
+    // The index folder is the node's now.
+    drop(index);
+    if let Ok(binary) = std::env::var("EMPORIUM_BENCH_NODE") {
+        cold_start(&binary, &dir).await;
+    }
     db.pool().close().await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Starts the shop's binary on the benchmark's database and data folder (the index built
+/// there), and times it from launch until a search page comes back with results.
+async fn cold_start(binary: &str, dir: &Path) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let started = Instant::now();
+    let mut node = Command::new(binary)
+        .arg("serve")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/bench.db", dir.display()),
+        )
+        .env("EMPORIUM_DATA_DIR", dir)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("EMPORIUM_DEMO_PRODUCTS", "0")
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("the shop's binary");
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let uri: Uri = format!("http://127.0.0.1:{port}/search?q=laptop")
+        .parse()
+        .expect("uri");
+    let (mut refused, mut warming) = (0, 0);
+    loop {
+        match client.get(uri.clone()).await.map(|r| r.status()) {
+            Ok(StatusCode::OK) => break,
+            Ok(StatusCode::SERVICE_UNAVAILABLE) => warming += 1,
+            Ok(other) => panic!("the node answered {other}"),
+            Err(_) => refused += 1,
+        }
+        assert!(node.try_wait().expect("node").is_none(), "the node stopped");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no answer in 120 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    println!(
+        "node cold start: {:.2} s from launch to its first search page \
+         ({refused} attempts before it listened, {warming} answered \"warming up\")",
+        started.elapsed().as_secs_f64()
+    );
+    let _ = node.kill();
+    let _ = node.wait();
 }

@@ -29,9 +29,10 @@ use std::{
     time::Instant,
 };
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
-    TantivyError, Term,
-    collector::{Count, FacetCollector, TopDocs},
+    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, Searcher,
+    SegmentOrdinal, SegmentReader, TantivyDocument, TantivyError, Term,
+    collector::{Collector, Count, SegmentCollector, TopDocs},
+    columnar::ColumnValues,
     directory::MmapDirectory,
     query::{
         AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
@@ -66,6 +67,8 @@ struct Fields {
     rating: Field,
     in_stock: Field,
     created: Field,
+    category_id: Field,
+    brand_id: Field,
 }
 
 /// A category as search knows it: its facet path and the trail of names above it.
@@ -82,7 +85,8 @@ struct Names {
     categories: HashMap<String, CategoryInfo>,
     /// By id, for building documents.
     by_id: HashMap<i64, CategoryInfo>,
-    brands: HashMap<String, String>,
+    /// Slug and name by id, for facet labels.
+    brands: HashMap<i64, CategoryLink>,
 }
 
 /// Searches (and search-box suggestions) one node runs at once. More are refused at once (503
@@ -135,6 +139,7 @@ struct ProductRow {
     slug: String,
     title: String,
     description: String,
+    brand_id: i64,
     brand_slug: String,
     brand_name: String,
     category_id: i64,
@@ -192,9 +197,9 @@ async fn category_infos(db: &Db) -> Result<HashMap<i64, CategoryInfo>, sqlx::Err
     Ok(infos)
 }
 
-/// Every brand's slug and name.
-async fn brand_names(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT slug, name FROM brands")
+/// Every brand's id, slug and name.
+async fn brand_names(db: &Db) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, slug, name FROM brands")
         .fetch_all(db.pool())
         .await
 }
@@ -228,7 +233,7 @@ async fn product_rows(
         ),
     };
     let sql = format!(
-        "SELECT p.id, p.slug, p.title, p.description, b.slug AS brand_slug, b.name AS brand_name, p.category_id, \
+        "SELECT p.id, p.slug, p.title, p.description, p.brand_id, b.slug AS brand_slug, b.name AS brand_name, p.category_id, \
              p.rating_count, p.rating_total, p.created_at, {PRICE_AND_STOCK} \
          FROM products p JOIN brands b ON b.id = p.brand_id WHERE {ON_SALE}{which}"
     );
@@ -261,7 +266,7 @@ async fn product_rows(
 fn schema() -> (Schema, Fields) {
     let mut schema = Schema::builder();
     let fields = Fields {
-        id: schema.add_i64_field("id", INDEXED | STORED),
+        id: schema.add_i64_field("id", INDEXED | FAST),
         title: schema.add_text_field("title", TEXT | STORED),
         slug: schema.add_text_field("slug", STORED),
         brand_name: schema.add_text_field("brand_name", TEXT),
@@ -273,6 +278,8 @@ fn schema() -> (Schema, Fields) {
         rating: schema.add_u64_field("rating", INDEXED | FAST),
         in_stock: schema.add_u64_field("in_stock", INDEXED | FAST),
         created: schema.add_i64_field("created", FAST),
+        category_id: schema.add_u64_field("category_id", FAST),
+        brand_id: schema.add_u64_field("brand_id", FAST),
     };
     (schema.build(), fields)
 }
@@ -409,7 +416,7 @@ impl SearchIndex {
     fn set_names(
         &self,
         categories: HashMap<i64, CategoryInfo>,
-        brands: Vec<(String, String)>,
+        brands: Vec<(i64, String, String)>,
     ) -> Result<(), IndexError> {
         let mut names = self.names.write().map_err(|_| "search names poisoned")?;
         names.categories = categories
@@ -417,7 +424,10 @@ impl SearchIndex {
             .filter_map(|info| Some((info.trail.last()?.slug.clone(), info.clone())))
             .collect();
         names.by_id = categories;
-        names.brands = brands.into_iter().collect();
+        names.brands = brands
+            .into_iter()
+            .map(|(id, slug, name)| (id, CategoryLink { slug, name }))
+            .collect();
         Ok(())
     }
 
@@ -510,9 +520,11 @@ impl SearchIndex {
             if let Some(doc) = self.document(p, &names.by_id, &attributes) {
                 writer.add_document(doc)?;
             }
-            names
-                .brands
-                .insert(p.brand_slug.clone(), p.brand_name.clone());
+            let brand = CategoryLink {
+                slug: p.brand_slug.clone(),
+                name: p.brand_name.clone(),
+            };
+            names.brands.insert(p.brand_id, brand);
         }
         self.commit(&mut writer, position)
     }
@@ -554,6 +566,11 @@ impl SearchIndex {
         doc.add_u64(f.rating, u64::try_from(rating).unwrap_or(0));
         doc.add_u64(f.in_stock, u64::from(p.stock > 0));
         doc.add_i64(f.created, p.created_at);
+        doc.add_u64(
+            f.category_id,
+            u64::try_from(p.category_id).unwrap_or(u64::MAX),
+        );
+        doc.add_u64(f.brand_id, u64::try_from(p.brand_id).unwrap_or(u64::MAX));
         Some(doc)
     }
 
@@ -722,9 +739,15 @@ impl SearchIndex {
             ));
         }
         if request.min_price.is_some() || request.max_price.is_some() {
+            let term =
+                |m: Money| Term::from_field_u64(f.price, u64::try_from(m.minor()).unwrap_or(0));
+            let lower = term(request.min_price.unwrap_or_default());
+            let upper = request
+                .max_price
+                .map_or(Bound::Unbounded, |m| Bound::Included(term(m)));
             filters.push((
                 Dimension::Price,
-                self.price_range(request.min_price, request.max_price, true),
+                Box::new(RangeQuery::new(Bound::Included(lower), upper)),
             ));
         }
         if let Some(stars) = request.rating {
@@ -744,32 +767,10 @@ impl SearchIndex {
         filters
     }
 
-    /// Prices from `min` up to `max` (inclusive, or exclusive for bands).
-    fn price_range(
-        &self,
-        min: Option<Money>,
-        max: Option<Money>,
-        max_inclusive: bool,
-    ) -> Box<dyn Query> {
-        let term = |m: Money| {
-            Term::from_field_u64(self.fields.price, u64::try_from(m.minor()).unwrap_or(0))
-        };
-        let lower = min.map_or(Bound::Included(term(Money::default())), |m| {
-            Bound::Included(term(m))
-        });
-        let upper = match max {
-            Some(m) if max_inclusive => Bound::Included(term(m)),
-            Some(m) => Bound::Excluded(term(m)),
-            None => Bound::Unbounded,
-        };
-        Box::new(RangeQuery::new(lower, upper))
-    }
-
     fn compose(
         text: &Option<Box<dyn Query>>,
         filters: &[(Dimension, Box<dyn Query>)],
         except: Option<Dimension>,
-        extra: Option<Box<dyn Query>>,
     ) -> BooleanQuery {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
             Occur::Must,
@@ -781,13 +782,13 @@ impl SearchIndex {
                 clauses.push((Occur::Must, filter.box_clone()));
             }
         }
-        if let Some(extra) = extra {
-            clauses.push((Occur::Must, extra));
-        }
         BooleanQuery::new(clauses)
     }
 
-    /// Runs a search: one page of ids plus facet counts for the same query.
+    /// Runs a search: one page of ids plus facet counts for the same query. The page, the
+    /// total and every facet whose dimension has no filter of its own are counted in one pass
+    /// over the matching documents; each filtered dimension (brand, price, rating) takes one
+    /// more pass without its own filter, so its options count what choosing them would find.
     pub fn search(&self, request: &SearchRequest) -> Result<Hits, SearchError> {
         let names = self
             .names
@@ -796,158 +797,325 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let text = self.text_query(&request.text);
         let filters = self.filters(request, &names);
-        let main = Self::compose(&text, &filters, None, None);
+        let main = Self::compose(&text, &filters, None);
         let offset = (request.page - 1) * PAGE_SIZE;
         let page = TopDocs::with_limit(PAGE_SIZE).and_offset(offset);
         let sort = match request.sort {
             Sort::Relevance if text.is_none() => Sort::Newest,
             other => other,
         };
-        let (addresses, total): (Vec<DocAddress>, usize) = match sort {
-            Sort::Relevance => {
-                let (top, total) = searcher.search(&main, &(page.order_by_score(), Count))?;
-                (top.into_iter().map(|(_, a)| a).collect(), total)
-            }
-            Sort::Newest => {
-                let (top, total) = searcher.search(
-                    &main,
-                    &(
-                        page.order_by_fast_field::<i64>("created", Order::Desc),
-                        Count,
-                    ),
-                )?;
-                (top.into_iter().map(|(_, a)| a).collect(), total)
-            }
+        // Categories: the children of the chosen category (or the departments), within every
+        // filter.
+        let trail: &[CategoryLink] = request
+            .category
+            .as_ref()
+            .and_then(|slug| names.categories.get(slug))
+            .map_or(&[], |info| &info.trail);
+        let unfiltered = |dimension| filters.iter().all(|(d, _)| *d != dimension);
+        let tally = Tally::new(&names, trail);
+        let first = tally.counting([
+            true,
+            unfiltered(Dimension::Brand),
+            unfiltered(Dimension::Price),
+            unfiltered(Dimension::Rating),
+        ]);
+        let (addresses, total, mut counts) = match sort {
+            Sort::Relevance => first_pass(&searcher, &main, page.order_by_score(), first)?,
+            Sort::Newest => first_pass(
+                &searcher,
+                &main,
+                page.order_by_fast_field::<i64>("created", Order::Desc),
+                first,
+            )?,
             Sort::PriceAsc | Sort::PriceDesc | Sort::Rating => {
                 let (field, order) = match sort {
                     Sort::PriceAsc => ("price", Order::Asc),
                     Sort::PriceDesc => ("price", Order::Desc),
                     _ => ("rating", Order::Desc),
                 };
-                let (top, total) = searcher.search(
-                    &main,
-                    &(page.order_by_fast_field::<u64>(field, order), Count),
-                )?;
-                (top.into_iter().map(|(_, a)| a).collect(), total)
+                let page = page.order_by_fast_field::<u64>(field, order);
+                first_pass(&searcher, &main, page, first)?
             }
         };
+        for (i, dimension) in [Dimension::Brand, Dimension::Price, Dimension::Rating]
+            .into_iter()
+            .enumerate()
+        {
+            if !unfiltered(dimension) {
+                let mut only = [false; 4];
+                only[i + 1] = true;
+                let alone = Self::compose(&text, &filters, Some(dimension));
+                counts.add(searcher.search(&alone, &tally.counting(only))?);
+            }
+        }
         let ids = addresses
             .into_iter()
             .map(|address| {
-                let doc: TantivyDocument = searcher.doc(address)?;
-                Ok(doc
-                    .get_first(self.fields.id)
-                    .and_then(|v| v.as_i64())
-                    .unwrap_or_default())
+                let ids = searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .i64("id")?;
+                Ok(ids.first(address.doc_id).unwrap_or_default())
             })
             .collect::<Result<Vec<i64>, SearchError>>()?;
-        let trail = request
-            .category
-            .as_ref()
-            .and_then(|slug| names.categories.get(slug))
-            .map(|info| info.trail.clone())
-            .unwrap_or_default();
-        let facets = self.facets(&searcher, request, &names, &text, &filters, &main)?;
         Ok(Hits {
             ids,
             total: total as u64,
-            facets,
-            trail,
+            facets: tally.facets(&names, counts),
+            trail: trail.to_vec(),
+        })
+    }
+}
+
+/// The page's addresses, the total and the facet counts of one pass over `query`.
+fn first_pass<P, S>(
+    searcher: &Searcher,
+    query: &BooleanQuery,
+    page: P,
+    tally: Tally,
+) -> Result<(Vec<DocAddress>, usize, Counts), SearchError>
+where
+    P: Collector<Fruit = Vec<(S, DocAddress)>>,
+{
+    let (top, total, counts) = searcher.search(query, &(page, Count, tally))?;
+    Ok((top.into_iter().map(|(_, a)| a).collect(), total, counts))
+}
+
+/// The ratings offered as "N stars & up", best first.
+const STARS: [u64; 4] = [4, 3, 2, 1];
+
+/// A category that is not under the chosen one.
+const ELSEWHERE: u32 = u32::MAX;
+
+/// Counts the facets of the documents a query matches, from fast fields, in the same pass as
+/// the page: the categories one level below the chosen one (or the departments), brands, price
+/// bands and ratings (`counting` says which of the four, in that order).
+#[derive(Clone)]
+struct Tally {
+    /// The categories one level below the chosen one.
+    children: Arc<Vec<CategoryLink>>,
+    /// For each category id, the index in `children` of the one it falls under, or ELSEWHERE.
+    under: Arc<Vec<u32>>,
+    /// One more than the largest brand id.
+    brands: usize,
+    counting: [bool; 4],
+}
+
+/// What a `Tally` counted: by child category, by brand id, by price band, by rating.
+struct Counts {
+    categories: Vec<u64>,
+    brands: Vec<u64>,
+    prices: [u64; BANDS.len()],
+    ratings: [u64; STARS.len()],
+}
+
+impl Tally {
+    fn new(names: &Names, parent: &[CategoryLink]) -> Self {
+        let size = |ids: &mut dyn Iterator<Item = &i64>| {
+            ids.max()
+                .and_then(|id| usize::try_from(*id).ok())
+                .map_or(0, |id| id + 1)
+        };
+        let depth = parent.len();
+        let mut children: Vec<CategoryLink> = Vec::new();
+        let mut under = vec![ELSEWHERE; size(&mut names.by_id.keys())];
+        for (id, info) in &names.by_id {
+            let (Some(child), Ok(id)) = (info.trail.get(depth), usize::try_from(*id)) else {
+                continue;
+            };
+            if info.trail[..depth] != *parent {
+                continue;
+            }
+            let slot = children
+                .iter()
+                .position(|c| c.slug == child.slug)
+                .unwrap_or_else(|| {
+                    children.push(child.clone());
+                    children.len() - 1
+                });
+            under[id] = u32::try_from(slot).unwrap_or(ELSEWHERE);
+        }
+        Self {
+            children: Arc::new(children),
+            under: Arc::new(under),
+            brands: size(&mut names.brands.keys()),
+            counting: [false; 4],
+        }
+    }
+
+    fn counting(&self, counting: [bool; 4]) -> Self {
+        Self {
+            counting,
+            ..self.clone()
+        }
+    }
+
+    fn empty(&self) -> Counts {
+        Counts {
+            categories: vec![0; self.children.len()],
+            brands: vec![0; self.brands],
+            prices: [0; BANDS.len()],
+            ratings: [0; STARS.len()],
+        }
+    }
+
+    /// The counts as the page shows them: names attached, most first, none empty.
+    fn facets(&self, names: &Names, counts: Counts) -> Facets {
+        let ranked = |counted: Vec<(CategoryLink, u64)>, limit: usize| {
+            let mut counted: Vec<FacetCount> = counted
+                .into_iter()
+                .filter(|(_, count)| *count > 0)
+                .map(|(link, count)| FacetCount {
+                    key: link.slug,
+                    label: link.name,
+                    count,
+                })
+                .collect();
+            counted.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+            counted.truncate(limit);
+            counted
+        };
+        let categories = self.children.iter().cloned().zip(counts.categories);
+        let brands = counts
+            .brands
+            .into_iter()
+            .enumerate()
+            .filter_map(|(id, count)| {
+                let link = names.brands.get(&i64::try_from(id).ok()?)?;
+                Some((link.clone(), count))
+            });
+        Facets {
+            categories: ranked(categories.collect(), usize::MAX),
+            brands: ranked(brands.collect(), 15),
+            price_bands: BANDS
+                .iter()
+                .zip(counts.prices)
+                .map(|((lower, upper), count)| PriceBand {
+                    min: lower.and_then(|m| Money::from_minor(m).ok()),
+                    max: upper.and_then(|m| Money::from_minor(m).ok()),
+                    count,
+                })
+                .collect(),
+            ratings: STARS
+                .iter()
+                .zip(counts.ratings)
+                .map(|(stars, count)| FacetCount {
+                    key: stars.to_string(),
+                    label: if *stars == 1 {
+                        "1 star & up".to_owned()
+                    } else {
+                        format!("{stars} stars & up")
+                    },
+                    count,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Counts {
+    fn add(&mut self, more: Counts) {
+        let sum = |into: &mut [u64], from: &[u64]| {
+            for (count, more) in into.iter_mut().zip(from) {
+                *count += more;
+            }
+        };
+        sum(&mut self.categories, &more.categories);
+        sum(&mut self.brands, &more.brands);
+        sum(&mut self.prices, &more.prices);
+        sum(&mut self.ratings, &more.ratings);
+    }
+}
+
+/// A `Tally` over one segment: the columns it reads, what it counted so far.
+struct SegmentTally {
+    tally: Tally,
+    /// Category id, brand id, price and rating, for the dimensions counted.
+    columns: [Option<Arc<dyn ColumnValues<u64>>>; 4],
+    /// The price bands as [lower, upper) in minor units.
+    bands: [(u64, u64); BANDS.len()],
+    counts: Counts,
+}
+
+impl Collector for Tally {
+    type Fruit = Counts;
+    type Child = SegmentTally;
+
+    fn for_segment(
+        &self,
+        _segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentTally> {
+        let mut columns: [Option<Arc<dyn ColumnValues<u64>>>; 4] = Default::default();
+        for ((column, field), counted) in columns
+            .iter_mut()
+            .zip(["category_id", "brand_id", "price", "rating"])
+            .zip(self.counting)
+        {
+            if counted {
+                let values = reader.fast_fields().u64(field)?;
+                *column = Some(values.first_or_default_col(u64::MAX));
+            }
+        }
+        let bound =
+            |m: Option<i64>, default| m.and_then(|m| u64::try_from(m).ok()).unwrap_or(default);
+        Ok(SegmentTally {
+            tally: self.clone(),
+            columns,
+            bands: BANDS.map(|(lower, upper)| (bound(lower, 0), bound(upper, u64::MAX))),
+            counts: self.empty(),
         })
     }
 
-    fn facets(
-        &self,
-        searcher: &Searcher,
-        request: &SearchRequest,
-        names: &Names,
-        text: &Option<Box<dyn Query>>,
-        filters: &[(Dimension, Box<dyn Query>)],
-        main: &BooleanQuery,
-    ) -> Result<Facets, SearchError> {
-        // Categories: the children of the chosen category (or the departments), within every filter.
-        let parent = request
-            .category
-            .as_ref()
-            .and_then(|slug| names.categories.get(slug))
-            .map_or_else(Facet::root, |info| info.path.clone());
-        let mut collector = FacetCollector::for_field("category");
-        collector.add_facet(parent.clone());
-        let counts = searcher.search(main, &collector)?;
-        let mut categories: Vec<FacetCount> = counts
-            .get(parent)
-            .filter_map(|(facet, count)| {
-                let slug = facet.to_path().last().map(|s| (*s).to_owned())?;
-                let label = names.categories.get(&slug)?.trail.last()?.name.clone();
-                Some(FacetCount {
-                    key: slug,
-                    label,
-                    count,
-                })
-            })
-            .collect();
-        categories.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+    fn requires_scoring(&self) -> bool {
+        false
+    }
 
-        // Brands, counted as if no brand were chosen.
-        let mut collector = FacetCollector::for_field("brand");
-        collector.add_facet(Facet::root());
-        let without_brand = Self::compose(text, filters, Some(Dimension::Brand), None);
-        let counts = searcher.search(&without_brand, &collector)?;
-        let mut brands: Vec<FacetCount> = counts
-            .top_k(Facet::root(), 15)
-            .into_iter()
-            .filter_map(|(facet, count)| {
-                let slug = facet.to_path().last().map(|s| (*s).to_owned())?;
-                let label = names.brands.get(&slug)?.clone();
-                Some(FacetCount {
-                    key: slug,
-                    label,
-                    count,
-                })
-            })
-            .collect();
-        brands.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
-
-        let mut price_bands = Vec::with_capacity(BANDS.len());
-        for (lower, upper) in BANDS {
-            let (min, max) = (
-                lower.and_then(|m| Money::from_minor(m).ok()),
-                upper.and_then(|m| Money::from_minor(m).ok()),
-            );
-            let query = Self::compose(
-                text,
-                filters,
-                Some(Dimension::Price),
-                Some(self.price_range(min, max, false)),
-            );
-            let count = searcher.search(&query, &Count)? as u64;
-            price_bands.push(PriceBand { min, max, count });
+    fn merge_fruits(&self, segments: Vec<Counts>) -> tantivy::Result<Counts> {
+        let mut counts = self.empty();
+        for segment in segments {
+            counts.add(segment);
         }
+        Ok(counts)
+    }
+}
 
-        let mut ratings = Vec::with_capacity(4);
-        for stars in (1..=4u64).rev() {
-            let lower = Term::from_field_u64(self.fields.rating, stars * 10);
-            let band: Box<dyn Query> =
-                Box::new(RangeQuery::new(Bound::Included(lower), Bound::Unbounded));
-            let query = Self::compose(text, filters, Some(Dimension::Rating), Some(band));
-            let count = searcher.search(&query, &Count)? as u64;
-            let label = if stars == 1 {
-                "1 star & up".to_owned()
-            } else {
-                format!("{stars} stars & up")
-            };
-            ratings.push(FacetCount {
-                key: stars.to_string(),
-                label,
-                count,
-            });
+impl SegmentCollector for SegmentTally {
+    type Fruit = Counts;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        let [category, brand, price, rating] = &self.columns;
+        let counts = &mut self.counts;
+        if let Some(column) = category {
+            let slot = usize::try_from(column.get_val(doc))
+                .ok()
+                .and_then(|id| self.tally.under.get(id));
+            if let Some(count) = slot.and_then(|s| counts.categories.get_mut(*s as usize)) {
+                *count += 1;
+            }
         }
-        Ok(Facets {
-            categories,
-            brands,
-            price_bands,
-            ratings,
-        })
+        if let Some(column) = brand {
+            let id = usize::try_from(column.get_val(doc)).unwrap_or(usize::MAX);
+            if let Some(count) = counts.brands.get_mut(id) {
+                *count += 1;
+            }
+        }
+        if let Some(column) = price {
+            let price = column.get_val(doc);
+            for ((lower, upper), count) in self.bands.iter().zip(&mut counts.prices) {
+                *count += u64::from((*lower..*upper).contains(&price));
+            }
+        }
+        if let Some(column) = rating {
+            let rating = column.get_val(doc);
+            for (stars, count) in STARS.iter().zip(&mut counts.ratings) {
+                *count += u64::from(rating >= stars * 10);
+            }
+        }
+    }
+
+    fn harvest(self) -> Counts {
+        self.counts
     }
 }
 
