@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["fulfilment"],
     &["customers"],
     &["analytics"],
+    &["integrations"],
     &["app", "server"],
 ];
 

@@ -18,6 +18,7 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod events;
 pub mod fulfilment;
+pub mod integrations;
 #[cfg(test)]
 mod layers;
 pub mod notifications;

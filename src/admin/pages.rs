@@ -33,6 +33,7 @@ fn AdminNav() -> impl IntoView {
             <a href="/admin/products" class="hover:text-brand-700">"Products"</a>
             <a href="/admin/categories" class="hover:text-brand-700">"Categories"</a>
             <a href="/admin/promotions" class="hover:text-brand-700">"Promotions"</a>
+            <a href="/admin/api-keys" class="hover:text-brand-700">"API keys"</a>
         </nav>
     }
 }

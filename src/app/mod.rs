@@ -18,6 +18,7 @@ use crate::{
     checkout::pages::{AddressesPage, CheckoutPage, InvoicePage, OrderPage, OrdersPage},
     customers::pages::AdminUsersPage,
     fulfilment::pages::{AdminOrderPage, AdminOrdersPage},
+    integrations::pages::AdminApiKeysPage,
     notifications::pages::{NotificationsPage, provide_notifications},
     search::pages::{CategoryPage, SearchPage},
     storefront::pages::{HomePage, ProductPage, ShoppingCartPage},
@@ -119,6 +120,7 @@ lazy_pages! {
     AdminCategoriesRoute => AdminCategoriesPage,
     AdminPromotionsRoute => AdminPromotionsPage,
     AdminProductRoute => AdminProductPage,
+    AdminApiKeysRoute => AdminApiKeysPage,
 }
 
 #[component]
@@ -168,6 +170,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("products")) view={Lazy::<AdminProductsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("categories")) view={Lazy::<AdminCategoriesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("promotions")) view={Lazy::<AdminPromotionsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("api-keys")) view={Lazy::<AdminApiKeysRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products"), ParamSegment("id")) view={Lazy::<AdminProductRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>

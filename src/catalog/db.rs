@@ -324,3 +324,107 @@ pub async fn category_slugs(db: &Db) -> Result<Vec<String>, sqlx::Error> {
         .fetch_all(db.pool())
         .await
 }
+
+/// A product as the REST API gives it (`integrations::rest`), whatever its status.
+#[derive(serde::Serialize)]
+pub struct ProductRecord {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub brand: String,
+    /// The category's slug.
+    pub category: String,
+    pub description: String,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub variants: Vec<VariantRecord>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    id: i64,
+    slug: String,
+    title: String,
+    brand: String,
+    category: String,
+    description: String,
+    status: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// A variant as the REST API gives it; money in minor units.
+#[derive(serde::Serialize, sqlx::FromRow)]
+pub struct VariantRecord {
+    #[serde(skip)]
+    product_id: i64,
+    pub id: i64,
+    pub sku: String,
+    /// "Size=M; Colour=Red".
+    pub options: String,
+    pub price_minor: i64,
+    pub compare_at_minor: Option<i64>,
+    pub stock: i64,
+}
+
+const RECORD: &str = "SELECT p.id, p.slug, p.title, b.name AS brand, c.slug AS category, \
+     p.description, p.status, p.created_at, p.updated_at \
+     FROM products p JOIN brands b ON b.id = p.brand_id JOIN categories c ON c.id = p.category_id";
+
+/// Up to `limit` products with ids above `after`, in id order, with their variants.
+pub async fn product_records(
+    db: &Db,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ProductRecord>, sqlx::Error> {
+    let rows: Vec<RecordRow> =
+        sqlx::query_as(&format!("{RECORD} WHERE p.id > $1 ORDER BY p.id LIMIT $2"))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?;
+    with_variants(db, rows).await
+}
+
+/// Product `id` with its variants.
+pub async fn product_record(db: &Db, id: i64) -> Result<Option<ProductRecord>, sqlx::Error> {
+    let rows: Vec<RecordRow> = sqlx::query_as(&format!("{RECORD} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(with_variants(db, rows).await?.pop())
+}
+
+async fn with_variants(db: &Db, rows: Vec<RecordRow>) -> Result<Vec<ProductRecord>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT product_id, id, sku, options, price_minor, compare_at_minor, stock \
+         FROM product_variants WHERE product_id IN ({}) ORDER BY position, id",
+        values_list(rows.len(), "?")
+    );
+    let mut query = sqlx::query_as::<_, VariantRecord>(&sql);
+    for row in &rows {
+        query = query.bind(row.id);
+    }
+    let mut variants = query.fetch_all(db.pool()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ProductRecord {
+            variants: variants
+                .extract_if(.., |v| v.product_id == row.id)
+                .collect(),
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            brand: row.brand,
+            category: row.category,
+            description: row.description,
+            status: row.status,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+        .collect())
+}

@@ -147,3 +147,41 @@ pub async fn order_for_change(
     .await?;
     Ok(row.map(|(id, user, current)| (id, user, status(&current))))
 }
+
+/// An order as the REST API gives it (`integrations::rest`); money in minor units.
+#[derive(serde::Serialize, sqlx::FromRow)]
+pub struct OrderRecord {
+    pub id: i64,
+    /// What the shopper sees (EM-7K3F-9QX2).
+    pub number: String,
+    pub status: String,
+    pub email: String,
+    pub subtotal_minor: i64,
+    pub discount_minor: i64,
+    pub shipping_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub refunded_minor: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Up to `limit` orders with ids above `after`, in id order, of one status when given.
+pub async fn order_records(
+    db: &Db,
+    after: i64,
+    limit: i64,
+    status: Option<OrderStatus>,
+) -> Result<Vec<OrderRecord>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT o.id, o.number, o.status, u.email, o.subtotal_minor, o.discount_minor, \
+             o.shipping_minor, o.tax_minor, o.total_minor, o.refunded_minor, o.created_at, o.updated_at \
+         FROM orders o JOIN users u ON u.id = o.user_id \
+         WHERE o.id > $1 AND ($2 = '' OR o.status = $2) ORDER BY o.id LIMIT $3",
+    )
+    .bind(after)
+    .bind(status.map_or("", OrderStatus::as_str))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}

@@ -6,6 +6,7 @@ mod support;
 mod accounts;
 mod admin;
 mod analytics;
+mod api_keys;
 mod cart;
 mod catalog;
 mod checkout;

@@ -1,0 +1,248 @@
+//! API keys and the REST API under /api/v1, on both databases: keys made and revoked by an
+//! admin, scopes, cursor paging that visits every row once, and problem documents for every
+//! refusal.
+
+use crate::{
+    checkout::{GOOD_CARD, add, address, key as checkout_key, place, shopper, variant},
+    on_both_backends,
+    support::{Backend, Reply, TestApp, admin, body_text, register, seeded_app, unique_email},
+};
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use serde_json::Value;
+
+on_both_backends!(
+    an_admin_makes_a_key_that_opens_the_api_until_revoked,
+    the_api_answers_anything_but_a_live_key_with_a_problem_document,
+    paging_by_cursor_visits_every_product_once_and_orders_filter_by_status,
+    only_admins_manage_keys_and_a_bad_form_changes_nothing,
+);
+
+/// Makes a key through the admin's server function; returns the whole key.
+async fn make_key(app: &TestApp, name: &str, scopes: &[&str]) -> String {
+    let mut staff = admin(app).await;
+    let fields: Vec<(String, &str)> = scopes
+        .iter()
+        .enumerate()
+        .map(|(i, scope)| (format!("key[scopes][{i}]"), *scope))
+        .collect();
+    let mut form = vec![("key[name]", name)];
+    form.extend(fields.iter().map(|(k, v)| (k.as_str(), *v)));
+    let reply = staff.call("create_api_key", &form).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let issued: Value = serde_json::from_str(&reply.body).unwrap();
+    issued["key"].as_str().unwrap().to_owned()
+}
+
+/// `GET path` with `Authorization: Bearer key` (none when empty): status, headers and JSON.
+async fn api(app: &TestApp, key: &str, path: &str) -> (StatusCode, String, Value) {
+    let mut request = Request::get(path);
+    if !key.is_empty() {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
+    let response = app.request(request.body(Body::empty()).unwrap()).await;
+    let status = response.status();
+    let kind = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = body_text(response).await;
+    let json = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{status} not JSON: {body}"));
+    (status, kind, json)
+}
+
+/// Asserts a refusal is a problem document with this status.
+fn problem(answer: &(StatusCode, String, Value), status: StatusCode) {
+    let (got, kind, json) = answer;
+    assert_eq!(*got, status, "{json}");
+    assert_eq!(kind, "application/problem+json");
+    assert_eq!(json["status"], status.as_u16());
+    assert!(
+        json["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{json}"
+    );
+}
+
+async fn an_admin_makes_a_key_that_opens_the_api_until_revoked(backend: Backend) {
+    let app = seeded_app(backend, 30, 3).await;
+    let key = make_key(&app, "Warehouse", &["catalog:read"]).await;
+    assert!(key.starts_with("emp_"), "{key}");
+    let stored: String = sqlx::query_scalar("SELECT secret_digest FROM api_keys")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert!(
+        !stored.contains(&key[13..]),
+        "only a digest of the key is kept"
+    );
+
+    let (status, _, page) = api(&app, &key, "/api/v1/products?limit=5").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["data"].as_array().unwrap().len(), 5);
+    let first = &page["data"][0];
+    let id = first["id"].as_i64().unwrap();
+    let (status, _, one) = api(&app, &key, &format!("/api/v1/products/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["title"], first["title"]);
+    let (sku, price): (String, i64) = sqlx::query_as(
+        "SELECT sku, price_minor FROM product_variants WHERE product_id = $1 ORDER BY position, id LIMIT 1",
+    )
+    .bind(id)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(one["variants"][0]["sku"], sku.as_str());
+    assert_eq!(one["variants"][0]["price_minor"], price);
+
+    // The key may read the catalog only.
+    problem(
+        &api(&app, &key, "/api/v1/orders").await,
+        StatusCode::FORBIDDEN,
+    );
+
+    let mut staff = admin(&app).await;
+    let reply = staff.call("admin_api_keys", &[]).await;
+    let keys: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(keys[0]["name"], "Warehouse");
+    assert!(keys[0]["last_used_at"].is_i64(), "its use is noted: {keys}");
+    assert!(key.starts_with(&format!("emp_{}_", keys[0]["prefix"].as_str().unwrap())));
+
+    let id = keys[0]["id"].to_string();
+    let reply = staff.call("revoke_api_key", &[("id", &id)]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let refused = api(&app, &key, "/api/v1/products").await;
+    problem(&refused, StatusCode::UNAUTHORIZED);
+    let response = app
+        .request(
+            Request::get("/api/v1/products")
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+    let reply = staff.call("revoke_api_key", &[("id", "999999")]).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+async fn the_api_answers_anything_but_a_live_key_with_a_problem_document(backend: Backend) {
+    let app = seeded_app(backend, 5, 3).await;
+    let key = make_key(&app, "ERP", &["catalog:read", "orders:read"]).await;
+    let (prefix, _) = key[4..].split_once('_').unwrap();
+    for wrong in [
+        String::new(),
+        "nonsense".to_owned(),
+        format!("emp_{prefix}_{}", "0".repeat(48)),
+        format!("emp_00000000_{}", &key[13..]),
+        key.to_uppercase(),
+    ] {
+        problem(
+            &api(&app, &wrong, "/api/v1/products").await,
+            StatusCode::UNAUTHORIZED,
+        );
+    }
+    for (path, status) in [
+        ("/api/v1/products?limit=0", StatusCode::BAD_REQUEST),
+        ("/api/v1/products?limit=201", StatusCode::BAD_REQUEST),
+        ("/api/v1/products?limit=ten", StatusCode::BAD_REQUEST),
+        ("/api/v1/products?cursor=-4", StatusCode::BAD_REQUEST),
+        ("/api/v1/products?cursor=%FF", StatusCode::BAD_REQUEST),
+        ("/api/v1/products/abc", StatusCode::BAD_REQUEST),
+        ("/api/v1/products/99999999", StatusCode::NOT_FOUND),
+        ("/api/v1/orders?status=lost", StatusCode::BAD_REQUEST),
+        ("/api/v1/nothing", StatusCode::NOT_FOUND),
+        ("/api/v1", StatusCode::NOT_FOUND),
+    ] {
+        let answer = api(&app, &key, path).await;
+        assert_eq!(answer.0, status, "{path}: {}", answer.2);
+        problem(&answer, status);
+    }
+}
+
+async fn paging_by_cursor_visits_every_product_once_and_orders_filter_by_status(backend: Backend) {
+    let app = seeded_app(backend, 23, 5).await;
+    let key = make_key(&app, "ERP", &["catalog:read", "orders:read"]).await;
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/products?limit=7".to_owned();
+    loop {
+        let (status, _, page) = api(&app, &key, &path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_i64().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/products?limit=7&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let all: Vec<i64> = sqlx::query_scalar("SELECT id FROM products ORDER BY id")
+        .fetch_all(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(seen, all);
+
+    let mut buyer = shopper(&app, "api buyer").await;
+    let sku = variant(&app, 0, 1_500, 10).await;
+    add(&mut buyer, &sku, "2").await;
+    let to = address(&mut buyer, "US").await;
+    let reply = place(&mut buyer, &checkout_key(1), &to, GOOD_CARD, &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let (_, _, paid) = api(&app, &key, "/api/v1/orders?status=paid").await;
+    let orders = paid["data"].as_array().unwrap();
+    assert_eq!(orders.len(), 1, "{paid}");
+    assert_eq!(orders[0]["subtotal_minor"], 3_000);
+    assert!(
+        orders[0]["email"]
+            .as_str()
+            .unwrap()
+            .starts_with("api.buyer")
+    );
+    let (_, _, shipped) = api(&app, &key, "/api/v1/orders?status=shipped").await;
+    assert_eq!(shipped["data"].as_array().unwrap().len(), 0);
+}
+
+async fn only_admins_manage_keys_and_a_bad_form_changes_nothing(backend: Backend) {
+    let app = seeded_app(backend, 5, 3).await;
+    let form = [("key[name]", "Sneaky"), ("key[scopes][0]", "catalog:read")];
+    let reply: Reply = app.client().call("create_api_key", &form).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let mut customer = register(&app, "Casey", &unique_email("casey")).await;
+    for (function, args) in [
+        ("create_api_key", &form[..]),
+        ("admin_api_keys", &[][..]),
+        ("revoke_api_key", &[("id", "1")][..]),
+    ] {
+        let reply = customer.call(function, args).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{function}");
+    }
+    let mut staff = admin(&app).await;
+    let reply = staff
+        .call(
+            "create_api_key",
+            &[("key[name]", " "), ("key[scopes][0]", "catalog:write")],
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains(r#""field":"name""#) && reply.body.contains(r#""field":"scopes""#),
+        "{}",
+        reply.body
+    );
+    let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(keys, 0);
+}
