@@ -7,7 +7,8 @@ CREATE TABLE api_keys (
     prefix         TEXT   NOT NULL CONSTRAINT api_keys_prefix_key UNIQUE,
     secret_digest  TEXT   NOT NULL,
     scopes         TEXT   NOT NULL,
-    created_by     BIGINT NOT NULL CONSTRAINT api_keys_created_by_fkey REFERENCES users (id) ON DELETE RESTRICT,
+    -- The admin who made it; NULL when made on the command line (`emporium api-key`).
+    created_by     BIGINT CONSTRAINT api_keys_created_by_fkey REFERENCES users (id) ON DELETE SET NULL,
     created_at     BIGINT NOT NULL,
     -- Noted at most once a minute.
     last_used_at   BIGINT,

@@ -326,7 +326,7 @@ pub async fn category_slugs(db: &Db) -> Result<Vec<String>, sqlx::Error> {
 }
 
 /// A product as the REST API gives it (`integrations::rest`), whatever its status.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ProductRecord {
     pub id: i64,
     pub slug: String,
@@ -355,7 +355,7 @@ struct RecordRow {
 }
 
 /// A variant as the REST API gives it; money in minor units.
-#[derive(serde::Serialize, sqlx::FromRow)]
+#[derive(serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct VariantRecord {
     #[serde(skip)]
     product_id: i64,

@@ -149,7 +149,7 @@ pub async fn order_for_change(
 }
 
 /// An order as the REST API gives it (`integrations::rest`); money in minor units.
-#[derive(serde::Serialize, sqlx::FromRow)]
+#[derive(serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct OrderRecord {
     pub id: i64,
     /// What the shopper sees (EM-7K3F-9QX2).

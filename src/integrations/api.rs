@@ -19,7 +19,7 @@ pub async fn create_api_key(key: ApiKeyForm) -> Result<IssuedKey, AppError> {
     use crate::platform::{auth::require_admin, db::now_ms, state::AppState};
     let admin = require_admin()?;
     let state = AppState::current()?;
-    super::service::issue(&state.db, &key, admin.user_id, now_ms()).await
+    super::service::issue(&state.db, &key, Some(admin.user_id), now_ms()).await
 }
 
 /// Revokes a key: the next request with it gets 401.

@@ -37,7 +37,7 @@ pub async fn insert(
     prefix: &str,
     digest: &str,
     scopes: &[Scope],
-    created_by: i64,
+    created_by: Option<i64>,
     now: i64,
 ) -> Result<ApiKeyView, sqlx::Error> {
     let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();

@@ -2,7 +2,8 @@
 //! `Authorization: Bearer emp_…`, each route asking for one scope. Lists are in id order and
 //! page by cursor (`?limit=` from 1 to 200, 50 when absent; `?cursor=` is the `next_cursor` of
 //! the page before, null on the last). Every error is an RFC 9457 problem document
-//! (`application/problem+json`).
+//! (`application/problem+json`). `/api/v1/openapi.json` describes it all (OpenAPI 3.1, generated
+//! from the handlers and record types below).
 
 use super::{model::Scope, service};
 use crate::{
@@ -19,9 +20,16 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{any, get},
 };
-use serde::Serialize;
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::{
+    IntoParams, Modify, OpenApi, ToSchema,
+    openapi::{
+        RefOr,
+        schema::{ObjectBuilder, Schema, Type},
+        security::{Http, HttpAuthScheme, SecurityScheme},
+    },
+};
 
 /// Longest page a list gives.
 const MAX_LIMIT: i64 = 200;
@@ -29,6 +37,7 @@ const DEFAULT_LIMIT: i64 = 50;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/products", get(products))
         .route("/api/v1/products/{id}", get(product))
         .route("/api/v1/orders", get(orders))
@@ -62,20 +71,25 @@ impl From<AppError> for Problem {
     }
 }
 
+/// RFC 9457 problem details, as every refusal of the API is written.
+#[derive(Serialize, ToSchema)]
+pub struct ProblemDocument {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    r#type: &'static str,
+    /// The status's reason phrase.
+    title: &'static str,
+    status: u16,
+    /// What went wrong and what to do, for a person.
+    detail: String,
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        #[derive(Serialize)]
-        struct Document<'a> {
-            r#type: &'static str,
-            title: &'a str,
-            status: u16,
-            detail: &'a str,
-        }
-        let document = Document {
+        let document = ProblemDocument {
             r#type: "about:blank",
             title: self.status.canonical_reason().unwrap_or("Error"),
             status: self.status.as_u16(),
-            detail: &self.detail,
+            detail: self.detail,
         };
         let mut response = (self.status, Json(document)).into_response();
         let headers = response.headers_mut();
@@ -120,37 +134,61 @@ async fn authorize(state: &AppState, headers: &HeaderMap, scope: Scope) -> Resul
     }
 }
 
-/// The page a list asks for: how many, after which id.
+/// The page a list asks for, as sent (checked by `asked`; the attributes are what the OpenAPI
+/// document says of each).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Paging {
+    /// How many, from 1 to 200; 50 when absent.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = "^[0-9]{1,18}$")]
+    cursor: Option<String>,
+}
+
+/// The page asked for, checked: how many, after which id.
+struct Asked {
     limit: i64,
     after: i64,
 }
 
-fn paging(query: &HashMap<String, String>) -> Result<Paging, Problem> {
-    let bad = |detail: &str| Problem::new(StatusCode::BAD_REQUEST, detail);
-    let limit = match query.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(text) => text
-            .parse()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| bad("limit must be a whole number from 1 to 200."))?,
-    };
-    let after = match query.get("cursor") {
-        None => 0,
-        Some(text) => text
-            .parse()
-            .ok()
-            .filter(|n: &i64| *n >= 0)
-            .ok_or_else(|| bad("cursor must be the next_cursor of an earlier page."))?,
-    };
-    Ok(Paging { limit, after })
+impl Paging {
+    fn asked(&self) -> Result<Asked, Problem> {
+        let bad = |detail: &str| Problem::new(StatusCode::BAD_REQUEST, detail);
+        let limit = match &self.limit {
+            None => DEFAULT_LIMIT,
+            Some(text) => text
+                .parse()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| bad("limit must be a whole number from 1 to 200."))?,
+        };
+        let after = match &self.cursor {
+            None => 0,
+            Some(text) => text
+                .parse()
+                .ok()
+                .filter(|n: &i64| *n >= 0)
+                .ok_or_else(|| bad("cursor must be the next_cursor of an earlier page."))?,
+        };
+        Ok(Asked { limit, after })
+    }
+}
+
+/// The orders list's filter.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct OrderFilter {
+    /// Only orders with this status (the document lists them).
+    status: Option<String>,
 }
 
 /// One page of a list, and where the next one starts.
-#[derive(Serialize)]
-struct Page<T> {
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
     data: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last one.
     next_cursor: Option<String>,
 }
 
@@ -163,9 +201,8 @@ fn page<T>(data: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Json<Page<T>> {
     Json(Page { data, next_cursor })
 }
 
-fn query_of(
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<HashMap<String, String>, Problem> {
+/// What a query string holds, or 400 when it cannot be read.
+fn query_of<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
     query.map(|Query(query)| query).map_err(|_| {
         Problem::new(
             StatusCode::BAD_REQUEST,
@@ -175,13 +212,26 @@ fn query_of(
 }
 
 /// `GET /api/v1/products` (catalog:read): every product, whatever its status, with variants.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products",
+    tag = "catalog",
+    security(("api_key" = ["catalog:read"])),
+    params(Paging),
+    responses(
+        (status = 200, description = "A page of products in id order", body = Page<ProductRecord>),
+        (status = 400, description = "A bad limit or cursor", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No live API key", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks catalog:read", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
 async fn products(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    paging: Result<Query<Paging>, QueryRejection>,
 ) -> Result<Json<Page<ProductRecord>>, Problem> {
     authorize(&state, &headers, Scope::CatalogRead).await?;
-    let paging = paging(&query_of(query)?)?;
+    let paging = query_of(paging)?.asked()?;
     let records = product_records(&state.db, paging.after, paging.limit)
         .await
         .map_err(AppError::from)?;
@@ -189,6 +239,20 @@ async fn products(
 }
 
 /// `GET /api/v1/products/{id}` (catalog:read).
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}",
+    tag = "catalog",
+    security(("api_key" = ["catalog:read"])),
+    params(("id" = i64, Path, description = "The product's id")),
+    responses(
+        (status = 200, description = "The product with its variants", body = ProductRecord),
+        (status = 400, description = "An id that is not a whole number", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No live API key", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks catalog:read", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No product has that id", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
 async fn product(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -206,15 +270,28 @@ async fn product(
 }
 
 /// `GET /api/v1/orders` (orders:read), optionally `?status=` one of the order statuses.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders",
+    tag = "orders",
+    security(("api_key" = ["orders:read"])),
+    params(Paging, OrderFilter),
+    responses(
+        (status = 200, description = "A page of orders in id order", body = Page<OrderRecord>),
+        (status = 400, description = "A bad limit, cursor or status", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No live API key", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks orders:read", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
 async fn orders(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    paging: Result<Query<Paging>, QueryRejection>,
+    filter: Result<Query<OrderFilter>, QueryRejection>,
 ) -> Result<Json<Page<OrderRecord>>, Problem> {
     authorize(&state, &headers, Scope::OrdersRead).await?;
-    let query = query_of(query)?;
-    let paging = paging(&query)?;
-    let status = match query.get("status") {
+    let paging = query_of(paging)?.asked()?;
+    let status = match query_of(filter)?.status.as_deref() {
         None => None,
         Some(text) => Some(OrderStatus::parse(text).ok_or_else(|| {
             let known: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
@@ -234,4 +311,50 @@ async fn unknown() -> Problem {
         StatusCode::NOT_FOUND,
         "There is no such API route; see /api/v1/products and /api/v1/orders.",
     )
+}
+
+/// The OpenAPI document: the routes above, the bearer key, and the statuses an order can have.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Emporium API",
+        version = "1",
+        description = "For the shop's other systems. Make a key in /admin/api-keys and send it as `Authorization: Bearer emp_…`."
+    ),
+    paths(products, product, orders),
+    components(schemas(ProblemDocument)),
+    modifiers(&Details)
+)]
+struct ApiDoc;
+
+struct Details;
+
+impl Modify for Details {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut bearer = Http::new(HttpAuthScheme::Bearer);
+        bearer.bearer_format = Some("emp_<prefix>_<secret>".into());
+        components.add_security_scheme("api_key", SecurityScheme::Http(bearer));
+        let statuses = OrderStatus::ALL.map(OrderStatus::as_str);
+        let status: RefOr<Schema> = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(statuses))
+            .into();
+        let parameters = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/orders")
+            .and_then(|item| item.get.as_mut())
+            .and_then(|operation| operation.parameters.as_mut());
+        for parameter in parameters.into_iter().flatten() {
+            if parameter.name == "status" {
+                parameter.schema = Some(status.clone());
+            }
+        }
+    }
+}
+
+/// `GET /api/v1/openapi.json`, open to all: it holds no data.
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
 }

@@ -59,11 +59,12 @@ pub fn parse_form(form: &ApiKeyForm) -> Result<(String, Vec<Scope>), AppError> {
     }
 }
 
-/// Makes a key; the whole key is in the answer and nowhere else.
+/// Makes a key (`created_by` an admin, or None on the command line); the whole key is in the
+/// answer and nowhere else.
 pub async fn issue(
     db: &Db,
     form: &ApiKeyForm,
-    created_by: i64,
+    created_by: Option<i64>,
     now: i64,
 ) -> Result<IssuedKey, AppError> {
     let (name, scopes) = parse_form(form)?;

@@ -1,4 +1,5 @@
-//! The `emporium` command line: serve (the default), migrate, seed, create-admin, recs.
+//! The `emporium` command line: serve (the default), migrate, seed, create-admin, recs, api-key,
+//! backup, restore.
 
 use super::router::router;
 use crate::{
@@ -9,6 +10,8 @@ use crate::{
     cart,
     catalog::seed,
     checkout,
+    error::AppError,
+    integrations::{self, model::ApiKeyForm},
     notifications::mail::{Mailer, deliver_until_stopped},
     platform::{
         config::Config,
@@ -69,6 +72,16 @@ enum Command {
     Recs {
         #[command(subcommand)]
         action: Recs,
+    },
+    /// Make an API key for another system and print it (it is shown this once). Admins make
+    /// them in /admin/api-keys too.
+    ApiKey {
+        /// The system that will use it.
+        #[arg(long)]
+        name: String,
+        /// What it may do (catalog:read, orders:read); repeat for more than one.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
     },
     /// Copy the SQLite database to a new file while the shop runs (PostgreSQL: use pg_dump).
     Backup { path: std::path::PathBuf },
@@ -136,6 +149,21 @@ async fn run(command: Command) -> Result<(), Failure> {
             let interactions = recommendations::db::interactions(&db, now_ms()).await?;
             let evaluation = recommendations::evaluation::evaluate(&interactions);
             print!("{evaluation}");
+            Ok(())
+        }
+        Command::ApiKey { name, scopes } => {
+            let form = ApiKeyForm { name, scopes };
+            let issued = integrations::service::issue(&open(&config).await?, &form, None, now_ms())
+                .await
+                .map_err(|error| match error {
+                    AppError::Invalid(fields) => fields
+                        .iter()
+                        .map(|f| format!("--{}: {}", f.field.trim_end_matches('s'), f.message))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    other => other.to_string(),
+                })?;
+            println!("{}", issued.key);
             Ok(())
         }
         Command::Backup { path } => {

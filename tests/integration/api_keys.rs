@@ -18,6 +18,7 @@ on_both_backends!(
     the_api_answers_anything_but_a_live_key_with_a_problem_document,
     paging_by_cursor_visits_every_product_once_and_orders_filter_by_status,
     only_admins_manage_keys_and_a_bad_form_changes_nothing,
+    the_openapi_document_describes_every_route,
 );
 
 /// Makes a key through the admin's server function; returns the whole key.
@@ -245,4 +246,46 @@ async fn only_admins_manage_keys_and_a_bad_form_changes_nothing(backend: Backend
         .await
         .unwrap();
     assert_eq!(keys, 0);
+}
+
+async fn the_openapi_document_describes_every_route(backend: Backend) {
+    let app = seeded_app(backend, 1, 3).await;
+    let (status, kind, document) = api(&app, "", "/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(kind, "application/json");
+    assert!(
+        document["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{document}"
+    );
+    for path in [
+        "/api/v1/products",
+        "/api/v1/products/{id}",
+        "/api/v1/orders",
+    ] {
+        let operation = &document["paths"][path]["get"];
+        assert!(
+            operation["responses"]["401"].is_object(),
+            "{path}: {operation}"
+        );
+        assert!(
+            operation["security"][0]["api_key"].is_array(),
+            "{path}: {operation}"
+        );
+    }
+    assert_eq!(
+        document["components"]["securitySchemes"]["api_key"]["scheme"],
+        "bearer"
+    );
+    let status = document["paths"]["/api/v1/orders"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "status")
+        .unwrap();
+    let statuses = status["schema"]["enum"].as_array().unwrap();
+    assert!(statuses.iter().any(|s| s == "paid") && statuses.iter().any(|s| s == "refunded"));
+    assert!(
+        document["components"]["schemas"]["ProductRecord"].is_object(),
+        "{document}"
+    );
 }
