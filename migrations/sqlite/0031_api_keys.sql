@@ -14,3 +14,12 @@ CREATE TABLE api_keys (
     last_used_at   BIGINT,
     revoked_at     BIGINT
 );
+
+-- Requests each key made in each minute (fixed windows starting at `window_start`, epoch ms),
+-- counted in the database so every node holds a key to the same limit.
+CREATE TABLE api_key_usage (
+    key_id        BIGINT NOT NULL CONSTRAINT api_key_usage_key_fkey REFERENCES api_keys (id) ON DELETE CASCADE,
+    window_start  BIGINT NOT NULL,
+    hits          BIGINT NOT NULL,
+    CONSTRAINT api_key_usage_pkey PRIMARY KEY (key_id, window_start)
+);

@@ -82,9 +82,9 @@ pub async fn live(db: &Db, prefix: &str) -> Result<Option<(ApiKeyView, String)>,
     Ok(row.map(|row| (row.key.into(), row.secret_digest)))
 }
 
-/// Notes a use, at most once a minute per key (not a write per request).
-pub async fn touch(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Notes a use, at most once a minute per key (not a write per request); true when it did.
+pub async fn touch(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let noted = sqlx::query(
         "UPDATE api_keys SET last_used_at = $1 \
          WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $1 - 60000)",
     )
@@ -92,6 +92,30 @@ pub async fn touch(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
     .bind(id)
     .execute(db.writer())
     .await?;
+    Ok(noted.rows_affected() == 1)
+}
+
+/// Counts one request of key `id` in the window starting at `window`; the window's count so far
+/// (one statement, so requests on any node at once each get their own number).
+pub async fn count_request(db: &Db, id: i64, window: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO api_key_usage (key_id, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (key_id, window_start) DO UPDATE SET hits = api_key_usage.hits + 1 \
+         RETURNING hits",
+    )
+    .bind(id)
+    .bind(window)
+    .fetch_one(db.writer())
+    .await
+}
+
+/// Forgets the windows of key `id` before `before`.
+pub async fn forget_usage(db: &Db, id: i64, before: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM api_key_usage WHERE key_id = $1 AND window_start < $2")
+        .bind(id)
+        .bind(before)
+        .execute(db.writer())
+        .await?;
     Ok(())
 }
 

@@ -5,7 +5,10 @@
 //! (`application/problem+json`). `/api/v1/openapi.json` describes it all (OpenAPI 3.1, generated
 //! from the handlers and record types below).
 
-use super::{model::Scope, service};
+use super::{
+    model::Scope,
+    service::{self, Caller},
+};
 use crate::{
     catalog::db::{ProductRecord, product_record, product_records},
     checkout::model::OrderStatus,
@@ -14,9 +17,10 @@ use crate::{
     platform::{db::now_ms, state::AppState},
 };
 use axum::{
-    Json, Router,
-    extract::{Path, Query, State, rejection::QueryRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    Extension, Json, Router,
+    extract::{Path, Query, Request, State, rejection::QueryRejection},
+    http::{HeaderValue, StatusCode, header},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{any, get},
 };
@@ -35,12 +39,15 @@ use utoipa::{
 const MAX_LIMIT: i64 = 200;
 const DEFAULT_LIMIT: i64 = 50;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi))
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let keyed = Router::new()
         .route("/api/v1/products", get(products))
         .route("/api/v1/products/{id}", get(product))
         .route("/api/v1/orders", get(orders))
+        .route_layer(middleware::from_fn_with_state(state.clone(), identify));
+    Router::new()
+        .merge(keyed)
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1", any(unknown))
         .route("/api/v1/{*rest}", any(unknown))
         // What a key reads is the shop's own business: no cache keeps it.
@@ -104,23 +111,65 @@ impl IntoResponse for Problem {
     }
 }
 
-/// The key the request carries, when it is live and holds `scope`: 401 otherwise, or 403 for
-/// a key without the scope.
-async fn authorize(state: &AppState, headers: &HeaderMap, scope: Scope) -> Result<(), Problem> {
-    let key = headers
+/// Who is calling, and how much: the routes behind it need a live key, and each key's requests
+/// are counted per minute, with `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`
+/// on every answer and 429 (with `Retry-After`) past the limit. The caller goes in the
+/// request's extensions for the route to check its scope.
+async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let key = request
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    let now = now_ms();
     let caller = match key {
-        Some(key) => service::authenticate(&state.db, key.trim(), now_ms()).await?,
-        None => None,
+        Some(key) => service::authenticate(&state.db, key, now).await,
+        None => Ok(None),
     };
-    let Some(caller) = caller else {
-        return Err(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "Send a live API key as `Authorization: Bearer emp_…` (an admin makes one in /admin/api-keys).",
-        ));
+    let caller = match caller {
+        Ok(Some(caller)) => caller,
+        Ok(None) => {
+            return Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "Send a live API key as `Authorization: Bearer emp_…` (an admin makes one in /admin/api-keys).",
+            )
+            .into_response();
+        }
+        Err(error) => return Problem::from(error).into_response(),
     };
+    let per_minute = state.config.api_requests_per_minute;
+    let allowance = match service::count_request(&state.db, &caller, per_minute, now).await {
+        Ok(allowance) => allowance,
+        Err(error) => return Problem::from(error).into_response(),
+    };
+    let mut response = if allowance.exceeded() {
+        let detail = format!(
+            "This key made its {per_minute} requests of this minute; try again in {} s.",
+            allowance.reset_secs
+        );
+        let mut response = Problem::new(StatusCode::TOO_MANY_REQUESTS, detail).into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, allowance.reset_secs.into());
+        response
+    } else {
+        request.extensions_mut().insert(caller);
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("ratelimit-limit", allowance.limit),
+        ("ratelimit-remaining", allowance.remaining()),
+        ("ratelimit-reset", allowance.reset_secs),
+    ] {
+        headers.insert(name, value.into());
+    }
+    response
+}
+
+/// 403 unless the caller's key holds `scope`.
+fn require(caller: &Caller, scope: Scope) -> Result<(), Problem> {
     if caller.scopes.contains(&scope) {
         Ok(())
     } else {
@@ -223,14 +272,15 @@ fn query_of<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
         (status = 400, description = "A bad limit or cursor", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "No live API key", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks catalog:read", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 429, description = "The key made its requests of this minute", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 async fn products(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     paging: Result<Query<Paging>, QueryRejection>,
 ) -> Result<Json<Page<ProductRecord>>, Problem> {
-    authorize(&state, &headers, Scope::CatalogRead).await?;
+    require(&caller, Scope::CatalogRead)?;
     let paging = query_of(paging)?.asked()?;
     let records = product_records(&state.db, paging.after, paging.limit)
         .await
@@ -250,15 +300,16 @@ async fn products(
         (status = 400, description = "An id that is not a whole number", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "No live API key", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks catalog:read", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 429, description = "The key made its requests of this minute", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "No product has that id", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 async fn product(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<ProductRecord>, Problem> {
-    authorize(&state, &headers, Scope::CatalogRead).await?;
+    require(&caller, Scope::CatalogRead)?;
     let id: i64 = id
         .parse()
         .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "A product id is a whole number."))?;
@@ -281,15 +332,16 @@ async fn product(
         (status = 400, description = "A bad limit, cursor or status", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "No live API key", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks orders:read", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 429, description = "The key made its requests of this minute", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 async fn orders(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     paging: Result<Query<Paging>, QueryRejection>,
     filter: Result<Query<OrderFilter>, QueryRejection>,
 ) -> Result<Json<Page<OrderRecord>>, Problem> {
-    authorize(&state, &headers, Scope::OrdersRead).await?;
+    require(&caller, Scope::OrdersRead)?;
     let paging = query_of(paging)?.asked()?;
     let status = match query_of(filter)?.status.as_deref() {
         None => None,

@@ -116,11 +116,60 @@ pub async fn authenticate(db: &Db, key: &str, now: i64) -> Result<Option<Caller>
     if hash_token(key) != digest {
         return Ok(None);
     }
-    db::touch(db, view.id, now).await?;
+    if db::touch(db, view.id, now).await? {
+        db::forget_usage(db, view.id, window(now).0 - WINDOW_MS).await?;
+    }
     Ok(Some(Caller {
         key_id: view.id,
         scopes: view.scopes,
     }))
+}
+
+/// How long a key's count of requests runs before it starts again.
+const WINDOW_MS: i64 = 60_000;
+
+/// The window `now` falls in: when it started, and the seconds until the next one starts.
+fn window(now: i64) -> (i64, i64) {
+    let start = now - now.rem_euclid(WINDOW_MS);
+    (start, (start + WINDOW_MS - now + 999) / 1000)
+}
+
+/// Where a key stands against its limit, this request counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Allowance {
+    /// Requests a minute.
+    pub limit: i64,
+    /// Requests in this minute so far, this one included.
+    pub used: i64,
+    /// Seconds until the count starts again.
+    pub reset_secs: i64,
+}
+
+impl Allowance {
+    pub fn exceeded(&self) -> bool {
+        self.used > self.limit
+    }
+
+    pub fn remaining(&self) -> i64 {
+        (self.limit - self.used).max(0)
+    }
+}
+
+/// Counts a request of `caller` against `per_minute` requests a minute (every node counts in
+/// the database, so together they allow no more).
+pub async fn count_request(
+    db: &Db,
+    caller: &Caller,
+    per_minute: i64,
+    now: i64,
+) -> Result<Allowance, AppError> {
+    let (start, reset_secs) = window(now);
+    let used = db::count_request(db, caller.key_id, start).await?;
+    Ok(Allowance {
+        limit: per_minute,
+        used,
+        reset_secs,
+    })
 }
 
 /// Every key, newest first.
@@ -131,6 +180,24 @@ pub async fn list(db: &Db) -> Result<Vec<ApiKeyView>, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_minute_starts_on_the_minute_and_says_when_the_next_one_does() {
+        assert_eq!(window(120_000), (120_000, 60));
+        assert_eq!(window(120_001), (120_000, 60));
+        assert_eq!(window(179_000), (120_000, 1));
+        assert_eq!(window(179_999), (120_000, 1));
+        let allowance = |used| Allowance {
+            limit: 2,
+            used,
+            reset_secs: 5,
+        };
+        assert!(!allowance(2).exceeded());
+        assert_eq!(allowance(2).remaining(), 0);
+        assert!(allowance(3).exceeded());
+        assert_eq!(allowance(3).remaining(), 0);
+        assert_eq!(allowance(1).remaining(), 1);
+    }
 
     #[test]
     fn only_a_key_shaped_text_has_a_prefix() {

@@ -41,6 +41,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How many sign-ups one network address may make in an hour (1–100,000).
     pub sign_ups_per_hour: i64,
+    /// How many requests one API key may make in a minute (1–100,000).
+    pub api_requests_per_minute: i64,
     pub shipping: Shipping,
     /// Sales tax by destination country code, in basis points (725 = 7.25%); 0 when absent.
     pub tax_rates: std::collections::BTreeMap<String, i64>,
@@ -150,6 +152,7 @@ struct FileSettings {
     return_days: i64,
     trusted_proxies: Vec<String>,
     sign_ups_per_hour: i64,
+    api_requests_per_minute: i64,
     shipping_standard_cents: i64,
     shipping_express_cents: i64,
     free_shipping_over_cents: i64,
@@ -240,6 +243,19 @@ impl Config {
                 sign_ups_key,
                 "must be a whole number from 1 to 100000",
             ));
+        }
+        let (api_key, api_requests_per_minute) = match env("EMPORIUM_API_REQUESTS_PER_MINUTE") {
+            Some(text) => (
+                "EMPORIUM_API_REQUESTS_PER_MINUTE",
+                text.parse().unwrap_or(0),
+            ),
+            None => (
+                "emporium.api-requests-per-minute",
+                file.api_requests_per_minute,
+            ),
+        };
+        if !(1..=100_000).contains(&api_requests_per_minute) {
+            return Err(error(api_key, "must be a whole number from 1 to 100000"));
         }
         let (proxies_key, proxies) = match env("EMPORIUM_TRUSTED_PROXIES") {
             Some(list) => (
@@ -361,6 +377,7 @@ impl Config {
             return_days,
             trusted_proxies,
             sign_ups_per_hour,
+            api_requests_per_minute,
             shipping,
             tax_rates: file.tax_rates,
             seller: file.seller,
@@ -438,9 +455,11 @@ mod tests {
             ("EMPORIUM_DATA_DIR", "/var/lib/emporium"),
             ("EMPORIUM_DEMO_PRODUCTS", "0"),
             ("EMPORIUM_SIGN_UPS_PER_HOUR", "500"),
+            ("EMPORIUM_API_REQUESTS_PER_MINUTE", "30"),
         ])
         .unwrap();
         assert_eq!(config.sign_ups_per_hour, 500);
+        assert_eq!(config.api_requests_per_minute, 30);
         assert_eq!(
             config.database_url.as_str(),
             "postgres://u:p@127.0.0.1:5432/shop"
@@ -462,6 +481,10 @@ mod tests {
             (("DATABASE_URL", "mysql://x"), "DATABASE_URL"),
             (("EMPORIUM_ENV", "staging"), "EMPORIUM_ENV"),
             (("EMPORIUM_DEMO_PRODUCTS", "lots"), "EMPORIUM_DEMO_PRODUCTS"),
+            (
+                ("EMPORIUM_API_REQUESTS_PER_MINUTE", "many"),
+                "EMPORIUM_API_REQUESTS_PER_MINUTE",
+            ),
             (
                 ("EMPORIUM_SIGN_UPS_PER_HOUR", "0"),
                 "EMPORIUM_SIGN_UPS_PER_HOUR",

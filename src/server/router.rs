@@ -93,7 +93,7 @@ pub fn router(state: AppState) -> Router {
             "/admin/products/{id}/image",
             post(crate::catalog::images::upload_product_image),
         )
-        .merge(crate::integrations::rest::routes())
+        .merge(crate::integrations::rest::routes(&state))
         .nest_service(&format!("/{}", state.leptos.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, page_context(&state), {
             let options = state.leptos.clone();

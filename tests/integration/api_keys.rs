@@ -5,7 +5,10 @@
 use crate::{
     checkout::{GOOD_CARD, add, address, key as checkout_key, place, shopper, variant},
     on_both_backends,
-    support::{Backend, Reply, TestApp, admin, body_text, register, seeded_app, unique_email},
+    support::{
+        Backend, Reply, TestApp, admin, body_text, register, seeded_app, spawn_app_with,
+        unique_email,
+    },
 };
 use axum::{
     body::Body,
@@ -19,6 +22,7 @@ on_both_backends!(
     paging_by_cursor_visits_every_product_once_and_orders_filter_by_status,
     only_admins_manage_keys_and_a_bad_form_changes_nothing,
     the_openapi_document_describes_every_route,
+    each_key_has_its_requests_per_minute_even_all_at_once,
 );
 
 /// Makes a key through the admin's server function; returns the whole key.
@@ -288,4 +292,62 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
         document["components"]["schemas"]["ProductRecord"].is_object(),
         "{document}"
     );
+}
+
+async fn each_key_has_its_requests_per_minute_even_all_at_once(backend: Backend) {
+    let app = spawn_app_with(backend, &[("EMPORIUM_API_REQUESTS_PER_MINUTE", "5".into())]).await;
+    let busy = make_key(&app, "Busy", &["catalog:read"]).await;
+    let other = make_key(&app, "Other", &["catalog:read"]).await;
+    let get = |key: String| {
+        let app = &app;
+        async move {
+            app.request(
+                Request::get("/api/v1/products?limit=1")
+                    .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    // The count starts again each minute: the test runs inside one.
+    let into_minute = emporium::platform::db::now_ms() % 60_000;
+    if into_minute > 55_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(
+            60_001 - into_minute as u64,
+        ))
+        .await;
+    }
+    let first = get(busy.clone()).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()["ratelimit-limit"], "5");
+    assert_eq!(first.headers()["ratelimit-remaining"], "4");
+    let reset: i64 = first.headers()["ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&reset), "{reset}");
+
+    // Eight more at once: four fit in the minute, on any number of nodes (the count is the
+    // database's), and the rest are refused.
+    let answers = futures::future::join_all((0..8).map(|_| get(busy.clone()))).await;
+    let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status()).collect();
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(ok, 4, "{statuses:?}");
+    let refused = answers
+        .into_iter()
+        .find(|a| a.status() == StatusCode::TOO_MANY_REQUESTS)
+        .unwrap();
+    assert!(refused.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(refused.headers()["ratelimit-remaining"], "0");
+    assert_eq!(
+        refused.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    let body = body_text(refused).await;
+    assert!(body.contains("5 requests of this minute"), "{body}");
+
+    // Another key counts apart.
+    assert_eq!(get(other).await.status(), StatusCode::OK);
 }
