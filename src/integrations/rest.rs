@@ -14,7 +14,7 @@ use crate::{
     checkout::model::OrderStatus,
     error::AppError,
     fulfilment::db::{OrderRecord, order_records},
-    platform::{db::now_ms, state::AppState},
+    platform::{db::now_ms, http::ClientAddress, state::AppState},
 };
 use axum::{
     Extension, Json, Router,
@@ -58,9 +58,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 }
 
 /// An error as a problem document: the status, its reason as the title, what to do as detail.
-pub struct Problem {
+struct Problem {
     status: StatusCode,
     detail: String,
+    /// For a 429: when to come back.
+    retry_after_secs: Option<u64>,
 }
 
 impl Problem {
@@ -68,19 +70,27 @@ impl Problem {
         Self {
             status,
             detail: detail.into(),
+            retry_after_secs: None,
         }
     }
 }
 
 impl From<AppError> for Problem {
     fn from(error: AppError) -> Self {
-        Self::new(error.status(), error.to_string())
+        let retry_after_secs = match error {
+            AppError::TooManyAttempts { retry_after_secs } => Some(retry_after_secs),
+            _ => None,
+        };
+        Self {
+            retry_after_secs,
+            ..Self::new(error.status(), error.to_string())
+        }
     }
 }
 
 /// RFC 9457 problem details, as every refusal of the API is written.
 #[derive(Serialize, ToSchema)]
-pub struct ProblemDocument {
+struct ProblemDocument {
     /// Always `about:blank`: the status says what kind of problem it is.
     r#type: &'static str,
     /// The status's reason phrase.
@@ -107,6 +117,9 @@ impl IntoResponse for Problem {
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(secs) = self.retry_after_secs {
+            headers.insert(header::RETRY_AFTER, secs.into());
+        }
         response
     }
 }
@@ -123,8 +136,12 @@ async fn identify(State(state): State<AppState>, mut request: Request, next: Nex
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim);
     let now = now_ms();
+    let address = request
+        .extensions()
+        .get::<ClientAddress>()
+        .map_or_else(|| "unknown".to_owned(), |a| a.0.clone());
     let caller = match key {
-        Some(key) => service::authenticate(&state.db, key, now).await,
+        Some(key) => service::authenticate(&state.db, key, &address, now).await,
         None => Ok(None),
     };
     let caller = match caller {
@@ -148,11 +165,11 @@ async fn identify(State(state): State<AppState>, mut request: Request, next: Nex
             "This key made its {per_minute} requests of this minute; try again in {} s.",
             allowance.reset_secs
         );
-        let mut response = Problem::new(StatusCode::TOO_MANY_REQUESTS, detail).into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, allowance.reset_secs.into());
-        response
+        Problem {
+            retry_after_secs: u64::try_from(allowance.reset_secs).ok(),
+            ..Problem::new(StatusCode::TOO_MANY_REQUESTS, detail)
+        }
+        .into_response()
     } else {
         request.extensions_mut().insert(caller);
         next.run(request).await
@@ -235,7 +252,7 @@ struct OrderFilter {
 
 /// One page of a list, and where the next one starts.
 #[derive(Serialize, ToSchema)]
-pub struct Page<T> {
+struct Page<T> {
     data: Vec<T>,
     /// Pass as `cursor` for the next page; null on the last one.
     next_cursor: Option<String>,

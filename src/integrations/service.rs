@@ -11,6 +11,7 @@ use crate::{
     error::{AppError, FieldError},
     platform::{
         db::Db,
+        limits::Limit,
         tokens::{hash_token, random_hex},
     },
 };
@@ -104,18 +105,32 @@ fn prefix_of(key: &str) -> Option<&str> {
     (hex(prefix, 8) && hex(secret, 48)).then_some(prefix)
 }
 
-/// The caller a presented key stands for: None for anything but a live key (malformed,
-/// unknown, revoked, or a wrong secret).
-pub async fn authenticate(db: &Db, key: &str, now: i64) -> Result<Option<Caller>, AppError> {
-    let Some(prefix) = prefix_of(key) else {
+/// Keys that do not open anything, allowed per network address in a minute: beyond that a wrong
+/// key gets 429 instead of 401 (a live key still opens).
+pub const WRONG_KEYS: Limit = Limit {
+    max: 20,
+    window_ms: 60_000,
+};
+
+/// The caller a key presented from `address` stands for: None for anything but a live key
+/// (malformed, unknown, revoked, or a wrong secret), which counts against `WRONG_KEYS`.
+pub async fn authenticate(
+    db: &Db,
+    key: &str,
+    address: &str,
+    now: i64,
+) -> Result<Option<Caller>, AppError> {
+    let live = match prefix_of(key) {
+        Some(prefix) => db::live(db, prefix).await?,
+        None => None,
+    };
+    let Some((view, _)) = live.filter(|(_, digest)| hash_token(key) == *digest) else {
+        // Counted, never given back: the attempt is what is limited.
+        let _counted = WRONG_KEYS
+            .take(db, &[&format!("api-key-ip:{address}")], now)
+            .await?;
         return Ok(None);
     };
-    let Some((view, digest)) = db::live(db, prefix).await? else {
-        return Ok(None);
-    };
-    if hash_token(key) != digest {
-        return Ok(None);
-    }
     if db::touch(db, view.id, now).await? {
         db::forget_usage(db, view.id, window(now).0 - WINDOW_MS).await?;
     }

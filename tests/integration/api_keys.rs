@@ -23,6 +23,7 @@ on_both_backends!(
     only_admins_manage_keys_and_a_bad_form_changes_nothing,
     the_openapi_document_describes_every_route,
     each_key_has_its_requests_per_minute_even_all_at_once,
+    guessing_keys_from_one_address_is_cut_short,
 );
 
 /// Makes a key through the admin's server function; returns the whole key.
@@ -350,4 +351,44 @@ async fn each_key_has_its_requests_per_minute_even_all_at_once(backend: Backend)
 
     // Another key counts apart.
     assert_eq!(get(other).await.status(), StatusCode::OK);
+}
+
+async fn guessing_keys_from_one_address_is_cut_short(backend: Backend) {
+    let app = seeded_app(backend, 2, 3).await;
+    let key = make_key(&app, "ERP", &["catalog:read"]).await;
+    let (prefix, _) = key[4..].split_once('_').unwrap();
+    let mut guesser = app.client_from([192, 0, 2, 7]);
+    let call = async |client: &mut crate::support::Client<'_>, key: &str| {
+        let request = Request::get("/api/v1/products")
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .body(Body::empty())
+            .unwrap();
+        client.send(request).await
+    };
+    let limit = emporium::integrations::service::WRONG_KEYS.max;
+    for n in 0..limit {
+        let guess = format!("emp_{prefix}_{n:048x}");
+        assert_eq!(
+            call(&mut guesser, &guess).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let refused = call(&mut guesser, &format!("emp_{prefix}_{:048x}", limit)).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    assert!(refused.headers.contains_key(header::RETRY_AFTER));
+    assert!(refused.body.contains(r#""status":429"#), "{}", refused.body);
+    // The live key still opens, from that address and any other.
+    assert_eq!(call(&mut guesser, &key).await.status, StatusCode::OK);
+    assert_eq!(call(&mut app.client(), &key).await.status, StatusCode::OK);
+    let mut elsewhere = app.client_from([192, 0, 2, 8]);
+    let wrong = format!("emp_{prefix}_{}", "0".repeat(48));
+    assert_eq!(
+        call(&mut elsewhere, &wrong).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
