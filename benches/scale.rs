@@ -678,6 +678,16 @@ struct Journeys {
 }
 
 impl Journeys {
+    /// Notes a request that failed, when and on which node.
+    fn record(&self, what: &'static str, upstream: String, problem: String) {
+        self.failures.lock().expect("failures").push(Failure {
+            at: self.started.elapsed(),
+            what,
+            upstream,
+            problem,
+        });
+    }
+
     /// Sends until the shop answers without a server error, as a shopper presses again; each
     /// failure is recorded.
     async fn step(
@@ -697,12 +707,7 @@ impl Journeys {
                 ),
                 Err(error) => (String::new(), error),
             };
-            self.failures.lock().expect("failures").push(Failure {
-                at: self.started.elapsed(),
-                what,
-                upstream,
-                problem,
-            });
+            self.record(what, upstream, problem);
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("{what}: the shop kept failing");
@@ -830,12 +835,7 @@ impl Journeys {
                     Ok(answer) => panic!("{what}: {} {}", answer.status, answer.body),
                     Err(error) => (String::new(), error),
                 };
-                self.failures.lock().expect("failures").push(Failure {
-                    at: self.started.elapsed(),
-                    what,
-                    upstream,
-                    problem,
-                });
+                self.record(what, upstream, problem);
             }
         }
         sent

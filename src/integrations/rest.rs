@@ -29,7 +29,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::{
     IntoParams, Modify, OpenApi, ToSchema,
     openapi::{
-        RefOr,
+        ContentBuilder, Ref, RefOr, ResponseBuilder,
         schema::{ObjectBuilder, Schema, Type},
         security::{Http, HttpAuthScheme, SecurityScheme},
     },
@@ -287,9 +287,7 @@ fn query_of<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
     responses(
         (status = 200, description = "A page of products in id order", body = Page<ProductRecord>),
         (status = 400, description = "A bad limit or cursor", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 401, description = "No live API key", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks catalog:read", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 429, description = "The key made its requests of this minute", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 async fn products(
@@ -315,9 +313,7 @@ async fn products(
     responses(
         (status = 200, description = "The product with its variants", body = ProductRecord),
         (status = 400, description = "An id that is not a whole number", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 401, description = "No live API key", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks catalog:read", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 429, description = "The key made its requests of this minute", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "No product has that id", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
@@ -347,9 +343,7 @@ async fn product(
     responses(
         (status = 200, description = "A page of orders in id order", body = Page<OrderRecord>),
         (status = 400, description = "A bad limit, cursor or status", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 401, description = "No live API key", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks orders:read", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 429, description = "The key made its requests of this minute", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 async fn orders(
@@ -382,7 +376,8 @@ async fn unknown() -> Problem {
     )
 }
 
-/// The OpenAPI document: the routes above, the bearer key, and the statuses an order can have.
+/// The OpenAPI document: the routes above, the bearer key, the refusals every keyed route shares,
+/// and the statuses an order can have.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -409,6 +404,23 @@ impl Modify for Details {
             .schema_type(Type::String)
             .enum_values(Some(statuses))
             .into();
+        // What `identify` answers on every keyed route.
+        let problem = |description: &str| {
+            let schema = Ref::from_schema_name("ProblemDocument");
+            let content = ContentBuilder::new().schema(Some(schema)).build();
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/problem+json", content)
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            if let Some(operation) = item.get.as_mut().filter(|o| o.security.is_some()) {
+                let responses = &mut operation.responses.responses;
+                responses.insert("401".into(), problem("No live API key").into());
+                let limit = problem("The key made its requests of this minute");
+                responses.insert("429".into(), limit.into());
+            }
+        }
         let parameters = openapi
             .paths
             .paths
