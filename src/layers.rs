@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["customers"],
     &["analytics"],
     &["integrations"],
+    &["audit"],
     &["app", "server"],
 ];
 

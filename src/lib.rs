@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod admin;
 pub mod analytics;
 pub mod app;
+pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;

@@ -28,15 +28,15 @@ pub struct UserRow {
 
 impl UserRow {
     pub fn role(&self) -> Role {
-        // The column's check constraint admits only the two known roles.
+        // The column's check constraint admits only the known roles.
         Role::parse(&self.role).unwrap_or(Role::Customer)
     }
 
-    /// What the account may do now: an admin without two-step sign-in has a customer's rights
+    /// What the account may do now: staff without two-step sign-in have a customer's rights
     /// until they turn it on.
     pub fn rights(&self) -> Role {
         match self.role() {
-            Role::Admin if self.totp_secret.is_none() => Role::Customer,
+            role if role.is_staff() && self.totp_secret.is_none() => Role::Customer,
             role => role,
         }
     }
@@ -180,7 +180,7 @@ pub async fn upsert_admin(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let updated = sqlx::query(
-        "UPDATE users SET role = 'admin', password_hash = $1, updated_at = $2 WHERE lower(email) = lower($3)",
+        "UPDATE users SET role = 'owner', password_hash = $1, updated_at = $2 WHERE lower(email) = lower($3)",
     )
     .bind(password_hash)
     .bind(now)
@@ -200,7 +200,7 @@ pub async fn upsert_admin(
         .await?;
         return Ok(false);
     }
-    let id = insert_user(db, email, "Administrator", password_hash, Role::Admin, now).await?;
+    let id = insert_user(db, email, "Administrator", password_hash, Role::Owner, now).await?;
     // Made by whoever runs the server: the address needs no link to prove it.
     sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2")
         .bind(now)

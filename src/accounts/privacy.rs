@@ -129,9 +129,9 @@ pub async fn delete_account(
     let user = db::find_user(&state.db, session.user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    if user.role() == Role::Admin {
+    if user.role().is_staff() {
         return Err(AppError::Conflict(
-            "An admin account cannot be deleted: another admin must make it a customer first."
+            "A staff account cannot be deleted: the shop's owner must make it a customer first."
                 .into(),
         ));
     }

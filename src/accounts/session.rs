@@ -1,5 +1,5 @@
 //! Sessions on the server: the middleware that authenticates every request (refreshing an
-//! expired access token silently), the cookies, `require_user`/`require_admin`, and the
+//! expired access token silently), the cookies, `require_user`/`require`, and the
 //! account operations the server functions call.
 
 use super::{
@@ -78,13 +78,11 @@ pub async fn authenticate(
             set_cookies = cleared_cookies(secure);
         }
     }
-    // A token's admin role is checked against the account once per request, so a demotion
-    // takes effect at once rather than when the 15-minute token runs out, and an admin without
-    // two-step sign-in acts as a customer.
-    if let Some(Session {
-        user_id,
-        role: Role::Admin,
-    }) = session
+    // A token's staff role is checked against the account once per request, so a demotion
+    // takes effect at once rather than when the 15-minute token runs out, and staff without
+    // two-step sign-in act as customers.
+    if let Some(Session { user_id, role }) = session
+        && role.is_staff()
     {
         session = match db::find_user(&state.db, user_id).await {
             Ok(user) => user.map(|user| Session {
@@ -92,7 +90,7 @@ pub async fn authenticate(
                 role: user.rights(),
             }),
             Err(error) => {
-                tracing::error!(%error, "reading an admin's role failed");
+                tracing::error!(%error, "reading a staff member's role failed");
                 None
             }
         };

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     error::{AppError, FieldError, SIGN_IN_TIMED_OUT, WRONG_CODE, internal},
     platform::{
-        auth::{Role, SessionUser, require_user},
+        auth::{SessionUser, require_user},
         config::Environment,
         db::now_ms,
         http::{client_ip, cookie, request_parts, set_cookie, set_response_cookies},
@@ -229,7 +229,7 @@ pub async fn status(state: &AppState) -> Result<TwoFactorStatus, AppError> {
     Ok(TwoFactorStatus {
         enabled: user.totp_secret.is_some(),
         recovery_codes_left: db::recovery_codes_left(&state.db, user.id).await?,
-        required: user.role() == Role::Admin,
+        required: user.role().is_staff(),
     })
 }
 
@@ -320,7 +320,7 @@ pub async fn renew_recovery_codes(
 /// Turns two-step sign-in off (the current password is required). Staff accounts keep it.
 pub async fn turn_off(state: &AppState, password: String) -> Result<(), AppError> {
     let user = signed_in_user(state).await?;
-    if user.role() == Role::Admin {
+    if user.role().is_staff() {
         return Err(AppError::Conflict(
             "Staff accounts keep two-step sign-in on.".into(),
         ));

@@ -1,4 +1,4 @@
-//! Admin server functions and their wire types. Every one starts with `require_admin`.
+//! Admin server functions and their wire types. Every one starts with `require` and the permission it needs.
 
 use super::model::ProductForm;
 use crate::{catalog::model::CategoryOption, error::AppError, platform::money::Money};
@@ -66,8 +66,11 @@ pub struct ProductEditor {
 
 #[server(endpoint = "admin_overview")]
 pub async fn get_admin_overview() -> Result<Overview, AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::ReadAnalytics)?;
     let state = AppState::current()?;
     Ok(super::db::overview(&state.db).await?)
 }
@@ -78,8 +81,11 @@ pub async fn list_admin_products(
     // Absent for the first page without filters.
     #[server(default)] filter: ProductFilter,
 ) -> Result<AdminProducts, AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     Ok(super::db::list_products(&state.db, &filter).await?)
 }
@@ -88,8 +94,11 @@ pub async fn list_admin_products(
 #[server(endpoint = "admin_product")]
 pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppError> {
     use super::{db, model::VariantForm};
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let (mut product, image_url) = match id {
         Some(id) => {
@@ -120,12 +129,32 @@ pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppErr
 /// the product's edit page.
 #[server(endpoint = "save_product")]
 pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let input = product.check().map_err(AppError::Invalid)?;
+    let before = match input.id {
+        Some(id) => super::db::product_form(&state.db, id).await?,
+        None => None,
+    };
     let id = super::service::save_product(&state.db, &input).await?;
     crate::search::sync::reindex_now(&state, id).await;
+    let summary = match (before, super::db::product_form(&state.db, id).await?) {
+        (Some((before, _)), Some((after, _))) => super::model::changes(&before, &after),
+        _ => format!("created “{}”", input.title),
+    };
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::ProductSaved,
+        &format!("product {id}"),
+        &summary,
+    )
+    .await?;
     leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
     Ok(id)
 }
@@ -134,8 +163,12 @@ pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
 #[server(endpoint = "set_product_status")]
 pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError> {
     use crate::catalog::model::ProductStatus;
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let status = ProductStatus::parse(&status)
         .ok_or_else(|| AppError::BadRequest("Unknown product status.".into()))?;
@@ -143,6 +176,14 @@ pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError>
         return Err(AppError::NotFound);
     }
     crate::search::sync::reindex_now(&state, id).await;
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::ProductStatus,
+        &format!("product {id}"),
+        &format!("status → {}", status.as_str()),
+    )
+    .await?;
     leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
     Ok(())
 }
@@ -150,13 +191,25 @@ pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError>
 /// Deletes a product for good; goes back to the product list.
 #[server(endpoint = "delete_product")]
 pub async fn delete_product(id: i64) -> Result<(), AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     if !super::db::delete_product(&state.db, id).await? {
         return Err(AppError::NotFound);
     }
     crate::search::sync::reindex_now(&state, id).await;
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::ProductDeleted,
+        &format!("product {id}"),
+        "deleted",
+    )
+    .await?;
     leptos_axum::redirect("/admin/products?deleted=1");
     Ok(())
 }
@@ -164,8 +217,11 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
 /// Every category, in tree order, with what uses it.
 #[server(endpoint = "admin_categories")]
 pub async fn list_admin_categories() -> Result<Vec<AdminCategory>, AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     Ok(super::db::categories(&state.db).await?)
 }
@@ -178,24 +234,52 @@ pub async fn save_category(
     name: String,
     parent: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let id = crate::error::optional_id(id.as_deref())?;
     let parent = parent.filter(|p| !p.trim().is_empty());
     let saved = super::service::save_category(&state.db, id, &name, parent.as_deref()).await?;
     rebuild_index(&state).await;
+    let place = parent.map_or("a department".to_owned(), |parent| {
+        format!("under {parent}")
+    });
+    let summary = format!("“{}”, {place}", name.trim());
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::CategorySaved,
+        &format!("category {saved}"),
+        &summary,
+    )
+    .await?;
     Ok(saved)
 }
 
 /// Deletes a category that no product and no subcategory uses.
 #[server(endpoint = "delete_category")]
 pub async fn delete_category(id: i64) -> Result<(), AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     super::service::delete_category(&state.db, id).await?;
     rebuild_index(&state).await;
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::CategoryDeleted,
+        &format!("category {id}"),
+        "deleted",
+    )
+    .await?;
     Ok(())
 }
 

@@ -287,9 +287,98 @@ impl VariantForm {
     }
 }
 
+/// What saving turned `before` into `after`, as the audit log says it: each changed field as
+/// `field: old → new` (the description only as changed), variants by SKU.
+pub fn changes(before: &ProductForm, after: &ProductForm) -> String {
+    let mut said = Vec::new();
+    for (field, old, new) in [
+        ("title", &before.title, &after.title),
+        ("slug", &before.slug, &after.slug),
+        ("brand", &before.brand, &after.brand),
+        ("category", &before.category, &after.category),
+        ("status", &before.status, &after.status),
+    ] {
+        if old != new {
+            said.push(format!("{field}: {old} → {new}"));
+        }
+    }
+    if before.description != after.description {
+        said.push("description changed".to_owned());
+    }
+    let find = |form: &ProductForm, sku: &str| form.variants.iter().find(|v| v.sku == sku).cloned();
+    for old in &before.variants {
+        match find(after, &old.sku) {
+            None => said.push(format!("{}: removed", old.sku)),
+            Some(new) => {
+                for (field, was, is) in [
+                    ("options", &old.options, &new.options),
+                    ("price", &old.price, &new.price),
+                    ("compare-at", &old.compare_at, &new.compare_at),
+                    ("stock", &old.stock, &new.stock),
+                ] {
+                    if was != is {
+                        said.push(format!("{} {field}: {was} → {is}", old.sku));
+                    }
+                }
+            }
+        }
+    }
+    for new in after
+        .variants
+        .iter()
+        .filter(|v| find(before, &v.sku).is_none())
+    {
+        said.push(format!(
+            "{}: added at {}, {} in stock",
+            new.sku, new.price, new.stock
+        ));
+    }
+    if said.is_empty() {
+        "nothing changed".to_owned()
+    } else {
+        said.join("; ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_saved_product_says_what_changed_field_by_field() {
+        let variant = |sku: &str, price: &str, stock: &str| VariantForm {
+            sku: sku.into(),
+            price: price.into(),
+            stock: stock.into(),
+            ..VariantForm::default()
+        };
+        let before = ProductForm {
+            title: "Mug".into(),
+            status: "active".into(),
+            description: "Holds tea.".into(),
+            variants: vec![
+                variant("MUG-S", "9.50", "4"),
+                variant("MUG-L", "12.00", "1"),
+            ],
+            ..ProductForm::default()
+        };
+        assert_eq!(changes(&before, &before), "nothing changed");
+        let after = ProductForm {
+            title: "Big mug".into(),
+            status: "draft".into(),
+            description: "Holds coffee.".into(),
+            variants: vec![
+                variant("MUG-S", "9.50", "7"),
+                variant("MUG-XL", "15.00", "2"),
+            ],
+            ..before.clone()
+        };
+        assert_eq!(
+            changes(&before, &after),
+            "title: Mug → Big mug; status: active → draft; description changed; \
+             MUG-S stock: 4 → 7; MUG-L: removed; MUG-XL: added at 15.00, 2 in stock"
+        );
+    }
 
     fn form() -> ProductForm {
         ProductForm {

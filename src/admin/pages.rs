@@ -12,28 +12,59 @@ use super::{
 use crate::{
     catalog::model::ProductStatus,
     error::AppError,
+    platform::auth::Permission,
     ui::{
         ErrorPage, PageTitle, PagedTable, count_of, encode_query,
         forms::{FieldMessage, FormError, INPUT, LABEL, error_of, successes},
-        session::RequireAdmin,
+        session::{RequireStaff, SessionContext},
     },
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// Links between the admin pages.
+/// The admin pages, and the permission each needs (the dashboard is every staff member's).
+const ADMIN_PAGES: [(&str, &str, Option<Permission>); 9] = [
+    ("/admin", "Dashboard", None),
+    ("/admin/orders", "Orders", Some(Permission::ReadOrders)),
+    (
+        "/admin/analytics",
+        "Analytics",
+        Some(Permission::ReadAnalytics),
+    ),
+    ("/admin/users", "Customers", Some(Permission::ReadCustomers)),
+    ("/admin/products", "Products", Some(Permission::EditCatalog)),
+    (
+        "/admin/categories",
+        "Categories",
+        Some(Permission::EditCatalog),
+    ),
+    (
+        "/admin/promotions",
+        "Promotions",
+        Some(Permission::EditCatalog),
+    ),
+    (
+        "/admin/api-keys",
+        "API keys",
+        Some(Permission::ManageIntegrations),
+    ),
+    ("/admin/audit", "Audit log", Some(Permission::ReadAudit)),
+];
+
+/// Links to the admin pages the signed-in staff member's role opens.
 #[component]
 fn AdminNav() -> impl IntoView {
+    let user = expect_context::<SessionContext>().user;
     view! {
         <nav aria-label="Admin" class="mb-6 flex flex-wrap gap-x-4 gap-y-2 border-b border-slate-200 pb-3 font-medium">
-            <a href="/admin" class="hover:text-brand-700">"Dashboard"</a>
-            <a href="/admin/orders" class="hover:text-brand-700">"Orders"</a>
-            <a href="/admin/analytics" class="hover:text-brand-700">"Analytics"</a>
-            <a href="/admin/users" class="hover:text-brand-700">"Customers"</a>
-            <a href="/admin/products" class="hover:text-brand-700">"Products"</a>
-            <a href="/admin/categories" class="hover:text-brand-700">"Categories"</a>
-            <a href="/admin/promotions" class="hover:text-brand-700">"Promotions"</a>
-            <a href="/admin/api-keys" class="hover:text-brand-700">"API keys"</a>
+            {move || Suspend::new(async move {
+                let role = user.await.ok().flatten().map(|user| user.role);
+                ADMIN_PAGES
+                    .into_iter()
+                    .filter(|(_, _, needs)| role.is_some_and(|role| needs.is_none_or(|p| role.can(p))))
+                    .map(|(href, text, _)| view! { <a href=href class="hover:text-brand-700">{text}</a> })
+                    .collect_view()
+            })}
         </nav>
     }
 }
@@ -44,37 +75,43 @@ pub(crate) fn AdminFrame(#[prop(into)] title: String, children: ChildrenFn) -> i
     let children = StoredValue::new(children);
     view! {
         <PageTitle text=format!("{title} — Emporium admin")/>
-        <RequireAdmin>
+        <RequireStaff>
             <AdminNav/>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
                     {children.read_value()()}
                 </ErrorBoundary>
             </Suspense>
-        </RequireAdmin>
+        </RequireStaff>
     }
 }
 
-/// `/admin`: the dashboard.
+/// `/admin`: the dashboard; staff whose role does not see the shop's figures find their pages
+/// in the menu.
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_admin_overview());
     view! {
         <AdminFrame title="Dashboard">
+            <h1 class="mb-6 text-2xl font-bold">"Admin dashboard"</h1>
             {move || Suspend::new(async move {
-                overview.await.map(|o| view! {
-                    <h1 class="mb-6 text-2xl font-bold">"Admin dashboard"</h1>
-                    <dl class="grid grid-cols-2 gap-4 sm:max-w-md">
-                        <div class="rounded-lg border border-slate-200 bg-white p-4">
-                            <dt class="text-sm text-slate-600">"Products"</dt>
-                            <dd class="text-2xl font-semibold">{o.products}</dd>
-                        </div>
-                        <div class="rounded-lg border border-slate-200 bg-white p-4">
-                            <dt class="text-sm text-slate-600">"Customers"</dt>
-                            <dd class="text-2xl font-semibold">{o.customers}</dd>
-                        </div>
-                    </dl>
-                })
+                match overview.await {
+                    Err(AppError::Forbidden) => Ok(view! {
+                        <p>"Your role's pages are in the menu above."</p>
+                    }.into_any()),
+                    overview => overview.map(|o| view! {
+                        <dl class="grid grid-cols-2 gap-4 sm:max-w-md">
+                            <div class="rounded-lg border border-slate-200 bg-white p-4">
+                                <dt class="text-sm text-slate-600">"Products"</dt>
+                                <dd class="text-2xl font-semibold">{o.products}</dd>
+                            </div>
+                            <div class="rounded-lg border border-slate-200 bg-white p-4">
+                                <dt class="text-sm text-slate-600">"Customers"</dt>
+                                <dd class="text-2xl font-semibold">{o.customers}</dd>
+                            </div>
+                        </dl>
+                    }.into_any()),
+                }
             })}
         </AdminFrame>
     }

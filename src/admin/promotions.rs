@@ -28,10 +28,14 @@ pub async fn admin_promotions(edit: Option<i64>) -> Result<PromotionsDesk, AppEr
     use crate::{
         catalog::db::category_options,
         checkout::db::promotion_sales,
-        platform::{auth::require_admin, money::Money, state::AppState},
+        platform::{
+            auth::{Permission, require},
+            money::Money,
+            state::AppState,
+        },
         promotions::db,
     };
-    require_admin()?;
+    require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let (promotions, sales, categories) = tokio::try_join!(
         db::all(&state.db),
@@ -80,15 +84,39 @@ pub async fn admin_promotions(edit: Option<i64>) -> Result<PromotionsDesk, AppEr
 pub async fn save_promotion(id: Option<String>, promotion: PromotionForm) -> Result<i64, AppError> {
     use crate::{
         error::optional_id,
-        platform::{auth::require_admin, db::now_ms, state::AppState},
+        platform::{
+            audit::{self, Action},
+            auth::{Permission, require},
+            db::now_ms,
+            state::AppState,
+        },
         promotions::db,
     };
-    require_admin()?;
+    let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let id = optional_id(id.as_deref())?;
     let now = now_ms();
     let checked = promotion.check(now).map_err(AppError::Invalid)?;
     let saved = db::save(&state.db, id, &checked, now).await?;
+    let code = promotion.code.trim();
+    let summary = format!(
+        "{} “{}”{}",
+        if id.is_some() { "changed" } else { "created" },
+        promotion.name.trim(),
+        if code.is_empty() {
+            String::new()
+        } else {
+            format!(", code {code}")
+        }
+    );
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::PromotionSaved,
+        &format!("promotion {saved}"),
+        &summary,
+    )
+    .await?;
     leptos_axum::redirect("/admin/promotions");
     Ok(saved)
 }
@@ -97,14 +125,31 @@ pub async fn save_promotion(id: Option<String>, promotion: PromotionForm) -> Res
 #[server(endpoint = "set_promotion_active")]
 pub async fn set_promotion_active(id: i64, active: bool) -> Result<(), AppError> {
     use crate::{
-        platform::{auth::require_admin, state::AppState},
+        platform::{
+            audit::{self, Action},
+            auth::{Permission, require},
+            state::AppState,
+        },
         promotions::db,
     };
-    require_admin()?;
+    let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     if !db::set_active(&state.db, id, active).await? {
         return Err(AppError::NotFound);
     }
+    let summary = if active {
+        "switched on"
+    } else {
+        "switched off"
+    };
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::PromotionActive,
+        &format!("promotion {id}"),
+        summary,
+    )
+    .await?;
     Ok(())
 }
 

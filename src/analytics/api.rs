@@ -8,8 +8,11 @@ use leptos::prelude::*;
 #[server(endpoint = "admin_analytics")]
 pub async fn admin_analytics(days: Option<i64>) -> Result<Analytics, AppError> {
     use super::model::PERIODS;
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::ReadAnalytics)?;
     let days = days.unwrap_or(30);
     if !PERIODS.contains(&days) {
         return Err(AppError::BadRequest(

@@ -14,6 +14,7 @@ use crate::{
         promotions::AdminPromotionsPage,
     },
     analytics::pages::AdminAnalyticsPage,
+    audit::pages::AdminAuditPage,
     cart::pages::{WishlistPage, provide_cart},
     checkout::pages::{AddressesPage, CheckoutPage, InvoicePage, OrderPage, OrdersPage},
     customers::pages::AdminUsersPage,
@@ -121,6 +122,7 @@ lazy_pages! {
     AdminPromotionsRoute => AdminPromotionsPage,
     AdminProductRoute => AdminProductPage,
     AdminApiKeysRoute => AdminApiKeysPage,
+    AdminAuditRoute => AdminAuditPage,
 }
 
 #[component]
@@ -171,6 +173,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("categories")) view={Lazy::<AdminCategoriesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("promotions")) view={Lazy::<AdminPromotionsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("api-keys")) view={Lazy::<AdminApiKeysRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products"), ParamSegment("id")) view={Lazy::<AdminProductRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -1,17 +1,19 @@
 //! Product pictures: a generated SVG per product slug (so the demo catalog has images without a
-//! network), and pictures uploaded by admins.
+//! network), and pictures uploaded by staff.
 
 use super::model::is_slug;
 use crate::platform::{
-    auth::{Role, Session},
+    audit::{self, Action, Origin},
+    auth::{Permission, Session},
     db::{Db, now_ms},
+    http::ClientAddress,
     media::MediaStore,
     state::AppState,
 };
 use axum::{
     Extension,
     extract::{Multipart, Path, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use sha2::{Digest, Sha256};
@@ -133,16 +135,18 @@ pub async fn uploaded_image(State(state): State<AppState>, Path(file): Path<Stri
 pub async fn upload_product_image(
     State(state): State<AppState>,
     session: Option<Extension<Session>>,
+    client: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     mut form: Multipart,
 ) -> Response {
-    match session {
+    let staff = match session {
         None => return StatusCode::UNAUTHORIZED.into_response(),
-        Some(Extension(session)) if session.role != Role::Admin => {
+        Some(Extension(session)) if !session.role.can(Permission::EditCatalog) => {
             return StatusCode::FORBIDDEN.into_response();
         }
-        Some(_) => {}
-    }
+        Some(Extension(session)) => session,
+    };
     let back = |error: Option<&str>| {
         let query = error.map_or("saved=1".to_owned(), |e| format!("image_error={e}"));
         Redirect::to(&format!("/admin/products/{id}?{query}")).into_response()
@@ -179,7 +183,25 @@ pub async fn upload_product_image(
         tracing::error!(%error, "storing an uploaded picture failed");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
-    match set_image(&state.db, id, &file).await {
+    let origin = Origin::new(&headers, client.as_deref());
+    let saved = match set_image(&state.db, id, &file).await {
+        Ok(true) => {
+            let subject = format!("product {id}");
+            let summary = format!("picture → {file}");
+            audit::append(
+                &state.db,
+                staff.user_id,
+                Action::ProductPicture,
+                &subject,
+                &summary,
+                &origin,
+            )
+            .await
+            .map(|()| true)
+        }
+        other => other,
+    };
+    match saved {
         Ok(true) => back(None),
         Ok(false) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => {

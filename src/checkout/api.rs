@@ -283,7 +283,7 @@ pub async fn set_default_address(id: i64) -> Result<(), AppError> {
 pub async fn get_order(number: String) -> Result<OrderView, AppError> {
     use super::{model::is_order_number, payment::gateway};
     use crate::platform::{
-        auth::{Role, require_user},
+        auth::{Permission, require_user},
         state::AppState,
     };
     let session = require_user()?;
@@ -291,7 +291,7 @@ pub async fn get_order(number: String) -> Result<OrderView, AppError> {
     if !is_order_number(&number) {
         return Err(AppError::NotFound);
     }
-    let owner = (session.role != Role::Admin).then_some(session.user_id);
+    let owner = (!session.role.can(Permission::ReadOrders)).then_some(session.user_id);
     // Back from the gateway's payment page: ask it, in case its webhook has not arrived yet.
     if gateway(&state).browser_key().is_some()
         && let Some(order) = super::db::waiting_by_number(&state.db, &number, owner).await?
@@ -309,7 +309,7 @@ pub async fn get_order(number: String) -> Result<OrderView, AppError> {
 pub async fn get_invoice(number: String) -> Result<InvoiceView, AppError> {
     use super::model::is_order_number;
     use crate::platform::{
-        auth::{Role, require_user},
+        auth::{Permission, require_user},
         state::AppState,
     };
     let session = require_user()?;
@@ -317,7 +317,7 @@ pub async fn get_invoice(number: String) -> Result<InvoiceView, AppError> {
     if !is_order_number(&number) {
         return Err(AppError::NotFound);
     }
-    let owner = (session.role != Role::Admin).then_some(session.user_id);
+    let owner = (!session.role.can(Permission::ReadOrders)).then_some(session.user_id);
     let order = super::db::order(&state.db, &number, owner, state.config.return_days)
         .await?
         .filter(|order| order.invoice.is_some())

@@ -649,7 +649,41 @@ impl RefundPlan {
     }
 }
 
+/// The units a form names per line, as "line 1 × 2, line 3 × 1" (lines counted from 1); empty
+/// when it names none.
+fn units_named(quantities: &std::collections::BTreeMap<String, String>) -> String {
+    let mut named: Vec<(usize, &str)> = quantities
+        .iter()
+        .filter_map(|(line, units)| Some((line.parse::<usize>().ok()?, units.trim())))
+        .filter(|(_, units)| !units.is_empty() && *units != "0")
+        .collect();
+    named.sort();
+    let named: Vec<String> = named
+        .into_iter()
+        .map(|(line, units)| format!("line {} × {units}", line + 1))
+        .collect();
+    named.join(", ")
+}
+
 impl RefundForm {
+    /// What the order desk asked for, as the audit log says it.
+    pub fn summary(&self) -> String {
+        let amount = self.amount.trim();
+        let mut said = if amount.is_empty() {
+            units_named(&self.quantities)
+        } else {
+            format!("amount {amount}")
+        };
+        if self.restock.is_some() {
+            said.push_str(", back to stock");
+        }
+        let reason = self.reason.trim();
+        if !reason.is_empty() {
+            said.push_str(&format!(" ({reason})"));
+        }
+        said
+    }
+
     /// Checks the form against the order's `lines` and the money `left` to give back.
     pub fn plan(&self, lines: &[PaidLine], left: Money) -> Result<RefundPlan, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -827,6 +861,21 @@ impl ShipmentPlan {
 }
 
 impl ShipmentForm {
+    /// What the order desk shipped, as the audit log says it.
+    pub fn summary(&self) -> String {
+        let units = units_named(&self.quantities);
+        let units = if units.is_empty() {
+            "every unit left".to_owned()
+        } else {
+            units
+        };
+        match (self.carrier.trim(), self.tracking.trim()) {
+            ("", _) => units,
+            (carrier, "") => format!("{units} by {carrier}"),
+            (carrier, tracking) => format!("{units} by {carrier}, tracking {tracking}"),
+        }
+    }
+
     pub fn check(&self, lines: &[ShippableLine]) -> Result<ShipmentPlan, Vec<FieldError>> {
         let mut errors = Vec::new();
         let carrier = self.carrier.trim().to_ascii_lowercase();
@@ -1159,6 +1208,38 @@ pub struct OrderSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refunds_and_shipments_say_what_was_asked_for() {
+        let quantities = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(line, units)| (line.to_string(), units.to_string()))
+                .collect()
+        };
+        let refund = RefundForm {
+            quantities: quantities(&[("2", "1"), ("0", "2"), ("1", "")]),
+            restock: Some("on".into()),
+            reason: "Damaged".into(),
+            ..RefundForm::default()
+        };
+        assert_eq!(
+            refund.summary(),
+            "line 1 × 2, line 3 × 1, back to stock (Damaged)"
+        );
+        let refund = RefundForm {
+            amount: " 5.00 ".into(),
+            ..RefundForm::default()
+        };
+        assert_eq!(refund.summary(), "amount 5.00");
+        assert_eq!(ShipmentForm::default().summary(), "every unit left");
+        let shipment = ShipmentForm {
+            carrier: "dhl".into(),
+            tracking: "JD0142".into(),
+            quantities: quantities(&[("1", "3")]),
+        };
+        assert_eq!(shipment.summary(), "line 2 × 3 by dhl, tracking JD0142");
+    }
 
     #[test]
     fn the_sold_list_names_exactly_the_sold_statuses() {

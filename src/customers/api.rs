@@ -20,43 +20,60 @@ pub struct Account {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountPage {
     pub accounts: Page<Account>,
-    /// The admin looking, whose own role cannot be changed here.
+    /// The staff member looking, whose own role cannot be changed here.
     pub me: i64,
+    /// Whether the one looking may give accounts roles.
+    pub can_change_roles: bool,
 }
 
 /// Accounts, newest first, found by name or email.
 #[server(endpoint = "admin_users")]
 pub async fn admin_users(q: Option<String>, page: Option<i64>) -> Result<AccountPage, AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    let admin = require_admin()?;
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let viewer = require(Permission::ReadCustomers)?;
     let state = AppState::current()?;
     let q = q.unwrap_or_default();
     let page = page.unwrap_or(1).clamp(1, 100_000);
     Ok(AccountPage {
         accounts: super::db::list(&state.db, q.trim(), page).await?,
-        me: admin.user_id,
+        me: viewer.user_id,
+        can_change_roles: viewer.role.can(Permission::ManageStaff),
     })
 }
 
-/// Makes an account an admin or a customer. Its refresh tokens are revoked, so the new role
-/// applies from its next sign-in, and at the latest when its access token expires (15 minutes).
-/// Admins cannot change their own role (a shop always keeps the admin doing this).
+/// Gives an account a role (customer or one of the staff roles). Its refresh tokens are revoked,
+/// so it signs in again with the new role (a staff role is checked on every request anyway).
+/// Nobody changes their own role (a shop always keeps the owner doing this).
 #[server(endpoint = "set_user_role")]
 pub async fn set_user_role(id: String, role: String) -> Result<(), AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    let admin = require_admin()?;
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let owner = require(Permission::ManageStaff)?;
     let state = AppState::current()?;
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
     let role = Role::parse(role.trim())
-        .ok_or_else(|| AppError::BadRequest("Choose customer or admin.".into()))?;
-    if id == admin.user_id {
+        .ok_or_else(|| AppError::BadRequest("Choose one of the roles.".into()))?;
+    if id == owner.user_id {
         return Err(AppError::BadRequest(
             "You can't change your own role.".into(),
         ));
     }
-    if super::db::set_role(&state.db, id, role).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    let before = super::db::set_role(&state.db, id, role)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::record(
+        &state.db,
+        owner.user_id,
+        Action::RoleChanged,
+        &format!("account {id}"),
+        &format!("{} → {}", before.label(), role.label()),
+    )
+    .await?;
+    Ok(())
 }

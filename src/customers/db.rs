@@ -38,7 +38,7 @@ pub async fn list(db: &Db, q: &str, page: i64) -> Result<Page<Account>, sqlx::Er
             id,
             name,
             email,
-            // The column's check constraint admits only the two known roles.
+            // The column's check constraint admits only the known roles.
             role: Role::parse(&role).unwrap_or(Role::Customer),
             orders,
             created_at,
@@ -47,19 +47,25 @@ pub async fn list(db: &Db, q: &str, page: i64) -> Result<Page<Account>, sqlx::Er
     Ok(Page::new(rows, total, page, USERS_PAGE_SIZE))
 }
 
-/// Gives `user` the role `role` and signs them out of every device. False when there is no
-/// such account.
-pub async fn set_role(db: &Db, user: i64, role: Role) -> Result<bool, sqlx::Error> {
+/// Gives `user` the role `role` and signs them out of every device. Returns the role they had,
+/// or None when there is no such account.
+pub async fn set_role(db: &Db, user: i64, role: Role) -> Result<Option<Role>, sqlx::Error> {
     let now = now_ms();
-    let updated = sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+    let mut tx = db.begin_write().await?;
+    let before: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(before) = before else {
+        return Ok(None);
+    };
+    sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
         .bind(now)
         .bind(user)
-        .execute(db.writer())
+        .execute(&mut *tx)
         .await?;
-    if updated.rows_affected() == 0 {
-        return Ok(false);
-    }
+    tx.commit().await?;
     revoke_user_families(db, user, None, now).await?;
-    Ok(true)
+    Ok(Some(Role::parse(&before).unwrap_or(Role::Customer)))
 }

@@ -51,29 +51,42 @@ pub fn AdminUsersPage() -> impl IntoView {
 fn AccountTable(page: AccountPage, q: String, change: ServerAction<SetUserRole>) -> impl IntoView {
     let link =
         Callback::new(move |to: i64| format!("/admin/users?q={}&page={to}", encode_query(&q)));
-    let AccountPage { accounts, me } = page;
+    let AccountPage {
+        accounts,
+        me,
+        can_change_roles,
+    } = page;
+    let headings: &'static [&'static str] = if can_change_roles {
+        &["Name", "Joined", "Orders", "Role", "Change role"]
+    } else {
+        &["Name", "Joined", "Orders", "Role"]
+    };
     view! {
-        <PagedTable count=count_of(accounts.total, "account", "accounts") label="Account list" headings=&["Name", "Joined", "Orders", "Role", "Change role"] page=accounts.page pages=accounts.pages link>
+        <PagedTable count=count_of(accounts.total, "account", "accounts") label="Account list" headings page=accounts.page pages=accounts.pages link>
             {accounts.rows.into_iter().map(|account| {
-                let (to, text) = match account.role {
-                    Role::Admin => (Role::Customer, "Make customer"),
-                    Role::Customer => (Role::Admin, "Make admin"),
-                };
+                let select = format!("role-{}", account.id);
                 view! {
                     <tr class="border-b border-slate-100" data-testid="account">
-                        <td class="p-2">{account.name}<span class="block text-sm text-slate-600">{account.email}</span></td>
+                        <td class="p-2">{account.name.clone()}<span class="block text-sm text-slate-600">{account.email}</span></td>
                         <td class="p-2"><time datetime=iso_date(account.created_at)>{long_date(account.created_at)}</time></td>
                         <td class="p-2">{account.orders}</td>
-                        <td class="p-2">{match account.role { Role::Admin => "Admin", Role::Customer => "Customer" }}</td>
-                        <td class="p-2">
-                            {(account.id != me).then(|| view! {
-                                <ActionForm action=change>
-                                    <input type="hidden" name="id" value=account.id/>
-                                    <input type="hidden" name="role" value=to.as_str()/>
-                                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">{text}</button>
-                                </ActionForm>
-                            })}
-                        </td>
+                        <td class="p-2">{account.role.label()}</td>
+                        {can_change_roles.then(|| view! {
+                            <td class="p-2">
+                                {(account.id != me).then(|| view! {
+                                    <ActionForm action=change attr:class="flex items-center gap-2">
+                                        <input type="hidden" name="id" value=account.id/>
+                                        <label for=select.clone() class="sr-only">{format!("Role of {}", account.name)}</label>
+                                        <select id=select name="role" class="rounded-md border border-slate-300 px-2 py-1 text-sm">
+                                            {Role::ALL.into_iter().map(|role| view! {
+                                                <option value=role.as_str() selected=role == account.role>{role.label()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">"Change"</button>
+                                    </ActionForm>
+                                })}
+                            </td>
+                        })}
                     </tr>
                 }
             }).collect_view()}

@@ -62,8 +62,11 @@ pub async fn admin_orders(
     q: Option<String>,
     page: Option<i64>,
 ) -> Result<DeskPage, AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::ReadOrders)?;
     let state = AppState::current()?;
     let status = match status.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -80,8 +83,11 @@ pub async fn admin_orders(
 /// One order with its customer and history.
 #[server(endpoint = "admin_order")]
 pub async fn admin_order(number: String) -> Result<DeskOrder, AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::ReadOrders)?;
     let state = AppState::current()?;
     super::db::order(&state.db, &number, state.config.return_days)
         .await?
@@ -91,12 +97,26 @@ pub async fn admin_order(number: String) -> Result<DeskOrder, AppError> {
 /// Moves an order to `status` when its current status allows it; the customer is told.
 #[server(endpoint = "set_order_status")]
 pub async fn set_order_status(number: String, status: String) -> Result<(), AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    let admin = require_admin()?;
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
     let to = OrderStatus::parse(status.trim())
         .ok_or_else(|| AppError::BadRequest("Unknown order status.".into()))?;
-    super::service::change_status(&state, &number, to, admin.user_id).await
+    super::service::change_status(&state, &number, to, staff.user_id).await?;
+    let summary = format!("status → {}", to.label());
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::OrderStatus,
+        &format!("order {number}"),
+        &summary,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Gives back money on a paid order: units of its lines (optionally back to stock) or an
@@ -105,11 +125,24 @@ pub async fn set_order_status(number: String, status: String) -> Result<(), AppE
 pub async fn refund_order(number: String, refund: RefundForm) -> Result<(), AppError> {
     use crate::{
         checkout::refunds,
-        platform::{auth::require_admin, state::AppState},
+        platform::{
+            audit::{self, Action},
+            auth::{Permission, require},
+            state::AppState,
+        },
     };
-    let admin = require_admin()?;
+    let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
-    refunds::refund(&state, &number, &refund, admin.user_id).await
+    refunds::refund(&state, &number, &refund, staff.user_id).await?;
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::OrderRefunded,
+        &format!("order {number}"),
+        &refund.summary(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Sends a refund the gateway could not be asked about to it again (same idempotency key).
@@ -117,21 +150,48 @@ pub async fn refund_order(number: String, refund: RefundForm) -> Result<(), AppE
 pub async fn resend_refund(number: String, id: i64) -> Result<(), AppError> {
     use crate::{
         checkout::refunds,
-        platform::{auth::require_admin, state::AppState},
+        platform::{
+            audit::{self, Action},
+            auth::{Permission, require},
+            state::AppState,
+        },
     };
-    require_admin()?;
+    let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
-    refunds::resend(&state, &number, id).await
+    refunds::resend(&state, &number, id).await?;
+    let summary = format!("refund {id} sent to the gateway again");
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::RefundResent,
+        &format!("order {number}"),
+        &summary,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Ships units of a paid order (every unit left when the form names none), with the carrier
 /// and tracking number if given; the customer is told, with the tracking link.
 #[server(endpoint = "ship_order")]
 pub async fn ship_order(number: String, shipment: ShipmentForm) -> Result<(), AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    let admin = require_admin()?;
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
-    super::service::ship(&state, &number, &shipment, admin.user_id).await
+    super::service::ship(&state, &number, &shipment, staff.user_id).await?;
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::OrderShipped,
+        &format!("order {number}"),
+        &shipment.summary(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Takes a return to status `to`: `approved` or `rejected` (a rejection says why in `note`),
@@ -146,12 +206,26 @@ pub async fn advance_return(
 ) -> Result<(), AppError> {
     use crate::{
         checkout::{model::ReturnStatus, returns},
-        platform::{auth::require_admin, state::AppState},
+        platform::{
+            audit::{self, Action},
+            auth::{Permission, require},
+            state::AppState,
+        },
     };
-    let admin = require_admin()?;
+    let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
     let to = ReturnStatus::parse(to.trim())
         .ok_or_else(|| AppError::BadRequest("Unknown status for a return.".into()))?;
     let restock = restock.is_some();
-    returns::advance(&state, &number, id, to, &note, restock, admin.user_id).await
+    returns::advance(&state, &number, id, to, &note, restock, staff.user_id).await?;
+    let summary = format!("return {id} → {}", to.as_str());
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::ReturnMoved,
+        &format!("order {number}"),
+        &summary,
+    )
+    .await?;
+    Ok(())
 }

@@ -7,8 +7,11 @@ use leptos::prelude::*;
 /// Every key, newest first.
 #[server(endpoint = "admin_api_keys")]
 pub async fn admin_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
-    use crate::platform::{auth::require_admin, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     super::service::list(&state.db).await
 }
@@ -16,17 +19,48 @@ pub async fn admin_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
 /// Makes a key; the answer holds the whole key, which is never shown again.
 #[server(endpoint = "create_api_key")]
 pub async fn create_api_key(key: ApiKeyForm) -> Result<IssuedKey, AppError> {
-    use crate::platform::{auth::require_admin, db::now_ms, state::AppState};
-    let admin = require_admin()?;
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        db::now_ms,
+        state::AppState,
+    };
+    let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
-    super::service::issue(&state.db, &key, Some(admin.user_id), now_ms()).await
+    let issued = super::service::issue(&state.db, &key, Some(owner.user_id), now_ms()).await?;
+    let view = &issued.view;
+    let scopes: Vec<&str> = view.scopes.iter().map(|scope| scope.as_str()).collect();
+    let summary = format!("“{}” {}, {}", view.name, view.prefix, scopes.join(" "));
+    audit::record(
+        &state.db,
+        owner.user_id,
+        Action::ApiKeyCreated,
+        &format!("API key {}", view.id),
+        &summary,
+    )
+    .await?;
+    Ok(issued)
 }
 
 /// Revokes a key: the next request with it gets 401.
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
-    use crate::platform::{auth::require_admin, db::now_ms, state::AppState};
-    require_admin()?;
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        db::now_ms,
+        state::AppState,
+    };
+    let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
-    super::service::revoke(&state.db, id, now_ms()).await
+    super::service::revoke(&state.db, id, now_ms()).await?;
+    audit::record(
+        &state.db,
+        owner.user_id,
+        Action::ApiKeyRevoked,
+        &format!("API key {id}"),
+        "revoked",
+    )
+    .await?;
+    Ok(())
 }

@@ -5,29 +5,106 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What an account may do.
+/// What an account may do: a customer shops; staff work in the admin, each role with its own
+/// permissions (see `Role::can`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Customer,
-    Admin,
+    /// Everything: staff, API keys, the audit log, and what every other role does.
+    Owner,
+    /// Products, categories, pictures, promotions and reviews.
+    Catalog,
+    /// The order desk: statuses, shipments, refunds and returns.
+    Orders,
+    /// Reads customers and orders, to answer questions.
+    Support,
 }
 
 impl Role {
+    pub const ALL: [Self; 5] = [
+        Self::Customer,
+        Self::Owner,
+        Self::Catalog,
+        Self::Orders,
+        Self::Support,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Customer => "customer",
-            Self::Admin => "admin",
+            Self::Owner => "owner",
+            Self::Catalog => "catalog",
+            Self::Orders => "orders",
+            Self::Support => "support",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "customer" => Some(Self::Customer),
-            "admin" => Some(Self::Admin),
-            _ => None,
+        Self::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
+    /// The role's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Customer => "Customer",
+            Self::Owner => "Owner",
+            Self::Catalog => "Catalog",
+            Self::Orders => "Orders",
+            Self::Support => "Support",
         }
     }
+
+    /// Works in the admin (and so needs two-step sign-in).
+    pub fn is_staff(self) -> bool {
+        self != Self::Customer
+    }
+
+    /// Whether this role holds `permission`. The one place that says which role may do what.
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Self::Customer => false,
+            Self::Owner => true,
+            Self::Catalog => matches!(permission, EditCatalog),
+            Self::Orders => matches!(permission, ReadOrders | HandleOrders),
+            Self::Support => matches!(permission, ReadOrders | ReadCustomers),
+        }
+    }
+}
+
+/// What a server function or page checks before it acts: a permission, never a role's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Permission {
+    /// Products, categories, pictures, promotions, and taking down reviews.
+    EditCatalog,
+    /// The order desk's lists and orders, and any customer's order and invoice.
+    ReadOrders,
+    /// Moving, shipping and refunding orders, and handling returns.
+    HandleOrders,
+    /// The list of accounts.
+    ReadCustomers,
+    /// The dashboard's figures and the analytics.
+    ReadAnalytics,
+    /// Giving accounts a role.
+    ManageStaff,
+    /// API keys for the shop's other systems.
+    ManageIntegrations,
+    /// The audit log.
+    ReadAudit,
+}
+
+impl Permission {
+    pub const ALL: [Self; 8] = [
+        Self::EditCatalog,
+        Self::ReadOrders,
+        Self::HandleOrders,
+        Self::ReadCustomers,
+        Self::ReadAnalytics,
+        Self::ManageStaff,
+        Self::ManageIntegrations,
+        Self::ReadAudit,
+    ];
 }
 
 /// The signed-in user, as the header and account pages show them.
@@ -48,7 +125,7 @@ pub use server::*;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::Role;
+    use super::{Permission, Role};
     use crate::{error::AppError, platform::http::request_parts};
 
     /// Who is making the request. Put in the request's extensions by `authenticate`.
@@ -68,12 +145,54 @@ mod server {
         current_session().ok_or(AppError::Unauthorized)
     }
 
-    /// The signed-in admin's session: 401 when signed out, 403 for any other role.
-    pub fn require_admin() -> Result<Session, AppError> {
+    /// The session of a signed-in user whose role holds `permission`: 401 when signed out, 403
+    /// otherwise (staff without two-step sign-in have a customer's rights, see `authenticate`).
+    pub fn require(permission: Permission) -> Result<Session, AppError> {
         let session = require_user()?;
-        match session.role {
-            Role::Admin => Ok(session),
-            Role::Customer => Err(AppError::Forbidden),
+        if session.role.can(permission) {
+            Ok(session)
+        } else {
+            Err(AppError::Forbidden)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_read_back_from_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("admin"), None);
+    }
+
+    #[test]
+    fn only_the_owner_manages_staff_keys_and_the_audit_log() {
+        use Permission::*;
+        let holders = |permission| -> Vec<Role> {
+            Role::ALL
+                .into_iter()
+                .filter(|role| role.can(permission))
+                .collect()
+        };
+        assert_eq!(holders(EditCatalog), [Role::Owner, Role::Catalog]);
+        assert_eq!(
+            holders(ReadOrders),
+            [Role::Owner, Role::Orders, Role::Support]
+        );
+        assert_eq!(holders(HandleOrders), [Role::Owner, Role::Orders]);
+        assert_eq!(holders(ReadCustomers), [Role::Owner, Role::Support]);
+        for permission in [ReadAnalytics, ManageStaff, ManageIntegrations, ReadAudit] {
+            assert_eq!(holders(permission), [Role::Owner]);
+        }
+        assert!(Permission::ALL.into_iter().all(|p| !Role::Customer.can(p)));
+        assert!(
+            Role::ALL
+                .into_iter()
+                .all(|r| r.is_staff() == (r != Role::Customer))
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The bottom layer: what every domain stands on and which knows no domain. Who is signed in
 //! (`auth`) and money are shared with the browser; the rest is server only.
 
+pub mod audit;
 pub mod auth;
 pub mod money;
 

@@ -161,7 +161,7 @@ mod tests {
             assert_eq!(keys.verify(garbage), None, "{garbage:?}");
         }
         assert_eq!(
-            keys.verify(&other.issue(1, Role::Admin, now())),
+            keys.verify(&other.issue(1, Role::Owner, now())),
             None,
             "signed with another key"
         );
@@ -179,7 +179,7 @@ mod tests {
         let keys = keys("a-secret-of-at-least-thirty-two-bytes!");
         let b64 = |s: &str| base64_url(s.as_bytes());
         let claims = format!(
-            r#"{{"sub":"1","role":"admin","iat":{},"exp":{},"jti":"x"}}"#,
+            r#"{{"sub":"1","role":"owner","iat":{},"exp":{},"jti":"x"}}"#,
             now(),
             now() + 600
         );
@@ -193,7 +193,7 @@ mod tests {
         let token = keys.issue(7, Role::Customer, now());
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         let claims = format!(
-            r#"{{"sub":"7","role":"admin","iat":{},"exp":{},"jti":"x"}}"#,
+            r#"{{"sub":"7","role":"owner","iat":{},"exp":{},"jti":"x"}}"#,
             now(),
             now() + 600
         );
@@ -206,7 +206,7 @@ mod tests {
         let keys = keys("a-secret-of-at-least-thirty-two-bytes!");
         let claims = Claims {
             sub: "1".into(),
-            role: Role::Admin,
+            role: Role::Owner,
             iat: now(),
             exp: now() + 600,
             jti: "x".into(),

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsView, AppError> {
     use super::{db, model::REVIEWS_PAGE_SIZE};
     use crate::platform::{
-        auth::{Role, current_session},
+        auth::{Permission, current_session},
         state::AppState,
     };
     let state = AppState::current()?;
@@ -34,7 +34,7 @@ pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsV
         pages,
         mine,
         signed_in: session.is_some(),
-        moderator: session.is_some_and(|s| s.role == Role::Admin),
+        moderator: session.is_some_and(|s| s.role.can(Permission::EditCatalog)),
     })
 }
 
@@ -87,19 +87,32 @@ pub async fn delete_review(slug: String) -> Result<(), AppError> {
     }
 }
 
-/// Removes any shopper's review: for admins moderating the shop.
+/// Removes any shopper's review: for staff moderating the shop.
 #[server(endpoint = "remove_review")]
 pub async fn remove_review(id: String) -> Result<(), AppError> {
     use super::db;
     use crate::{
-        platform::{auth::require_admin, state::AppState},
+        platform::{
+            audit::{self, Action},
+            auth::{Permission, require},
+            state::AppState,
+        },
         search::sync::reindex_now,
     };
-    require_admin()?;
+    let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
-    let id = id.trim().parse().map_err(|_| AppError::NotFound)?;
+    let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
     if let Some(product) = db::remove(&state.db, id).await? {
         reindex_now(&state, product).await;
+        let summary = format!("removed from product {product}");
+        audit::record(
+            &state.db,
+            staff.user_id,
+            Action::ReviewRemoved,
+            &format!("review {id}"),
+            &summary,
+        )
+        .await?;
         Ok(())
     } else {
         Err(AppError::NotFound)

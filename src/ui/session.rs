@@ -1,9 +1,9 @@
 //! Who is signed in, as pages see it: the session context (provided once by the accounts
-//! domain) and the guards that show a page only to signed-in users or admins.
+//! domain) and the guards that show a page only to signed-in users or staff.
 
 use crate::{
     error::AppError,
-    platform::auth::{Role, SessionUser},
+    platform::auth::SessionUser,
     ui::{ErrorPage, encode_query},
 };
 use leptos::prelude::*;
@@ -39,10 +39,11 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// Shows `children` to admins with two-step sign-in and the 403 page to other signed-in users;
-/// sends visitors to sign in and back, and admins without it to set it up and back.
+/// Shows `children` to staff with two-step sign-in and the 403 page to customers; sends
+/// visitors to sign in and back, and staff without it to set it up and back. What each role may
+/// see there is up to the server functions behind the page.
 #[component]
-pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
+pub fn RequireStaff(children: ChildrenFn) -> impl IntoView {
     let user = session().user;
     let children = StoredValue::new(children);
     let page = StoredValue::new(here());
@@ -52,10 +53,10 @@ pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match user.await {
                         // Staff need two-step sign-in first: the security page sets it up and comes back.
-                        Ok(Some(user)) if user.role == Role::Admin && !user.two_factor => Ok(view! {
+                        Ok(Some(user)) if user.role.is_staff() && !user.two_factor => Ok(view! {
                             <Redirect path=format!("/account/security?next={}", encode_query(&page.get_value()))/>
                         }.into_any()),
-                        Ok(Some(user)) if user.role == Role::Admin => Ok(children.read_value()().into_any()),
+                        Ok(Some(user)) if user.role.is_staff() => Ok(children.read_value()().into_any()),
                         Ok(Some(_)) => Err(AppError::Forbidden),
                         _ => Ok(view! { <SignInFirst page=page.get_value()/> }.into_any()),
                     }

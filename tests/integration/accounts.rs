@@ -410,7 +410,7 @@ async fn forged_tokens_are_treated_as_signed_out(backend: Backend) {
     let genuine = client.cookies["emporium_access"].clone();
     let foreign = TokenKeys::new(b"someone-else's-secret-of-32-bytes!!").issue(
         user_id,
-        emporium::platform::auth::Role::Admin,
+        emporium::platform::auth::Role::Owner,
         now_ms() / 1000,
     );
     let mut tampered: Vec<&str> = genuine.split('.').collect();

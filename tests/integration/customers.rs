@@ -31,7 +31,7 @@ async fn admins_find_accounts_and_change_roles(backend: Backend) {
         StatusCode::FORBIDDEN
     );
     let reply = admin
-        .call("set_user_role", &[("id", &id), ("role", "admin")])
+        .call("set_user_role", &[("id", &id), ("role", "owner")])
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     // Signed out everywhere: the old refresh token no longer works...
@@ -64,8 +64,8 @@ async fn admins_find_accounts_and_change_roles(backend: Backend) {
         .call("set_user_role", &[("id", &id), ("role", "customer")])
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    // The demoted admin's access token still says "admin" for up to 15 minutes; the role is
-    // read again on every admin request, so it opens nothing more.
+    // The demoted owner's access token still says "owner" for up to 15 minutes; a staff role
+    // is read again on every request, so it opens nothing more.
     assert_eq!(
         again.call("admin_overview", &[]).await.status,
         StatusCode::FORBIDDEN
@@ -94,7 +94,7 @@ async fn roles_are_changed_by_other_admins_only(backend: Backend) {
         .to_string();
 
     let reply = shopper
-        .call("set_user_role", &[("id", &other), ("role", "admin")])
+        .call("set_user_role", &[("id", &other), ("role", "owner")])
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(
@@ -107,16 +107,16 @@ async fn roles_are_changed_by_other_admins_only(backend: Backend) {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains("your own role"), "{}", reply.body);
     for (id, role, status) in [
-        ("999999", "admin", StatusCode::NOT_FOUND),
-        ("x", "admin", StatusCode::NOT_FOUND),
-        (other.as_str(), "owner", StatusCode::BAD_REQUEST),
+        ("999999", "owner", StatusCode::NOT_FOUND),
+        ("x", "owner", StatusCode::NOT_FOUND),
+        (other.as_str(), "admin", StatusCode::BAD_REQUEST),
     ] {
         let reply = admin
             .call("set_user_role", &[("id", id), ("role", role)])
             .await;
         assert_eq!(reply.status, status, "{id} {role}");
     }
-    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'owner'")
         .fetch_one(app.db().pool())
         .await
         .unwrap();

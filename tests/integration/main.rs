@@ -23,6 +23,7 @@ mod refunds;
 mod returns;
 mod reviews;
 mod search;
+mod staff;
 mod stripe;
 mod two_factor;
 mod verification;

@@ -511,11 +511,27 @@ pub async fn admin_without_two_factor(app: &TestApp) -> (Client<'_>, Reply) {
     (client, reply)
 }
 
-/// A new admin account, signed in, with two-step sign-in on (as staff must have it).
+/// A new owner account, signed in, with two-step sign-in on (as staff must have it).
 pub async fn admin(app: &TestApp) -> Client<'_> {
     let (mut client, _) = admin_without_two_factor(app).await;
     enrol_two_factor(&mut client).await;
     client
+}
+
+/// A new staff account with `role` ("catalog", "orders", …), signed in with two-step sign-in
+/// on, and its email.
+pub async fn staff<'a>(app: &'a TestApp, role: &str) -> (Client<'a>, String) {
+    let (mut client, reply) = admin_without_two_factor(app).await;
+    let user: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    let email = user["email"].as_str().unwrap().to_owned();
+    sqlx::query("UPDATE users SET role = $1 WHERE lower(email) = lower($2)")
+        .bind(role)
+        .bind(&email)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    enrol_two_factor(&mut client).await;
+    (client, email)
 }
 
 /// A real S3-compatible server (moto, from PyPI; `./shop setup` installs it) on a loopback

@@ -312,7 +312,7 @@ async fn the_code_step_needs_its_cookie(backend: Backend) {
 async fn staff_need_two_step_sign_in_and_keep_it(backend: Backend) {
     let app = spawn_app(backend).await;
     let (mut admin, reply) = admin_without_two_factor(&app).await;
-    assert!(reply.body.contains(r#""role":"admin""#), "{}", reply.body);
+    assert!(reply.body.contains(r#""role":"owner""#), "{}", reply.body);
     assert!(
         reply.body.contains(r#""two_factor":false"#),
         "{}",

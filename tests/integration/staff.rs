@@ -1,0 +1,319 @@
+//! Staff roles and the audit log on both databases: every admin server function checks the
+//! permission it needs, walked for every role; every admin change is logged with who, what,
+//! before → after, the request id and the address, and only the owner reads the log.
+
+use crate::{
+    on_both_backends,
+    support::{Backend, Client, admin, register, spawn_app, staff, unique_email},
+};
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use emporium::{
+    audit::api::AuditEntry,
+    platform::{
+        audit::Action,
+        auth::{Permission, Role},
+    },
+    ui::Page,
+};
+
+on_both_backends!(
+    every_admin_function_checks_its_permission_for_every_role,
+    admin_changes_are_logged_with_who_what_and_where,
+);
+
+/// A server function, arguments it decodes (so a refusal is the permission's, not the input's)
+/// that change nothing when allowed, and the permission it needs.
+type Guarded = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    Permission,
+);
+
+/// Every server function that checks a permission.
+const MATRIX: &[Guarded] = &[
+    ("admin_overview", &[], Permission::ReadAnalytics),
+    ("admin_analytics", &[], Permission::ReadAnalytics),
+    ("admin_products", &[], Permission::EditCatalog),
+    (
+        "admin_product",
+        &[("id", "999999")],
+        Permission::EditCatalog,
+    ),
+    (
+        "save_product",
+        &[("product[title]", "")],
+        Permission::EditCatalog,
+    ),
+    (
+        "set_product_status",
+        &[("id", "999999"), ("status", "draft")],
+        Permission::EditCatalog,
+    ),
+    (
+        "delete_product",
+        &[("id", "999999")],
+        Permission::EditCatalog,
+    ),
+    ("admin_categories", &[], Permission::EditCatalog),
+    ("save_category", &[("name", "")], Permission::EditCatalog),
+    (
+        "delete_category",
+        &[("id", "999999")],
+        Permission::EditCatalog,
+    ),
+    ("admin_promotions", &[], Permission::EditCatalog),
+    (
+        "save_promotion",
+        &[("promotion[name]", "")],
+        Permission::EditCatalog,
+    ),
+    (
+        "set_promotion_active",
+        &[("id", "999999"), ("active", "false")],
+        Permission::EditCatalog,
+    ),
+    (
+        "remove_review",
+        &[("id", "999999")],
+        Permission::EditCatalog,
+    ),
+    ("admin_orders", &[], Permission::ReadOrders),
+    ("admin_order", &[("number", "NOPE")], Permission::ReadOrders),
+    (
+        "set_order_status",
+        &[("number", "NOPE"), ("status", "paid")],
+        Permission::HandleOrders,
+    ),
+    (
+        "refund_order",
+        &[("number", "NOPE"), ("refund[amount]", "1.00")],
+        Permission::HandleOrders,
+    ),
+    (
+        "resend_refund",
+        &[("number", "NOPE"), ("id", "999999")],
+        Permission::HandleOrders,
+    ),
+    (
+        "ship_order",
+        &[("number", "NOPE"), ("shipment[carrier]", "")],
+        Permission::HandleOrders,
+    ),
+    (
+        "advance_return",
+        &[("number", "NOPE"), ("id", "999999"), ("to", "approved")],
+        Permission::HandleOrders,
+    ),
+    ("admin_users", &[], Permission::ReadCustomers),
+    (
+        "set_user_role",
+        &[("id", "999999"), ("role", "support")],
+        Permission::ManageStaff,
+    ),
+    ("admin_api_keys", &[], Permission::ManageIntegrations),
+    (
+        "create_api_key",
+        &[("key[name]", "")],
+        Permission::ManageIntegrations,
+    ),
+    (
+        "revoke_api_key",
+        &[("id", "999999")],
+        Permission::ManageIntegrations,
+    ),
+    ("admin_audit", &[], Permission::ReadAudit),
+];
+
+/// The server functions whose source calls `require(Permission::…)`, read from `src/`.
+fn guarded_endpoints() -> Vec<String> {
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for chunk in text.split("#[server(endpoint = \"").skip(1) {
+                    if chunk.contains("require(Permission::") {
+                        found.push(chunk[..chunk.find('"').unwrap()].to_owned());
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut found,
+    );
+    found.sort();
+    found
+}
+
+async fn every_admin_function_checks_its_permission_for_every_role(backend: Backend) {
+    let mut listed: Vec<String> = MATRIX.iter().map(|(f, ..)| f.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        guarded_endpoints(),
+        "every guarded server function is in the matrix"
+    );
+
+    let app = spawn_app(backend).await;
+    let customer = register(&app, "Cy", &unique_email("cy")).await;
+    let mut callers: Vec<(Role, Client<'_>)> = vec![(Role::Customer, customer)];
+    for role in [Role::Owner, Role::Catalog, Role::Orders, Role::Support] {
+        callers.push((role, staff(&app, role.as_str()).await.0));
+    }
+    for (role, client) in &mut callers {
+        for (function, form, permission) in MATRIX {
+            let reply = client.call(function, form).await;
+            if role.can(*permission) {
+                assert!(
+                    ![StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&reply.status)
+                        && !reply.status.is_server_error(),
+                    "{role:?} may call {function}: {} {}",
+                    reply.status,
+                    reply.body
+                );
+            } else {
+                assert_eq!(
+                    reply.status,
+                    StatusCode::FORBIDDEN,
+                    "{role:?} may not call {function}: {}",
+                    reply.body
+                );
+            }
+        }
+        // The picture upload is a plain handler with the same check.
+        let upload = Request::post("/admin/products/999999/image")
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
+            .header(header::ORIGIN, "http://shop.test")
+            .body(Body::from("--x--\r\n"))
+            .unwrap();
+        let status = client.send(upload).await.status;
+        assert_eq!(
+            status == StatusCode::FORBIDDEN,
+            !role.can(Permission::EditCatalog),
+            "{role:?} uploading a picture: {status}"
+        );
+    }
+    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(logged, 0, "no call of the matrix changed anything");
+}
+
+async fn entries(client: &mut Client<'_>, form: &[(&str, &str)]) -> Vec<AuditEntry> {
+    let reply = client.call("admin_audit", form).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    serde_json::from_str::<Page<AuditEntry>>(&reply.body)
+        .unwrap()
+        .rows
+}
+
+async fn admin_changes_are_logged_with_who_what_and_where(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut owner = admin(&app).await;
+    let (mut catalog, catalog_email) = staff(&app, "catalog").await;
+    let shopper = unique_email("shopper");
+    register(&app, "Sue", &shopper).await;
+
+    let reply = catalog
+        .call("save_category", &[("name", "Mugs"), ("parent", "")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let product = [
+        ("product[title]", "Tall mug"),
+        ("product[brand]", "Potter"),
+        ("product[category]", "mugs"),
+        ("product[status]", "active"),
+        ("product[variants][0][sku]", "MUG-T"),
+        ("product[variants][0][price]", "9.50"),
+        ("product[variants][0][stock]", "4"),
+    ];
+    let reply = catalog.call("save_product", &product).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let id: String = reply.body.trim().to_owned();
+    let variant: i64 = sqlx::query_scalar("SELECT id FROM product_variants WHERE sku = 'MUG-T'")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let variant = variant.to_string();
+    let mut changed = product.to_vec();
+    changed[5].1 = "11.00";
+    changed.extend([
+        ("product[id]", id.as_str()),
+        ("product[variants][0][id]", &variant),
+    ]);
+    let reply = catalog.call("save_product", &changed).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // A refused change is not logged.
+    let reply = catalog
+        .call("set_product_status", &[("id", &id), ("status", "gone")])
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+
+    let found = owner.call("admin_users", &[("q", &shopper)]).await;
+    let found: serde_json::Value = serde_json::from_str(&found.body).unwrap();
+    let account = found["accounts"]["rows"][0]["id"].to_string();
+    let reply = owner
+        .call("set_user_role", &[("id", &account), ("role", "support")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    let log = entries(&mut owner, &[]).await;
+    let said: Vec<(Action, &str, &str)> = log
+        .iter()
+        .map(|e| (e.action, e.subject.as_str(), e.summary.as_str()))
+        .collect();
+    let product_subject = format!("product {id}");
+    let account_subject = format!("account {account}");
+    assert_eq!(
+        said,
+        [
+            (
+                Action::RoleChanged,
+                account_subject.as_str(),
+                "Customer → Support"
+            ),
+            (
+                Action::ProductSaved,
+                product_subject.as_str(),
+                "MUG-T price: 9.50 → 11.00"
+            ),
+            (
+                Action::ProductSaved,
+                product_subject.as_str(),
+                "created “Tall mug”"
+            ),
+            (Action::CategorySaved, said[3].1, "“Mugs”, a department"),
+        ]
+    );
+    assert!(
+        log[1..]
+            .iter()
+            .all(|e| e.actor == catalog_email.to_lowercase())
+    );
+    assert!(
+        log.iter()
+            .all(|e| e.request_id.len() >= 16 && !e.ip.is_empty())
+    );
+    assert_ne!(log[0].request_id, log[1].request_id);
+
+    let only: Vec<Action> = entries(&mut owner, &[("action", "staff.role")])
+        .await
+        .iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(only, [Action::RoleChanged]);
+    let by_catalog = entries(&mut owner, &[("actor", &catalog_email.to_uppercase())]).await;
+    assert_eq!(by_catalog.len(), 3);
+    let reply = owner.call("admin_audit", &[("action", "drop")]).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("Unknown action"), "{}", reply.body);
+}
