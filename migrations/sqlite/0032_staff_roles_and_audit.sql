@@ -7,12 +7,13 @@ ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'customer'
 UPDATE users SET role = CASE old_role WHEN 'admin' THEN 'owner' ELSE old_role END;
 ALTER TABLE users DROP COLUMN old_role;
 
--- What staff changed in the admin, appended and never edited. The actor's address is copied in
--- (`actor_id` has no foreign key): an entry outlives the account that made it.
+-- What staff (or an API key) changed, appended and never edited. The actor is copied in as text
+-- (`actor_id`, the staff account, has no foreign key; NULL for an API key): an entry outlives
+-- the account or key that made it.
 CREATE TABLE audit_log (
     id          INTEGER PRIMARY KEY,
     at          BIGINT NOT NULL,
-    actor_id    BIGINT NOT NULL,
+    actor_id    BIGINT,
     actor       TEXT   NOT NULL,
     action      TEXT   NOT NULL,
     subject     TEXT   NOT NULL,

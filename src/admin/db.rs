@@ -332,13 +332,19 @@ pub async fn set_status(db: &Db, id: i64, status: ProductStatus) -> Result<bool,
 /// Deletes a product and its variants. False when there is no such product.
 pub async fn delete_product(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    note_deleted(&mut tx, Deleted::Product(id)).await?;
+    let deleted = delete_product_in(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(deleted)
+}
+
+/// `delete_product` inside a transaction.
+pub async fn delete_product_in(tx: &mut sqlx::AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
+    note_deleted(tx, Deleted::Product(id)).await?;
     let deleted = sqlx::query("DELETE FROM products WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    record_change(&mut tx, Some(id)).await?;
-    tx.commit().await?;
+    record_change(tx, Some(id)).await?;
     Ok(deleted.rows_affected() == 1)
 }
 

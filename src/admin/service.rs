@@ -19,11 +19,21 @@ use crate::{
 /// the product's id.
 pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError> {
     let mut tx = db.begin_write().await?;
+    let id = save_product_in(&mut tx, input).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// `save_product` inside a transaction.
+pub async fn save_product_in(
+    tx: &mut sqlx::AnyConnection,
+    input: &ProductInput,
+) -> Result<i64, AppError> {
     let Clashes {
         category,
         slug_taken,
         skus_taken,
-    } = db::clashes(&mut tx, input).await?;
+    } = db::clashes(tx, input).await?;
     let mut errors = Vec::new();
     if category.is_none() {
         errors.push(FieldError::new("category", "That category doesn't exist."));
@@ -47,12 +57,10 @@ pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError
     let Some(category) = category.filter(|_| errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
     };
-    let id = db::write_product(&mut tx, input, category)
+    db::write_product(tx, input, category)
         .await
         .map_err(conflicts)?
-        .ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-    Ok(id)
+        .ok_or(AppError::NotFound)
 }
 
 /// A unique constraint hit by a concurrent save, as the field error it stands for.

@@ -384,19 +384,30 @@ pub async fn product_records(
             .bind(limit)
             .fetch_all(db.pool())
             .await?;
-    with_variants(db, rows).await
+    with_variants(&mut *db.pool().acquire().await?, rows).await
 }
 
 /// Product `id` with its variants.
 pub async fn product_record(db: &Db, id: i64) -> Result<Option<ProductRecord>, sqlx::Error> {
-    let rows: Vec<RecordRow> = sqlx::query_as(&format!("{RECORD} WHERE p.id = $1"))
-        .bind(id)
-        .fetch_all(db.pool())
-        .await?;
-    Ok(with_variants(db, rows).await?.pop())
+    product_record_in(&mut *db.pool().acquire().await?, id).await
 }
 
-async fn with_variants(db: &Db, rows: Vec<RecordRow>) -> Result<Vec<ProductRecord>, sqlx::Error> {
+/// `product_record` inside a transaction (to compare with what a write expects).
+pub async fn product_record_in(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<Option<ProductRecord>, sqlx::Error> {
+    let rows: Vec<RecordRow> = sqlx::query_as(&format!("{RECORD} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(with_variants(conn, rows).await?.pop())
+}
+
+async fn with_variants(
+    conn: &mut sqlx::AnyConnection,
+    rows: Vec<RecordRow>,
+) -> Result<Vec<ProductRecord>, sqlx::Error> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -409,7 +420,7 @@ async fn with_variants(db: &Db, rows: Vec<RecordRow>) -> Result<Vec<ProductRecor
     for row in &rows {
         query = query.bind(row.id);
     }
-    let mut variants = query.fetch_all(db.pool()).await?;
+    let mut variants = query.fetch_all(conn).await?;
     Ok(rows
         .into_iter()
         .map(|row| ProductRecord {

@@ -3,7 +3,7 @@
 
 use super::model::is_slug;
 use crate::platform::{
-    audit::{self, Action, Origin},
+    audit::{self, Action, Actor, Origin},
     auth::{Permission, Session},
     db::{Db, now_ms},
     http::ClientAddress,
@@ -190,7 +190,7 @@ pub async fn upload_product_image(
             let summary = format!("picture → {file}");
             audit::append(
                 &state.db,
-                staff.user_id,
+                Actor::Staff(staff.user_id),
                 Action::ProductPicture,
                 &subject,
                 &summary,

@@ -126,7 +126,7 @@ pub async fn record(
     tx: &mut sqlx::AnyConnection,
     order: &Refundable,
     plan: &RefundPlan,
-    by: i64,
+    by: Option<i64>,
     now: i64,
 ) -> Result<Option<i64>, AppError> {
     if plan.amount == Money::default() {
@@ -344,7 +344,7 @@ pub async fn refund(
     let plan = form
         .plan(&order.lines, order.left())
         .map_err(AppError::Invalid)?;
-    let id = record(&mut tx, &order, &plan, admin, now_ms()).await?;
+    let id = record(&mut tx, &order, &plan, Some(admin), now_ms()).await?;
     tx.commit().await?;
     if let Some(id) = id
         && let RefundOutcome::Failed { message, .. } = send(state, id).await?

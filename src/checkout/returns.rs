@@ -316,7 +316,7 @@ async fn record_refund(
         restock: false,
         reason: format!("Return {id}"),
     };
-    let refund = refunds::record(tx, &paid, &plan, admin, now).await?;
+    let refund = refunds::record(tx, &paid, &plan, Some(admin), now).await?;
     sqlx::query("UPDATE returns SET refund_id = $1 WHERE id = $2")
         .bind(refund)
         .bind(id)

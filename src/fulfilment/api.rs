@@ -106,7 +106,7 @@ pub async fn set_order_status(number: String, status: String) -> Result<(), AppE
     let state = AppState::current()?;
     let to = OrderStatus::parse(status.trim())
         .ok_or_else(|| AppError::BadRequest("Unknown order status.".into()))?;
-    super::service::change_status(&state, &number, to, staff.user_id).await?;
+    super::service::change_status(&state, &number, to, Some(staff.user_id)).await?;
     let summary = format!("status → {}", to.label());
     audit::record(
         &state.db,
@@ -182,7 +182,7 @@ pub async fn ship_order(number: String, shipment: ShipmentForm) -> Result<(), Ap
     };
     let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
-    super::service::ship(&state, &number, &shipment, staff.user_id).await?;
+    super::service::ship(&state, &number, &shipment, Some(staff.user_id)).await?;
     audit::record(
         &state.db,
         staff.user_id,

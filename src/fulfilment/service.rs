@@ -48,18 +48,19 @@ fn message(number: &str, to: OrderStatus) -> Option<(EmailKind, String, String)>
     }
 }
 
-/// Moves the order `number` to `to`, recording who did it and telling the customer. An unpaid
+/// Moves the order `number` to `to`, recording who did it (`by` a staff member, or None for an
+/// API key) and telling the customer. An unpaid
 /// order's payment is let go at the gateway before it is cancelled; a paid order cancelled is
 /// refunded in full (its refund is recorded with the cancellation, then sent to the gateway).
 pub async fn change_status(
     state: &AppState,
     number: &str,
     to: OrderStatus,
-    admin: i64,
+    by: Option<i64>,
 ) -> Result<(), AppError> {
     if to == OrderStatus::Shipped {
         // Every unit still to ship, in one untracked parcel.
-        return ship(state, number, &ShipmentForm::default(), admin).await;
+        return ship(state, number, &ShipmentForm::default(), by).await;
     }
     if to == OrderStatus::Cancelled
         && let Some(waiting) = waiting_by_number(&state.db, number, None).await?
@@ -81,7 +82,7 @@ pub async fn change_status(
         )));
     }
     let now = now_ms();
-    if !change_order(&mut tx, id, from, to, Some(admin), now).await? {
+    if !change_order(&mut tx, id, from, to, by, now).await? {
         return Err(changed_meanwhile());
     }
 
@@ -97,7 +98,7 @@ pub async fn change_status(
                 restock: false,
                 ..RefundPlan::everything(&paid.lines, paid.left(), "Order cancelled")
             };
-            refund = refunds::record(&mut tx, &paid, &plan, admin, now).await?;
+            refund = refunds::record(&mut tx, &paid, &plan, by, now).await?;
         }
     }
     tell(&mut tx, user, number, to, None).await?;
@@ -124,7 +125,7 @@ pub async fn ship(
     state: &AppState,
     number: &str,
     form: &ShipmentForm,
-    admin: i64,
+    by: Option<i64>,
 ) -> Result<(), AppError> {
     let mut tx = state.db.begin_write().await?;
     // Locked first on PostgreSQL: the units left to ship are read before the parcel is written.
@@ -148,10 +149,10 @@ pub async fn ship(
     } else {
         OrderStatus::PartiallyShipped
     };
-    if !change_order(&mut tx, id, from, to, Some(admin), now).await? {
+    if !change_order(&mut tx, id, from, to, by, now).await? {
         return Err(changed_meanwhile());
     }
-    shipments::record(&mut tx, id, &plan, Some(admin), now).await?;
+    shipments::record(&mut tx, id, &plan, by, now).await?;
     let tracking =
         tracking_url(&plan.carrier, &plan.tracking).map(|url| format!("Track the parcel: {url}"));
     tell(&mut tx, user, number, to, tracking).await?;

@@ -7,18 +7,33 @@ use serde::{Deserialize, Serialize};
 pub enum Scope {
     /// Products with their variants, prices and stock.
     CatalogRead,
+    /// Creating, changing and deleting products.
+    CatalogWrite,
+    /// Setting the stock of SKUs.
+    InventoryWrite,
     /// Orders and their totals.
     OrdersRead,
+    /// Moving orders on, as the order desk does.
+    OrdersWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::CatalogRead, Scope::OrdersRead];
+    pub const ALL: [Scope; 5] = [
+        Scope::CatalogRead,
+        Scope::CatalogWrite,
+        Scope::InventoryWrite,
+        Scope::OrdersRead,
+        Scope::OrdersWrite,
+    ];
 
     /// As keys list it and the API documents it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::CatalogRead => "catalog:read",
+            Self::CatalogWrite => "catalog:write",
+            Self::InventoryWrite => "inventory:write",
             Self::OrdersRead => "orders:read",
+            Self::OrdersWrite => "orders:write",
         }
     }
 
@@ -30,7 +45,10 @@ impl Scope {
     pub fn describe(self) -> &'static str {
         match self {
             Self::CatalogRead => "Read products, variants, prices and stock",
+            Self::CatalogWrite => "Create, change and delete products",
+            Self::InventoryWrite => "Set the stock of SKUs",
             Self::OrdersRead => "Read orders",
+            Self::OrdersWrite => "Move orders on (ship, complete, cancel)",
         }
     }
 }
@@ -74,7 +92,7 @@ mod tests {
         for scope in Scope::ALL {
             assert_eq!(Scope::parse(scope.as_str()), Some(scope));
         }
-        assert_eq!(Scope::parse("catalog:write"), None);
+        assert_eq!(Scope::parse("catalog:delete"), None);
         assert_eq!(Scope::parse("Catalog:Read"), None);
     }
 }

@@ -6,13 +6,18 @@
 //! from the handlers and record types below).
 
 use super::{
+    idempotency::Answer,
     model::Scope,
     service::{self, Caller},
+    writes::{self, etag_of},
 };
 use crate::{
-    catalog::db::{ProductRecord, product_record, product_records},
+    catalog::{
+        db::{ProductRecord, product_record, product_records},
+        model::ProductStatus,
+    },
     checkout::model::OrderStatus,
-    error::AppError,
+    error::{AppError, FieldError},
     fulfilment::db::{OrderRecord, order_records},
     platform::{db::now_ms, http::ClientAddress, state::AppState},
 };
@@ -22,7 +27,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{any, get},
+    routing::{any, get, post, put},
 };
 use serde::{Deserialize, Serialize};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -41,9 +46,23 @@ const DEFAULT_LIMIT: i64 = 50;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let keyed = Router::new()
-        .route("/api/v1/products", get(products))
-        .route("/api/v1/products/{id}", get(product))
+        .route(
+            "/api/v1/products",
+            get(products).post(writes::create_product),
+        )
+        .route(
+            "/api/v1/products/{id}",
+            get(product)
+                .put(writes::replace_product)
+                .delete(writes::delete_product),
+        )
+        .route("/api/v1/inventory", put(writes::set_stocks))
+        .route(
+            "/api/v1/inventory/{sku}",
+            get(writes::stock).put(writes::set_stock),
+        )
         .route("/api/v1/orders", get(orders))
+        .route("/api/v1/orders/{number}/status", post(writes::move_order))
         .route_layer(middleware::from_fn_with_state(state.clone(), identify));
     Router::new()
         .merge(keyed)
@@ -58,19 +77,33 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 }
 
 /// An error as a problem document: the status, its reason as the title, what to do as detail.
-struct Problem {
-    status: StatusCode,
+pub(super) struct Problem {
+    pub(super) status: StatusCode,
     detail: String,
+    /// For a 422: each field that is wrong.
+    pub(super) errors: Vec<FieldError>,
     /// For a 429: when to come back.
     retry_after_secs: Option<u64>,
 }
 
 impl Problem {
-    fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             status,
             detail: detail.into(),
+            errors: Vec::new(),
             retry_after_secs: None,
+        }
+    }
+
+    /// The problem document, as the body says it.
+    pub(super) fn document(&self) -> ProblemDocument {
+        ProblemDocument {
+            r#type: "about:blank",
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
         }
     }
 }
@@ -81,8 +114,13 @@ impl From<AppError> for Problem {
             AppError::TooManyAttempts { retry_after_secs } => Some(retry_after_secs),
             _ => None,
         };
+        let errors = match &error {
+            AppError::Invalid(errors) => errors.clone(),
+            _ => Vec::new(),
+        };
         Self {
             retry_after_secs,
+            errors,
             ..Self::new(error.status(), error.to_string())
         }
     }
@@ -90,7 +128,7 @@ impl From<AppError> for Problem {
 
 /// RFC 9457 problem details, as every refusal of the API is written.
 #[derive(Serialize, ToSchema)]
-struct ProblemDocument {
+pub(super) struct ProblemDocument {
     /// Always `about:blank`: the status says what kind of problem it is.
     r#type: &'static str,
     /// The status's reason phrase.
@@ -98,16 +136,16 @@ struct ProblemDocument {
     status: u16,
     /// What went wrong and what to do, for a person.
     detail: String,
+    /// For a 422: each field that is wrong (`variants[0][price]`, `items[3][stock]`: the place in
+    /// the request body) and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub(super) errors: Vec<FieldError>,
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let document = ProblemDocument {
-            r#type: "about:blank",
-            title: self.status.canonical_reason().unwrap_or("Error"),
-            status: self.status.as_u16(),
-            detail: self.detail,
-        };
+        let document = self.document();
         let mut response = (self.status, Json(document)).into_response();
         let headers = response.headers_mut();
         headers.insert(
@@ -186,7 +224,7 @@ async fn identify(State(state): State<AppState>, mut request: Request, next: Nex
 }
 
 /// 403 unless the caller's key holds `scope`.
-fn require(caller: &Caller, scope: Scope) -> Result<(), Problem> {
+pub(super) fn require(caller: &Caller, scope: Scope) -> Result<(), Problem> {
     if caller.scopes.contains(&scope) {
         Ok(())
     } else {
@@ -303,7 +341,7 @@ async fn products(
     Ok(page(records, paging.limit, |p| p.id))
 }
 
-/// `GET /api/v1/products/{id}` (catalog:read).
+/// `GET /api/v1/products/{id}` (catalog:read), with its `ETag` for `If-Match`.
 #[utoipa::path(
     get,
     path = "/api/v1/products/{id}",
@@ -311,7 +349,7 @@ async fn products(
     security(("api_key" = ["catalog:read"])),
     params(("id" = i64, Path, description = "The product's id")),
     responses(
-        (status = 200, description = "The product with its variants", body = ProductRecord),
+        (status = 200, description = "The product with its variants", body = ProductRecord, headers(("ETag" = String, description = "Send as If-Match to change it only as read"))),
         (status = 400, description = "An id that is not a whole number", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks catalog:read", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "No product has that id", body = ProblemDocument, content_type = "application/problem+json"),
@@ -321,7 +359,7 @@ async fn product(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<ProductRecord>, Problem> {
+) -> Result<Answer, Problem> {
     require(&caller, Scope::CatalogRead)?;
     let id: i64 = id
         .parse()
@@ -330,7 +368,10 @@ async fn product(
         .await
         .map_err(AppError::from)?
         .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "There is no product with that id."))?;
-    Ok(Json(record))
+    Ok(Answer {
+        etag: Some(etag_of(&record)),
+        ..Answer::json(StatusCode::OK, &record)
+    })
 }
 
 /// `GET /api/v1/orders` (orders:read), optionally `?status=` one of the order statuses.
@@ -372,7 +413,7 @@ async fn orders(
 async fn unknown() -> Problem {
     Problem::new(
         StatusCode::NOT_FOUND,
-        "There is no such API route; see /api/v1/products and /api/v1/orders.",
+        "There is no such API route; /api/v1/openapi.json lists them.",
     )
 }
 
@@ -385,7 +426,18 @@ async fn unknown() -> Problem {
         version = "1",
         description = "For the shop's other systems. Make a key in /admin/api-keys and send it as `Authorization: Bearer emp_…`."
     ),
-    paths(products, product, orders),
+    paths(
+        products,
+        product,
+        orders,
+        writes::create_product,
+        writes::replace_product,
+        writes::delete_product,
+        writes::stock,
+        writes::set_stock,
+        writes::set_stocks,
+        writes::move_order
+    ),
     components(schemas(ProblemDocument)),
     modifiers(&Details)
 )]
@@ -399,11 +451,25 @@ impl Modify for Details {
         let mut bearer = Http::new(HttpAuthScheme::Bearer);
         bearer.bearer_format = Some("emp_<prefix>_<secret>".into());
         components.add_security_scheme("api_key", SecurityScheme::Http(bearer));
-        let statuses = OrderStatus::ALL.map(OrderStatus::as_str);
-        let status: RefOr<Schema> = ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(statuses))
-            .into();
+        let one_of = |values: &[&str]| -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(values.to_vec()))
+                .into()
+        };
+        let status = one_of(&OrderStatus::ALL.map(OrderStatus::as_str));
+        // The statuses the bodies take, from the enums that say them.
+        for (name, values) in [
+            ("StatusMove", status.clone()),
+            (
+                "ProductWrite",
+                one_of(&ProductStatus::ALL.map(ProductStatus::as_str)),
+            ),
+        ] {
+            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+                object.properties.insert("status".into(), values);
+            }
+        }
         // What `identify` answers on every keyed route.
         let problem = |description: &str| {
             let schema = Ref::from_schema_name("ProblemDocument");
@@ -414,7 +480,13 @@ impl Modify for Details {
                 .build()
         };
         for item in openapi.paths.paths.values_mut() {
-            if let Some(operation) = item.get.as_mut().filter(|o| o.security.is_some()) {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
                 responses.insert("401".into(), problem("No live API key").into());
                 let limit = problem("The key made its requests of this minute");

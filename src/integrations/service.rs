@@ -23,6 +23,8 @@ pub const KEY_START: &str = "emp_";
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub key_id: i64,
+    /// The key's public part, as the audit log names it.
+    pub prefix: String,
     pub scopes: Vec<Scope>,
 }
 
@@ -136,6 +138,7 @@ pub async fn authenticate(
     }
     Ok(Some(Caller {
         key_id: view.id,
+        prefix: view.prefix,
         scopes: view.scopes,
     }))
 }
@@ -251,7 +254,7 @@ mod tests {
         );
         let error = parse_form(&form("", &[])).unwrap_err();
         assert!(error.field("name").is_some() && error.field("scopes").is_some());
-        let error = parse_form(&form("ERP", &["catalog:write"])).unwrap_err();
+        let error = parse_form(&form("ERP", &["catalog:delete"])).unwrap_err();
         assert_eq!(
             error.field("scopes").as_deref(),
             Some("That is not a scope a key can hold.")

@@ -1,5 +1,5 @@
-//! The audit log's vocabulary and its one writer: every change staff make in the admin is
-//! appended with who made it, what changed (before → after where it says something), the
+//! The audit log's vocabulary and its one writer: every change staff make in the admin, and
+//! every change an API key makes, is appended with who made it, what changed (before → after where it says something), the
 //! request id and the network address. Nothing in the app edits or deletes an entry.
 
 use serde::{Deserialize, Serialize};
@@ -21,13 +21,14 @@ pub enum Action {
     OrderRefunded,
     RefundResent,
     ReturnMoved,
+    StockSet,
     RoleChanged,
     ApiKeyCreated,
     ApiKeyRevoked,
 }
 
 impl Action {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::ProductSaved,
         Self::ProductStatus,
         Self::ProductDeleted,
@@ -42,6 +43,7 @@ impl Action {
         Self::OrderRefunded,
         Self::RefundResent,
         Self::ReturnMoved,
+        Self::StockSet,
         Self::RoleChanged,
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
@@ -64,6 +66,7 @@ impl Action {
             Self::OrderRefunded => "order.refunded",
             Self::RefundResent => "refund.resent",
             Self::ReturnMoved => "return.moved",
+            Self::StockSet => "inventory.set",
             Self::RoleChanged => "staff.role",
             Self::ApiKeyCreated => "api_key.created",
             Self::ApiKeyRevoked => "api_key.revoked",
@@ -91,6 +94,7 @@ impl Action {
             Self::OrderRefunded => "Order refunded",
             Self::RefundResent => "Refund sent again",
             Self::ReturnMoved => "Return handled",
+            Self::StockSet => "Stock set",
             Self::RoleChanged => "Role changed",
             Self::ApiKeyCreated => "API key made",
             Self::ApiKeyRevoked => "API key revoked",
@@ -99,7 +103,7 @@ impl Action {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{Origin, append, record};
+pub use server::{Actor, Origin, append, record};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -129,6 +133,14 @@ mod server {
         }
     }
 
+    /// Who made a change.
+    pub enum Actor<'a> {
+        /// A staff member's account: the log copies in their email.
+        Staff(i64),
+        /// An API key, by its public start (`emp_1a2b3c4d`).
+        ApiKey(&'a str),
+    }
+
     /// Appends what staff member `actor` did to `subject` (such as "product 42"), with a
     /// summary, from the server function's request. Called once the change is made.
     pub async fn record(
@@ -142,30 +154,35 @@ mod server {
             Some(parts) => Origin::new(&parts.headers, parts.extensions.get::<ClientAddress>()),
             None => Origin::new(&HeaderMap::new(), None),
         };
-        append(db, actor, action, subject, summary, &origin).await
+        append(db, Actor::Staff(actor), action, subject, summary, &origin).await
     }
 
     /// `record` for a handler that is not a server function, which names its request itself.
     pub async fn append(
         db: &Db,
-        actor: i64,
+        actor: Actor<'_>,
         action: Action,
         subject: &str,
         summary: &str,
         origin: &Origin,
     ) -> Result<(), sqlx::Error> {
-        // The actor's address is copied in: the entry outlives a renamed or deleted account.
+        // The actor is copied in: the entry outlives a renamed or deleted account, or a key.
+        let (user, key) = match actor {
+            Actor::Staff(user) => (Some(user), String::new()),
+            Actor::ApiKey(prefix) => (None, format!("API key {prefix}")),
+        };
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, actor, action, subject, summary, request_id, ip) \
-             SELECT $1, id, email, $2, $3, $4, $5, $6 FROM users WHERE id = $7",
+             VALUES ($1, $2, COALESCE((SELECT email FROM users WHERE id = $2), $3), $4, $5, $6, $7, $8)",
         )
         .bind(now_ms())
+        .bind(user)
+        .bind(key)
         .bind(action.as_str())
         .bind(subject)
         .bind(summary)
         .bind(&origin.request_id)
         .bind(&origin.ip)
-        .bind(actor)
         .execute(db.writer())
         .await?;
         Ok(())

@@ -27,7 +27,7 @@ on_both_backends!(
 );
 
 /// Makes a key through the admin's server function; returns the whole key.
-async fn make_key(app: &TestApp, name: &str, scopes: &[&str]) -> String {
+pub async fn make_key(app: &TestApp, name: &str, scopes: &[&str]) -> String {
     let mut staff = admin(app).await;
     let fields: Vec<(String, &str)> = scopes
         .iter()
@@ -61,7 +61,7 @@ async fn api(app: &TestApp, key: &str, path: &str) -> (StatusCode, String, Value
 }
 
 /// Asserts a refusal is a problem document with this status.
-fn problem(answer: &(StatusCode, String, Value), status: StatusCode) {
+pub fn problem(answer: &(StatusCode, String, Value), status: StatusCode) {
     let (got, kind, json) = answer;
     assert_eq!(*got, status, "{json}");
     assert_eq!(kind, "application/problem+json");
@@ -232,7 +232,7 @@ async fn only_admins_manage_keys_and_a_bad_form_changes_nothing(backend: Backend
     let reply = staff
         .call(
             "create_api_key",
-            &[("key[name]", " "), ("key[scopes][0]", "catalog:write")],
+            &[("key[name]", " "), ("key[scopes][0]", "catalog:delete")],
         )
         .await;
     assert_eq!(
@@ -262,12 +262,19 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
         document["openapi"].as_str().unwrap().starts_with("3.1"),
         "{document}"
     );
-    for path in [
-        "/api/v1/products",
-        "/api/v1/products/{id}",
-        "/api/v1/orders",
+    for (path, method) in [
+        ("/api/v1/products", "get"),
+        ("/api/v1/products", "post"),
+        ("/api/v1/products/{id}", "get"),
+        ("/api/v1/products/{id}", "put"),
+        ("/api/v1/products/{id}", "delete"),
+        ("/api/v1/inventory", "put"),
+        ("/api/v1/inventory/{sku}", "get"),
+        ("/api/v1/inventory/{sku}", "put"),
+        ("/api/v1/orders", "get"),
+        ("/api/v1/orders/{number}/status", "post"),
     ] {
-        let operation = &document["paths"][path]["get"];
+        let operation = &document["paths"][path][method];
         assert!(
             operation["responses"]["401"].is_object(),
             "{path}: {operation}"
@@ -292,6 +299,17 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
     assert!(
         document["components"]["schemas"]["ProductRecord"].is_object(),
         "{document}"
+    );
+    let moves = &document["components"]["schemas"]["StatusMove"]["properties"]["status"]["enum"];
+    assert_eq!(
+        moves.as_array().unwrap().len(),
+        statuses.len(),
+        "{document}"
+    );
+    let products = &document["components"]["schemas"]["ProductWrite"]["properties"]["status"];
+    assert_eq!(
+        products["enum"],
+        serde_json::json!(["draft", "active", "archived"])
     );
 }
 

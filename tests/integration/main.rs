@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod analytics;
 mod api_keys;
+mod api_writes;
 mod cart;
 mod catalog;
 mod checkout;
