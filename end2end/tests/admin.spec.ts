@@ -54,3 +54,28 @@ test("a shopper gets the 403 page on /admin", async ({ page }) => {
   const products = await page.goto("/admin/products");
   expect(products?.status()).toBe(403);
 });
+
+test("a product saved with none left shows on the dashboard as low stock, linked to its form", async ({ page }) => {
+  const word = uniqueWord();
+  // Sorted by stock, then title: "A1 …" comes first among the empty ones.
+  const title = `A1 Lantern ${word}`;
+  await page.goto("/login?next=/admin/products/new");
+  await signInAsAdmin(page);
+  await expect(page).toHaveURL("/admin/products/new");
+  await waitForHydration(page);
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Brand").fill("Lumen Works");
+  await page.getByLabel("Category").selectOption({ index: 1 });
+  await page.getByLabel("SKU").fill(`LOW-${word}`);
+  await page.getByLabel("Price", { exact: true }).fill("12.00");
+  await page.getByLabel("Stock").fill("0");
+  await page.getByRole("button", { name: "Save product" }).click();
+  await expect(page.getByRole("status")).toHaveText("Product saved.");
+
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Dashboard" }).click();
+  await expect(page.getByRole("heading", { name: "Low stock" })).toBeVisible();
+  const row = page.getByTestId("low-stock").filter({ hasText: `LOW-${word}` });
+  await expect(row).toContainText("0");
+  await row.getByRole("link", { name: title }).click();
+  await expect(page.getByLabel("Title")).toHaveValue(title);
+});

@@ -12,6 +12,25 @@ pub struct Overview {
     pub customers: i64,
 }
 
+/// Variants of active products running out: at or below the shop's `low-stock` level.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LowStock {
+    /// The `low-stock` setting.
+    pub threshold: i64,
+    /// How many variants are low (the list shows the lowest 50).
+    pub total: i64,
+    pub variants: Vec<LowVariant>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct LowVariant {
+    pub product_id: i64,
+    pub title: String,
+    pub sku: String,
+    pub stock: i64,
+}
+
 /// What the admin product list shows, from the URL.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductFilter {
@@ -73,6 +92,18 @@ pub async fn get_admin_overview() -> Result<Overview, AppError> {
     require(Permission::ReadAnalytics)?;
     let state = AppState::current()?;
     Ok(super::db::overview(&state.db).await?)
+}
+
+/// The variants running out, lowest first, for the people who restock them.
+#[server(endpoint = "admin_low_stock")]
+pub async fn admin_low_stock() -> Result<LowStock, AppError> {
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::EditCatalog)?;
+    let state = AppState::current()?;
+    Ok(super::db::low_stock(&state.db, state.config.low_stock).await?)
 }
 
 /// A page of products for the admin list.

@@ -2,7 +2,7 @@
 //! and categories (`service` runs them in one transaction).
 
 use super::{
-    api::{AdminCategory, AdminProductRow, AdminProducts, Overview, ProductFilter},
+    api::{AdminCategory, AdminProductRow, AdminProducts, LowStock, Overview, ProductFilter},
     model::{ProductForm, ProductInput, VariantForm},
 };
 use crate::{
@@ -31,6 +31,29 @@ pub async fn overview(db: &Db) -> Result<Overview, sqlx::Error> {
     Ok(Overview {
         products,
         customers,
+    })
+}
+
+/// The lowest 50 variants of active products with `threshold` units or fewer, and how many
+/// there are.
+pub async fn low_stock(db: &Db, threshold: i64) -> Result<LowStock, sqlx::Error> {
+    let from = "FROM product_variants v JOIN products p ON p.id = v.product_id \
+                WHERE p.status = 'active' AND v.stock <= $1";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
+        .bind(threshold)
+        .fetch_one(db.pool())
+        .await?;
+    let variants = sqlx::query_as(&format!(
+        "SELECT p.id AS product_id, p.title, v.sku, v.stock {from} \
+         ORDER BY v.stock, p.title, v.sku LIMIT 50"
+    ))
+    .bind(threshold)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(LowStock {
+        threshold,
+        total,
+        variants,
     })
 }
 

@@ -3,9 +3,9 @@
 
 use super::{
     api::{
-        AdminCategory, AdminProducts, DeleteCategory, DeleteProduct, ProductEditor, ProductFilter,
-        SaveCategory, SaveProduct, SetProductStatus, get_admin_overview, get_product_editor,
-        list_admin_categories, list_admin_products,
+        AdminCategory, AdminProducts, DeleteCategory, DeleteProduct, LowStock, Overview,
+        ProductEditor, ProductFilter, SaveCategory, SaveProduct, SetProductStatus, admin_low_stock,
+        get_admin_overview, get_product_editor, list_admin_categories, list_admin_products,
     },
     model::{ProductForm, VariantForm, variant_field},
 };
@@ -86,34 +86,86 @@ pub(crate) fn AdminFrame(#[prop(into)] title: String, children: ChildrenFn) -> i
     }
 }
 
-/// `/admin`: the dashboard; staff whose role does not see the shop's figures find their pages
-/// in the menu.
+/// `/admin`: the dashboard: the shop's figures and the variants running out, each for the
+/// roles that may see it; anyone else finds their pages in the menu.
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_admin_overview());
+    let low = Resource::new(|| (), |_| admin_low_stock());
     view! {
         <AdminFrame title="Dashboard">
             <h1 class="mb-6 text-2xl font-bold">"Admin dashboard"</h1>
             {move || Suspend::new(async move {
-                match overview.await {
-                    Err(AppError::Forbidden) => Ok(view! {
-                        <p>"Your role's pages are in the menu above."</p>
-                    }.into_any()),
-                    overview => overview.map(|o| view! {
-                        <dl class="grid grid-cols-2 gap-4 sm:max-w-md">
-                            <div class="rounded-lg border border-slate-200 bg-white p-4">
-                                <dt class="text-sm text-slate-600">"Products"</dt>
-                                <dd class="text-2xl font-semibold">{o.products}</dd>
-                            </div>
-                            <div class="rounded-lg border border-slate-200 bg-white p-4">
-                                <dt class="text-sm text-slate-600">"Customers"</dt>
-                                <dd class="text-2xl font-semibold">{o.customers}</dd>
-                            </div>
-                        </dl>
-                    }.into_any()),
-                }
+                let overview = permitted(overview.await)?;
+                let low = permitted(low.await)?;
+                let nothing = overview.is_none() && low.is_none();
+                Ok::<_, AppError>(view! {
+                    {overview.map(|o| view! { <Figures overview=o/> })}
+                    {low.map(|low| view! { <LowStockList low/> })}
+                    {nothing.then(|| view! { <p>"Your role's pages are in the menu above."</p> })}
+                })
             })}
         </AdminFrame>
+    }
+}
+
+/// A panel the role may not see is left out, not an error.
+fn permitted<T>(result: Result<T, AppError>) -> Result<Option<T>, AppError> {
+    match result {
+        Err(AppError::Forbidden) => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+#[component]
+fn Figures(overview: Overview) -> impl IntoView {
+    view! {
+        <dl class="mb-8 grid grid-cols-2 gap-4 sm:max-w-md">
+            <div class="rounded-lg border border-slate-200 bg-white p-4">
+                <dt class="text-sm text-slate-600">"Products"</dt>
+                <dd class="text-2xl font-semibold">{overview.products}</dd>
+            </div>
+            <div class="rounded-lg border border-slate-200 bg-white p-4">
+                <dt class="text-sm text-slate-600">"Customers"</dt>
+                <dd class="text-2xl font-semibold">{overview.customers}</dd>
+            </div>
+        </dl>
+    }
+}
+
+#[component]
+fn LowStockList(low: LowStock) -> impl IntoView {
+    let LowStock {
+        threshold,
+        total,
+        variants,
+    } = low;
+    view! {
+        <section aria-labelledby="low-stock">
+            <h2 id="low-stock" class="mb-2 text-xl font-semibold">"Low stock"</h2>
+            <p class="mb-2 text-slate-600">
+                {format!("{} at {threshold} units or fewer", count_of(total, "variant", "variants"))}
+                {(total > 50).then_some(" (the lowest 50)")}
+            </p>
+            {(!variants.is_empty()).then(|| view! {
+                <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Low stock">
+                    <table class="w-full border-collapse bg-white text-left">
+                        <thead class="border-b border-slate-300 text-sm text-slate-600">
+                            <tr><th class="p-2">"Product"</th><th class="p-2">"SKU"</th><th class="p-2">"In stock"</th></tr>
+                        </thead>
+                        <tbody>
+                            {variants.into_iter().map(|v| view! {
+                                <tr class="border-b border-slate-100" data-testid="low-stock">
+                                    <td class="p-2"><a href=format!("/admin/products/{}", v.product_id) class="text-brand-700 underline">{v.title}</a></td>
+                                    <td class="p-2">{v.sku}</td>
+                                    <td class="p-2">{v.stock}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            })}
+        </section>
     }
 }
 

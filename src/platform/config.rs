@@ -8,7 +8,7 @@ use super::money::Money;
 use leptos::config::LeptosOptions;
 use secrecy::SecretString;
 use serde::Deserialize;
-use std::{fmt, path::PathBuf};
+use std::{fmt, ops::RangeInclusive, path::PathBuf};
 
 /// The configuration file used when `EMPORIUM_CONFIG` does not name another.
 pub const DEFAULT_CONFIG_FILE: &str = "Leptos.toml";
@@ -43,6 +43,8 @@ pub struct Config {
     pub sign_ups_per_hour: i64,
     /// How many requests one API key may make in a minute (1–100,000).
     pub api_requests_per_minute: i64,
+    /// A variant with this many units or fewer in stock is low (0–1,000,000).
+    pub low_stock: i64,
     pub shipping: Shipping,
     /// Sales tax by destination country code, in basis points (725 = 7.25%); 0 when absent.
     pub tax_rates: std::collections::BTreeMap<String, i64>,
@@ -153,6 +155,7 @@ struct FileSettings {
     trusted_proxies: Vec<String>,
     sign_ups_per_hour: i64,
     api_requests_per_minute: i64,
+    low_stock: i64,
     shipping_standard_cents: i64,
     shipping_express_cents: i64,
     free_shipping_over_cents: i64,
@@ -234,29 +237,41 @@ impl Config {
                 "must be a whole number from 1 to 365",
             ));
         }
-        let (sign_ups_key, sign_ups_per_hour) = match env("EMPORIUM_SIGN_UPS_PER_HOUR") {
-            Some(text) => ("EMPORIUM_SIGN_UPS_PER_HOUR", text.parse().unwrap_or(0)),
-            None => ("emporium.sign-ups-per-hour", file.sign_ups_per_hour),
-        };
-        if !(1..=100_000).contains(&sign_ups_per_hour) {
-            return Err(error(
-                sign_ups_key,
-                "must be a whole number from 1 to 100000",
-            ));
-        }
-        let (api_key, api_requests_per_minute) = match env("EMPORIUM_API_REQUESTS_PER_MINUTE") {
-            Some(text) => (
-                "EMPORIUM_API_REQUESTS_PER_MINUTE",
-                text.parse().unwrap_or(0),
-            ),
-            None => (
-                "emporium.api-requests-per-minute",
-                file.api_requests_per_minute,
-            ),
-        };
-        if !(1..=100_000).contains(&api_requests_per_minute) {
-            return Err(error(api_key, "must be a whole number from 1 to 100000"));
-        }
+        // A whole number from the environment variable `var`, else from the file's `key`.
+        let number =
+            |var: &'static str, key: &'static str, in_file: i64, range: RangeInclusive<i64>| {
+                let (setting, value) = match env(var) {
+                    Some(text) => (var, text.parse().unwrap_or(-1)),
+                    None => (key, in_file),
+                };
+                if range.contains(&value) {
+                    Ok(value)
+                } else {
+                    let (low, high) = range.into_inner();
+                    Err(error(
+                        setting,
+                        format!("must be a whole number from {low} to {high}"),
+                    ))
+                }
+            };
+        let sign_ups_per_hour = number(
+            "EMPORIUM_SIGN_UPS_PER_HOUR",
+            "emporium.sign-ups-per-hour",
+            file.sign_ups_per_hour,
+            1..=100_000,
+        )?;
+        let api_requests_per_minute = number(
+            "EMPORIUM_API_REQUESTS_PER_MINUTE",
+            "emporium.api-requests-per-minute",
+            file.api_requests_per_minute,
+            1..=100_000,
+        )?;
+        let low_stock = number(
+            "EMPORIUM_LOW_STOCK",
+            "emporium.low-stock",
+            file.low_stock,
+            0..=1_000_000,
+        )?;
         let (proxies_key, proxies) = match env("EMPORIUM_TRUSTED_PROXIES") {
             Some(list) => (
                 "EMPORIUM_TRUSTED_PROXIES",
@@ -378,6 +393,7 @@ impl Config {
             trusted_proxies,
             sign_ups_per_hour,
             api_requests_per_minute,
+            low_stock,
             shipping,
             tax_rates: file.tax_rates,
             seller: file.seller,
@@ -456,8 +472,10 @@ mod tests {
             ("EMPORIUM_DEMO_PRODUCTS", "0"),
             ("EMPORIUM_SIGN_UPS_PER_HOUR", "500"),
             ("EMPORIUM_API_REQUESTS_PER_MINUTE", "30"),
+            ("EMPORIUM_LOW_STOCK", "0"),
         ])
         .unwrap();
+        assert_eq!(config.low_stock, 0);
         assert_eq!(config.sign_ups_per_hour, 500);
         assert_eq!(config.api_requests_per_minute, 30);
         assert_eq!(
@@ -493,6 +511,7 @@ mod tests {
                 ("EMPORIUM_SIGN_UPS_PER_HOUR", "many"),
                 "EMPORIUM_SIGN_UPS_PER_HOUR",
             ),
+            (("EMPORIUM_LOW_STOCK", "-1"), "EMPORIUM_LOW_STOCK"),
         ];
         for ((key, value), setting) in cases {
             let err = load(&[(key, value)]).unwrap_err();

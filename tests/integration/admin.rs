@@ -31,6 +31,7 @@ on_both_backends!(
     admins_add_rename_move_and_delete_categories,
     uploaded_pictures_are_sniffed_limited_and_cached,
     pictures_in_a_shared_bucket_are_served_by_every_node,
+    the_dashboard_lists_active_variants_running_out_lowest_first,
 );
 
 async fn seeded(backend: Backend) -> TestApp {
@@ -630,4 +631,52 @@ async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) 
     );
     let kept = image_of(&app, id).await;
     assert_eq!(kept, file);
+}
+
+async fn the_dashboard_lists_active_variants_running_out_lowest_first(backend: Backend) {
+    let app = spawn_app_with(backend, &[("EMPORIUM_LOW_STOCK", "3".into())]).await;
+    emporium::catalog::seed::seed(app.db(), 6, 21)
+        .await
+        .unwrap();
+    let variants: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, product_id FROM product_variants ORDER BY id")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+    let set = |stock: i64, id: i64| {
+        sqlx::query("UPDATE product_variants SET stock = $1 WHERE id = $2")
+            .bind(stock)
+            .bind(id)
+            .execute(app.db().pool())
+    };
+    sqlx::query("UPDATE products SET status = 'active'")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE product_variants SET stock = 50")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    for (stock, (id, _)) in [3, 0, 4, 2].into_iter().zip(&variants) {
+        set(stock, *id).await.unwrap();
+    }
+    // An archived product's empty variant is nobody's worry.
+    let (last, archived) = *variants.last().unwrap();
+    set(0, last).await.unwrap();
+    sqlx::query("UPDATE products SET status = 'archived' WHERE id = $1")
+        .bind(archived)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+
+    let mut owner = admin(&app).await;
+    let reply = owner.call("admin_low_stock", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let low: emporium::admin::api::LowStock = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!((low.threshold, low.total), (3, 3));
+    let stocks: Vec<i64> = low.variants.iter().map(|v| v.stock).collect();
+    assert_eq!(stocks, [0, 2, 3]);
+    assert_eq!(low.variants[0].product_id, variants[1].1);
+    let page = owner.get("/admin").await;
+    assert!(page.body.contains("Low stock"), "{}", page.body);
 }

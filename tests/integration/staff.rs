@@ -37,6 +37,7 @@ const MATRIX: &[Guarded] = &[
     ("admin_overview", &[], Permission::ReadAnalytics),
     ("admin_analytics", &[], Permission::ReadAnalytics),
     ("admin_products", &[], Permission::EditCatalog),
+    ("admin_low_stock", &[], Permission::EditCatalog),
     (
         "admin_product",
         &[("id", "999999")],
