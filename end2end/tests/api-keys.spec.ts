@@ -41,5 +41,15 @@ test("the admin makes an API key, another system reads the catalog with it, and 
   const refused = await request.get("/api/v1/products", { headers: bearer });
   expect(refused.status()).toBe(401);
   expect(refused.headers()["content-type"]).toBe("application/problem+json");
+
+  // The reference, one link away: every route with its scope, read from the OpenAPI document.
+  await page.getByRole("link", { name: "API reference" }).click();
+  await expect(page.getByRole("heading", { name: "API reference", level: 1 })).toBeVisible();
+  const batch = page.getByTestId("api-operation").filter({
+    has: page.getByRole("heading", { name: "PUT /api/v1/inventory", exact: true }),
+  });
+  await expect(batch).toContainText("inventory:write");
+  await expect(batch).toContainText("StockBatch");
+  await expect(page.getByRole("link", { name: "the OpenAPI document" })).toHaveAttribute("href", "/api/v1/openapi.json");
   expect(errors).toEqual([]);
 });

@@ -19,7 +19,7 @@ use crate::{
     checkout::pages::{AddressesPage, CheckoutPage, InvoicePage, OrderPage, OrdersPage},
     customers::pages::AdminUsersPage,
     fulfilment::pages::{AdminOrderPage, AdminOrdersPage},
-    integrations::pages::AdminApiKeysPage,
+    integrations::pages::{AdminApiKeysPage, AdminApiReferencePage},
     notifications::pages::{NotificationsPage, provide_notifications},
     search::pages::{CategoryPage, SearchPage},
     storefront::pages::{HomePage, ProductPage, ShoppingCartPage},
@@ -122,6 +122,7 @@ lazy_pages! {
     AdminPromotionsRoute => AdminPromotionsPage,
     AdminProductRoute => AdminProductPage,
     AdminApiKeysRoute => AdminApiKeysPage,
+    AdminApiReferenceRoute => AdminApiReferencePage,
     AdminAuditRoute => AdminAuditPage,
 }
 
@@ -174,6 +175,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("promotions")) view={Lazy::<AdminPromotionsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("api-keys")) view={Lazy::<AdminApiKeysRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("api")) view={Lazy::<AdminApiReferenceRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products"), ParamSegment("id")) view={Lazy::<AdminProductRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -1,6 +1,6 @@
 //! The admin's server functions for API keys: list, make, revoke.
 
-use super::model::{ApiKeyForm, ApiKeyView, IssuedKey};
+use super::model::{ApiKeyForm, ApiKeyView, ApiOperation, IssuedKey};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -63,4 +63,12 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
     )
     .await?;
     Ok(())
+}
+
+/// The REST API's routes, read from its OpenAPI document, for the reference page.
+#[server(endpoint = "api_reference")]
+pub async fn api_reference() -> Result<Vec<ApiOperation>, AppError> {
+    use crate::platform::auth::{Permission, require};
+    require(Permission::ManageIntegrations)?;
+    Ok(super::rest::reference())
 }

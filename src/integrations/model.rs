@@ -83,6 +83,32 @@ pub struct ApiKeyForm {
     pub scopes: Vec<String>,
 }
 
+/// One route of the REST API, as the admin's reference page lists it (read from the OpenAPI
+/// document, so the page and the document never disagree).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiOperation {
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    /// The scope a key needs; empty for an open route.
+    pub scope: String,
+    pub parameters: Vec<ApiParameter>,
+    /// The name of the request body's schema, if it takes one.
+    pub body: String,
+    /// Each status it may answer, with what it means.
+    pub responses: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiParameter {
+    pub name: String,
+    /// `path`, `query` or `header`.
+    pub location: String,
+    pub required: bool,
+    pub description: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

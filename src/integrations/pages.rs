@@ -2,8 +2,8 @@
 //! makes one (showing the whole key once), and revoking.
 
 use super::{
-    api::{CreateApiKey, RevokeApiKey, admin_api_keys},
-    model::{ApiKeyView, Scope},
+    api::{CreateApiKey, RevokeApiKey, admin_api_keys, api_reference},
+    model::{ApiKeyView, ApiOperation, Scope},
 };
 use crate::{
     admin::pages::AdminFrame,
@@ -28,7 +28,8 @@ pub fn AdminApiKeysPage() -> impl IntoView {
             <p class="mb-6 max-w-2xl text-slate-600">
                 "A key lets one of the shop's other systems use the REST API under /api/v1, sent as "
                 <code>"Authorization: Bearer emp_…"</code>
-                ". Give each system its own key with only what it needs; revoking one stops it at once."
+                ". Give each system its own key with only what it needs; revoking one stops it at once. "
+                <a href="/admin/api" class="text-brand-700 underline">"API reference"</a>
             </p>
             {move || issued().map(|issued| view! {
                 <div role="status" class="mb-6 max-w-2xl rounded-lg border border-green-300 bg-green-50 p-4">
@@ -113,6 +114,68 @@ fn NewKey(create: ServerAction<CreateApiKey>) -> impl IntoView {
                 <FormError error/>
                 <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Make key"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// `/admin/api`: every route of the REST API with its scope, parameters, body and answers,
+/// read from the OpenAPI document (linked for tools).
+#[component]
+pub fn AdminApiReferencePage() -> impl IntoView {
+    let operations = Resource::new(|| (), |_| api_reference());
+    view! {
+        <AdminFrame title="API reference">
+            <h1 class="mb-2 text-2xl font-bold">"API reference"</h1>
+            <p class="mb-6 max-w-2xl text-slate-600">
+                "The REST API under /api/v1, for the shop's other systems. Tools read the same as "
+                <a href="/api/v1/openapi.json" class="text-brand-700 underline">"the OpenAPI document"</a>
+                "; keys are made on "
+                <a href="/admin/api-keys" class="text-brand-700 underline">"API keys"</a>
+                "."
+            </p>
+            {move || Suspend::new(async move {
+                operations.await.map(|operations| {
+                    operations.into_iter().map(|operation| view! { <OperationCard operation/> }).collect_view()
+                })
+            })}
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn OperationCard(operation: ApiOperation) -> impl IntoView {
+    let ApiOperation {
+        method,
+        path,
+        summary,
+        description,
+        scope,
+        parameters,
+        body,
+        responses,
+    } = operation;
+    view! {
+        <section class="mb-6 max-w-3xl rounded-lg border border-slate-200 bg-white p-4" data-testid="api-operation">
+            <h2 class="font-mono text-lg font-semibold">{format!("{method} {path}")}</h2>
+            <p class="mt-1">{summary}</p>
+            {(!description.is_empty()).then(|| view! { <p class="mt-1 text-slate-600">{description}</p> })}
+            <dl class="mt-3 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+                <dt class="font-medium">"Scope"</dt>
+                <dd class="font-mono">{if scope.is_empty() { "none".to_owned() } else { scope }}</dd>
+                {(!body.is_empty()).then(|| view! {
+                    <dt class="font-medium">"Body"</dt>
+                    <dd class="font-mono">{body}</dd>
+                })}
+                {parameters.into_iter().map(|p| view! {
+                    <dt class="font-mono">{format!("{} ({}{})", p.name, p.location, if p.required { ", required" } else { "" })}</dt>
+                    <dd>{p.description}</dd>
+                }).collect_view()}
+            </dl>
+            <ul class="mt-3 text-sm">
+                {responses.into_iter().map(|(status, meaning)| view! {
+                    <li><span class="font-mono">{status}</span>" "{meaning}</li>
+                }).collect_view()}
+            </ul>
         </section>
     }
 }

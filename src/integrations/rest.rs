@@ -7,7 +7,7 @@
 
 use super::{
     idempotency::Answer,
-    model::Scope,
+    model::{ApiOperation, ApiParameter, Scope},
     service::{self, Caller},
     writes::{self, etag_of},
 };
@@ -510,4 +510,47 @@ impl Modify for Details {
 /// `GET /api/v1/openapi.json`, open to all: it holds no data.
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// The operations of the OpenAPI document, in path order, as the admin's reference page lists
+/// them.
+pub fn reference() -> Vec<ApiOperation> {
+    let document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_owned();
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().into_iter().flatten() {
+        for method in ["get", "post", "put", "delete"] {
+            let operation = &item[method];
+            if !operation.is_object() {
+                continue;
+            }
+            let parameters = operation["parameters"].as_array().into_iter().flatten();
+            let body = &operation["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+            let responses = operation["responses"].as_object().into_iter().flatten();
+            operations.push(ApiOperation {
+                method: method.to_uppercase(),
+                path: path.clone(),
+                summary: text(&operation["summary"]),
+                description: text(&operation["description"]),
+                scope: text(&operation["security"][0]["api_key"][0]),
+                parameters: parameters
+                    .map(|parameter| ApiParameter {
+                        name: text(&parameter["name"]),
+                        location: text(&parameter["in"]),
+                        required: parameter["required"].as_bool().unwrap_or(false),
+                        description: text(&parameter["description"]),
+                    })
+                    .collect(),
+                body: body
+                    .as_str()
+                    .and_then(|reference| reference.rsplit('/').next())
+                    .unwrap_or_default()
+                    .to_owned(),
+                responses: responses
+                    .map(|(status, response)| (status.clone(), text(&response["description"])))
+                    .collect(),
+            });
+        }
+    }
+    operations
 }

@@ -14,6 +14,7 @@ use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
+use emporium::integrations::model::ApiOperation;
 use serde_json::Value;
 
 on_both_backends!(
@@ -311,6 +312,31 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
         products["enum"],
         serde_json::json!(["draft", "active", "archived"])
     );
+
+    // The admin's reference page lists the same routes, read from the document.
+    let reply = admin(&app).await.call("api_reference", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let operations: Vec<ApiOperation> = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(operations.len(), 10);
+    let batch = operations
+        .iter()
+        .find(|o| o.method == "PUT" && o.path == "/api/v1/inventory")
+        .unwrap();
+    assert_eq!(
+        (batch.scope.as_str(), batch.body.as_str()),
+        ("inventory:write", "StockBatch")
+    );
+    assert!(batch.responses.iter().any(|(status, _)| status == "422"));
+    let list = operations
+        .iter()
+        .find(|o| o.method == "GET" && o.path == "/api/v1/products")
+        .unwrap();
+    assert!(
+        list.parameters
+            .iter()
+            .any(|p| p.name == "limit" && p.location == "query" && !p.required)
+    );
+    assert!(list.summary.contains("every product"), "{}", list.summary);
 }
 
 async fn each_key_has_its_requests_per_minute_even_all_at_once(backend: Backend) {

@@ -115,6 +115,7 @@ const MATRIX: &[Guarded] = &[
         Permission::ManageStaff,
     ),
     ("admin_api_keys", &[], Permission::ManageIntegrations),
+    ("api_reference", &[], Permission::ManageIntegrations),
     (
         "create_api_key",
         &[("key[name]", "")],
