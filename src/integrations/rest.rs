@@ -324,8 +324,8 @@ fn query_of<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
     params(Paging),
     responses(
         (status = 200, description = "A page of products in id order", body = Page<ProductRecord>),
-        (status = 400, description = "A bad limit or cursor", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks catalog:read", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "A bad limit or cursor"),
+        (status = 403, description = "The key lacks catalog:read"),
     )
 )]
 async fn products(
@@ -350,9 +350,9 @@ async fn products(
     params(("id" = i64, Path, description = "The product's id")),
     responses(
         (status = 200, description = "The product with its variants", body = ProductRecord, headers(("ETag" = String, description = "Send as If-Match to change it only as read"))),
-        (status = 400, description = "An id that is not a whole number", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks catalog:read", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No product has that id", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "An id that is not a whole number"),
+        (status = 403, description = "The key lacks catalog:read"),
+        (status = 404, description = "No product has that id"),
     )
 )]
 async fn product(
@@ -383,8 +383,8 @@ async fn product(
     params(Paging, OrderFilter),
     responses(
         (status = 200, description = "A page of orders in id order", body = Page<OrderRecord>),
-        (status = 400, description = "A bad limit, cursor or status", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks orders:read", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "A bad limit, cursor or status"),
+        (status = 403, description = "The key lacks orders:read"),
     )
 )]
 async fn orders(
@@ -470,7 +470,7 @@ impl Modify for Details {
                 object.properties.insert("status".into(), values);
             }
         }
-        // What `identify` answers on every keyed route.
+        // What `identify` answers on every keyed route, and every other refusal.
         let problem = |description: &str| {
             let schema = Ref::from_schema_name("ProblemDocument");
             let content = ContentBuilder::new().schema(Some(schema)).build();
@@ -488,6 +488,15 @@ impl Modify for Details {
             ];
             for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
+                // Every refusal is a problem document: the annotations name only the status.
+                for (status, response) in responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && status.starts_with('4')
+                        && response.content.is_empty()
+                    {
+                        *response = problem(&response.description);
+                    }
+                }
                 responses.insert("401".into(), problem("No live API key").into());
                 let limit = problem("The key made its requests of this minute");
                 responses.insert("429".into(), limit.into());

@@ -27,7 +27,10 @@ use crate::{
         state::AppState,
         tokens::hash_token,
     },
-    search::{index::SearchIndex, sync::record_change},
+    search::{
+        index::SearchIndex,
+        sync::{record_change, reindex_now},
+    },
 };
 use axum::{
     Extension,
@@ -356,10 +359,10 @@ fn with_etag(status: StatusCode, record: &ProductRecord) -> Answer {
     params(IdempotencyKey),
     responses(
         (status = 201, description = "Created", body = ProductRecord),
-        (status = 400, description = "A body that is not a product", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks catalog:write", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "The same Idempotency-Key is still being handled", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Fields that are wrong, or an Idempotency-Key sent with another request", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "A body that is not a product"),
+        (status = 403, description = "The key lacks catalog:write"),
+        (status = 409, description = "The same Idempotency-Key is still being handled"),
+        (status = 422, description = "Fields that are wrong, or an Idempotency-Key sent with another request"),
     )
 )]
 pub async fn create_product(
@@ -382,7 +385,7 @@ pub async fn create_product(
             .map_err(problem)?
             .ok_or_else(|| problem(AppError::NotFound))?;
         tx.commit().await.map_err(problem)?;
-        crate::search::sync::reindex_now(&state, id).await;
+        reindex_now(&state, id).await;
         let summary = format!("created “{}”", record.title);
         let origin = origin(&headers, &client);
         log(
@@ -423,11 +426,11 @@ pub async fn create_product(
     ),
     responses(
         (status = 200, description = "The product as stored now", body = ProductRecord),
-        (status = 400, description = "A bad id or a body that is not a product", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks catalog:write", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No product has that id", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 412, description = "It changed since it was read", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Fields that are wrong", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "A bad id or a body that is not a product"),
+        (status = 403, description = "The key lacks catalog:write"),
+        (status = 404, description = "No product has that id"),
+        (status = 412, description = "It changed since it was read"),
+        (status = 422, description = "Fields that are wrong"),
     )
 )]
 pub async fn replace_product(
@@ -461,7 +464,7 @@ pub async fn replace_product(
         .map_err(problem)?
         .ok_or_else(|| problem(AppError::NotFound))?;
     tx.commit().await.map_err(problem)?;
-    crate::search::sync::reindex_now(&state, id).await;
+    reindex_now(&state, id).await;
     let summary = changes(&form_of(&before), &form_of(&after));
     let origin = origin(&headers, &client);
     log(
@@ -489,10 +492,10 @@ pub async fn replace_product(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "An id that is not a whole number", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks catalog:write", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No product has that id", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 412, description = "It changed since it was read", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "An id that is not a whole number"),
+        (status = 403, description = "The key lacks catalog:write"),
+        (status = 404, description = "No product has that id"),
+        (status = 412, description = "It changed since it was read"),
     )
 )]
 pub async fn delete_product(
@@ -515,7 +518,7 @@ pub async fn delete_product(
     check_if_match(&headers, &etag_of(&before))?;
     delete_product_in(&mut tx, id).await.map_err(problem)?;
     tx.commit().await.map_err(problem)?;
-    crate::search::sync::reindex_now(&state, id).await;
+    reindex_now(&state, id).await;
     let summary = format!("deleted “{}”", before.title);
     let origin = origin(&headers, &client);
     log(
@@ -604,8 +607,8 @@ fn level_answer(level: &StockLevel) -> Answer {
     params(("sku" = String, Path, description = "The variant's SKU")),
     responses(
         (status = 200, description = "The SKU's stock", body = StockLevel),
-        (status = 403, description = "The key lacks catalog:read", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No variant has that SKU", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks catalog:read"),
+        (status = 404, description = "No variant has that SKU"),
     )
 )]
 pub async fn stock(
@@ -637,11 +640,11 @@ pub async fn stock(
     ),
     responses(
         (status = 200, description = "The SKU's stock now", body = StockLevel),
-        (status = 400, description = "A body that is not a stock level", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks inventory:write", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No variant has that SKU", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 412, description = "It changed since it was read", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "A stock out of range", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "A body that is not a stock level"),
+        (status = 403, description = "The key lacks inventory:write"),
+        (status = 404, description = "No variant has that SKU"),
+        (status = 412, description = "It changed since it was read"),
+        (status = 422, description = "A stock out of range"),
     )
 )]
 pub async fn set_stock(
@@ -678,7 +681,7 @@ pub async fn set_stock(
         .await
         .map_err(problem)?;
     tx.commit().await.map_err(problem)?;
-    crate::search::sync::reindex_now(&state, before.product_id).await;
+    reindex_now(&state, before.product_id).await;
     let summary = format!("{}: {} → {}", before.sku, before.stock, write.stock);
     let origin = origin(&headers, &client);
     log(
@@ -706,9 +709,9 @@ pub async fn set_stock(
     request_body = StockBatch,
     responses(
         (status = 200, description = "Every SKU's stock now", body = Vec<StockLevel>),
-        (status = 400, description = "A body that is not a list of stock levels", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks inventory:write", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown SKUs, stock out of range, a SKU twice, or more than 500", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "A body that is not a list of stock levels"),
+        (status = 403, description = "The key lacks inventory:write"),
+        (status = 422, description = "Unknown SKUs, stock out of range, a SKU twice, or more than 500"),
     )
 )]
 pub async fn set_stocks(
@@ -834,11 +837,11 @@ pub struct OrderMoved {
     ),
     responses(
         (status = 200, description = "The order's status now", body = OrderMoved),
-        (status = 400, description = "A body that is not a status", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks orders:write", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No order has that number", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "A move the order's status does not allow, a change meanwhile, or the same Idempotency-Key still being handled", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "An Idempotency-Key sent with another request", body = super::rest::ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "A body that is not a status"),
+        (status = 403, description = "The key lacks orders:write"),
+        (status = 404, description = "No order has that number"),
+        (status = 409, description = "A move the order's status does not allow, a change meanwhile, or the same Idempotency-Key still being handled"),
+        (status = 422, description = "An Idempotency-Key sent with another request"),
     )
 )]
 pub async fn move_order(

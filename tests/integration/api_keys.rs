@@ -276,6 +276,13 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
         ("/api/v1/orders/{number}/status", "post"),
     ] {
         let operation = &document["paths"][path][method];
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            let problem = &response["content"]["application/problem+json"]["schema"]["$ref"];
+            assert!(
+                !status.starts_with('4') || problem == "#/components/schemas/ProblemDocument",
+                "{method} {path} {status}: {response}"
+            );
+        }
         assert!(
             operation["responses"]["401"].is_object(),
             "{path}: {operation}"
