@@ -171,6 +171,19 @@ async fn products_are_created_replaced_and_deleted_as_last_read(backend: Backend
     )
     .await;
     stale.problem(StatusCode::PRECONDITION_FAILED);
+    // A body that is wrong is wrong whatever If-Match says: 422, not 412.
+    let mut wrong = mug(&category, 5);
+    wrong["title"] = json!("");
+    send(
+        &app,
+        &key,
+        Method::PUT,
+        &path,
+        &[("if-match", &read.etag())],
+        Some(wrong),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY);
     let now = send(&app, &reader, Method::GET, &path, &[], None).await;
     assert_eq!(now.json, replaced.json);
 
