@@ -9,7 +9,7 @@ use super::{
     idempotency::Answer,
     model::{ApiOperation, ApiParameter, Scope},
     service::{self, Caller},
-    writes::{self, etag_of},
+    writes,
 };
 use crate::{
     catalog::{
@@ -368,10 +368,7 @@ async fn product(
         .await
         .map_err(AppError::from)?
         .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "There is no product with that id."))?;
-    Ok(Answer {
-        etag: Some(etag_of(&record)),
-        ..Answer::json(StatusCode::OK, &record)
-    })
+    Ok(writes::tagged(StatusCode::OK, &record))
 }
 
 /// `GET /api/v1/orders` (orders:read), optionally `?status=` one of the order statuses.

@@ -221,7 +221,7 @@ fn form_of(record: &ProductRecord) -> ProductForm {
 }
 
 /// The strong `ETag` of what a resource says now: a digest of its JSON.
-pub fn etag_of(value: &impl Serialize) -> String {
+fn etag_of(value: &impl Serialize) -> String {
     let json = serde_json::to_string(value).unwrap_or_default();
     format!("\"{}\"", &hash_token(&json)[..32])
 }
@@ -342,10 +342,11 @@ async fn lock_product(db: &Db, tx: &mut sqlx::AnyConnection, id: i64) -> Result<
     Ok(())
 }
 
-fn with_etag(status: StatusCode, record: &ProductRecord) -> Answer {
+/// `value` as the answer, with its `ETag`.
+pub fn tagged(status: StatusCode, value: &impl Serialize) -> Answer {
     Answer {
-        etag: Some(etag_of(record)),
-        ..Answer::json(status, record)
+        etag: Some(etag_of(value)),
+        ..Answer::json(status, value)
     }
 }
 
@@ -399,7 +400,7 @@ pub async fn create_product(
         .await?;
         Ok(Answer {
             location: Some(format!("/api/v1/products/{id}")),
-            ..with_etag(StatusCode::CREATED, &record)
+            ..tagged(StatusCode::CREATED, &record)
         })
     };
     idempotency::once(
@@ -476,7 +477,7 @@ pub async fn replace_product(
         &origin,
     )
     .await?;
-    Ok(with_etag(StatusCode::OK, &after))
+    Ok(tagged(StatusCode::OK, &after))
 }
 
 /// `DELETE /api/v1/products/{id}` (catalog:write); with `If-Match`, only if it is still as
@@ -591,13 +592,6 @@ async fn stock_level(
         .await
 }
 
-fn level_answer(level: &StockLevel) -> Answer {
-    Answer {
-        etag: Some(etag_of(level)),
-        ..Answer::json(StatusCode::OK, level)
-    }
-}
-
 /// `GET /api/v1/inventory/{sku}` (catalog:read): a SKU's stock, with its `ETag`.
 #[utoipa::path(
     get,
@@ -623,7 +617,7 @@ pub async fn stock(
         .await
         .map_err(problem)?
         .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, NO_SKU))?;
-    Ok(level_answer(&level))
+    Ok(tagged(StatusCode::OK, &level))
 }
 
 /// `PUT /api/v1/inventory/{sku}` (inventory:write): sets a SKU's stock; with `If-Match`, only
@@ -693,10 +687,13 @@ pub async fn set_stock(
         &origin,
     )
     .await?;
-    Ok(level_answer(&StockLevel {
-        stock: write.stock,
-        ..before
-    }))
+    Ok(tagged(
+        StatusCode::OK,
+        &StockLevel {
+            stock: write.stock,
+            ..before
+        },
+    ))
 }
 
 /// `PUT /api/v1/inventory` (inventory:write): sets the stock of up to 500 SKUs at once, all or

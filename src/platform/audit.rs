@@ -110,7 +110,7 @@ mod server {
     use super::Action;
     use crate::platform::{
         db::{Db, now_ms},
-        http::{ClientAddress, REQUEST_ID, request_parts},
+        http::{ClientAddress, REQUEST_ID, client_ip, current_request_id},
     };
     use axum::http::HeaderMap;
 
@@ -150,9 +150,9 @@ mod server {
         subject: &str,
         summary: &str,
     ) -> Result<(), sqlx::Error> {
-        let origin = match request_parts() {
-            Some(parts) => Origin::new(&parts.headers, parts.extensions.get::<ClientAddress>()),
-            None => Origin::new(&HeaderMap::new(), None),
+        let origin = Origin {
+            request_id: current_request_id().unwrap_or_default(),
+            ip: client_ip(),
         };
         append(db, Actor::Staff(actor), action, subject, summary, &origin).await
     }
