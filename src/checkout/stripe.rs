@@ -11,15 +11,12 @@ use super::{
     refunds::settle_refund,
     service::settle_payment,
 };
-use crate::platform::{config::StripeSettings, db::now_ms, state::AppState};
+use crate::platform::{
+    config::StripeSettings, db::now_ms, signature::verify_signature, state::AppState,
+};
 use axum::{body::Bytes, extract::State, http::HeaderMap, http::StatusCode};
-use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, de::DeserializeOwned};
-use sha2::Sha256;
-
-/// Webhooks signed longer ago than this are refused, so a captured one cannot be replayed later.
-pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
 
 pub struct Stripe {
     http: reqwest::Client,
@@ -225,69 +222,6 @@ impl PaymentProvider for Stripe {
     }
 }
 
-/// Why a webhook was refused.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum SignatureError {
-    #[error("missing or malformed Stripe-Signature header")]
-    Malformed,
-    #[error("timestamp outside the tolerance")]
-    Stale,
-    #[error("no signature matches")]
-    Mismatch,
-}
-
-/// Checks a `Stripe-Signature` header (`t=…,v1=…`): HMAC-SHA256 of `"{t}.{payload}"` with the
-/// endpoint's secret, signed within `SIGNATURE_TOLERANCE_SECS` of `now_secs`.
-pub fn verify_signature(
-    payload: &[u8],
-    header: &str,
-    secret: &str,
-    now_secs: i64,
-) -> Result<(), SignatureError> {
-    let mut timestamp = None;
-    let mut signatures = Vec::new();
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", value)) => timestamp = value.parse::<i64>().ok(),
-            Some(("v1", value)) => signatures.push(value),
-            _ => {}
-        }
-    }
-    let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
-    if signatures.is_empty() {
-        return Err(SignatureError::Malformed);
-    }
-    if (now_secs - timestamp).abs() > SIGNATURE_TOLERANCE_SECS {
-        return Err(SignatureError::Stale);
-    }
-    for signature in signatures {
-        let Ok(expected) = hex::decode(signature) else {
-            continue;
-        };
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-            .map_err(|_| SignatureError::Malformed)?;
-        mac.update(timestamp.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(payload);
-        // `verify_slice` compares in constant time.
-        if mac.verify_slice(&expected).is_ok() {
-            return Ok(());
-        }
-    }
-    Err(SignatureError::Mismatch)
-}
-
-/// Signs `payload` as Stripe does; for tests and the fake Stripe server.
-pub fn sign(payload: &[u8], secret: &str, timestamp: i64) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(payload);
-    let digest = hex::encode(mac.finalize().into_bytes());
-    format!("t={timestamp},v1={digest}")
-}
-
 /// A webhook event: its type and the object it is about.
 #[derive(Debug, Deserialize)]
 struct Event {
@@ -386,40 +320,6 @@ async fn refunds_reported(state: &AppState, kind: &str, object: serde_json::Valu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SECRET: &str = "whsec_test";
-
-    #[test]
-    fn signatures_are_checked_and_dated() {
-        let payload = br#"{"type":"payment_intent.succeeded"}"#;
-        let header = sign(payload, SECRET, 1_000_000);
-        assert_eq!(
-            verify_signature(payload, &header, SECRET, 1_000_100),
-            Ok(())
-        );
-        assert_eq!(
-            verify_signature(payload, &header, SECRET, 1_000_400),
-            Err(SignatureError::Stale)
-        );
-        assert_eq!(
-            verify_signature(b"{}", &header, SECRET, 1_000_000),
-            Err(SignatureError::Mismatch)
-        );
-        assert_eq!(
-            verify_signature(payload, &header, "whsec_other", 1_000_000),
-            Err(SignatureError::Mismatch)
-        );
-        for bad in ["", "t=1", "v1=00", "t=x,v1=00", "nonsense"] {
-            assert!(verify_signature(payload, bad, SECRET, 1).is_err(), "{bad}");
-        }
-        // A second, valid signature among others (Stripe sends several while rolling secrets).
-        let valid = header.split_once(",v1=").unwrap().1;
-        let several = format!("t=1000000,v1=deadbeef,v1={valid}");
-        assert_eq!(
-            verify_signature(payload, &several, SECRET, 1_000_000),
-            Ok(())
-        );
-    }
 
     #[test]
     fn intents_map_to_outcomes() {

@@ -18,8 +18,8 @@ use axum::{
 };
 use emporium::{
     catalog::seed::seed,
-    checkout::{model::Placed, service::expire_reservations, stripe::sign},
-    platform::db::now_ms,
+    checkout::{model::Placed, service::expire_reservations},
+    platform::{db::now_ms, signature::sign},
 };
 use serde_json::{Value, json};
 use std::{
