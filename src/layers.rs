@@ -9,6 +9,7 @@ const LAYERS: &[&[&str]] = &[
     &["cart"],
     &["search"],
     &["notifications"],
+    &["webhooks"],
     &["promotions"],
     &["checkout"],
     &["reviews"],

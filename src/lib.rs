@@ -30,6 +30,7 @@ pub mod reviews;
 pub mod search;
 pub mod storefront;
 pub mod ui;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -8,7 +8,7 @@ use super::{
 use crate::{
     cart::db::{Deleted, note_deleted},
     catalog::{
-        db::category_id,
+        db::{LOW_STOCK, category_id},
         model::{ProductStatus, slugify},
     },
     platform::{
@@ -17,6 +17,7 @@ use crate::{
     },
     search::sync::record_change,
     ui::{Page, offset},
+    webhooks::{self, EventKind},
 };
 
 /// Products on one page of the admin list.
@@ -37,14 +38,12 @@ pub async fn overview(db: &Db) -> Result<Overview, sqlx::Error> {
 /// The lowest 50 variants of active products with `threshold` units or fewer, and how many
 /// there are.
 pub async fn low_stock(db: &Db, threshold: i64) -> Result<LowStock, sqlx::Error> {
-    let from = "FROM product_variants v JOIN products p ON p.id = v.product_id \
-                WHERE p.status = 'active' AND v.stock <= $1";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {LOW_STOCK}"))
         .bind(threshold)
         .fetch_one(db.pool())
         .await?;
     let variants = sqlx::query_as(&format!(
-        "SELECT p.id AS product_id, p.title, v.sku, v.stock {from} \
+        "SELECT p.id AS product_id, p.title, v.sku, v.stock {LOW_STOCK} \
          ORDER BY v.stock, p.title, v.sku LIMIT 50"
     ))
     .bind(threshold)
@@ -341,12 +340,16 @@ async fn brand_id(tx: &mut sqlx::AnyConnection, name: &str) -> Result<i64, sqlx:
 /// Moves a product to `status`. False when there is no such product.
 pub async fn set_status(db: &Db, id: i64, status: ProductStatus) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
+    let now = now_ms();
     let updated = sqlx::query("UPDATE products SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.as_str())
-        .bind(now_ms())
+        .bind(now)
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    if updated.rows_affected() == 1 {
+        webhooks::emit(&mut tx, EventKind::ProductUpdated, id, now).await?;
+    }
     record_change(&mut tx, Some(id)).await?;
     tx.commit().await?;
     Ok(updated.rows_affected() == 1)

@@ -23,7 +23,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The admin pages, and the permission each needs (the dashboard is every staff member's).
-const ADMIN_PAGES: [(&str, &str, Option<Permission>); 9] = [
+const ADMIN_PAGES: [(&str, &str, Option<Permission>); 10] = [
     ("/admin", "Dashboard", None),
     ("/admin/orders", "Orders", Some(Permission::ReadOrders)),
     (
@@ -46,6 +46,11 @@ const ADMIN_PAGES: [(&str, &str, Option<Permission>); 9] = [
     (
         "/admin/api-keys",
         "API keys",
+        Some(Permission::ManageIntegrations),
+    ),
+    (
+        "/admin/webhooks",
+        "Webhooks",
         Some(Permission::ManageIntegrations),
     ),
     ("/admin/audit", "Audit log", Some(Permission::ReadAudit)),

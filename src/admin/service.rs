@@ -11,12 +11,13 @@ use crate::{
         model::slugify,
     },
     error::{AppError, FieldError},
-    platform::db::{Db, violates},
+    platform::db::{Db, now_ms, violates},
     search::sync::record_change,
+    webhooks::{self, EventKind},
 };
 
-/// Creates or updates a product and its variants, and records the change for search. Returns
-/// the product's id.
+/// Creates or updates a product and its variants, and records the change for search and for
+/// `product.updated` webhooks. Returns the product's id.
 pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError> {
     let mut tx = db.begin_write().await?;
     let id = save_product_in(&mut tx, input).await?;
@@ -57,10 +58,12 @@ pub async fn save_product_in(
     let Some(category) = category.filter(|_| errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
     };
-    db::write_product(tx, input, category)
+    let id = db::write_product(tx, input, category)
         .await
         .map_err(conflicts)?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    webhooks::emit(tx, EventKind::ProductUpdated, id, now_ms()).await?;
+    Ok(id)
 }
 
 /// A unique constraint hit by a concurrent save, as the field error it stands for.

@@ -19,7 +19,9 @@ use crate::{
     checkout::pages::{AddressesPage, CheckoutPage, InvoicePage, OrderPage, OrdersPage},
     customers::pages::AdminUsersPage,
     fulfilment::pages::{AdminOrderPage, AdminOrdersPage},
-    integrations::pages::{AdminApiKeysPage, AdminApiReferencePage},
+    integrations::pages::{
+        AdminApiKeysPage, AdminApiReferencePage, AdminWebhookPage, AdminWebhooksPage,
+    },
     notifications::pages::{NotificationsPage, provide_notifications},
     search::pages::{CategoryPage, SearchPage},
     storefront::pages::{HomePage, ProductPage, ShoppingCartPage},
@@ -123,6 +125,8 @@ lazy_pages! {
     AdminProductRoute => AdminProductPage,
     AdminApiKeysRoute => AdminApiKeysPage,
     AdminApiReferenceRoute => AdminApiReferencePage,
+    AdminWebhooksRoute => AdminWebhooksPage,
+    AdminWebhookRoute => AdminWebhookPage,
     AdminAuditRoute => AdminAuditPage,
 }
 
@@ -176,6 +180,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("api-keys")) view={Lazy::<AdminApiKeysRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("api")) view={Lazy::<AdminApiReferenceRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("webhooks")) view={Lazy::<AdminWebhooksRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("webhooks"), ParamSegment("id")) view={Lazy::<AdminWebhookRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products"), ParamSegment("id")) view={Lazy::<AdminProductRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>

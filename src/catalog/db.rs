@@ -40,6 +40,10 @@ pub async fn departments(db: &Db) -> Result<Vec<CategoryLink>, sqlx::Error> {
 /// The condition a product must meet for shoppers to see and buy it, on `products p`.
 pub const ON_SALE: &str = "p.status = 'active'";
 
+/// The variants on sale (`v`, of product `p`) with at most `$1` in stock, as a `FROM … WHERE`.
+pub const LOW_STOCK: &str = "FROM product_variants v JOIN products p ON p.id = v.product_id \
+     WHERE p.status = 'active' AND v.stock <= $1";
+
 /// The id of the product on sale at `slug`.
 pub async fn product_on_sale(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(&format!(

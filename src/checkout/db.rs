@@ -22,6 +22,7 @@ use crate::{
         db::{self as promotions, Item},
         model::Offer,
     },
+    webhooks::{self, EventKind},
 };
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -971,8 +972,8 @@ pub async fn orders_of(db: &Db, user: i64) -> Result<Vec<OrderSummary>, sqlx::Er
 
 /// Moves order `id` from `from` to `to` at time `now` (the caller's, so the rows it writes with
 /// the change carry the same time); an order that closes unpaid gives back the promotion use
-/// it held. False when its status is no longer `from` (someone else moved it first); then
-/// nothing changed.
+/// it held; one that becomes paid or ships raises its webhook event. False when its status is
+/// no longer `from` (someone else moved it first); then nothing changed.
 pub async fn move_order(
     tx: &mut sqlx::AnyConnection,
     id: i64,
@@ -993,6 +994,14 @@ pub async fn move_order(
     }
     if from.holds_promotion() && !to.holds_promotion() {
         promotions::give_back(tx, id, now).await?;
+    }
+    let event = match to {
+        OrderStatus::Paid => Some(EventKind::OrderPaid),
+        OrderStatus::PartiallyShipped | OrderStatus::Shipped => Some(EventKind::OrderShipped),
+        _ => None,
+    };
+    if let Some(event) = event {
+        webhooks::emit(tx, event, id, now).await?;
     }
     Ok(true)
 }

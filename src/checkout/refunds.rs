@@ -5,9 +5,10 @@
 //! transaction with the order locked; then the gateway is asked, with the refund's id as the
 //! idempotency key; then its answer is settled once, whoever tells first (the answer itself or
 //! a webhook). A refund that succeeds gets a credit note number, puts its units back in stock
-//! when asked to, closes the order as `refunded` when nothing is left, and tells the shopper.
-//! One that fails gives its amount back to what can be refunded. One the gateway could not be
-//! asked about stays pending and can be sent again with the same key.
+//! when asked to, closes the order as `refunded` when nothing is left, tells the shopper, and
+//! raises `order.refunded` for webhooks. One that fails gives its amount back to what can be
+//! refunded. One the gateway could not be asked about stays pending and can be sent again with
+//! the same key.
 
 use super::{
     db::{change_order, next_document_number, put_back},
@@ -22,6 +23,7 @@ use crate::{
         money::Money,
         state::AppState,
     },
+    webhooks::{self, EventKind},
 };
 
 /// The units of order line `l` (an `order_lines` row) given back by refunds that have not
@@ -320,6 +322,7 @@ async fn settle(state: &AppState, id: i64, outcome: &RefundOutcome) -> Result<()
         link: &link,
     };
     notify_order(&mut tx, user, &message).await?;
+    webhooks::emit(&mut tx, EventKind::OrderRefunded, order, now).await?;
     tx.commit().await?;
     Ok(())
 }

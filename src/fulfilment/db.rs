@@ -166,6 +166,11 @@ pub struct OrderRecord {
     pub updated_at: i64,
 }
 
+/// The columns of an `OrderRecord`.
+const ORDER_RECORD: &str = "SELECT o.id, o.number, o.status, u.email, o.subtotal_minor, \
+     o.discount_minor, o.shipping_minor, o.tax_minor, o.total_minor, o.refunded_minor, \
+     o.created_at, o.updated_at FROM orders o JOIN users u ON u.id = o.user_id";
+
 /// Up to `limit` orders with ids above `after`, in id order, of one status when given.
 pub async fn order_records(
     db: &Db,
@@ -173,15 +178,20 @@ pub async fn order_records(
     limit: i64,
     status: Option<OrderStatus>,
 ) -> Result<Vec<OrderRecord>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT o.id, o.number, o.status, u.email, o.subtotal_minor, o.discount_minor, \
-             o.shipping_minor, o.tax_minor, o.total_minor, o.refunded_minor, o.created_at, o.updated_at \
-         FROM orders o JOIN users u ON u.id = o.user_id \
-         WHERE o.id > $1 AND ($2 = '' OR o.status = $2) ORDER BY o.id LIMIT $3",
-    )
+    sqlx::query_as(&format!(
+        "{ORDER_RECORD} WHERE o.id > $1 AND ($2 = '' OR o.status = $2) ORDER BY o.id LIMIT $3"
+    ))
     .bind(after)
     .bind(status.map_or("", OrderStatus::as_str))
     .bind(limit)
     .fetch_all(db.pool())
     .await
+}
+
+/// Order `id` as the REST API gives it.
+pub async fn order_record(db: &Db, id: i64) -> Result<Option<OrderRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("{ORDER_RECORD} WHERE o.id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
 }

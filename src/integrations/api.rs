@@ -1,6 +1,10 @@
-//! The admin's server functions for API keys: list, make, revoke.
+//! The owner's server functions for API keys (list, make, revoke) and webhook endpoints (list,
+//! make, pause or resume, delete, read the delivery log, send a delivery again).
 
-use super::model::{ApiKeyForm, ApiKeyView, ApiOperation, IssuedKey};
+use super::model::{
+    ApiKeyForm, ApiKeyView, ApiOperation, IssuedKey, IssuedWebhook, WebhookForm, WebhookLog,
+    WebhookView,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -71,4 +75,124 @@ pub async fn api_reference() -> Result<Vec<ApiOperation>, AppError> {
     use crate::platform::auth::{Permission, require};
     require(Permission::ManageIntegrations)?;
     Ok(super::rest::reference())
+}
+
+/// Every webhook endpoint, newest first.
+#[server(endpoint = "admin_webhooks")]
+pub async fn admin_webhooks() -> Result<Vec<WebhookView>, AppError> {
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::ManageIntegrations)?;
+    let state = AppState::current()?;
+    super::webhooks::list(&state.db).await
+}
+
+/// Registers an endpoint; the answer holds its signing secret, which is never shown again.
+#[server(endpoint = "create_webhook")]
+pub async fn create_webhook(webhook: WebhookForm) -> Result<IssuedWebhook, AppError> {
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        db::now_ms,
+        state::AppState,
+    };
+    let owner = require(Permission::ManageIntegrations)?;
+    let state = AppState::current()?;
+    let issued =
+        super::webhooks::create(&state.db, &webhook, Some(owner.user_id), now_ms()).await?;
+    let view = &issued.view;
+    let events: Vec<&str> = view.events.iter().map(|kind| kind.as_str()).collect();
+    let summary = format!("{} for {}", view.url, events.join(" "));
+    audit::record(
+        &state.db,
+        owner.user_id,
+        Action::WebhookCreated,
+        &format!("webhook {}", view.id),
+        &summary,
+    )
+    .await?;
+    Ok(issued)
+}
+
+/// Pauses (`active` false) or resumes an endpoint.
+#[server(endpoint = "set_webhook_active")]
+pub async fn set_webhook_active(id: i64, active: bool) -> Result<(), AppError> {
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let owner = require(Permission::ManageIntegrations)?;
+    let state = AppState::current()?;
+    super::webhooks::set_active(&state.db, id, active).await?;
+    let summary = if active { "resumed" } else { "paused" };
+    audit::record(
+        &state.db,
+        owner.user_id,
+        Action::WebhookChanged,
+        &format!("webhook {id}"),
+        summary,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deletes an endpoint and its delivery log; goes back to the list.
+#[server(endpoint = "delete_webhook")]
+pub async fn delete_webhook(id: i64) -> Result<(), AppError> {
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    };
+    let owner = require(Permission::ManageIntegrations)?;
+    let state = AppState::current()?;
+    super::webhooks::delete(&state.db, id).await?;
+    audit::record(
+        &state.db,
+        owner.user_id,
+        Action::WebhookDeleted,
+        &format!("webhook {id}"),
+        "deleted",
+    )
+    .await?;
+    leptos_axum::redirect("/admin/webhooks");
+    Ok(())
+}
+
+/// An endpoint with its newest deliveries.
+#[server(endpoint = "admin_webhook")]
+pub async fn admin_webhook(id: i64) -> Result<WebhookLog, AppError> {
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::ManageIntegrations)?;
+    let state = AppState::current()?;
+    super::webhooks::log(&state.db, id).await
+}
+
+/// Queues a copy of one of endpoint `endpoint`'s deliveries (the same event and body), at once.
+#[server(endpoint = "resend_webhook")]
+pub async fn resend_webhook(endpoint: i64, delivery: i64) -> Result<(), AppError> {
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        db::now_ms,
+        state::AppState,
+    };
+    let owner = require(Permission::ManageIntegrations)?;
+    let state = AppState::current()?;
+    super::webhooks::resend(&state.db, endpoint, delivery, now_ms()).await?;
+    audit::record(
+        &state.db,
+        owner.user_id,
+        Action::WebhookResent,
+        &format!("webhook {endpoint}"),
+        &format!("delivery {delivery} sent again"),
+    )
+    .await?;
+    Ok(())
 }

@@ -1,5 +1,5 @@
 //! The shop's other systems (an ERP, a warehouse, an email tool): API keys made by an admin,
-//! and the REST API under `/api/v1` they open.
+//! the REST API under `/api/v1` they open, and the webhooks that tell them what happened.
 
 pub mod api;
 pub mod model;
@@ -13,5 +13,9 @@ mod idempotency;
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+mod webhook_db;
+#[cfg(feature = "ssr")]
+pub mod webhooks;
 #[cfg(feature = "ssr")]
 mod writes;

@@ -1,11 +1,12 @@
-//! API keys as the admin sees them, and the scopes a key may hold.
+//! API keys and webhooks as the admin sees them, and the scopes a key may hold.
 
+use crate::webhooks::EventKind;
 use serde::{Deserialize, Serialize};
 
 /// What a key may do: each REST route asks for one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Scope {
-    /// Products with their variants, prices and stock.
+    /// Products with their variants, prices and stock, and categories.
     CatalogRead,
     /// Creating, changing and deleting products.
     CatalogWrite,
@@ -107,6 +108,73 @@ pub struct ApiParameter {
     pub location: String,
     pub required: bool,
     pub description: String,
+}
+
+/// A webhook endpoint in the owner's list (its secret was shown once, when it was made).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<EventKind>,
+    /// A paused endpoint is sent nothing; its deliveries wait until it is resumed.
+    pub active: bool,
+    pub created_at: i64,
+    /// Deliveries still to be sent or tried again.
+    pub pending: i64,
+    /// Deliveries given up.
+    pub failed: i64,
+}
+
+/// An endpoint just made, with the secret its deliveries are signed with, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedWebhook {
+    pub view: WebhookView,
+    pub secret: String,
+}
+
+/// The form that makes an endpoint: its URL and the events ticked (`events[]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookForm {
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub events: Vec<String>,
+}
+
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryState {
+    /// Waiting for its first attempt or its next one.
+    Pending,
+    Delivered,
+    /// Every attempt failed; "Resend" queues a copy.
+    GivenUp,
+}
+
+/// One delivery in an endpoint's log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: i64,
+    /// The event's id as its body says it (`evt_42`): the same in every copy.
+    pub event: String,
+    pub kind: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub state: DeliveryState,
+    /// When it is tried next, while pending.
+    pub next_attempt_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+    /// The HTTP status of the last answer; None when none came.
+    pub last_status: Option<i64>,
+    /// What went wrong the last time, or empty.
+    pub last_error: String,
+}
+
+/// An endpoint with its newest deliveries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookLog {
+    pub endpoint: WebhookView,
+    pub deliveries: Vec<DeliveryView>,
 }
 
 #[cfg(test)]

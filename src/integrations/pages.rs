@@ -1,16 +1,23 @@
 //! `/admin/api-keys`: the keys with what each may do and when it was last used, the form that
-//! makes one (showing the whole key once), and revoking.
+//! makes one (showing the whole key once), and revoking. `/admin/api`: the API reference.
+//! `/admin/webhooks`: the endpoints and the form that makes one (showing its secret once);
+//! `/admin/webhooks/{id}`: one endpoint's delivery log with "Resend", pausing and deleting.
 
 use super::{
-    api::{CreateApiKey, RevokeApiKey, admin_api_keys, api_reference},
-    model::{ApiKeyView, ApiOperation, Scope},
+    api::{
+        CreateApiKey, CreateWebhook, DeleteWebhook, ResendWebhook, RevokeApiKey, SetWebhookActive,
+        admin_api_keys, admin_webhook, admin_webhooks, api_reference,
+    },
+    model::{ApiKeyView, ApiOperation, DeliveryState, DeliveryView, Scope, WebhookView},
 };
 use crate::{
     admin::pages::AdminFrame,
-    dates::long_date,
+    dates::{long_date, long_date_time},
     ui::forms::{FieldMessage, FormError, INPUT, LABEL, error_of},
+    webhooks::EventKind,
 };
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 
 /// `/admin/api-keys`.
 #[component]
@@ -178,4 +185,218 @@ fn OperationCard(operation: ApiOperation) -> impl IntoView {
             </ul>
         </section>
     }
+}
+
+/// `/admin/webhooks`.
+#[component]
+pub fn AdminWebhooksPage() -> impl IntoView {
+    let create = ServerAction::<CreateWebhook>::new();
+    let endpoints = Resource::new(move || create.version().get(), |_| admin_webhooks());
+    let issued = move || create.value().get().and_then(Result::ok);
+    view! {
+        <AdminFrame title="Webhooks">
+            <h1 class="mb-2 text-2xl font-bold">"Webhooks"</h1>
+            <p class="mb-6 max-w-2xl text-slate-600">
+                "The shop posts each event you pick to your system's URL as JSON, signed with the endpoint's secret in the "
+                <code>"Emporium-Signature"</code>
+                " header; a delivery that fails is tried again for about two days. README shows how to check the signature."
+            </p>
+            {move || issued().map(|issued| view! {
+                <div role="status" class="mb-6 max-w-2xl rounded-lg border border-green-300 bg-green-50 p-4">
+                    <p class="font-medium">{format!("Endpoint {} made. Copy its signing secret now: it is not shown again.", issued.view.url)}</p>
+                    <code class="mt-2 block break-all rounded bg-white p-2" data-testid="webhook-secret">{issued.secret}</code>
+                </div>
+            })}
+            {move || Suspend::new(async move {
+                endpoints.await.map(|endpoints| view! { <EndpointTable endpoints/> })
+            })}
+            <NewEndpoint create/>
+        </AdminFrame>
+    }
+}
+
+fn events_text(events: &[EventKind]) -> String {
+    events
+        .iter()
+        .map(|kind| kind.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[component]
+fn EndpointTable(endpoints: Vec<WebhookView>) -> impl IntoView {
+    if endpoints.is_empty() {
+        return view! { <p class="mb-8">"No endpoints yet."</p> }.into_any();
+    }
+    view! {
+        <div class="relative mb-8 overflow-x-auto" tabindex="0" role="region" aria-label="Webhook endpoints">
+            <table class="w-full bg-white text-left text-sm">
+                <thead class="border-b border-slate-200 text-slate-600">
+                    <tr>
+                        <th class="p-2">"URL"</th><th class="p-2">"Events"</th><th class="p-2">"Made"</th>
+                        <th class="p-2">"Waiting"</th><th class="p-2">"Given up"</th><th class="p-2">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {endpoints.into_iter().map(|endpoint| view! {
+                        <tr class="border-b border-slate-100" data-testid="webhook">
+                            <td class="p-2 font-medium break-all">
+                                <a href=format!("/admin/webhooks/{}", endpoint.id) class="text-brand-700 underline">{endpoint.url.clone()}</a>
+                            </td>
+                            <td class="p-2">{events_text(&endpoint.events)}</td>
+                            <td class="p-2">{long_date(endpoint.created_at)}</td>
+                            <td class="p-2">{endpoint.pending}</td>
+                            <td class="p-2">{endpoint.failed}</td>
+                            <td class="p-2">{if endpoint.active { "Active" } else { "Paused" }}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }.into_any()
+}
+
+#[component]
+fn NewEndpoint(create: ServerAction<CreateWebhook>) -> impl IntoView {
+    let error = error_of(create);
+    view! {
+        <section class="max-w-2xl space-y-4 rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="new-webhook">
+            <h2 id="new-webhook" class="text-lg font-semibold">"New endpoint"</h2>
+            <ActionForm action=create attr:class="space-y-4">
+                <div>
+                    <label for="webhook-url" class=LABEL>"URL"</label>
+                    <input id="webhook-url" name="webhook[url]" type="url" class=INPUT aria-describedby="webhook-url-error"/>
+                    <p class="mt-1 text-sm text-slate-600">"An https:// address of your system, e.g. https://erp.example.com/hooks/emporium."</p>
+                    <FieldMessage error field="url" id="webhook-url-error"/>
+                </div>
+                <fieldset aria-describedby="webhook-events-error">
+                    <legend class=LABEL>"Events"</legend>
+                    {EventKind::ALL.into_iter().enumerate().map(|(i, kind)| view! {
+                        <label class="flex items-center gap-2">
+                            <input type="checkbox" name=format!("webhook[events][{i}]") value=kind.as_str()/>
+                            {kind.describe()}<code class="text-slate-600">{format!("({})", kind.as_str())}</code>
+                        </label>
+                    }).collect_view()}
+                    <FieldMessage error field="events" id="webhook-events-error"/>
+                </fieldset>
+                <FormError error/>
+                <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Make endpoint"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/admin/webhooks/{id}`.
+#[component]
+pub fn AdminWebhookPage() -> impl IntoView {
+    let params = use_params_map();
+    let resend = ServerAction::<ResendWebhook>::new();
+    let switch = ServerAction::<SetWebhookActive>::new();
+    let delete = ServerAction::<DeleteWebhook>::new();
+    let log = Resource::new(
+        move || {
+            (
+                params
+                    .read()
+                    .get("id")
+                    .and_then(|id| id.parse().ok())
+                    .unwrap_or(0),
+                resend.version().get(),
+                switch.version().get(),
+            )
+        },
+        |(id, ..)| admin_webhook(id),
+    );
+    view! {
+        <AdminFrame title="Webhook">
+            {move || Suspend::new(async move {
+                log.await.map(|log| {
+                    let endpoint = log.endpoint;
+                    let id = endpoint.id;
+                    view! {
+                        <p class="mb-2"><a href="/admin/webhooks" class="text-brand-700 underline">"All endpoints"</a></p>
+                        <h1 class="mb-2 text-2xl font-bold break-all">{endpoint.url.clone()}</h1>
+                        <p class="mb-4 text-slate-600">
+                            {format!("{} · {}", events_text(&endpoint.events), if endpoint.active { "active" } else { "paused: deliveries wait" })}
+                        </p>
+                        <div class="mb-6 flex gap-4">
+                            <ActionForm action=switch>
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="active" value=(!endpoint.active).to_string()/>
+                                <button type="submit" class="rounded-md border border-slate-300 px-3 py-1">
+                                    {if endpoint.active { "Pause" } else { "Resume" }}
+                                </button>
+                            </ActionForm>
+                            <ActionForm action=delete>
+                                <input type="hidden" name="id" value=id/>
+                                <button type="submit" class="rounded-md border border-red-300 px-3 py-1 text-red-700">"Delete endpoint"</button>
+                            </ActionForm>
+                        </div>
+                        <h2 class="mb-2 text-lg font-semibold">"Deliveries"</h2>
+                        <DeliveryTable endpoint=id deliveries=log.deliveries resend/>
+                    }
+                })
+            })}
+        </AdminFrame>
+    }
+}
+
+fn delivery_state(delivery: &DeliveryView) -> String {
+    let answer = delivery
+        .last_status
+        .map_or_else(String::new, |status| format!(" ({status})"));
+    match delivery.state {
+        DeliveryState::Delivered => format!("Delivered{answer}"),
+        DeliveryState::Pending if delivery.attempts == 0 => "Waiting".to_owned(),
+        DeliveryState::Pending => format!(
+            "Failed{answer}, tried again {}",
+            delivery
+                .next_attempt_at
+                .map_or_else(String::new, long_date_time)
+        ),
+        DeliveryState::GivenUp => format!("Given up{answer}"),
+    }
+}
+
+#[component]
+fn DeliveryTable(
+    endpoint: i64,
+    deliveries: Vec<DeliveryView>,
+    resend: ServerAction<ResendWebhook>,
+) -> impl IntoView {
+    if deliveries.is_empty() {
+        return view! { <p>"Nothing sent yet."</p> }.into_any();
+    }
+    view! {
+        <div class="relative overflow-x-auto" tabindex="0" role="region" aria-label="Deliveries">
+            <table class="w-full bg-white text-left text-sm">
+                <thead class="border-b border-slate-200 text-slate-600">
+                    <tr>
+                        <th class="p-2">"Event"</th><th class="p-2">"Type"</th><th class="p-2">"Queued"</th>
+                        <th class="p-2">"Attempts"</th><th class="p-2">"State"</th><th class="p-2">"Problem"</th>
+                        <th class="p-2"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {deliveries.into_iter().map(|delivery| view! {
+                        <tr class="border-b border-slate-100" data-testid="delivery">
+                            <td class="p-2 font-mono">{delivery.event.clone()}</td>
+                            <td class="p-2 font-mono">{delivery.kind.clone()}</td>
+                            <td class="p-2">{long_date_time(delivery.created_at)}</td>
+                            <td class="p-2">{delivery.attempts}</td>
+                            <td class="p-2" data-testid="delivery-state">{delivery_state(&delivery)}</td>
+                            <td class="p-2">{delivery.last_error.clone()}</td>
+                            <td class="p-2">
+                                <ActionForm action=resend>
+                                    <input type="hidden" name="endpoint" value=endpoint/>
+                                    <input type="hidden" name="delivery" value=delivery.id/>
+                                    <button type="submit" class="underline">{format!("Resend {}", delivery.event)}</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }.into_any()
 }

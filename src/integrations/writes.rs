@@ -577,6 +577,14 @@ fn stock_in_range(stock: i64) -> bool {
 const STOCK_RANGE: &str = "Stock is a whole number from 0 to 1,000,000.";
 const NO_SKU: &str = "No variant has that SKU.";
 
+/// Variant `id`'s stock as the API gives it (the data of an `inventory.low` webhook).
+pub(super) async fn variant_stock(db: &Db, id: i64) -> Result<Option<StockLevel>, sqlx::Error> {
+    sqlx::query_as("SELECT sku, product_id, stock FROM product_variants WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+}
+
 async fn stock_level(
     conn: &mut sqlx::AnyConnection,
     sku: &str,

@@ -25,10 +25,14 @@ pub enum Action {
     RoleChanged,
     ApiKeyCreated,
     ApiKeyRevoked,
+    WebhookCreated,
+    WebhookChanged,
+    WebhookDeleted,
+    WebhookResent,
 }
 
 impl Action {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 22] = [
         Self::ProductSaved,
         Self::ProductStatus,
         Self::ProductDeleted,
@@ -47,6 +51,10 @@ impl Action {
         Self::RoleChanged,
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
+        Self::WebhookCreated,
+        Self::WebhookChanged,
+        Self::WebhookDeleted,
+        Self::WebhookResent,
     ];
 
     /// The name kept in the `audit_log.action` column.
@@ -70,6 +78,10 @@ impl Action {
             Self::RoleChanged => "staff.role",
             Self::ApiKeyCreated => "api_key.created",
             Self::ApiKeyRevoked => "api_key.revoked",
+            Self::WebhookCreated => "webhook.created",
+            Self::WebhookChanged => "webhook.changed",
+            Self::WebhookDeleted => "webhook.deleted",
+            Self::WebhookResent => "webhook.resent",
         }
     }
 
@@ -98,6 +110,10 @@ impl Action {
             Self::RoleChanged => "Role changed",
             Self::ApiKeyCreated => "API key made",
             Self::ApiKeyRevoked => "API key revoked",
+            Self::WebhookCreated => "Webhook made",
+            Self::WebhookChanged => "Webhook paused or resumed",
+            Self::WebhookDeleted => "Webhook deleted",
+            Self::WebhookResent => "Webhook sent again",
         }
     }
 }

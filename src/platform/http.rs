@@ -14,14 +14,18 @@ use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
-/// The client for every outgoing call (Stripe, the media bucket). reqwest is built without a
-/// default TLS crypto provider; ring is the one already in use.
+/// The client for outgoing calls to services the shop trusts (Stripe, the media bucket).
 pub fn outbound_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(5))
+    outbound()
         .build()
         .expect("a client without custom TLS settings always builds")
+}
+
+/// What every outgoing client starts from. reqwest is built without a default TLS crypto
+/// provider; ring is the one already in use.
+pub fn outbound() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(5))
 }
 
 /// The header that carries the request ID in requests, responses and logs.

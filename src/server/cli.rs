@@ -11,7 +11,7 @@ use crate::{
     catalog::seed,
     checkout,
     error::AppError,
-    integrations::{self, model::ApiKeyForm},
+    integrations::{self, model::ApiKeyForm, webhooks},
     notifications::mail::{Mailer, deliver_until_stopped},
     platform::{
         config::Config,
@@ -252,6 +252,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
     let handing_back = [
         tokio::spawn(deliver_until_stopped(db.clone(), mailer, stopping.clone())),
         tokio::spawn(expire_reservations(state.clone(), stopping.clone())),
+        tokio::spawn(send_webhooks(state.clone(), stopping.clone())),
         tokio::spawn(rebuild_recommendations(db, stopping)),
     ];
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
@@ -327,6 +328,23 @@ async fn expire_reservations(state: AppState, stopping: Stopping) {
                 Ok(0) => {}
                 Ok(expired) => tracing::info!(expired, "unpaid orders expired"),
                 Err(error) => tracing::warn!(%error, "expiring unpaid orders failed"),
+            }
+        }
+    })
+    .await;
+}
+
+/// Every couple of seconds, on one node at a time, webhook events go out to their endpoints.
+async fn send_webhooks(state: AppState, stopping: Stopping) {
+    let client = webhooks::client();
+    let db = state.db.clone();
+    run_claimed(db, "webhooks", webhooks::ROUND, stopping, |now| {
+        let (state, client) = (state.clone(), client.clone());
+        async move {
+            match webhooks::round(&state.db, &client, state.config.low_stock, now).await {
+                Ok(round) if round == webhooks::Round::default() => {}
+                Ok(round) => tracing::info!(?round, "webhooks sent"),
+                Err(error) => tracing::warn!(%error, "sending webhooks failed"),
             }
         }
     })

@@ -28,3 +28,4 @@ mod staff;
 mod stripe;
 mod two_factor;
 mod verification;
+mod webhooks;

@@ -334,7 +334,7 @@ const NO_REQUIRED_ARGUMENTS: &str = "load_home_catalog admin_overview admin_cate
     recommended_for_you logout current_user sign_out_everywhere admin_products admin_product \
     admin_users search admin_orders admin_analytics admin_promotions resend_verification \
     two_factor start_two_factor recently_viewed with_your_cart admin_api_keys admin_audit admin_low_stock \
-    api_reference";
+    api_reference admin_webhooks";
 
 /// A body a server function cannot decode is the caller's mistake: every registered server
 /// function answers 400 with a plain message, before it checks who is calling.

@@ -126,6 +126,32 @@ const MATRIX: &[Guarded] = &[
         &[("id", "999999")],
         Permission::ManageIntegrations,
     ),
+    ("admin_webhooks", &[], Permission::ManageIntegrations),
+    (
+        "create_webhook",
+        &[("webhook[url]", "")],
+        Permission::ManageIntegrations,
+    ),
+    (
+        "set_webhook_active",
+        &[("id", "999999"), ("active", "false")],
+        Permission::ManageIntegrations,
+    ),
+    (
+        "delete_webhook",
+        &[("id", "999999")],
+        Permission::ManageIntegrations,
+    ),
+    (
+        "admin_webhook",
+        &[("id", "999999")],
+        Permission::ManageIntegrations,
+    ),
+    (
+        "resend_webhook",
+        &[("endpoint", "999999"), ("delivery", "999999")],
+        Permission::ManageIntegrations,
+    ),
     ("admin_audit", &[], Permission::ReadAudit),
 ];
 
