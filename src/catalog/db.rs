@@ -329,6 +329,34 @@ pub async fn category_slugs(db: &Db) -> Result<Vec<String>, sqlx::Error> {
         .await
 }
 
+/// A category as the REST API gives it.
+#[derive(serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
+pub struct CategoryRecord {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    /// The parent's slug; null for a top-level department.
+    pub parent: Option<String>,
+    /// Its place among its siblings.
+    pub position: i64,
+}
+
+/// Up to `limit` categories with ids above `after`, in id order.
+pub async fn category_records(
+    db: &Db,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<CategoryRecord>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.id, c.slug, c.name, p.slug AS parent, c.position FROM categories c \
+         LEFT JOIN categories p ON p.id = c.parent_id WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
 /// A product as the REST API gives it (`integrations::rest`), whatever its status.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ProductRecord {

@@ -69,3 +69,63 @@ pub async fn set_role(db: &Db, user: i64, role: Role) -> Result<Option<Role>, sq
     revoke_user_families(db, user, None, now).await?;
     Ok(Some(Role::parse(&before).unwrap_or(Role::Customer)))
 }
+
+/// An account as the REST API gives it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CustomerRecord {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// `customer`, or a staff role.
+    pub role: String,
+    /// When the address was confirmed; null while it is not.
+    pub email_verified_at: Option<i64>,
+    /// True when they agreed to news and offers by email (off unless they opted in).
+    pub accepts_news: bool,
+    /// Orders placed, whatever became of them.
+    pub orders: i64,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    email_verified_at: Option<i64>,
+    news: i64,
+    orders: i64,
+    created_at: i64,
+}
+
+/// Up to `limit` accounts (not deleted) with ids above `after`, in id order.
+pub async fn customer_records(
+    db: &Db,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<CustomerRecord>, sqlx::Error> {
+    let rows: Vec<CustomerRow> = sqlx::query_as(
+        "SELECT u.id, u.email, u.name, u.role, u.email_verified_at, u.notify_news_email AS news, \
+             CAST((SELECT COUNT(*) FROM orders o WHERE o.user_id = u.id) AS BIGINT) AS orders, \
+             u.created_at \
+         FROM users u WHERE u.id > $1 AND u.deleted_at IS NULL ORDER BY u.id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| CustomerRecord {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            role: row.role,
+            email_verified_at: row.email_verified_at,
+            accepts_news: row.news == 1,
+            orders: row.orders,
+            created_at: row.created_at,
+        })
+        .collect())
+}

@@ -16,15 +16,18 @@ pub enum Scope {
     OrdersRead,
     /// Moving orders on, as the order desk does.
     OrdersWrite,
+    /// Accounts: email, name, consent to news.
+    CustomersRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::CatalogRead,
         Scope::CatalogWrite,
         Scope::InventoryWrite,
         Scope::OrdersRead,
         Scope::OrdersWrite,
+        Scope::CustomersRead,
     ];
 
     /// As keys list it and the API documents it.
@@ -35,6 +38,7 @@ impl Scope {
             Self::InventoryWrite => "inventory:write",
             Self::OrdersRead => "orders:read",
             Self::OrdersWrite => "orders:write",
+            Self::CustomersRead => "customers:read",
         }
     }
 
@@ -50,6 +54,7 @@ impl Scope {
             Self::InventoryWrite => "Set the stock of SKUs",
             Self::OrdersRead => "Read orders",
             Self::OrdersWrite => "Move orders on (ship, complete, cancel)",
+            Self::CustomersRead => "Read customers (email, name, consent to news)",
         }
     }
 }

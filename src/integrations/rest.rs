@@ -13,10 +13,11 @@ use super::{
 };
 use crate::{
     catalog::{
-        db::{ProductRecord, product_record, product_records},
+        db::{CategoryRecord, ProductRecord, category_records, product_record, product_records},
         model::ProductStatus,
     },
     checkout::model::OrderStatus,
+    customers::db::{CustomerRecord, customer_records},
     error::{AppError, FieldError},
     fulfilment::db::{OrderRecord, order_records},
     platform::{db::now_ms, http::ClientAddress, state::AppState},
@@ -56,6 +57,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .put(writes::replace_product)
                 .delete(writes::delete_product),
         )
+        .route("/api/v1/categories", get(categories))
+        .route("/api/v1/customers", get(customers))
         .route("/api/v1/inventory", put(writes::set_stocks))
         .route(
             "/api/v1/inventory/{sku}",
@@ -406,6 +409,58 @@ async fn orders(
     Ok(page(records, paging.limit, |o| o.id))
 }
 
+/// `GET /api/v1/categories` (catalog:read): every category, with its parent.
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories",
+    tag = "catalog",
+    security(("api_key" = ["catalog:read"])),
+    params(Paging),
+    responses(
+        (status = 200, description = "A page of categories in id order", body = Page<CategoryRecord>),
+        (status = 400, description = "A bad limit or cursor"),
+        (status = 403, description = "The key lacks catalog:read"),
+    )
+)]
+async fn categories(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    paging: Result<Query<Paging>, QueryRejection>,
+) -> Result<Json<Page<CategoryRecord>>, Problem> {
+    require(&caller, Scope::CatalogRead)?;
+    let paging = query_of(paging)?.asked()?;
+    let records = category_records(&state.db, paging.after, paging.limit)
+        .await
+        .map_err(AppError::from)?;
+    Ok(page(records, paging.limit, |c| c.id))
+}
+
+/// `GET /api/v1/customers` (customers:read): every account that was not deleted.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers",
+    tag = "customers",
+    security(("api_key" = ["customers:read"])),
+    params(Paging),
+    responses(
+        (status = 200, description = "A page of accounts in id order", body = Page<CustomerRecord>),
+        (status = 400, description = "A bad limit or cursor"),
+        (status = 403, description = "The key lacks customers:read"),
+    )
+)]
+async fn customers(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    paging: Result<Query<Paging>, QueryRejection>,
+) -> Result<Json<Page<CustomerRecord>>, Problem> {
+    require(&caller, Scope::CustomersRead)?;
+    let paging = query_of(paging)?.asked()?;
+    let records = customer_records(&state.db, paging.after, paging.limit)
+        .await
+        .map_err(AppError::from)?;
+    Ok(page(records, paging.limit, |c| c.id))
+}
+
 /// Anything else under `/api/v1`.
 async fn unknown() -> Problem {
     Problem::new(
@@ -426,7 +481,9 @@ async fn unknown() -> Problem {
     paths(
         products,
         product,
+        categories,
         orders,
+        customers,
         writes::create_product,
         writes::replace_product,
         writes::delete_product,

@@ -25,6 +25,7 @@ on_both_backends!(
     the_openapi_document_describes_every_route,
     each_key_has_its_requests_per_minute_even_all_at_once,
     guessing_keys_from_one_address_is_cut_short,
+    categories_and_customers_are_read_each_with_its_scope,
 );
 
 /// Makes a key through the admin's server function; returns the whole key.
@@ -274,6 +275,8 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
         ("/api/v1/inventory/{sku}", "put"),
         ("/api/v1/orders", "get"),
         ("/api/v1/orders/{number}/status", "post"),
+        ("/api/v1/categories", "get"),
+        ("/api/v1/customers", "get"),
     ] {
         let operation = &document["paths"][path][method];
         for (status, response) in operation["responses"].as_object().unwrap() {
@@ -324,7 +327,7 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
     let reply = admin(&app).await.call("api_reference", &[]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let operations: Vec<ApiOperation> = serde_json::from_str(&reply.body).unwrap();
-    assert_eq!(operations.len(), 10);
+    assert_eq!(operations.len(), 12);
     let batch = operations
         .iter()
         .find(|o| o.method == "PUT" && o.path == "/api/v1/inventory")
@@ -442,4 +445,50 @@ async fn guessing_keys_from_one_address_is_cut_short(backend: Backend) {
         call(&mut elsewhere, &wrong).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+async fn categories_and_customers_are_read_each_with_its_scope(backend: Backend) {
+    let app = seeded_app(backend, 3, 6).await;
+    let catalog = make_key(&app, "Shop window", &["catalog:read"]).await;
+    let crm = make_key(&app, "Mailing tool", &["customers:read"]).await;
+
+    let (status, _, page) = api(&app, &catalog, "/api/v1/categories?limit=200").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let categories = page["data"].as_array().unwrap();
+    let stored: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT c.id, c.slug, p.slug FROM categories c \
+         LEFT JOIN categories p ON p.id = c.parent_id ORDER BY c.id",
+    )
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(categories.len(), stored.len());
+    for (category, (id, slug, parent)) in categories.iter().zip(&stored) {
+        assert_eq!(category["id"], *id);
+        assert_eq!(category["slug"], slug.as_str());
+        assert_eq!(category["parent"].as_str(), parent.as_deref());
+    }
+    assert!(stored.iter().any(|(.., parent)| parent.is_some()));
+    let (status, _, _) = api(&app, &catalog, "/api/v1/customers").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    shopper(&app, "api reader").await;
+    sqlx::query("UPDATE users SET notify_news_email = 1 WHERE email LIKE 'api.reader%'")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let (status, _, page) = api(&app, &crm, "/api/v1/customers?limit=200").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let reader = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["email"].as_str().unwrap().starts_with("api.reader"))
+        .unwrap_or_else(|| panic!("{page}"));
+    assert_eq!(reader["accepts_news"], true);
+    assert_eq!(reader["role"], "customer");
+    assert_eq!(reader["orders"], 0);
+    assert!(reader.get("password_hash").is_none());
+    let (status, _, _) = api(&app, &crm, "/api/v1/categories").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
