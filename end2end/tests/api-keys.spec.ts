@@ -19,7 +19,7 @@ test("the admin makes an API key, another system reads the catalog with it, and 
   const errors = watchForErrors(page);
 
   const name = `Warehouse ${uniqueWord()}`;
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel(/Read products/).check();
   await page.getByRole("button", { name: "Make key" }).click();
   const shown = page.getByTestId("new-key");

@@ -61,7 +61,7 @@ test("the owner connects an endpoint, a product change reaches it signed, and Re
   const product = await freshProduct(browser, baseURL!, `Hooked lamp ${uniqueWord()}`);
   await page.goto(`/admin/products/${product.id}`);
   await waitForHydration(page);
-  await page.getByLabel("Price", { exact: true }).fill("24.00");
+  await page.getByLabel("Price", { exact: true }).first().fill("24.00");
   await page.getByRole("button", { name: "Save product" }).click();
   await expect(page.getByRole("status")).toHaveText("Product saved.");
 

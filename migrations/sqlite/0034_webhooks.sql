@@ -14,9 +14,11 @@ CREATE TABLE webhook_endpoints (
 
 -- Events written in the transaction of the change they announce (only while an active endpoint
 -- wants their kind), until a round turns each into deliveries. `subject` is the id of the order,
--- product or variant.
+-- product or variant; `uid` (`evt_` and random hex) names the event to receivers for good, as
+-- row ids may come again once the table is empty.
 CREATE TABLE webhook_events (
     id          INTEGER PRIMARY KEY,
+    uid         TEXT   NOT NULL,
     kind        TEXT   NOT NULL,
     subject     BIGINT NOT NULL,
     created_at  BIGINT NOT NULL
@@ -28,7 +30,7 @@ CREATE TABLE webhook_events (
 CREATE TABLE webhook_deliveries (
     id               INTEGER PRIMARY KEY,
     endpoint_id      BIGINT NOT NULL CONSTRAINT webhook_deliveries_endpoint_fkey REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
-    event_id         BIGINT NOT NULL,
+    event            TEXT   NOT NULL,
     kind             TEXT   NOT NULL,
     payload          TEXT   NOT NULL,
     created_at       BIGINT NOT NULL,

@@ -160,7 +160,7 @@ pub enum DeliveryState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryView {
     pub id: i64,
-    /// The event's id as its body says it (`evt_42`): the same in every copy.
+    /// The event's id as its body says it (`evt_…`): the same in every copy.
     pub event: String,
     pub kind: String,
     pub created_at: i64,

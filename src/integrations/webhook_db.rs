@@ -105,7 +105,7 @@ pub async fn delete_endpoint(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
 #[derive(sqlx::FromRow)]
 struct DeliveryRow {
     id: i64,
-    event_id: i64,
+    event: String,
     kind: String,
     created_at: i64,
     attempts: i64,
@@ -122,7 +122,7 @@ pub async fn deliveries(
     limit: i64,
 ) -> Result<Vec<DeliveryView>, sqlx::Error> {
     let rows: Vec<DeliveryRow> = sqlx::query_as(
-        "SELECT id, event_id, kind, created_at, attempts, next_attempt_at, delivered_at, \
+        "SELECT id, event, kind, created_at, attempts, next_attempt_at, delivered_at, \
              last_status, last_error \
          FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2",
     )
@@ -134,7 +134,7 @@ pub async fn deliveries(
         .into_iter()
         .map(|row| DeliveryView {
             id: row.id,
-            event: format!("evt_{}", row.event_id),
+            event: row.event,
             kind: row.kind,
             created_at: row.created_at,
             attempts: row.attempts,
@@ -155,9 +155,9 @@ pub async fn deliveries(
 /// `now`. False when that endpoint has no such delivery.
 pub async fn resend(db: &Db, endpoint: i64, id: i64, now: i64) -> Result<bool, sqlx::Error> {
     let copied = sqlx::query(
-        "INSERT INTO webhook_deliveries (endpoint_id, event_id, kind, payload, created_at, \
+        "INSERT INTO webhook_deliveries (endpoint_id, event, kind, payload, created_at, \
              attempts, next_attempt_at, last_error) \
-         SELECT endpoint_id, event_id, kind, payload, $1, 0, $1, '' FROM webhook_deliveries \
+         SELECT endpoint_id, event, kind, payload, $1, 0, $1, '' FROM webhook_deliveries \
          WHERE id = $2 AND endpoint_id = $3",
     )
     .bind(now)
@@ -227,6 +227,7 @@ pub async fn forget_low(db: &Db) -> Result<(), sqlx::Error> {
 #[derive(sqlx::FromRow)]
 pub struct Waiting {
     pub id: i64,
+    pub uid: String,
     pub kind: String,
     pub subject: i64,
     pub created_at: i64,
@@ -234,35 +235,37 @@ pub struct Waiting {
 
 /// The oldest `limit` events waiting.
 pub async fn waiting(db: &Db, limit: i64) -> Result<Vec<Waiting>, sqlx::Error> {
-    sqlx::query_as("SELECT id, kind, subject, created_at FROM webhook_events ORDER BY id LIMIT $1")
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await
+    sqlx::query_as(
+        "SELECT id, uid, kind, subject, created_at FROM webhook_events ORDER BY id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
 }
 
-/// Takes event `event` off the waiting list and, given its kind and body, queues it for every
-/// active endpoint that wants that kind (given none, its subject is gone: nothing is sent), in
-/// one transaction. Returns how many deliveries it made.
+/// Takes `event` off the waiting list and, given its kind and body, queues it for every active
+/// endpoint that wants that kind (given none, nothing is sent), in one transaction. Returns how
+/// many deliveries it made.
 pub async fn dispatch(
     db: &Db,
-    event: i64,
+    event: &Waiting,
     body: Option<(EventKind, &str)>,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let taken = sqlx::query("DELETE FROM webhook_events WHERE id = $1")
-        .bind(event)
+        .bind(event.id)
         .execute(&mut *tx)
         .await?;
     let mut queued = 0;
     if let Some((kind, payload)) = body.filter(|_| taken.rows_affected() == 1) {
         queued = sqlx::query(
-            "INSERT INTO webhook_deliveries (endpoint_id, event_id, kind, payload, created_at, \
+            "INSERT INTO webhook_deliveries (endpoint_id, event, kind, payload, created_at, \
                  attempts, next_attempt_at, last_error) \
              SELECT id, $1, $2, $3, $4, 0, $4, '' FROM webhook_endpoints \
              WHERE active = 1 AND events LIKE $5",
         )
-        .bind(event)
+        .bind(&event.uid)
         .bind(kind.as_str())
         .bind(payload)
         .bind(now)

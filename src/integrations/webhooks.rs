@@ -5,7 +5,8 @@
 //! `inventory.low` for variants that fell to the low-stock level since its last look; it turns
 //! each waiting event into one delivery per endpoint that wants it, whose body is the event's
 //! subject as the REST API shows it at that moment (so every attempt, and "Resend", sends the
-//! same bytes); and it sends the deliveries that are due, up to eight at once. An attempt
+//! same bytes; several events of one kind about one subject go out once, as the newest); and it
+//! sends the deliveries that are due, up to eight at once. An attempt
 //! without a 2xx answer within ten seconds (redirects are not followed) is tried again after
 //! `RETRY_AFTER_SECS`, then given up. Each request is signed as Stripe signs its own
 //! (`platform::signature`) in the `Emporium-Signature` header.
@@ -23,7 +24,7 @@ use crate::{
     webhooks::{EventKind, emit},
 };
 use futures::StreamExt;
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 /// How often a round runs.
 pub const ROUND: Duration = Duration::from_secs(2);
@@ -174,8 +175,19 @@ pub async fn round(
 ) -> Result<Round, AppError> {
     watch_stock(db, threshold, now).await?;
     let mut round = Round::default();
-    for event in db::waiting(db, BATCH).await? {
-        round.queued += queue(db, &event, now).await?;
+    let waiting = db::waiting(db, BATCH).await?;
+    // Events of one kind about one subject would all carry its body as it is now: the newest
+    // goes out, the others are dropped.
+    let newest: HashMap<(&str, i64), i64> = waiting
+        .iter()
+        .map(|event| ((event.kind.as_str(), event.subject), event.id))
+        .collect();
+    for event in &waiting {
+        if newest[&(event.kind.as_str(), event.subject)] == event.id {
+            round.queued += queue(db, event, now).await?;
+        } else {
+            db::dispatch(db, event, None, now).await?;
+        }
     }
     let attempts: Vec<Option<bool>> = futures::stream::iter(db::due(db, now, BATCH).await?)
         .map(|due| attempt(db, client, due, now))
@@ -207,7 +219,7 @@ async fn watch_stock(db: &Db, threshold: i64, now: i64) -> Result<(), sqlx::Erro
 /// Turns a waiting event into its deliveries; returns how many.
 async fn queue(db: &Db, event: &Waiting, now: i64) -> Result<u64, sqlx::Error> {
     let Some(kind) = EventKind::parse(&event.kind) else {
-        return db::dispatch(db, event.id, None, now).await;
+        return db::dispatch(db, event, None, now).await;
     };
     let data = match kind {
         EventKind::OrderPaid | EventKind::OrderShipped | EventKind::OrderRefunded => {
@@ -218,7 +230,7 @@ async fn queue(db: &Db, event: &Waiting, now: i64) -> Result<u64, sqlx::Error> {
     };
     let payload = data.map(|data| {
         serde_json::json!({
-            "id": format!("evt_{}", event.id),
+            "id": event.uid,
             "type": kind.as_str(),
             "created": event.created_at / 1000,
             "data": data,
@@ -226,7 +238,7 @@ async fn queue(db: &Db, event: &Waiting, now: i64) -> Result<u64, sqlx::Error> {
         .to_string()
     });
     let body = payload.as_deref().map(|payload| (kind, payload));
-    db::dispatch(db, event.id, body, now).await
+    db::dispatch(db, event, body, now).await
 }
 
 fn json(record: impl serde::Serialize) -> serde_json::Value {

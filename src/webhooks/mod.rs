@@ -62,9 +62,10 @@ pub async fn emit(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO webhook_events (kind, subject, created_at) SELECT $1, $2, $3 \
-         WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1 AND events LIKE $4)",
+        "INSERT INTO webhook_events (uid, kind, subject, created_at) SELECT $1, $2, $3, $4 \
+         WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1 AND events LIKE $5)",
     )
+    .bind(format!("evt_{}", crate::platform::tokens::random_hex(12)))
     .bind(kind.as_str())
     .bind(subject)
     .bind(now)
