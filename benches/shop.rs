@@ -1,6 +1,6 @@
 //! Cart and checkout under load, over HTTP on loopback, against the real router on SQLite and
 //! PostgreSQL. Prints latency percentiles and throughput, and checks that no stock went negative
-//! and no order was duplicated.
+//! and no order was duplicated. Then recommendations, and a 100,000-row product CSV import.
 //!
 //! Run with `./shop bench` (or `cargo bench --features ssr --bench shop`). PostgreSQL is used
 //! when `EMPORIUM_TEST_POSTGRES_URL` (or the `./shop setup` default) is reachable.
@@ -109,6 +109,83 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path) {
     }
     checkout(&shop, backend, 200, Some(10)).await;
     recommendations(&shop, backend).await;
+    import(&shop.state.db, backend).await;
+}
+
+/// Rows of the import benchmark: products of four sizes each.
+const IMPORT_ROWS: usize = 100_000;
+/// What the import of `IMPORT_ROWS` rows may take.
+const IMPORT_BUDGET: Duration = Duration::from_secs(60);
+
+/// A product CSV of `IMPORT_ROWS` rows, new products in category `category`, priced by `cents`.
+fn import_file(category: &str, cents: impl Fn(usize) -> usize) -> String {
+    let mut text = String::from(
+        "Handle,Title,Body (HTML),Vendor,Type,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Inventory Qty,Status\n",
+    );
+    for row in 0..IMPORT_ROWS {
+        let (product, size) = (row / 4, ["S", "M", "L", "XL"][row % 4]);
+        let price = cents(product);
+        if row % 4 == 0 {
+            text.push_str(&format!(
+                "imported-{product},Imported tee {product},<p>Soft cotton.</p>,Bench Co,{category},Size,{size},IMP-{product}-{size},{}.{:02},10,active\n",
+                price / 100,
+                price % 100
+            ));
+        } else {
+            text.push_str(&format!(
+                "imported-{product},,,,,,{size},IMP-{product}-{size},{}.{:02},10,\n",
+                price / 100,
+                price % 100
+            ));
+        }
+    }
+    text
+}
+
+/// The product CSV import at `IMPORT_ROWS` rows: every product new, then the same file again
+/// (nothing to write), then one product in a hundred repriced. Fails past `IMPORT_BUDGET`.
+async fn import(db: &Db, backend: &str) {
+    use emporium::admin::import::{confirm, keep, run_waiting, view};
+    let category: String = sqlx::query_scalar(
+        "SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("category");
+    let owner: i64 = sqlx::query_scalar("SELECT MIN(id) FROM users")
+        .fetch_one(db.pool())
+        .await
+        .expect("a user");
+    let first = import_file(&category, |_| 1_500);
+    let repriced = import_file(&category, |p| if p % 100 == 0 { 1_750 } else { 1_500 });
+    for (what, file) in [
+        ("new", &first),
+        ("the same again", &first),
+        ("1% repriced", &repriced),
+    ] {
+        let id = keep(db, "bench.csv", file, owner, now_ms())
+            .await
+            .expect("keep");
+        confirm(db, id, now_ms()).await.expect("confirm");
+        let started = Instant::now();
+        run_waiting(db, "bench").await.expect("import");
+        let took = started.elapsed();
+        let report = view(db, id).await.expect("report");
+        println!(
+            "import {backend}: {IMPORT_ROWS} rows ({} products), {what}: {:.1} s ({} created, {} updated, {} unchanged, {} refused)",
+            report.products,
+            took.as_secs_f64(),
+            report.created,
+            report.updated,
+            report.unchanged,
+            report.refused
+        );
+        assert_eq!(report.refused, 0, "{:?}", report.problems);
+        assert!(
+            took <= IMPORT_BUDGET,
+            "the import took longer than {IMPORT_BUDGET:?}"
+        );
+    }
 }
 
 /// Shoppers in the recommendations round, and the products each of them looks at: with the

@@ -1,6 +1,6 @@
 //! Admin server functions and their wire types. Every one starts with `require` and the permission it needs.
 
-use super::model::ProductForm;
+use super::model::{ImportView, ProductForm};
 use crate::{catalog::model::CategoryOption, error::AppError, platform::money::Money};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -322,4 +322,39 @@ async fn rebuild_index(state: &crate::platform::state::AppState) {
     if let Err(error) = SearchIndex::of(state).rebuild(&state.db).await {
         tracing::warn!(%error, "search index: rebuilding after a category change failed");
     }
+}
+
+/// A product import: its preview before the go, then its progress and problems.
+#[server(endpoint = "product_import")]
+pub async fn product_import(id: i64) -> Result<ImportView, AppError> {
+    use crate::platform::{
+        auth::{Permission, require},
+        state::AppState,
+    };
+    require(Permission::EditCatalog)?;
+    let state = AppState::current()?;
+    super::import::view(&state.db, id).await
+}
+
+/// The go for a product import: a node works through it within seconds.
+#[server(endpoint = "confirm_import")]
+pub async fn confirm_import(id: i64) -> Result<(), AppError> {
+    use crate::platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        db::now_ms,
+        state::AppState,
+    };
+    let staff = require(Permission::EditCatalog)?;
+    let state = AppState::current()?;
+    let (file, products) = super::import::confirm(&state.db, id, now_ms()).await?;
+    audit::record(
+        &state.db,
+        staff.user_id,
+        Action::ProductsImported,
+        &format!("import {id}"),
+        &format!("{file}: {products} products"),
+    )
+    .await?;
+    Ok(())
 }

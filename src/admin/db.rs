@@ -487,3 +487,14 @@ pub async fn delete_category(tx: &mut sqlx::AnyConnection, id: i64) -> Result<bo
         .await?;
     Ok(deleted.rows_affected() == 1)
 }
+
+/// The id of the product with `slug`, whatever its status.
+pub async fn product_id_by_slug(
+    conn: &mut sqlx::AnyConnection,
+    slug: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM products WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(conn)
+        .await
+}

@@ -1,4 +1,5 @@
-//! The admin dashboard (role admin only): products, categories and promotions.
+//! The admin dashboard: products (with their CSV export and import), categories and
+//! promotions.
 
 pub mod api;
 pub mod model;
@@ -6,6 +7,10 @@ pub mod pages;
 pub mod promotions;
 
 #[cfg(feature = "ssr")]
+pub mod csv;
+#[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod import;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -340,6 +340,57 @@ pub fn changes(before: &ProductForm, after: &ProductForm) -> String {
     }
 }
 
+/// A row of a product CSV that could not be imported, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowProblem {
+    /// As a spreadsheet counts: the header is row 1.
+    pub row: usize,
+    pub handle: String,
+    pub problem: String,
+}
+
+/// Where a product import stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportState {
+    /// Uploaded; waiting for its uploader's go.
+    Waiting,
+    Running,
+    Finished,
+}
+
+/// One of the first products of a file, as the preview shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSample {
+    pub row: usize,
+    pub handle: String,
+    pub title: String,
+    pub variants: usize,
+    /// A product with this handle exists: it will be updated (or left alone if the same).
+    pub exists: bool,
+}
+
+/// A product import as its page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportView {
+    pub id: i64,
+    pub file_name: String,
+    pub created_at: i64,
+    /// Products in the file.
+    pub products: usize,
+    pub state: ImportState,
+    /// The first products, before the go.
+    pub sample: Vec<ImportSample>,
+    /// Before the go: rows that cannot be read or fail the form's checks; after: every row
+    /// that was not imported, and why.
+    pub problems: Vec<RowProblem>,
+    /// Products handled so far, and what became of them.
+    pub done: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub refused: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

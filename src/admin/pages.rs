@@ -3,11 +3,12 @@
 
 use super::{
     api::{
-        AdminCategory, AdminProducts, DeleteCategory, DeleteProduct, LowStock, Overview,
-        ProductEditor, ProductFilter, SaveCategory, SaveProduct, SetProductStatus, admin_low_stock,
-        get_admin_overview, get_product_editor, list_admin_categories, list_admin_products,
+        AdminCategory, AdminProducts, ConfirmImport, DeleteCategory, DeleteProduct, LowStock,
+        Overview, ProductEditor, ProductFilter, SaveCategory, SaveProduct, SetProductStatus,
+        admin_low_stock, get_admin_overview, get_product_editor, list_admin_categories,
+        list_admin_products, product_import,
     },
-    model::{ProductForm, VariantForm, variant_field},
+    model::{ImportState, ImportView, ProductForm, VariantForm, variant_field},
 };
 use crate::{
     catalog::model::ProductStatus,
@@ -192,17 +193,42 @@ pub fn AdminProductsPage() -> impl IntoView {
     };
     let products = Resource::new(filter, list_admin_products);
     let deleted = move || query.read().get("deleted").is_some();
+    let import_error = move || {
+        query.read().get("import_error").map(|error| match error.as_str() {
+            "missing" => "Choose a CSV file to import.",
+            "too-large" => "That file is too large: import at most 64 MB at a time.",
+            "encoding" => "That file is not UTF-8 text; save it as CSV UTF-8 and try again.",
+            _ => "That file is not a product CSV in Shopify's format: it needs the columns Handle, Variant SKU and Variant Price.",
+        })
+    };
     view! {
         <AdminFrame title="Products">
             <div class="mb-4 flex flex-wrap items-end justify-between gap-4">
                 <h1 class="text-2xl font-bold">"Products"</h1>
-                <a href="/admin/products/new" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">
-                    "New product"
-                </a>
+                <div class="flex items-center gap-4">
+                    // A file, not a page: the router leaves it to the browser.
+                    <a href="/admin/products/export.csv" download rel="external" class="text-brand-700 underline">
+                        "Export CSV (Shopify format)"
+                    </a>
+                    <a href="/admin/products/new" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800">
+                        "New product"
+                    </a>
+                </div>
             </div>
             <Show when=deleted>
                 <p role="status" class="mb-4 rounded-md bg-green-50 px-3 py-2 text-green-800">"Product deleted."</p>
             </Show>
+            // A plain multipart form: the file goes to the server as it is (see `admin::import`).
+            <form method="post" enctype="multipart/form-data" action="/admin/products/import" class="mb-4 flex flex-wrap items-end gap-3">
+                <div>
+                    <label for="import-file" class=LABEL>"Import a CSV (Shopify format)"</label>
+                    <input id="import-file" name="file" type="file" accept=".csv,text/csv" required class="text-sm" aria-describedby="import-error"/>
+                </div>
+                <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 font-medium">"Upload for preview"</button>
+                {move || import_error().map(|message| view! {
+                    <p id="import-error" role="alert" class="w-full text-sm text-red-700">{message}</p>
+                })}
+            </form>
             <form method="get" action="/admin/products" class="mb-4 flex flex-wrap items-end gap-3">
                 <div>
                     <label for="admin-q" class=LABEL>"Search products"</label>
@@ -571,5 +597,131 @@ fn CategoryRow(
                 <button type="submit" class="rounded-md border border-red-300 px-3 py-2 text-sm text-red-700">"Delete"</button>
             </ActionForm>
         </li>
+    }
+}
+
+/// `/admin/products/import/{id}`: an uploaded product file's preview and its go, then its
+/// progress (looked at again every two seconds while it runs) and what was not imported.
+#[component]
+pub fn AdminImportPage() -> impl IntoView {
+    let params = use_params_map();
+    let confirm = ServerAction::<ConfirmImport>::new();
+    let tick = RwSignal::new(0_u32);
+    let import = Resource::new(
+        move || {
+            (
+                params
+                    .read()
+                    .get("id")
+                    .and_then(|id| id.parse().ok())
+                    .unwrap_or(0),
+                confirm.version().get(),
+                tick.get(),
+            )
+        },
+        |(id, ..)| product_import(id),
+    );
+    view! {
+        <AdminFrame title="Import products">
+            {move || Suspend::new(async move {
+                import.await.map(|view| {
+                    if view.state == ImportState::Running {
+                        Effect::new(move |_| {
+                            set_timeout(
+                                move || tick.update(|n| *n += 1),
+                                std::time::Duration::from_secs(2),
+                            );
+                        });
+                    }
+                    view! { <ImportReport view confirm/> }
+                })
+            })}
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn ImportReport(view: ImportView, confirm: ServerAction<ConfirmImport>) -> impl IntoView {
+    let ImportView {
+        id,
+        file_name,
+        products,
+        state,
+        sample,
+        problems,
+        done,
+        created,
+        updated,
+        unchanged,
+        refused,
+        ..
+    } = view;
+    let problem_title = match state {
+        ImportState::Waiting => "Rows that will not be imported",
+        _ => "Not imported",
+    };
+    view! {
+        <p class="mb-2"><a href="/admin/products" class="text-brand-700 underline">"All products"</a></p>
+        <h1 class="mb-2 text-2xl font-bold break-all">{format!("Import {file_name}")}</h1>
+        {match state {
+            ImportState::Waiting => view! {
+                <p class="mb-4">{format!("{products} products. Nothing changes until you press Import; products already as the file says are left alone.")}</p>
+                <SampleTable sample/>
+                <ActionForm action=confirm attr:class="mb-6">
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">{format!("Import {products} products")}</button>
+                </ActionForm>
+            }.into_any(),
+            ImportState::Running => view! {
+                <p role="status" class="mb-4" data-testid="import-status">{format!("Importing… {done} of {products} products handled.")}</p>
+            }.into_any(),
+            ImportState::Finished => view! {
+                <p role="status" class="mb-4" data-testid="import-status">
+                    {format!("Done: {created} created, {updated} updated, {unchanged} unchanged, {refused} not imported.")}
+                </p>
+            }.into_any(),
+        }}
+        {(!problems.is_empty()).then(|| view! {
+            <h2 class="mb-2 text-lg font-semibold">{problem_title}</h2>
+            <div class="relative overflow-x-auto" tabindex="0" role="region" aria-label=problem_title>
+                <table class="w-full bg-white text-left text-sm">
+                    <thead class="border-b border-slate-200 text-slate-600">
+                        <tr><th class="p-2">"Row"</th><th class="p-2">"Handle"</th><th class="p-2">"Problem"</th></tr>
+                    </thead>
+                    <tbody>
+                        {problems.into_iter().map(|p| view! {
+                            <tr class="border-b border-slate-100" data-testid="import-problem">
+                                <td class="p-2">{p.row}</td><td class="p-2 font-mono">{p.handle}</td><td class="p-2">{p.problem}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        })}
+    }
+}
+
+#[component]
+fn SampleTable(sample: Vec<super::model::ImportSample>) -> impl IntoView {
+    view! {
+        <div class="relative mb-4 overflow-x-auto" tabindex="0" role="region" aria-label="First products in the file">
+            <table class="w-full bg-white text-left text-sm">
+                <thead class="border-b border-slate-200 text-slate-600">
+                    <tr>
+                        <th class="p-2">"Row"</th><th class="p-2">"Handle"</th><th class="p-2">"Title"</th>
+                        <th class="p-2">"Variants"</th><th class="p-2">"Will be"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {sample.into_iter().map(|s| view! {
+                        <tr class="border-b border-slate-100" data-testid="import-sample">
+                            <td class="p-2">{s.row}</td><td class="p-2 font-mono">{s.handle}</td><td class="p-2">{s.title}</td>
+                            <td class="p-2">{s.variants}</td>
+                            <td class="p-2">{if s.exists { "updated if different" } else { "created" }}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

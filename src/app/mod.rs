@@ -10,7 +10,9 @@ use crate::{
         provide_session,
     },
     admin::{
-        pages::{AdminCategoriesPage, AdminPage, AdminProductPage, AdminProductsPage},
+        pages::{
+            AdminCategoriesPage, AdminImportPage, AdminPage, AdminProductPage, AdminProductsPage,
+        },
         promotions::AdminPromotionsPage,
     },
     analytics::pages::AdminAnalyticsPage,
@@ -127,6 +129,7 @@ lazy_pages! {
     AdminApiReferenceRoute => AdminApiReferencePage,
     AdminWebhooksRoute => AdminWebhooksPage,
     AdminWebhookRoute => AdminWebhookPage,
+    AdminImportRoute => AdminImportPage,
     AdminAuditRoute => AdminAuditPage,
 }
 
@@ -183,6 +186,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("webhooks")) view={Lazy::<AdminWebhooksRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("webhooks"), ParamSegment("id")) view={Lazy::<AdminWebhookRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("products"), ParamSegment("id")) view={Lazy::<AdminProductRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("products"), StaticSegment("import"), ParamSegment("id")) view={Lazy::<AdminImportRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

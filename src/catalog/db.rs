@@ -371,6 +371,9 @@ pub struct ProductRecord {
     pub created_at: i64,
     pub updated_at: i64,
     pub variants: Vec<VariantRecord>,
+    /// The uploaded picture's file name; empty for the generated one (not in the API).
+    #[serde(skip)]
+    pub image: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -384,6 +387,7 @@ struct RecordRow {
     status: String,
     created_at: i64,
     updated_at: i64,
+    image: String,
 }
 
 /// A variant as the REST API gives it; money in minor units.
@@ -400,8 +404,23 @@ pub struct VariantRecord {
     pub stock: i64,
 }
 
+#[cfg(test)]
+impl VariantRecord {
+    pub fn new(sku: &str, options: &str, price: i64, compare_at: Option<i64>, stock: i64) -> Self {
+        Self {
+            product_id: 0,
+            id: 0,
+            sku: sku.into(),
+            options: options.into(),
+            price_minor: price,
+            compare_at_minor: compare_at,
+            stock,
+        }
+    }
+}
+
 const RECORD: &str = "SELECT p.id, p.slug, p.title, b.name AS brand, c.slug AS category, \
-     p.description, p.status, p.created_at, p.updated_at \
+     p.description, p.status, p.created_at, p.updated_at, p.image \
      FROM products p JOIN brands b ON b.id = p.brand_id JOIN categories c ON c.id = p.category_id";
 
 /// Up to `limit` products with ids above `after`, in id order, with their variants.
@@ -468,6 +487,7 @@ async fn with_variants(
             status: row.status,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            image: row.image,
         })
         .collect())
 }

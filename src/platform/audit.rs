@@ -11,6 +11,7 @@ pub enum Action {
     ProductStatus,
     ProductDeleted,
     ProductPicture,
+    ProductsImported,
     CategorySaved,
     CategoryDeleted,
     PromotionSaved,
@@ -32,11 +33,12 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::ProductSaved,
         Self::ProductStatus,
         Self::ProductDeleted,
         Self::ProductPicture,
+        Self::ProductsImported,
         Self::CategorySaved,
         Self::CategoryDeleted,
         Self::PromotionSaved,
@@ -64,6 +66,7 @@ impl Action {
             Self::ProductStatus => "product.status",
             Self::ProductDeleted => "product.deleted",
             Self::ProductPicture => "product.picture",
+            Self::ProductsImported => "products.imported",
             Self::CategorySaved => "category.saved",
             Self::CategoryDeleted => "category.deleted",
             Self::PromotionSaved => "promotion.saved",
@@ -96,6 +99,7 @@ impl Action {
             Self::ProductStatus => "Product status",
             Self::ProductDeleted => "Product deleted",
             Self::ProductPicture => "Product picture",
+            Self::ProductsImported => "Products imported",
             Self::CategorySaved => "Category saved",
             Self::CategoryDeleted => "Category deleted",
             Self::PromotionSaved => "Promotion saved",

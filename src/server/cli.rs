@@ -7,7 +7,7 @@ use crate::{
         db,
         model::{Email, check_password_length},
     },
-    cart,
+    admin, cart,
     catalog::seed,
     checkout,
     error::AppError,
@@ -253,6 +253,10 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
         tokio::spawn(deliver_until_stopped(db.clone(), mailer, stopping.clone())),
         tokio::spawn(expire_reservations(state.clone(), stopping.clone())),
         tokio::spawn(send_webhooks(state.clone(), stopping.clone())),
+        tokio::spawn(admin::import::run_until_stopped(
+            db.clone(),
+            stopping.clone(),
+        )),
         tokio::spawn(rebuild_recommendations(db, stopping)),
     ];
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");

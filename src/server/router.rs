@@ -15,6 +15,7 @@ use crate::{
 };
 use axum::{
     Router,
+    body::Body,
     extract::State,
     http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header},
     middleware::{self, Next},
@@ -28,7 +29,6 @@ use std::sync::OnceLock;
 use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
-    limit::RequestBodyLimitLayer,
     request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
     services::ServeDir,
     set_header::SetResponseHeaderLayer,
@@ -50,6 +50,8 @@ const OWN_PAGE: &str = "private, no-store";
 
 /// No form or server function needs more; bigger bodies get 413 before any work is done.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Where product CSV files are uploaded: the one body allowed to be bigger.
+const IMPORT_PATH: &str = "/admin/products/import";
 
 /// The app's routes, generated once per process. While leptos generates a route list it
 /// suppresses resource loading process-wide, so a page rendering at that moment would never
@@ -57,6 +59,27 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 fn route_list() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
+/// Holds every request body to `MAX_BODY_BYTES`, and a product file upload to
+/// `import::MAX_BYTES`: a bigger `Content-Length` is refused with 413 at once, and a body that
+/// grows past it as it is read fails its extractor with 413.
+async fn limit_bodies(request: Request<Body>, next: Next) -> Response {
+    let limit = if request.uri().path() == IMPORT_PATH {
+        crate::admin::import::MAX_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit))))
+        .await
 }
 
 /// Builds the whole application router around `state`.
@@ -93,6 +116,11 @@ pub fn router(state: AppState) -> Router {
             "/admin/products/{id}/image",
             post(crate::catalog::images::upload_product_image),
         )
+        .route(
+            "/admin/products/export.csv",
+            get(crate::admin::csv::export_products),
+        )
+        .route(IMPORT_PATH, post(crate::admin::import::upload))
         .merge(crate::integrations::rest::routes(&state))
         .nest_service(&format!("/{}", state.leptos.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, page_context(&state), {
@@ -132,7 +160,7 @@ pub fn router(state: AppState) -> Router {
                     tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
                 }))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+                .layer(middleware::from_fn(limit_bodies))
                 .layer(CompressionLayer::new())
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::CONTENT_SECURITY_POLICY,

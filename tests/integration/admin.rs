@@ -9,10 +9,7 @@ use crate::{
         unique_email,
     },
 };
-use axum::{
-    body::Body,
-    http::{Request, StatusCode, header},
-};
+use axum::http::{StatusCode, header};
 use emporium::search::{
     index::SearchIndex,
     model::{RawSearch, SearchRequest},
@@ -474,23 +471,10 @@ async fn admins_add_rename_move_and_delete_categories(backend: Backend) {
 
 /// Posts `bytes` as the product picture form does (multipart, field `image`).
 async fn upload(client: &mut Client<'_>, id: i64, bytes: &[u8]) -> Reply {
-    let boundary = "emporium-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"picture.png\"\r\n\
-         Content-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let request = Request::post(format!("/admin/products/{id}/image"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::ORIGIN, "http://shop.test")
-        .body(Body::from(body))
-        .unwrap();
-    client.send(request).await
+    let path = format!("/admin/products/{id}/image");
+    client
+        .post_file(&path, "image", "picture.png", "image/png", bytes)
+        .await
 }
 
 fn location(reply: &Reply) -> &str {

@@ -17,6 +17,7 @@ mod fulfilment;
 mod mail;
 mod platform;
 mod privacy;
+mod product_csv;
 mod promotions;
 mod recommendations;
 mod recovery;

@@ -351,6 +351,35 @@ impl Client<'_> {
         self.send(request).await
     }
 
+    /// Posts one file as a plain multipart form does: field `field`, named `file_name`, of type
+    /// `kind`.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        field: &str,
+        file_name: &str,
+        kind: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        let boundary = "emporium-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
+             Content-Type: {kind}\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = Request::post(path)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::ORIGIN, "http://shop.test")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
     /// Loads a page as a browser does.
     pub async fn get(&mut self, uri: &str) -> Reply {
         let request = Request::get(uri)
