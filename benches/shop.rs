@@ -95,6 +95,11 @@ async fn drop_database(server: &Db, name: &str) {
 async fn run(backend: &str, url: &str, dir: &std::path::Path) {
     let db = database(url).await;
     seed(&db, 1_000, 7).await.expect("seed");
+    // `cargo bench --bench shop -- import` runs the import alone.
+    if std::env::args().any(|a| a == "import") {
+        import(&db, backend).await;
+        return;
+    }
     // Plenty of stock, so the cart benchmark measures the cart and not refusals.
     sqlx::query("UPDATE product_variants SET stock = 1000000")
         .execute(db.pool())
@@ -152,10 +157,16 @@ async fn import(db: &Db, backend: &str) {
     .fetch_one(db.pool())
     .await
     .expect("category");
-    let owner: i64 = sqlx::query_scalar("SELECT MIN(id) FROM users")
-        .fetch_one(db.pool())
-        .await
-        .expect("a user");
+    let owner = emporium::accounts::db::insert_user(
+        db,
+        &Email::parse("importer@bench.test").expect("email"),
+        "Importer",
+        "-",
+        Role::Owner,
+        now_ms(),
+    )
+    .await
+    .expect("owner");
     let first = import_file(&category, |_| 1_500);
     let repriced = import_file(&category, |p| if p % 100 == 0 { 1_750 } else { 1_500 });
     for (what, file) in [

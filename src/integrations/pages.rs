@@ -13,6 +13,7 @@ use super::{
 use crate::{
     admin::pages::AdminFrame,
     dates::{long_date, long_date_time},
+    error::AppError,
     ui::forms::{FieldMessage, FormError, INPUT, LABEL, error_of},
     webhooks::EventKind,
 };
@@ -39,16 +40,51 @@ pub fn AdminApiKeysPage() -> impl IntoView {
                 <a href="/admin/api" class="text-brand-700 underline">"API reference"</a>
             </p>
             {move || issued().map(|issued| view! {
-                <div role="status" class="mb-6 max-w-2xl rounded-lg border border-green-300 bg-green-50 p-4">
-                    <p class="font-medium">{format!("Key “{}” made. Copy it now: it is not shown again.", issued.view.name)}</p>
-                    <code class="mt-2 block break-all rounded bg-white p-2" data-testid="new-key">{issued.key}</code>
-                </div>
+                <ShownOnce testid="new-key" secret=issued.key
+                    message=format!("Key “{}” made. Copy it now: it is not shown again.", issued.view.name)/>
             })}
             {move || Suspend::new(async move {
                 keys.await.map(|keys| view! { <KeyTable keys revoke/> })
             })}
             <NewKey create/>
         </AdminFrame>
+    }
+}
+
+/// A secret just made, shown this once.
+#[component]
+fn ShownOnce(message: String, secret: String, testid: &'static str) -> impl IntoView {
+    view! {
+        <div role="status" class="mb-6 max-w-2xl rounded-lg border border-green-300 bg-green-50 p-4">
+            <p class="font-medium">{message}</p>
+            <code class="mt-2 block break-all rounded bg-white p-2" data-testid=testid>{secret}</code>
+        </div>
+    }
+}
+
+/// Boxes to tick, each a value and what it means, posted as `name[0]`, `name[1]`…; `field` is
+/// the name errors give the list.
+#[component]
+fn Ticks(
+    legend: &'static str,
+    name: &'static str,
+    field: &'static str,
+    error: Signal<Option<AppError>>,
+    choices: Vec<(&'static str, &'static str)>,
+) -> impl IntoView {
+    let form = name.split('[').next().unwrap_or(name);
+    let id = format!("{form}-{field}-error");
+    view! {
+        <fieldset aria-describedby=id.clone()>
+            <legend class=LABEL>{legend}</legend>
+            {choices.into_iter().enumerate().map(|(i, (value, meaning))| view! {
+                <label class="flex items-center gap-2">
+                    <input type="checkbox" name=format!("{name}[{i}]") value=value/>
+                    {meaning}<code class="text-slate-600">{format!("({value})")}</code>
+                </label>
+            }).collect_view()}
+            <FieldMessage error field=field id=id.clone()/>
+        </fieldset>
     }
 }
 
@@ -108,16 +144,8 @@ fn NewKey(create: ServerAction<CreateApiKey>) -> impl IntoView {
                     <p class="mt-1 text-sm text-slate-600">"The system that will use it, e.g. “Warehouse”."</p>
                     <FieldMessage error field="name" id="key-name-error"/>
                 </div>
-                <fieldset aria-describedby="key-scopes-error">
-                    <legend class=LABEL>"It may"</legend>
-                    {Scope::ALL.into_iter().enumerate().map(|(i, scope)| view! {
-                        <label class="flex items-center gap-2">
-                            <input type="checkbox" name=format!("key[scopes][{i}]") value=scope.as_str()/>
-                            {scope.describe()}<code class="text-slate-600">{format!("({})", scope.as_str())}</code>
-                        </label>
-                    }).collect_view()}
-                    <FieldMessage error field="scopes" id="key-scopes-error"/>
-                </fieldset>
+                <Ticks legend="It may" name="key[scopes]" field="scopes" error
+                    choices=Scope::ALL.map(|scope| (scope.as_str(), scope.describe())).to_vec()/>
                 <FormError error/>
                 <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Make key"</button>
             </ActionForm>
@@ -202,10 +230,8 @@ pub fn AdminWebhooksPage() -> impl IntoView {
                 " header; a delivery that fails is tried again for about two days. README shows how to check the signature."
             </p>
             {move || issued().map(|issued| view! {
-                <div role="status" class="mb-6 max-w-2xl rounded-lg border border-green-300 bg-green-50 p-4">
-                    <p class="font-medium">{format!("Endpoint {} made. Copy its signing secret now: it is not shown again.", issued.view.url)}</p>
-                    <code class="mt-2 block break-all rounded bg-white p-2" data-testid="webhook-secret">{issued.secret}</code>
-                </div>
+                <ShownOnce testid="webhook-secret" secret=issued.secret
+                    message=format!("Endpoint {} made. Copy its signing secret now: it is not shown again.", issued.view.url)/>
             })}
             {move || Suspend::new(async move {
                 endpoints.await.map(|endpoints| view! { <EndpointTable endpoints/> })
@@ -269,16 +295,8 @@ fn NewEndpoint(create: ServerAction<CreateWebhook>) -> impl IntoView {
                     <p class="mt-1 text-sm text-slate-600">"An https:// address of your system, e.g. https://erp.example.com/hooks/emporium."</p>
                     <FieldMessage error field="url" id="webhook-url-error"/>
                 </div>
-                <fieldset aria-describedby="webhook-events-error">
-                    <legend class=LABEL>"Events"</legend>
-                    {EventKind::ALL.into_iter().enumerate().map(|(i, kind)| view! {
-                        <label class="flex items-center gap-2">
-                            <input type="checkbox" name=format!("webhook[events][{i}]") value=kind.as_str()/>
-                            {kind.describe()}<code class="text-slate-600">{format!("({})", kind.as_str())}</code>
-                        </label>
-                    }).collect_view()}
-                    <FieldMessage error field="events" id="webhook-events-error"/>
-                </fieldset>
+                <Ticks legend="Events" name="webhook[events]" field="events" error
+                    choices=EventKind::ALL.map(|kind| (kind.as_str(), kind.describe())).to_vec()/>
                 <FormError error/>
                 <button type="submit" class="rounded-md bg-brand-700 px-4 py-2 font-medium text-white">"Make endpoint"</button>
             </ActionForm>
