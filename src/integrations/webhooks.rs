@@ -6,10 +6,10 @@
 //! each waiting event into one delivery per endpoint that wants it, whose body is the event's
 //! subject as the REST API shows it at that moment (so every attempt, and "Resend", sends the
 //! same bytes; several events of one kind about one subject go out once, as the newest); and it
-//! sends the deliveries that are due, up to eight at once. An attempt
-//! without a 2xx answer within ten seconds (redirects are not followed) is tried again after
-//! `RETRY_AFTER_SECS`, then given up. Each request is signed as Stripe signs its own
-//! (`platform::signature`) in the `Emporium-Signature` header.
+//! sends the deliveries that are due, up to eight at once. An attempt without a 2xx answer
+//! within ten seconds (redirects are not followed) is tried again after `RETRY_AFTER_SECS`, then
+//! given up. Each request is signed as Stripe signs its own (`platform::signature`) in the
+//! `Emporium-Signature` header.
 
 use super::{
     model::{IssuedWebhook, WebhookForm, WebhookLog, WebhookView},

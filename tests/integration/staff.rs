@@ -58,6 +58,16 @@ const MATRIX: &[Guarded] = &[
         &[("id", "999999")],
         Permission::EditCatalog,
     ),
+    (
+        "product_import",
+        &[("id", "999999")],
+        Permission::EditCatalog,
+    ),
+    (
+        "confirm_import",
+        &[("id", "999999")],
+        Permission::EditCatalog,
+    ),
     ("admin_categories", &[], Permission::EditCatalog),
     ("save_category", &[("name", "")], Permission::EditCatalog),
     (
