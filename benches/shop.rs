@@ -95,9 +95,13 @@ async fn drop_database(server: &Db, name: &str) {
 async fn run(backend: &str, url: &str, dir: &std::path::Path) {
     let db = database(url).await;
     seed(&db, 1_000, 7).await.expect("seed");
-    // `cargo bench --bench shop -- import` runs the import alone.
+    // `cargo bench --bench shop -- import` runs the import alone, `-- analytics` the dashboard.
     if std::env::args().any(|a| a == "import") {
         import(&db, backend).await;
+        return;
+    }
+    if std::env::args().any(|a| a == "analytics") {
+        analytics(&db, backend).await;
         return;
     }
     // Plenty of stock, so the cart benchmark measures the cart and not refusals.
@@ -115,6 +119,174 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path) {
     checkout(&shop, backend, 200, Some(10)).await;
     recommendations(&shop, backend).await;
     import(&shop.state.db, backend).await;
+    analytics(&shop.state.db, backend).await;
+}
+
+/// The analytics benchmark's history, spread over the longest period the dashboard shows.
+const HISTORY_ORDERS: i64 = 100_000;
+const HISTORY_EVENTS: i64 = 1_000_000;
+/// What the dashboard may take to answer, for any period.
+const ANALYTICS_BUDGET: Duration = Duration::from_millis(200);
+
+/// A history of `HISTORY_ORDERS` orders (one in twenty cancelled, one in twenty still unpaid,
+/// one in ten partly refunded) of one to three lines, and `HISTORY_EVENTS` events in the
+/// funnel's proportions with 2,000 distinct searches and every row of recommendations, all
+/// spread over the last 90 days. Written by the database itself, a few seconds each.
+async fn history(db: &Db) {
+    use emporium::dates::DAY_MS;
+    let buyer = emporium::accounts::db::insert_user(
+        db,
+        &Email::parse("history@bench.test").expect("email"),
+        "History",
+        "-",
+        Role::Customer,
+        now_ms(),
+    )
+    .await
+    .expect("buyer");
+    let (first_product, products): (i64, i64) =
+        sqlx::query_as("SELECT MIN(id), COUNT(*) FROM products")
+            .fetch_one(db.pool())
+            .await
+            .expect("products");
+    let now = now_ms();
+    let span = 90 * DAY_MS;
+    let numbers = "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < $1)";
+    let mut tx = db.begin_write().await.expect("begin");
+    sqlx::query(&format!(
+        "INSERT INTO orders (number, user_id, idempotency_key, status, subtotal_minor, shipping_minor, \
+             tax_minor, total_minor, shipping_method, ship_full_name, ship_line1, ship_line2, ship_city, \
+             ship_region, ship_postal_code, ship_country, ship_phone, refunded_minor, created_at, updated_at) \
+         {numbers} SELECT 'BENCH-' || CAST(i AS TEXT), $2, CAST(i AS TEXT), \
+             CASE i % 20 WHEN 0 THEN 'cancelled' WHEN 1 THEN 'pending_payment' \
+                 WHEN 2 THEN 'shipped' WHEN 3 THEN 'delivered' ELSE 'paid' END, \
+             2000 * (1 + i % 3), 500, 0, 2000 * (1 + i % 3) + 500, 'standard', 'A', 'B', '', 'C', '', 'D', 'GB', '', \
+             CASE WHEN i % 10 = 5 THEN 2000 ELSE 0 END, $3 - (i * 7777777) % $4, $3 - (i * 7777777) % $4 FROM n"
+    ))
+    .bind(HISTORY_ORDERS)
+    .bind(buyer)
+    .bind(now)
+    .bind(span)
+    .execute(&mut *tx)
+    .await
+    .expect("orders");
+    sqlx::query(&format!(
+        "INSERT INTO order_lines (order_id, position, product_id, sku, title, options, unit_price_minor, quantity) \
+         {numbers}, p(position) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT position + 1 FROM p WHERE position < 3) \
+         SELECT o.id, p.position, $2 + (o.id * 31 + p.position) % $3, 'SKU', \
+             'Product ' || CAST((o.id * 31 + p.position) % $3 AS TEXT), '', 2000, 1 \
+         FROM orders o JOIN p ON p.position <= 1 + o.id % 3 WHERE o.number LIKE 'BENCH-%'"
+    ))
+    .bind(1_i64)
+    .bind(first_product)
+    .bind(products)
+    .execute(&mut *tx)
+    .await
+    .expect("order lines");
+    sqlx::query(
+        "INSERT INTO refunds (order_id, amount_minor, restock, reason, status, provider, created_at, settled_at) \
+         SELECT id, refunded_minor, 0, 'bench', 'succeeded', 'test', created_at, created_at FROM orders \
+         WHERE number LIKE 'BENCH-%' AND refunded_minor > 0",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("refunds");
+    sqlx::query(
+        "INSERT INTO refund_lines (refund_id, position, quantity, amount_minor) \
+         SELECT id, 1, 1, amount_minor FROM refunds WHERE reason = 'bench'",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("refund lines");
+    let rows = emporium::recommendations::model::Row::ALL.map(|row| row.as_str());
+    let row = |of: &str| {
+        let cases: String = rows
+            .iter()
+            .enumerate()
+            .map(|(n, row)| format!(" WHEN {n} THEN '{{\"row\":\"{row}\"}}'"))
+            .collect();
+        format!("CASE {of} % {}{cases} END", rows.len())
+    };
+    sqlx::query(&format!(
+        "INSERT INTO events (kind, product_id, visitor, payload, created_at) \
+         {numbers} SELECT \
+             CASE WHEN i % 100 < 60 THEN 'product_view' WHEN i % 100 < 70 THEN 'add_to_cart' \
+                 WHEN i % 100 < 73 THEN 'checkout_started' WHEN i % 100 < 75 THEN 'purchase' \
+                 WHEN i % 100 < 90 THEN 'search' WHEN i % 100 < 99 THEN 'recommendation_shown' \
+                 ELSE 'recommendation_clicked' END, \
+             $2 + i % $3, 'v' || CAST(i % 50000 AS TEXT), \
+             CASE WHEN i % 100 BETWEEN 75 AND 89 THEN \
+                 '{{\"query\":\"query ' || CAST(i % 2000 AS TEXT) || '\",\"results\":' || \
+                 CASE WHEN i % 2000 < 200 THEN '0' ELSE '12' END || '}}' \
+             WHEN i % 100 >= 90 THEN {} ELSE '{{}}' END, \
+             $4 - (i * 7777777) % $5 FROM n",
+        row("(i / 100)")
+    ))
+    .bind(HISTORY_EVENTS)
+    .bind(first_product)
+    .bind(products)
+    .bind(now)
+    .bind(span)
+    .execute(&mut *tx)
+    .await
+    .expect("events");
+    tx.commit().await.expect("commit");
+    sqlx::query("ANALYZE")
+        .execute(db.writer())
+        .await
+        .expect("analyze");
+}
+
+/// The analytics dashboard over `history`: each period asked for five times; the slowest answer
+/// must come within `ANALYTICS_BUDGET`.
+async fn analytics(db: &Db, backend: &str) {
+    use emporium::analytics::{
+        db::{TOP, analytics, roll_up},
+        model::PERIODS,
+    };
+    let started = Instant::now();
+    history(db).await;
+    println!(
+        "analytics {backend}: {HISTORY_ORDERS} orders and {HISTORY_EVENTS} events written in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    for days in PERIODS {
+        let started = Instant::now();
+        analytics(db, days, now_ms(), Some(TOP))
+            .await
+            .expect("analytics");
+        println!(
+            "analytics {backend}: last {days} days, before any rollup (every day read live): {:.1} ms",
+            ms(started.elapsed())
+        );
+    }
+    let started = Instant::now();
+    let days = roll_up(db, now_ms()).await.expect("roll up");
+    println!(
+        "analytics {backend}: {days} days rolled up in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    for days in PERIODS {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let started = Instant::now();
+            let report = analytics(db, days, now_ms(), Some(TOP))
+                .await
+                .expect("analytics");
+            times.push(started.elapsed());
+            assert!(report.orders > 0 && report.funnel[0].count > 0);
+        }
+        times.sort();
+        println!(
+            "analytics {backend}: last {days} days: median {:.1} ms, slowest {:.1} ms",
+            ms(times[2]),
+            ms(times[4])
+        );
+        assert!(
+            times[4] <= ANALYTICS_BUDGET,
+            "the dashboard took longer than {ANALYTICS_BUDGET:?}"
+        );
+    }
 }
 
 /// Rows of the import benchmark: products of four sizes each.

@@ -1,8 +1,11 @@
 //! Calendar dates from the Unix times (milliseconds) stored in every table, in UTC.
 
+/// A day's milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
 /// The (year, month, day) of a Unix time in milliseconds (Howard Hinnant's civil-from-days).
 pub fn civil(epoch_ms: i64) -> (i64, u32, u32) {
-    let days = epoch_ms.div_euclid(86_400_000) + 719_468;
+    let days = epoch_ms.div_euclid(DAY_MS) + 719_468;
     let era = days.div_euclid(146_097);
     let day_of_era = days - era * 146_097;
     let year_of_era =
@@ -37,7 +40,7 @@ pub fn long_date(epoch_ms: i64) -> String {
 
 /// A date and time (UTC) people read: `26 Nov 2026, 17:05`.
 pub fn long_date_time(epoch_ms: i64) -> String {
-    let minutes = epoch_ms.rem_euclid(86_400_000) / 60_000;
+    let minutes = epoch_ms.rem_euclid(DAY_MS) / 60_000;
     format!(
         "{}, {:02}:{:02}",
         long_date(epoch_ms),

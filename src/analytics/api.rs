@@ -10,6 +10,7 @@ pub async fn admin_analytics(days: Option<i64>) -> Result<Analytics, AppError> {
     use super::model::PERIODS;
     use crate::platform::{
         auth::{Permission, require},
+        db::now_ms,
         state::AppState,
     };
     require(Permission::ReadAnalytics)?;
@@ -20,5 +21,5 @@ pub async fn admin_analytics(days: Option<i64>) -> Result<Analytics, AppError> {
         ));
     }
     let state = AppState::current()?;
-    Ok(super::db::analytics(&state.db, days).await?)
+    Ok(super::db::analytics(&state.db, days, now_ms(), Some(super::db::TOP)).await?)
 }

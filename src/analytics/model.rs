@@ -7,7 +7,6 @@ use crate::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-pub const DAY_MS: i64 = 86_400_000;
 /// Periods an admin can look at, in days.
 pub const PERIODS: [i64; 3] = [7, 30, 90];
 
@@ -135,35 +134,11 @@ pub fn funnel(steps: &[(&str, i64)]) -> Vec<FunnelStep> {
         .collect()
 }
 
-/// The most frequent searches, and the most frequent of those that found nothing, from search
-/// events' `(query, results)`. Queries are compared trimmed and lower-cased; empty ones (pure
-/// browsing by filter) are left out.
-pub fn tally_searches(
-    searches: impl IntoIterator<Item = (String, i64)>,
-    limit: usize,
-) -> (Vec<SearchCount>, Vec<SearchCount>) {
-    let mut all: HashMap<String, i64> = HashMap::new();
-    let mut unfound: HashMap<String, i64> = HashMap::new();
-    for (query, results) in searches {
-        let query = query.trim().to_lowercase();
-        if query.is_empty() {
-            continue;
-        }
-        if results == 0 {
-            *unfound.entry(query.clone()).or_default() += 1;
-        }
-        *all.entry(query).or_default() += 1;
-    }
-    let ranked = |counts: HashMap<String, i64>| {
-        let mut list: Vec<SearchCount> = counts
-            .into_iter()
-            .map(|(query, count)| SearchCount { query, count })
-            .collect();
-        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.query.cmp(&b.query)));
-        list.truncate(limit);
-        list
-    };
-    (ranked(all), ranked(unfound))
+/// What a search is counted as: trimmed and lower-cased, so "Lamp " and "lamp" are one; None
+/// for an empty one (pure browsing by filter).
+pub fn search_subject(query: &str) -> Option<String> {
+    let query = query.trim().to_lowercase();
+    (!query.is_empty()).then_some(query)
 }
 
 #[cfg(test)]
@@ -217,36 +192,10 @@ mod tests {
     }
 
     #[test]
-    fn searches_are_counted_alike_and_unfound_ones_apart() {
-        let searches = [
-            ("Lamp ", 4),
-            ("lamp", 4),
-            ("quokka", 0),
-            ("QUOKKA", 0),
-            ("", 100),
-            ("mug", 1),
-        ]
-        .map(|(q, n)| (q.to_owned(), n));
-        let (top, unfound) = tally_searches(searches, 2);
-        assert_eq!(
-            top,
-            [
-                SearchCount {
-                    query: "lamp".into(),
-                    count: 2
-                },
-                SearchCount {
-                    query: "quokka".into(),
-                    count: 2
-                },
-            ]
-        );
-        assert_eq!(
-            unfound,
-            [SearchCount {
-                query: "quokka".into(),
-                count: 2
-            }]
-        );
+    fn searches_are_counted_alike_and_empty_ones_not_at_all() {
+        assert_eq!(search_subject("Lamp "), Some("lamp".into()));
+        assert_eq!(search_subject("LAMP"), search_subject(" lamp"));
+        assert_eq!(search_subject("ÉCLAIR"), Some("éclair".into()));
+        assert_eq!(search_subject("  "), None);
     }
 }

@@ -2,11 +2,11 @@
 
 use super::{
     api::admin_analytics,
-    model::{Analytics, DAY_MS, PERIODS, RowClicks, SearchCount},
+    model::{Analytics, PERIODS, RowClicks, SearchCount},
 };
 use crate::{
     admin::pages::AdminFrame,
-    dates::{long_date, long_date_time},
+    dates::{DAY_MS, long_date, long_date_time},
     recommendations::model::Build,
     ui::Bar,
 };
@@ -45,6 +45,7 @@ pub fn AdminAnalyticsPage() -> impl IntoView {
 
 #[component]
 fn Report(analytics: Analytics) -> impl IntoView {
+    let days = analytics.days;
     let busiest = analytics
         .by_day
         .iter()
@@ -60,7 +61,7 @@ fn Report(analytics: Analytics) -> impl IntoView {
         </dl>
         <div class="grid gap-8 lg:grid-cols-2">
             <section aria-labelledby="daily-heading">
-                <h2 id="daily-heading" class="mb-2 text-lg font-semibold">"Sales by day"</h2>
+                <Heading id="daily-heading" text="Sales by day" report="sales.csv" days/>
                 <table class="w-full bg-white text-left text-sm">
                     <thead class="border-b border-slate-300 text-slate-600">
                         <tr><th class="p-1">"Day"</th><th class="p-1">"Orders"</th><th class="p-1">"Revenue"</th><th class="p-1 w-1/3"><span class="sr-only">"Share of the busiest day"</span></th></tr>
@@ -82,7 +83,7 @@ fn Report(analytics: Analytics) -> impl IntoView {
             </section>
             <div class="space-y-8">
                 <section aria-labelledby="funnel-heading">
-                    <h2 id="funnel-heading" class="mb-2 text-lg font-semibold">"From looking to buying"</h2>
+                    <Heading id="funnel-heading" text="From looking to buying" report="funnel.csv" days/>
                     <ol class="space-y-1" data-testid="funnel">
                         {analytics.funnel.into_iter().map(|step| view! {
                             <li class="flex justify-between gap-4 border-b border-slate-100 py-1">
@@ -93,7 +94,7 @@ fn Report(analytics: Analytics) -> impl IntoView {
                     </ol>
                 </section>
                 <section aria-labelledby="top-products-heading">
-                    <h2 id="top-products-heading" class="mb-2 text-lg font-semibold">"Best sellers"</h2>
+                    <Heading id="top-products-heading" text="Best sellers" report="best-sellers.csv" days/>
                     {if analytics.top_products.is_empty() {
                         view! { <p>"No sales in this period."</p> }.into_any()
                     } else {
@@ -111,9 +112,9 @@ fn Report(analytics: Analytics) -> impl IntoView {
                         }.into_any()
                     }}
                 </section>
-                <Searches id="top-searches" heading="Top searches" empty="No searches in this period." searches=analytics.top_searches/>
-                <Searches id="unfound-searches" heading="Searches that found nothing" empty="Every search found something." searches=analytics.unfound_searches/>
-                <Recommendations rows=analytics.recommendations last_build=analytics.last_build/>
+                <Searches id="top-searches" heading="Top searches" empty="No searches in this period." searches=analytics.top_searches days/>
+                <Searches id="unfound-searches" heading="Searches that found nothing" empty="Every search found something." searches=analytics.unfound_searches days/>
+                <Recommendations rows=analytics.recommendations last_build=analytics.last_build days/>
             </div>
         </div>
     }
@@ -121,7 +122,7 @@ fn Report(analytics: Analytics) -> impl IntoView {
 
 /// Click-through of each row of recommendations, and the engine's last rebuild.
 #[component]
-fn Recommendations(rows: Vec<RowClicks>, last_build: Option<Build>) -> impl IntoView {
+fn Recommendations(rows: Vec<RowClicks>, last_build: Option<Build>, days: i64) -> impl IntoView {
     let rebuilt = match last_build {
         Some(build) => format!(
             "Last rebuilt {} UTC from {} interactions, in {:.1} s: neighbours for {} products.",
@@ -134,7 +135,7 @@ fn Recommendations(rows: Vec<RowClicks>, last_build: Option<Build>) -> impl Into
     };
     view! {
         <section aria-labelledby="recommendations-heading">
-            <h2 id="recommendations-heading" class="mb-2 text-lg font-semibold">"Recommendations"</h2>
+            <Heading id="recommendations-heading" text="Recommendations" report="recommendations.csv" days/>
             <p class="mb-2 text-sm text-slate-600" data-testid="last-rebuild">{rebuilt}</p>
             {if rows.is_empty() {
                 view! { <p>"No recommendations shown in this period."</p> }.into_any()
@@ -162,10 +163,16 @@ fn Searches(
     heading: &'static str,
     empty: &'static str,
     searches: Vec<SearchCount>,
+    days: i64,
 ) -> impl IntoView {
+    let report = if id == "top-searches" {
+        "searches.csv"
+    } else {
+        "unfound-searches.csv"
+    };
     view! {
         <section aria-labelledby=id>
-            <h2 id=id class="mb-2 text-lg font-semibold">{heading}</h2>
+            <Heading id text=heading report days/>
             {if searches.is_empty() {
                 view! { <p>{empty}</p> }.into_any()
             } else {
@@ -178,5 +185,24 @@ fn Searches(
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// A report's heading, with its download as CSV (the whole list, for the same period).
+#[component]
+fn Heading(id: &'static str, text: &'static str, report: &'static str, days: i64) -> impl IntoView {
+    view! {
+        <div class="mb-2 flex items-baseline justify-between gap-4">
+            <h2 id=id class="text-lg font-semibold">{text}</h2>
+            <a
+                href=format!("/admin/analytics/{report}?days={days}")
+                download
+                rel="external"
+                class="text-sm text-brand-700 underline"
+                aria-label=format!("Download {} as CSV", text.to_lowercase())
+            >
+                "CSV"
+            </a>
+        </div>
     }
 }

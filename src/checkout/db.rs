@@ -12,6 +12,7 @@ use crate::{
         db::ON_SALE,
         model::{options_label, parse_options},
     },
+    dates::DAY_MS,
     error::{AppError, FieldError},
     notifications::db::{EmailKind, OrderMessage, OutboxEmail, notify_order, queue_email},
     platform::{
@@ -970,6 +971,26 @@ pub async fn orders_of(db: &Db, user: i64) -> Result<Vec<OrderSummary>, sqlx::Er
         .collect())
 }
 
+/// Order `id`, placed on a day before `now`'s, changed in a way its sales figures show (paid,
+/// moved, refunded): raises that day's version, so the analytics read the day afresh until
+/// their job rolls it up again. Today's orders are always read afresh, so they touch nothing.
+pub async fn day_changed(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO analytics_changes (day, version) \
+         SELECT created_at / {DAY_MS}, 1 FROM orders WHERE id = $1 AND created_at < $2 \
+         ON CONFLICT (day) DO UPDATE SET version = analytics_changes.version + 1"
+    ))
+    .bind(id)
+    .bind(now.div_euclid(DAY_MS) * DAY_MS)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// Moves order `id` from `from` to `to` at time `now` (the caller's, so the rows it writes with
 /// the change carry the same time); an order that closes unpaid gives back the promotion use
 /// it held; one that becomes paid or ships raises its webhook event. False when its status is
@@ -992,6 +1013,7 @@ pub async fn move_order(
     if moved.rows_affected() == 0 {
         return Ok(false);
     }
+    day_changed(tx, id, now).await?;
     if from.holds_promotion() && !to.holds_promotion() {
         promotions::give_back(tx, id, now).await?;
     }

@@ -10,6 +10,7 @@ use super::{
     shipments,
 };
 use crate::{
+    dates::DAY_MS,
     events::EventKind,
     platform::{
         config::Config,
@@ -18,7 +19,6 @@ use crate::{
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-const DAY_MS: i64 = 86_400_000;
 /// Where every demo order went.
 const COUNTRY: &str = "US";
 

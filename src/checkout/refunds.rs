@@ -152,6 +152,7 @@ pub async fn record(
             "This order was refunded a moment ago. Reload it to see what is left.".into(),
         ));
     }
+    super::db::day_changed(tx, order.id, now).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO refunds (order_id, amount_minor, restock, reason, status, provider, created_by, created_at) \
          VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7) RETURNING id",
@@ -281,6 +282,7 @@ async fn settle(state: &AppState, id: i64, outcome: &RefundOutcome) -> Result<()
             .bind(order)
             .execute(&mut *tx)
             .await?;
+        super::db::day_changed(&mut tx, order, now).await?;
         super::returns::refund_failed(&mut tx, id, failure, now).await?;
         tx.commit().await?;
         return Ok(());

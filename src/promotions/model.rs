@@ -1,7 +1,7 @@
 //! Promotions: what a discount code or an automatic promotion takes off an order, and how that
 //! discount is shared across the order's lines so that every line knows its own price.
 
-use crate::{error::FieldError, platform::money::Money};
+use crate::{dates::DAY_MS, error::FieldError, platform::money::Money};
 use serde::{Deserialize, Serialize};
 
 /// What a promotion gives.
@@ -300,8 +300,6 @@ pub struct NewPromotion {
     /// A category's slug.
     pub category: Option<String>,
 }
-
-const DAY_MS: i64 = 86_400_000;
 
 impl PromotionForm {
     /// Checks every field and reports every problem at once; `today` (Unix ms) is the start

@@ -9,12 +9,12 @@ use super::{
 use crate::{
     catalog::db::ON_SALE,
     checkout::model::SOLD_STATUSES,
+    dates::DAY_MS,
     events::EventKind,
     platform::db::{Db, now_ms, values_list},
 };
 use std::collections::HashMap;
 
-const DAY_MS: i64 = 86_400_000;
 /// Behaviour older than this no longer shapes recommendations.
 const WINDOW_MS: i64 = 90 * DAY_MS;
 /// Candidates fetched, so that enough remain after inactive products are dropped.

@@ -7,7 +7,7 @@ use crate::{
         db,
         model::{Email, check_password_length},
     },
-    admin, cart,
+    admin, analytics, cart,
     catalog::seed,
     checkout,
     error::AppError,
@@ -257,6 +257,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Failure> {
             db.clone(),
             stopping.clone(),
         )),
+        tokio::spawn(roll_up_analytics(db.clone(), stopping.clone())),
         tokio::spawn(rebuild_recommendations(db, stopping)),
     ];
     tracing::info!(%addr, backend, "Emporium is serving at http://{addr}");
@@ -349,6 +350,23 @@ async fn send_webhooks(state: AppState, stopping: Stopping) {
                 Ok(round) if round == webhooks::Round::default() => {}
                 Ok(round) => tracing::info!(?round, "webhooks sent"),
                 Err(error) => tracing::warn!(%error, "sending webhooks failed"),
+            }
+        }
+    })
+    .await;
+}
+
+/// Every five minutes (and at start), on one node at a time, the closed days not rolled up yet
+/// (or changed since) are rolled up for the analytics.
+async fn roll_up_analytics(db: Db, stopping: Stopping) {
+    let period = Duration::from_secs(5 * 60);
+    run_claimed(db.clone(), "roll-up-analytics", period, stopping, |now| {
+        let db = db.clone();
+        async move {
+            match analytics::db::roll_up(&db, now).await {
+                Ok(0) => {}
+                Ok(days) => tracing::info!(days, "analytics rolled up"),
+                Err(error) => tracing::warn!(%error, "rolling up analytics failed"),
             }
         }
     })

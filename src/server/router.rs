@@ -121,6 +121,10 @@ pub fn router(state: AppState) -> Router {
             get(crate::admin::csv::export_products),
         )
         .route(IMPORT_PATH, post(crate::admin::import::upload))
+        .route(
+            "/admin/analytics/{report}",
+            get(crate::analytics::export::export),
+        )
         .merge(crate::integrations::rest::routes(&state))
         .nest_service(&format!("/{}", state.leptos.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, page_context(&state), {

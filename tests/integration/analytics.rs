@@ -4,18 +4,26 @@
 use crate::{
     checkout::{GOOD_CARD, add, address, count, key, place, shopper, variant},
     on_both_backends,
+    refunds::refund,
     support::{Backend, TestApp, TestDb, admin, seeded_app},
 };
 use axum::http::StatusCode;
 use emporium::{
-    analytics::model::Analytics,
+    analytics::{
+        db::{TOP, analytics, roll_up},
+        model::Analytics,
+    },
+    dates::DAY_MS,
     events::{Event, EventKind, EventSink},
+    platform::db::now_ms,
     search::index::SearchIndex,
 };
 use std::time::{Duration, Instant};
 
 on_both_backends!(
     sales_and_behaviour_add_up,
+    closed_days_are_rolled_up_and_read_afresh_once_an_order_of_theirs_changes,
+    each_report_downloads_whole_as_csv_for_staff_who_read_analytics,
     analytics_are_for_admins_only,
     an_event_for_a_deleted_product_loses_only_itself,
     events_are_written_within_a_second_while_more_keep_coming,
@@ -143,6 +151,165 @@ async fn sales_and_behaviour_add_up(backend: Backend) {
             .top_searches
             .iter()
             .any(|s| s.query == word.to_lowercase())
+    );
+}
+
+/// A paid order of two units, and two searches, all three days ago; the order's number.
+async fn three_days_ago(app: &TestApp) -> String {
+    let a = variant(app, 0, 1_000, 9).await;
+    let mut buyer = shopper(app, "Earlier Buyer").await;
+    add(&mut buyer, &a, "2").await;
+    let shipping = address(&mut buyer, "US").await;
+    let reply = place(&mut buyer, &key(1), &shipping, GOOD_CARD, &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let placed: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    for q in ["=HYPERLINK(\"http://evil.test\")", "zzqqxx"] {
+        let reply = app.client().call("search", &[("raw[q]", q)]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    app.state().events.flush().await;
+    for table in ["orders", "events"] {
+        sqlx::query(&format!("UPDATE {table} SET created_at = created_at - $1"))
+            .bind(3 * DAY_MS)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+    }
+    placed["number"].as_str().unwrap().to_owned()
+}
+
+async fn closed_days_are_rolled_up_and_read_afresh_once_an_order_of_theirs_changes(
+    backend: Backend,
+) {
+    let app = seeded(backend).await;
+    let number = three_days_ago(&app).await;
+    let now = now_ms();
+    let week = |app: &TestApp| {
+        let db = app.db().clone();
+        async move { analytics(&db, 7, now, Some(TOP)).await.unwrap() }
+    };
+    let live = week(&app).await;
+    assert_eq!((live.orders, live.by_day[3].orders), (1, 1), "{live:?}");
+    assert_eq!(live.top_products[0].units, 2);
+    assert_eq!(live.funnel[3].count, 1, "one purchase");
+
+    // Every closed day of the longest period (the last one only ten minutes after midnight).
+    let rolled = roll_up(app.db(), now).await.unwrap();
+    assert!((88..=89).contains(&rolled), "{rolled}");
+    assert_eq!(roll_up(app.db(), now).await.unwrap(), 0, "each day once");
+    assert_eq!(
+        week(&app).await,
+        live,
+        "the rollups add up to what they were made from"
+    );
+    // The closed days are read from the rollups, not from the orders.
+    sqlx::query("UPDATE analytics_days SET count = count + 1 WHERE metric = 'sales'")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(week(&app).await.orders, 2);
+    sqlx::query("UPDATE analytics_days SET count = count - 1 WHERE metric = 'sales'")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+
+    // One of the two units refunded: its day is read afresh at once, net of the refund.
+    let mut desk = admin(&app).await;
+    let (status, body) = refund(&mut desk, &number, &[("quantities[0]", "1")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let refunded = count(&app, "SELECT refunded_minor FROM orders").await;
+    let now_refunded = week(&app).await;
+    assert_eq!(
+        now_refunded.revenue.minor(),
+        live.revenue.minor() - refunded
+    );
+    assert_eq!(
+        (
+            now_refunded.top_products[0].units,
+            now_refunded.top_products[0].revenue.minor()
+        ),
+        (1, 1_000),
+        "one unit is still sold"
+    );
+    assert_eq!(
+        roll_up(app.db(), now).await.unwrap(),
+        1,
+        "the changed day again"
+    );
+    assert_eq!(week(&app).await, now_refunded);
+
+    // A move on the order desk changes its day too (here without changing its figures).
+    let reply = desk
+        .call(
+            "set_order_status",
+            &[("number", &number), ("status", "shipped")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(roll_up(app.db(), now).await.unwrap(), 1);
+    assert_eq!(week(&app).await, now_refunded);
+}
+
+async fn each_report_downloads_whole_as_csv_for_staff_who_read_analytics(backend: Backend) {
+    let app = seeded(backend).await;
+    three_days_ago(&app).await;
+    roll_up(app.db(), now_ms()).await.unwrap();
+    let mut admin = admin(&app).await;
+    let reply = admin
+        .get("/admin/analytics/unfound-searches.csv?days=7")
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        reply.headers["content-disposition"],
+        "attachment; filename=\"unfound-searches-last-7-days.csv\""
+    );
+    assert_eq!(
+        reply.body, "Search,Count\n\"'=hyperlink(\"\"http://evil.test\"\")\",1\nzzqqxx,1\n",
+        "a search that would be a formula is not one"
+    );
+    let sales = admin.get("/admin/analytics/sales.csv").await;
+    assert_eq!(sales.status, StatusCode::OK);
+    let lines: Vec<&str> = sales.body.lines().collect();
+    assert_eq!((lines[0], lines.len()), ("Day,Orders,Revenue", 31));
+    let placed: String = sqlx::query_scalar("SELECT CAST(total_minor AS TEXT) FROM orders")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert!(
+        lines[27].ends_with(&format!(
+            ",1,{}.{}",
+            &placed[..placed.len() - 2],
+            &placed[placed.len() - 2..]
+        )),
+        "three days ago: {}",
+        lines[27]
+    );
+    for (report, header) in [
+        ("best-sellers.csv", "Product,Units,Revenue"),
+        ("funnel.csv", "Step,Count,Percent"),
+        ("searches.csv", "Search,Count"),
+        ("recommendations.csv", "Row,Shown,Clicked,Click-through"),
+    ] {
+        let reply = admin
+            .get(&format!("/admin/analytics/{report}?days=90"))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{report}");
+        assert_eq!(reply.body.lines().next(), Some(header), "{report}");
+    }
+    for (path, status) in [
+        ("/admin/analytics/sales.csv?days=3", StatusCode::BAD_REQUEST),
+        ("/admin/analytics/sales.csv?days=x", StatusCode::BAD_REQUEST),
+        ("/admin/analytics/orders.csv", StatusCode::NOT_FOUND),
+    ] {
+        assert_eq!(admin.get(path).await.status, status, "{path}");
+    }
+    let mut customer = shopper(&app, "Curious").await;
+    let path = "/admin/analytics/sales.csv";
+    assert_eq!(customer.get(path).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.client().get(path).await.status,
+        StatusCode::UNAUTHORIZED
     );
 }
 

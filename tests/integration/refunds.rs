@@ -39,7 +39,7 @@ async fn order(app: &TestApp, number: &str) -> (String, i64, i64) {
         .unwrap()
 }
 
-async fn refund(
+pub async fn refund(
     desk: &mut Client<'_>,
     number: &str,
     fields: &[(&str, &str)],
