@@ -55,12 +55,15 @@ pub async fn analytics(
     let today = now.div_euclid(DAY_MS);
     let first_day = today - days + 1;
     let rolled = rolled_days(db, first_day, today).await?;
+    let unrolled: Vec<i64> = (first_day..=today)
+        .filter(|day| !rolled.contains(day))
+        .collect();
     let mut live = Vec::new();
-    let mut unrolled = Vec::new();
-    for day in (first_day..=today).filter(|day| !rolled.contains(day)) {
-        unrolled.push(day.to_string());
-        live.extend(live_facts(db, day, day).await?);
+    // Each run of days in a row not rolled up is read at once.
+    for run in unrolled.chunk_by(|a, b| b - a == 1) {
+        live.extend(live_facts(db, run[0], run[run.len() - 1]).await?);
     }
+    let unrolled: Vec<String> = unrolled.iter().map(i64::to_string).collect();
     let rolled_only = if unrolled.is_empty() {
         String::new()
     } else {
