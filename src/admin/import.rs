@@ -15,7 +15,7 @@ use super::{
     service::save_product_in,
 };
 use crate::{
-    catalog::db::{ProductRecord, category_options, product_record_in},
+    catalog::db::{ProductRecord, category_records, product_record_in},
     error::AppError,
     platform::{
         auth::{Permission, Session},
@@ -78,13 +78,13 @@ pub async fn upload(
     let Ok(text) = String::from_utf8(bytes.to_vec()) else {
         return refused("encoding").into_response();
     };
-    if let Err(problem) = read(&text) {
-        tracing::info!(%problem, "an uploaded file is not a product CSV");
-        return refused("columns").into_response();
-    }
     let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
     match keep(&state.db, &name, &text, staff.user_id, now_ms()).await {
         Ok(id) => Redirect::to(&format!("/admin/products/import/{id}")).into_response(),
+        Err(AppError::BadRequest(problem)) => {
+            tracing::info!(%problem, "an uploaded file is not a product CSV");
+            refused("columns").into_response()
+        }
         Err(error) => {
             tracing::error!(%error, "keeping an uploaded product file failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
@@ -92,26 +92,29 @@ pub async fn upload(
     }
 }
 
-/// Keeps an uploaded file `name` with its text, for `by`; returns the import's id.
-pub async fn keep(db: &Db, name: &str, text: &str, by: i64, now: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO product_imports (file_name, body, created_by, created_at, claimed_by, done, \
-             created, updated, unchanged, refused, problems) \
-         VALUES ($1, $2, $3, $4, '', 0, 0, 0, 0, 0, '[]') RETURNING id",
+/// Keeps an uploaded file `name` with its text, for `by`; returns the import's id. 400 when
+/// the text is not a product CSV (its columns).
+pub async fn keep(db: &Db, name: &str, text: &str, by: i64, now: i64) -> Result<i64, AppError> {
+    let (products, _) = read(text).map_err(AppError::BadRequest)?;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO product_imports (file_name, body, products, created_by, created_at, claimed_by, \
+             done, created, updated, unchanged, refused, problems) \
+         VALUES ($1, $2, $3, $4, $5, '', 0, 0, 0, 0, 0, '[]') RETURNING id",
     )
     .bind(name)
     .bind(text)
+    .bind(i64::try_from(products.len()).unwrap_or(i64::MAX))
     .bind(by)
     .bind(now)
     .fetch_one(db.writer())
-    .await
+    .await?)
 }
 
 #[derive(sqlx::FromRow)]
 struct ImportRow {
     id: i64,
     file_name: String,
-    body: String,
+    products: i64,
     created_at: i64,
     confirmed_at: Option<i64>,
     finished_at: Option<i64>,
@@ -123,21 +126,28 @@ struct ImportRow {
     problems: String,
 }
 
-/// Import `id` as its page shows it: before it is confirmed, the preview; after, its progress
-/// and what went wrong.
+/// Import `id` as its page shows it: before it is confirmed, the preview (the only time the
+/// file is read again); after, its progress and what went wrong.
 pub async fn view(db: &Db, id: i64) -> Result<ImportView, AppError> {
     let row: ImportRow = sqlx::query_as(
-        "SELECT id, file_name, body, created_at, confirmed_at, finished_at, done, created, \
+        "SELECT id, file_name, products, created_at, confirmed_at, finished_at, done, created, \
              updated, unchanged, refused, problems FROM product_imports WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db.pool())
     .await?
     .ok_or(AppError::NotFound)?;
-    let (products, mut problems) = read(&row.body).map_err(AppError::BadRequest)?;
+    let mut problems = serde_json::from_str(&row.problems).unwrap_or_default();
     let mut sample = Vec::new();
     let state = match (row.confirmed_at, row.finished_at) {
         (None, _) => {
+            let body: String =
+                sqlx::query_scalar("SELECT body FROM product_imports WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(db.pool())
+                    .await?;
+            let products;
+            (products, problems) = read(&body).map_err(AppError::BadRequest)?;
             for product in &products {
                 if let Err(errors) = product.form.check() {
                     problems.extend(errors.iter().map(|e| product.problem(&e.field, &e.message)));
@@ -160,15 +170,12 @@ pub async fn view(db: &Db, id: i64) -> Result<ImportView, AppError> {
         (Some(_), None) => ImportState::Running,
         (Some(_), Some(_)) => ImportState::Finished,
     };
-    if state != ImportState::Waiting {
-        problems = serde_json::from_str(&row.problems).unwrap_or_default();
-    }
     problems.truncate(MAX_PROBLEMS);
     Ok(ImportView {
         id: row.id,
         file_name: row.file_name,
         created_at: row.created_at,
-        products: products.len(),
+        products: usize::try_from(row.products).unwrap_or_default(),
         state,
         sample,
         problems,
@@ -183,8 +190,8 @@ pub async fn view(db: &Db, id: i64) -> Result<ImportView, AppError> {
 /// The go for import `id`: a node picks it up within seconds. Returns its file name and how
 /// many products it holds; an import confirmed already is left as it is.
 pub async fn confirm(db: &Db, id: i64, now: i64) -> Result<(String, usize), AppError> {
-    let (name, body): (String, String) =
-        sqlx::query_as("SELECT file_name, body FROM product_imports WHERE id = $1")
+    let (name, products): (String, i64) =
+        sqlx::query_as("SELECT file_name, products FROM product_imports WHERE id = $1")
             .bind(id)
             .fetch_optional(db.pool())
             .await?
@@ -196,8 +203,7 @@ pub async fn confirm(db: &Db, id: i64, now: i64) -> Result<(String, usize), AppE
     .bind(id)
     .execute(db.writer())
     .await?;
-    let products = read(&body).map_or(0, |(products, _)| products.len());
-    Ok((name, products))
+    Ok((name, usize::try_from(products).unwrap_or_default()))
 }
 
 /// What became of one product.
@@ -208,16 +214,17 @@ enum Outcome {
     Refused(Vec<RowProblem>),
 }
 
-/// Categories by slug and by name (either may be written in `Type`), lower-cased.
+/// Categories by slug and by name (either may be written in `Type`), lower-cased; a slug wins
+/// over another category's name, and of two categories of one name the first made.
 async fn categories(db: &Db) -> Result<HashMap<String, String>, sqlx::Error> {
+    let all = category_records(db, 0, i64::MAX).await?;
     let mut found = HashMap::new();
-    for option in category_options(db).await? {
-        let name = option.label.rsplit(" › ").next().unwrap_or_default();
+    for category in &all {
         found
-            .entry(name.to_lowercase())
-            .or_insert(option.slug.clone());
-        found.insert(option.slug.to_lowercase(), option.slug);
+            .entry(category.name.to_lowercase())
+            .or_insert_with(|| category.slug.clone());
     }
+    found.extend(all.into_iter().map(|c| (c.slug.to_lowercase(), c.slug)));
     Ok(found)
 }
 
