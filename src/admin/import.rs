@@ -141,11 +141,10 @@ pub async fn view(db: &Db, id: i64) -> Result<ImportView, AppError> {
     let mut sample = Vec::new();
     let state = match (row.confirmed_at, row.finished_at) {
         (None, _) => {
-            let body: String =
-                sqlx::query_scalar("SELECT body FROM product_imports WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(db.pool())
-                    .await?;
+            let body: String = sqlx::query_scalar("SELECT body FROM product_imports WHERE id = $1")
+                .bind(id)
+                .fetch_one(db.pool())
+                .await?;
             let products;
             (products, problems) = read(&body).map_err(AppError::BadRequest)?;
             for product in &products {
