@@ -15,6 +15,7 @@ on_both_backends!(
     the_export_holds_every_variant_of_every_product_once,
     an_import_creates_updates_and_reports_and_run_again_changes_nothing,
     one_node_works_through_an_import_however_many_look,
+    a_file_that_is_not_a_product_csv_is_refused_and_not_kept,
 );
 
 /// Uploads `text` as the products page's form does; returns the import's id.
@@ -280,4 +281,39 @@ async fn one_node_works_through_an_import_however_many_look(backend: Backend) {
     assert_eq!(made, 300);
     // Nothing waits any more.
     assert_eq!(run_waiting(app.db(), "node-a").await.unwrap(), None);
+}
+
+/// A file without the columns, one that is not UTF-8 and an empty one go back to the products
+/// page saying why; none is kept, and only staff who edit the catalog may upload.
+async fn a_file_that_is_not_a_product_csv_is_refused_and_not_kept(backend: Backend) {
+    let app = seeded_app(backend, 3, 2).await;
+    let mut owner = admin(&app).await;
+    for (bytes, why) in [
+        (&b"Name,Price\nKettle,12.00\n"[..], "columns"),
+        (
+            &b"Handle,Variant SKU,Variant Price\n\xff\xfe,K-1,1.00\n"[..],
+            "encoding",
+        ),
+        (&b""[..], "missing"),
+    ] {
+        let reply = owner
+            .post_file("/admin/products/import", "file", "x.csv", "text/csv", bytes)
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{why}");
+        assert_eq!(
+            reply.headers[header::LOCATION],
+            format!("/admin/products?import_error={why}")
+        );
+    }
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM product_imports")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+    let mut shopper = register(&app, "Csv Uploader", &unique_email("upload")).await;
+    let file = b"Handle,Variant SKU,Variant Price\nk,K-1,1.00\n";
+    let reply = shopper
+        .post_file("/admin/products/import", "file", "x.csv", "text/csv", file)
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
