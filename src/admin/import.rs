@@ -411,10 +411,32 @@ pub async fn run_waiting(db: &Db, node: &str) -> Result<Option<i64>, AppError> {
     Ok(Some(id))
 }
 
-/// Every couple of seconds, until the node stops, runs a confirmed import waiting for a node.
+/// Uploaded files are kept this long: a finished import's file goes (its report stays), and
+/// an import never confirmed goes whole.
+const KEEP_FILES_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Forgets the files of imports that finished, and the imports never confirmed, before
+/// `before`. Returns how many imports it touched.
+pub async fn forget_old(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    let emptied =
+        sqlx::query("UPDATE product_imports SET body = '' WHERE finished_at < $1 AND body <> ''")
+            .bind(before)
+            .execute(db.writer())
+            .await?;
+    let dropped =
+        sqlx::query("DELETE FROM product_imports WHERE confirmed_at IS NULL AND created_at < $1")
+            .bind(before)
+            .execute(db.writer())
+            .await?;
+    Ok(emptied.rows_affected() + dropped.rows_affected())
+}
+
+/// Every couple of seconds, until the node stops, runs a confirmed import waiting for a node;
+/// once an hour it forgets old files.
 pub async fn run_until_stopped(db: Db, mut stopping: Stopping) {
     let node = random_hex(8);
     let mut ticks = tokio::time::interval(POLL);
+    let mut next_cleanup = 0;
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
@@ -424,6 +446,15 @@ pub async fn run_until_stopped(db: Db, mut stopping: Stopping) {
             Ok(Some(id)) => tracing::info!(id, "product import finished"),
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "a product import failed; it will be tried again"),
+        }
+        let now = now_ms();
+        if now >= next_cleanup {
+            next_cleanup = now + 60 * 60 * 1000;
+            match forget_old(&db, now - KEEP_FILES_MS).await {
+                Ok(0) => {}
+                Ok(forgotten) => tracing::info!(forgotten, "old product import files forgotten"),
+                Err(error) => tracing::warn!(%error, "forgetting old product import files failed"),
+            }
         }
     }
 }

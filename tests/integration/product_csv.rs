@@ -8,7 +8,13 @@ use crate::{
     support::{Backend, Client, TestApp, admin, register, seeded_app, unique_email},
 };
 use axum::http::{StatusCode, header};
-use emporium::admin::{csv::COLUMNS, import::run_waiting};
+use emporium::{
+    admin::{
+        csv::COLUMNS,
+        import::{forget_old, run_waiting},
+    },
+    platform::db::now_ms,
+};
 use serde_json::Value;
 
 on_both_backends!(
@@ -16,6 +22,7 @@ on_both_backends!(
     an_import_creates_updates_and_reports_and_run_again_changes_nothing,
     one_node_works_through_an_import_however_many_look,
     a_file_that_is_not_a_product_csv_is_refused_and_not_kept,
+    old_files_are_forgotten_and_reports_kept,
 );
 
 /// Uploads `text` as the products page's form does; returns the import's id.
@@ -316,4 +323,32 @@ async fn a_file_that_is_not_a_product_csv_is_refused_and_not_kept(backend: Backe
         .post_file("/admin/products/import", "file", "x.csv", "text/csv", file)
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+/// A month on, a finished import keeps its report but not its file, and one never confirmed
+/// goes whole.
+async fn old_files_are_forgotten_and_reports_kept(backend: Backend) {
+    let app = seeded_app(backend, 3, 2).await;
+    let mut owner = admin(&app).await;
+    let file = "Handle,Title,Variant SKU,Variant Price\nkettle,Kettle,K-1,12.00\n";
+    let finished = upload(&mut owner, file).await;
+    let report = run(&app, &mut owner, finished).await;
+    let waiting = upload(&mut owner, file).await;
+    assert_eq!(
+        forget_old(app.db(), now_ms() - 1_000).await.unwrap(),
+        0,
+        "nothing old yet"
+    );
+    assert_eq!(forget_old(app.db(), now_ms() + 1).await.unwrap(), 2);
+    assert_eq!(import_view(&mut owner, finished).await, report);
+    let body: String = sqlx::query_scalar("SELECT body FROM product_imports WHERE id = $1")
+        .bind(finished)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(body, "");
+    let gone = owner
+        .call("product_import", &[("id", &waiting.to_string())])
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
