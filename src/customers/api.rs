@@ -64,9 +64,11 @@ pub async fn set_user_role(id: String, role: String) -> Result<(), AppError> {
             "You can't change your own role.".into(),
         ));
     }
-    let before = super::db::set_role(&state.db, id, role)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let before = match super::db::set_role(&state.db, owner.user_id, id, role).await? {
+        super::db::RoleChange::Changed(before) => before,
+        super::db::RoleChange::NoSuchAccount => return Err(AppError::NotFound),
+        super::db::RoleChange::NotAllowed => return Err(AppError::Forbidden),
+    };
     audit::record(
         &state.db,
         owner.user_id,

@@ -4,8 +4,8 @@ use super::api::{Account, USERS_PAGE_SIZE};
 use crate::{
     accounts::db::revoke_user_families,
     platform::{
-        auth::Role,
-        db::{Db, contains_pattern, now_ms},
+        auth::{Permission, Role},
+        db::{Backend, Db, contains_pattern, now_ms},
     },
     ui::{Page, offset},
 };
@@ -47,17 +47,45 @@ pub async fn list(db: &Db, q: &str, page: i64) -> Result<Page<Account>, sqlx::Er
     Ok(Page::new(rows, total, page, USERS_PAGE_SIZE))
 }
 
-/// Gives `user` the role `role` and signs them out of every device. Returns the role they had,
-/// or None when there is no such account.
-pub async fn set_role(db: &Db, user: i64, role: Role) -> Result<Option<Role>, sqlx::Error> {
+/// What became of a role change.
+pub enum RoleChange {
+    /// The account had this role before.
+    Changed(Role),
+    NoSuchAccount,
+    /// The one changing it may no longer manage staff (someone took that away meanwhile).
+    NotAllowed,
+}
+
+/// `by` gives `user` the role `role` and signs them out of every device. Both accounts are read
+/// in the change's transaction (their rows locked on PostgreSQL, in id order; SQLite's write
+/// transaction holds the whole database), so of two owners demoting each other at once the
+/// second finds it may no longer.
+pub async fn set_role(db: &Db, by: i64, user: i64, role: Role) -> Result<RoleChange, sqlx::Error> {
     let now = now_ms();
+    let lock = if db.backend() == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
     let mut tx = db.begin_write().await?;
-    let before: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
-        .bind(user)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some(before) = before else {
-        return Ok(None);
+    let roles: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, role FROM users WHERE id IN ($1, $2) ORDER BY id{lock}"
+    ))
+    .bind(by)
+    .bind(user)
+    .fetch_all(&mut *tx)
+    .await?;
+    let role_of = |id: i64| {
+        roles
+            .iter()
+            .find(|(row, _)| *row == id)
+            .map(|(_, role)| Role::parse(role).unwrap_or(Role::Customer))
+    };
+    if !role_of(by).is_some_and(|r| r.can(Permission::ManageStaff)) {
+        return Ok(RoleChange::NotAllowed);
+    }
+    let Some(before) = role_of(user) else {
+        return Ok(RoleChange::NoSuchAccount);
     };
     sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
@@ -67,7 +95,7 @@ pub async fn set_role(db: &Db, user: i64, role: Role) -> Result<Option<Role>, sq
         .await?;
     tx.commit().await?;
     revoke_user_families(db, user, None, now).await?;
-    Ok(Some(Role::parse(&before).unwrap_or(Role::Customer)))
+    Ok(RoleChange::Changed(before))
 }
 
 /// An account as the REST API gives it.

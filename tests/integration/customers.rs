@@ -11,6 +11,7 @@ use emporium::customers::api::AccountPage;
 on_both_backends!(
     admins_find_accounts_and_change_roles,
     roles_are_changed_by_other_admins_only,
+    two_owners_demoting_each_other_at_once_leave_one_owner,
 );
 
 async fn admins_find_accounts_and_change_roles(backend: Backend) {
@@ -121,4 +122,44 @@ async fn roles_are_changed_by_other_admins_only(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(admins, 1);
+}
+
+/// Two owners who take each other's ownership away at the same moment: one wins, the other is
+/// refused, because the one refused is no longer an owner when its change is made; the shop
+/// is never left without one.
+async fn two_owners_demoting_each_other_at_once_leave_one_owner(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for _ in 0..5 {
+        let (mut first, mut second) = (admin(&app).await, admin(&app).await);
+        let id = |client_me: &str| -> String {
+            let page: AccountPage = serde_json::from_str(client_me).unwrap();
+            page.me.to_string()
+        };
+        let first_id = id(&first.call("admin_users", &[]).await.body);
+        let second_id = id(&second.call("admin_users", &[]).await.body);
+        let demote_second = [("id", second_id.as_str()), ("role", "customer")];
+        let demote_first = [("id", first_id.as_str()), ("role", "customer")];
+        let (a, b) = tokio::join!(
+            first.call("set_user_role", &demote_second),
+            second.call("set_user_role", &demote_first),
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::FORBIDDEN],
+            "{} {}",
+            a.body,
+            b.body
+        );
+        let left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE role = 'owner' AND id IN ($1, $2)",
+        )
+        .bind(first_id.parse::<i64>().unwrap())
+        .bind(second_id.parse::<i64>().unwrap())
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(left, 1);
+    }
 }
