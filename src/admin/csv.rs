@@ -11,7 +11,7 @@ use crate::{
         model::parse_options,
     },
     platform::{
-        auth::{Permission, Session},
+        auth::{Permission, Session, permitted},
         money::Money,
         state::AppState,
     },
@@ -20,7 +20,7 @@ use axum::{
     Extension,
     body::{Body, Bytes},
     extract::State,
-    http::{StatusCode, header},
+    http::header,
     response::{IntoResponse, Response},
 };
 
@@ -360,12 +360,8 @@ pub async fn export_products(
     State(state): State<AppState>,
     session: Option<Extension<Session>>,
 ) -> Response {
-    match session {
-        None => return StatusCode::UNAUTHORIZED.into_response(),
-        Some(Extension(session)) if !session.role.can(Permission::EditCatalog) => {
-            return StatusCode::FORBIDDEN.into_response();
-        }
-        Some(_) => {}
+    if let Err(refused) = permitted(session, Permission::EditCatalog) {
+        return refused.into_response();
     }
     let public_url = state.config.public_url.trim_end_matches('/').to_owned();
     let header = futures::stream::once(async { csv_bytes::<[String; 19]>(&[], true) });

@@ -18,7 +18,7 @@ use crate::{
     catalog::db::{ProductRecord, category_records, product_record_in},
     error::AppError,
     platform::{
-        auth::{Permission, Session},
+        auth::{Permission, Session, permitted},
         db::{Db, now_ms},
         jobs::Stopping,
         state::AppState,
@@ -54,12 +54,9 @@ pub async fn upload(
     session: Option<Extension<Session>>,
     mut form: Multipart,
 ) -> Response {
-    let staff = match session {
-        None => return StatusCode::UNAUTHORIZED.into_response(),
-        Some(Extension(session)) if !session.role.can(Permission::EditCatalog) => {
-            return StatusCode::FORBIDDEN.into_response();
-        }
-        Some(Extension(session)) => session,
+    let staff = match permitted(session, Permission::EditCatalog) {
+        Ok(session) => session,
+        Err(refused) => return refused.into_response(),
     };
     let refused = |why: &str| Redirect::to(&format!("/admin/products?import_error={why}"));
     let mut file = None;

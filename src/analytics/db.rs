@@ -358,22 +358,18 @@ async fn live_facts(db: &Db, first: i64, last: i64) -> Result<Vec<Fact>, sqlx::E
 pub async fn roll_up(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
     let last = (now - GRACE_MS).div_euclid(DAY_MS) - 1;
     let first = now.div_euclid(DAY_MS) - PERIODS.iter().max().copied().unwrap_or(90) + 1;
-    let rolled: HashMap<i64, i64> =
-        sqlx::query_as("SELECT day, version FROM analytics_rolled WHERE day BETWEEN $1 AND $2")
-            .bind(first)
-            .bind(last)
-            .fetch_all(db.pool())
-            .await?
-            .into_iter()
-            .collect();
-    let versions: HashMap<i64, i64> =
-        sqlx::query_as("SELECT day, version FROM analytics_changes WHERE day BETWEEN $1 AND $2")
-            .bind(first)
-            .bind(last)
-            .fetch_all(db.pool())
-            .await?
-            .into_iter()
-            .collect();
+    let versions_in = |table: &'static str| async move {
+        sqlx::query_as(&format!(
+            "SELECT day, version FROM {table} WHERE day BETWEEN $1 AND $2"
+        ))
+        .bind(first)
+        .bind(last)
+        .fetch_all(db.pool())
+        .await
+        .map(|rows: Vec<(i64, i64)>| rows.into_iter().collect::<HashMap<i64, i64>>())
+    };
+    let rolled = versions_in("analytics_rolled").await?;
+    let versions = versions_in("analytics_changes").await?;
     let mut done = 0;
     for day in first..=last {
         let version = versions.get(&day).copied().unwrap_or(0);

@@ -9,7 +9,7 @@ use super::{
 use crate::{
     dates::{DAY_MS, iso_date},
     platform::{
-        auth::{Permission, Session},
+        auth::{Permission, Session, permitted},
         db::now_ms,
         state::AppState,
     },
@@ -43,12 +43,8 @@ pub async fn export(
     Path(report): Path<String>,
     period: Result<Query<Period>, QueryRejection>,
 ) -> Response {
-    match session {
-        None => return StatusCode::UNAUTHORIZED.into_response(),
-        Some(Extension(session)) if !session.role.can(Permission::ReadAnalytics) => {
-            return StatusCode::FORBIDDEN.into_response();
-        }
-        Some(_) => {}
+    if let Err(refused) = permitted(session, Permission::ReadAnalytics) {
+        return refused.into_response();
     }
     if !REPORTS.contains(&report.as_str()) {
         return (StatusCode::NOT_FOUND, "There is no such report.").into_response();

@@ -4,7 +4,7 @@
 use super::model::is_slug;
 use crate::platform::{
     audit::{self, Action, Actor, Origin},
-    auth::{Permission, Session},
+    auth::{Permission, Session, permitted},
     db::{Db, now_ms},
     http::ClientAddress,
     media::MediaStore,
@@ -140,12 +140,9 @@ pub async fn upload_product_image(
     Path(id): Path<i64>,
     mut form: Multipart,
 ) -> Response {
-    let staff = match session {
-        None => return StatusCode::UNAUTHORIZED.into_response(),
-        Some(Extension(session)) if !session.role.can(Permission::EditCatalog) => {
-            return StatusCode::FORBIDDEN.into_response();
-        }
-        Some(Extension(session)) => session,
+    let staff = match permitted(session, Permission::EditCatalog) {
+        Ok(session) => session,
+        Err(refused) => return refused.into_response(),
     };
     let back = |error: Option<&str>| {
         let query = error.map_or("saved=1".to_owned(), |e| format!("image_error={e}"));

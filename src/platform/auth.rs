@@ -155,6 +155,19 @@ mod server {
             Err(AppError::Forbidden)
         }
     }
+
+    /// `require` for plain HTTP handlers (file uploads and downloads), given the session the
+    /// request carries: 401 when signed out, 403 when its role lacks `permission`.
+    pub fn permitted(
+        session: Option<axum::Extension<Session>>,
+        permission: Permission,
+    ) -> Result<Session, axum::http::StatusCode> {
+        match session {
+            None => Err(axum::http::StatusCode::UNAUTHORIZED),
+            Some(axum::Extension(session)) if session.role.can(permission) => Ok(session),
+            Some(_) => Err(axum::http::StatusCode::FORBIDDEN),
+        }
+    }
 }
 
 #[cfg(test)]
