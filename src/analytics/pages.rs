@@ -112,8 +112,8 @@ fn Report(analytics: Analytics) -> impl IntoView {
                         }.into_any()
                     }}
                 </section>
-                <Searches id="top-searches" heading="Top searches" empty="No searches in this period." searches=analytics.top_searches days/>
-                <Searches id="unfound-searches" heading="Searches that found nothing" empty="Every search found something." searches=analytics.unfound_searches days/>
+                <Searches id="top-searches" heading="Top searches" report="searches.csv" empty="No searches in this period." searches=analytics.top_searches days/>
+                <Searches id="unfound-searches" heading="Searches that found nothing" report="unfound-searches.csv" empty="Every search found something." searches=analytics.unfound_searches days/>
                 <Recommendations rows=analytics.recommendations last_build=analytics.last_build days/>
             </div>
         </div>
@@ -161,15 +161,11 @@ fn Recommendations(rows: Vec<RowClicks>, last_build: Option<Build>, days: i64) -
 fn Searches(
     id: &'static str,
     heading: &'static str,
+    report: &'static str,
     empty: &'static str,
     searches: Vec<SearchCount>,
     days: i64,
 ) -> impl IntoView {
-    let report = if id == "top-searches" {
-        "searches.csv"
-    } else {
-        "unfound-searches.csv"
-    };
     view! {
         <section aria-labelledby=id>
             <Heading id text=heading report days/>
