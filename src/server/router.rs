@@ -16,7 +16,7 @@ use crate::{
 use axum::{
     Router,
     body::Body,
-    extract::State,
+    extract::{DefaultBodyLimit, State},
     http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -125,6 +125,9 @@ pub fn router(state: AppState) -> Router {
             "/admin/analytics/{report}",
             get(crate::analytics::export::export),
         )
+        // `limit_bodies` holds each body to its route's limit; axum's extractors would
+        // otherwise stop a multipart upload at their own 2 MB.
+        .layer(DefaultBodyLimit::disable())
         .merge(crate::integrations::rest::routes(&state))
         .nest_service(&format!("/{}", state.leptos.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, page_context(&state), {

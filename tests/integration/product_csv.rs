@@ -22,6 +22,7 @@ on_both_backends!(
     an_import_creates_updates_and_reports_and_run_again_changes_nothing,
     one_node_works_through_an_import_however_many_look,
     a_file_that_is_not_a_product_csv_is_refused_and_not_kept,
+    a_file_of_many_megabytes_is_taken_whole,
     old_files_are_forgotten_and_reports_kept,
 );
 
@@ -323,6 +324,26 @@ async fn a_file_that_is_not_a_product_csv_is_refused_and_not_kept(backend: Backe
         .post_file("/admin/products/import", "file", "x.csv", "text/csv", file)
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+/// A whole catalog is a big file: every byte up to the import's own limit is read (axum's
+/// extractors stop at 2 MB unless told otherwise).
+async fn a_file_of_many_megabytes_is_taken_whole(backend: Backend) {
+    let app = seeded_app(backend, 3, 2).await;
+    let mut owner = admin(&app).await;
+    let title = "Kettle ".repeat(150);
+    let mut file = String::from("Handle,Title,Variant SKU,Variant Price\n");
+    for i in 0..3_000 {
+        file.push_str(&format!("kettle-{i},{title},K-{i},12.00\n"));
+    }
+    assert!(file.len() > 3 * 1024 * 1024);
+    let id = upload(&mut owner, &file).await;
+    let products: i64 = sqlx::query_scalar("SELECT products FROM product_imports WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(products, 3_000);
 }
 
 /// A month on, a finished import keeps its report but not its file, and one never confirmed

@@ -374,6 +374,7 @@ impl Client<'_> {
                 header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),
             )
+            .header(header::CONTENT_LENGTH, body.len())
             .header(header::ORIGIN, "http://shop.test")
             .body(Body::from(body))
             .unwrap();
