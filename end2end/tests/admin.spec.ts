@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import {
   MADE_BY_A_SPEC,
   freshProduct,
+  pngPicture,
   register,
   signInAsAdmin,
   uniqueEmail,
@@ -45,6 +46,50 @@ test("an admin creates a product and finds it in search at once", async ({ page 
   await result.click();
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
   await expect(page.getByTestId("price")).toHaveText("$39.99");
+});
+
+test("an admin gives a product a photo, and each screen downloads the copy that fits it", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const title = `Heron print ${uniqueWord()}`;
+  const product = await freshProduct(browser, baseURL!, title);
+  await page.goto(`/admin/products/${product.id}`);
+  await signInAsAdmin(page);
+  await expect(page).toHaveURL(`/admin/products/${product.id}`);
+  await waitForHydration(page);
+
+  const picture = page.getByLabel("Image");
+  await picture.setInputFiles({ name: "broken.png", mimeType: "image/png", buffer: pngPicture(64, 64).subarray(0, 60) });
+  await page.getByRole("button", { name: "Upload image" }).click();
+  await expect(page.getByRole("alert")).toHaveText(/That picture could not be read/);
+
+  await picture.setInputFiles({ name: "heron.png", mimeType: "image/png", buffer: pngPicture(1600, 1200) });
+  await page.getByRole("button", { name: "Upload image" }).click();
+  await expect(page).toHaveURL(`/admin/products/${product.id}?saved=1`);
+  await expect(page.getByRole("alert")).toHaveCount(0);
+
+  // The same page on a small phone and on a wide screen of twice the pixel density: each
+  // downloads one copy, the one that fits.
+  for (const [screen, copy] of [
+    [{ viewport: { width: 320, height: 640 }, screen: { width: 320, height: 640 }, deviceScaleFactor: 1 }, "320x240"],
+    [{ viewport: { width: 1280, height: 800 }, screen: { width: 1280, height: 800 }, deviceScaleFactor: 2 }, "1280x960"],
+  ] as const) {
+    const shopper = await browser.newContext({ baseURL, ...screen });
+    const visit = await shopper.newPage();
+    const fetched: string[] = [];
+    visit.on("request", (request) => {
+      if (request.url().includes(`/media/uploads/${product.id}-`)) fetched.push(request.url());
+    });
+    await visit.goto(product.page);
+    const hero = visit.getByRole("img", { name: title });
+    await expect(hero).toHaveAttribute("fetchpriority", "high");
+    await expect.poll(() => hero.evaluate((img: HTMLImageElement) => img.complete && img.currentSrc)).toMatch(/\.webp$/);
+    expect(fetched).toHaveLength(1);
+    expect(fetched[0]).toMatch(new RegExp(`-${copy}\\.webp$`));
+    await shopper.close();
+  }
 });
 
 test("a shopper gets the 403 page on /admin", async ({ page }) => {

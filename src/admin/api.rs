@@ -136,7 +136,7 @@ pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppErr
             let (form, image) = db::product_form(&state.db, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let url = crate::catalog::model::image_url(&form.slug, &image);
+            let url = crate::catalog::model::Picture::of(&form.slug, &image).src;
             (form, url)
         }
         None => (

@@ -452,7 +452,8 @@ fn PictureUpload(id: i64, image_url: String) -> impl IntoView {
             .get("image_error")
             .map(|code| match code.as_str() {
                 "type" => "That file is not a PNG, JPEG, WebP or GIF picture.",
-                "too-large" => "Pictures can be at most 900 KB.",
+                "unreadable" => "That picture could not be read: it may be damaged, or larger than 12,000 pixels a side.",
+                "too-large" => "Pictures can be at most 12 MB.",
                 _ => "Choose a picture to upload.",
             })
     };

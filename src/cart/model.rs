@@ -1,6 +1,6 @@
 //! Cart and wishlist types shared by the server and the browser.
 
-use crate::platform::money::Money;
+use crate::{catalog::model::Picture, platform::money::Money};
 use serde::{Deserialize, Serialize};
 
 /// Distinct lines one cart may hold.
@@ -62,8 +62,8 @@ impl CartLine {
         Money::from_minor(self.unit_price.minor().saturating_mul(self.quantity)).unwrap_or_default()
     }
 
-    pub fn image_url(&self) -> String {
-        crate::catalog::model::image_url(&self.slug, &self.image)
+    pub fn picture(&self) -> Picture {
+        Picture::of(&self.slug, &self.image)
     }
 }
 
@@ -111,8 +111,8 @@ pub struct WishlistItem {
 }
 
 impl WishlistItem {
-    pub fn image_url(&self) -> String {
-        crate::catalog::model::image_url(&self.slug, &self.image)
+    pub fn picture(&self) -> Picture {
+        Picture::of(&self.slug, &self.image)
     }
 }
 

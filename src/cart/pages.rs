@@ -9,7 +9,10 @@ use super::{
     model::{CartLine, CartView, WishlistItem},
 };
 use crate::{
-    catalog::model::{ProductCard, VariantView, stock_status},
+    catalog::{
+        model::{ProductCard, VariantView, stock_status},
+        pages::{Loading, ProductImage},
+    },
     error::AppError,
     ui::{
         ErrorPage, PageTitle, encode_query,
@@ -134,6 +137,12 @@ pub fn AddToCartForm(single: Option<String>, children: Children) -> impl IntoVie
     }
 }
 
+/// How wide a listing's tile is drawn: a column of one on a phone, two from `sm`, up to four.
+const TILE_SIZES: &str = "(min-width: 1024px) 25vw, (min-width: 640px) 50vw, 100vw";
+
+/// A cart or wishlist line's small picture.
+const THUMBNAIL: &str = "h-18 w-24 rounded border border-slate-200 object-cover";
+
 /// A product in a listing: picture, title, brand, price and stock.
 #[component]
 pub fn ProductTile(
@@ -147,7 +156,7 @@ pub fn ProductTile(
     let title = product.title.clone();
     view! {
         <li class="flex flex-col overflow-hidden rounded-lg border border-slate-200 bg-white">
-            <img src=product.image_url() alt="" width="400" height="300" loading="lazy" class="aspect-[4/3] w-full object-cover"/>
+            <ProductImage picture=product.picture() alt="" sizes=TILE_SIZES size=Some((400, 300)) loading=Loading::Lazy class="aspect-[4/3] w-full object-cover"/>
             <div class="flex flex-1 flex-col gap-1 p-4">
                 <a
                     href=href
@@ -292,7 +301,7 @@ fn CartLineRow(line: CartLine) -> impl IntoView {
     let (update_sku, remove_sku, move_sku) = (line.sku.clone(), line.sku.clone(), line.sku.clone());
     view! {
         <li class="flex flex-wrap gap-4 p-4" data-testid="cart-line">
-            <img src=line.image_url() alt="" width="96" height="72" class="h-18 w-24 rounded border border-slate-200 object-cover"/>
+            <ProductImage picture=line.picture() alt="" sizes="96px" size=Some((96, 72)) loading=Loading::Lazy class=THUMBNAIL/>
             <div class="min-w-48 flex-1 space-y-1">
                 <a href=format!("/p/{}", line.slug) class="font-medium text-brand-700 underline">{line.title.clone()}</a>
                 <p class="text-sm text-slate-600">{line.variant.clone()}</p>
@@ -382,7 +391,7 @@ fn WishlistRow(item: WishlistItem) -> impl IntoView {
     let named = StoredValue::new(format!(": {}", item.title));
     view! {
         <li class="flex flex-wrap items-center gap-4 p-4" data-testid="wishlist-item">
-            <img src=item.image_url() alt="" width="96" height="72" class="h-18 w-24 rounded border border-slate-200 object-cover"/>
+            <ProductImage picture=item.picture() alt="" sizes="96px" size=Some((96, 72)) loading=Loading::Lazy class=THUMBNAIL/>
             <div class="min-w-48 flex-1 space-y-1">
                 <a href=format!("/p/{}", item.slug) class="font-medium text-brand-700 underline">{item.title.clone()}</a>
                 <p class="text-sm text-slate-600">{item.variant.clone()}</p>

@@ -99,9 +99,96 @@ pub fn image_url(slug: &str, image: &str) -> String {
     }
 }
 
+/// The widths an uploaded picture is kept at, in pixels; a narrower upload is kept at those
+/// below its own width and at its own.
+pub const PICTURE_WIDTHS: [u32; 3] = [320, 640, 1280];
+
+/// A product's picture as an `<img>` shows it: one file, or WebP copies at several widths from
+/// which the browser takes the one that fits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Picture {
+    pub src: String,
+    /// `url 320w, url 640w, …` for an upload kept at several widths.
+    pub srcset: Option<String>,
+    /// The picture's own size (the generated one and older uploads: 400 × 300).
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Picture {
+    /// The picture of the product `slug` whose uploaded file is `image` (empty for none).
+    ///
+    /// An upload is stored as WebP copies named `{id}-{digest}-{w}x{h}.webp`, one per width of
+    /// [`picture_widths`]; `image` names the widest. Uploads from before that are one file of
+    /// their own format and keep being shown as such.
+    pub fn of(slug: &str, image: &str) -> Self {
+        let single = Self {
+            src: image_url(slug, image),
+            srcset: None,
+            width: 400,
+            height: 300,
+        };
+        let Some((stem, (width, height))) = image
+            .strip_suffix(".webp")
+            .and_then(|name| name.rsplit_once('-'))
+            .and_then(|(stem, size)| Some((stem, parse_size(size)?)))
+        else {
+            return single;
+        };
+        let copies: Vec<(u32, String)> = picture_widths(width)
+            .into_iter()
+            .map(|w| {
+                let h = copy_height(width, height, w);
+                (w, format!("/media/uploads/{stem}-{w}x{h}.webp"))
+            })
+            .collect();
+        let src = copies
+            .iter()
+            .rev()
+            .find(|(w, _)| *w <= 640)
+            .unwrap_or(&copies[0])
+            .1
+            .clone();
+        let srcset = copies
+            .iter()
+            .map(|(w, url)| format!("{url} {w}w"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Self {
+            src,
+            srcset: Some(srcset),
+            width,
+            height,
+        }
+    }
+}
+
+/// `"1280x960"` as `(1280, 960)`; `None` for anything else, a zero side included.
+fn parse_size(text: &str) -> Option<(u32, u32)> {
+    let (w, h) = text.split_once('x')?;
+    let size = (w.parse().ok()?, h.parse().ok()?);
+    (size.0 > 0 && size.1 > 0).then_some(size)
+}
+
+/// The widths a picture `width` pixels wide is kept at, narrowest first: those of
+/// [`PICTURE_WIDTHS`] below its own, then its own or the widest of them, whichever is less.
+pub fn picture_widths(width: u32) -> Vec<u32> {
+    let widest = width.min(PICTURE_WIDTHS[PICTURE_WIDTHS.len() - 1]);
+    let mut widths: Vec<u32> = PICTURE_WIDTHS.into_iter().filter(|w| *w < widest).collect();
+    widths.push(widest);
+    widths
+}
+
+/// The height of the copy `copy_width` wide of a picture `width` × `height`, rounded, at least 1.
+pub fn copy_height(width: u32, height: u32, copy_width: u32) -> u32 {
+    let scaled =
+        (u64::from(height) * u64::from(copy_width) + u64::from(width) / 2) / u64::from(width);
+    u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
+}
+
 impl ProductCard {
-    pub fn image_url(&self) -> String {
-        image_url(&self.slug, &self.image)
+    pub fn picture(&self) -> Picture {
+        Picture::of(&self.slug, &self.image)
     }
 }
 
@@ -186,6 +273,10 @@ impl ProductDetail {
     pub fn image_url(&self) -> String {
         image_url(&self.slug, &self.image)
     }
+
+    pub fn picture(&self) -> Picture {
+        Picture::of(&self.slug, &self.image)
+    }
 }
 
 /// The average of `count` ratings adding up to `total` stars, in tenths of a star (43 = 4.3),
@@ -213,6 +304,66 @@ mod tests {
         assert_eq!(stock_status(0), "Out of stock");
         assert_eq!(stock_status(3), "Only 3 left");
         assert_eq!(stock_status(6), "In stock");
+    }
+
+    #[test]
+    fn an_upload_offers_each_width_it_was_kept_at() {
+        let wide = Picture::of("heron", "7-0a1b2c-1280x960.webp");
+        assert_eq!(wide.src, "/media/uploads/7-0a1b2c-640x480.webp");
+        assert_eq!(
+            wide.srcset.as_deref(),
+            Some(
+                "/media/uploads/7-0a1b2c-320x240.webp 320w, \
+                 /media/uploads/7-0a1b2c-640x480.webp 640w, \
+                 /media/uploads/7-0a1b2c-1280x960.webp 1280w"
+            )
+        );
+        assert_eq!((wide.width, wide.height), (1280, 960));
+
+        let narrow = Picture::of("heron", "7-0a1b2c-500x333.webp");
+        assert_eq!(narrow.src, "/media/uploads/7-0a1b2c-500x333.webp");
+        assert_eq!(
+            narrow.srcset.as_deref(),
+            Some(
+                "/media/uploads/7-0a1b2c-320x213.webp 320w, /media/uploads/7-0a1b2c-500x333.webp 500w"
+            )
+        );
+        let tiny = Picture::of("heron", "7-0a1b2c-1x1.webp");
+        assert_eq!(
+            tiny.srcset.as_deref(),
+            Some("/media/uploads/7-0a1b2c-1x1.webp 1w")
+        );
+    }
+
+    #[test]
+    fn generated_and_older_pictures_are_one_file() {
+        for (image, src) in [
+            ("", "/media/products/heron.svg"),
+            ("7-0a1b2c.png", "/media/uploads/7-0a1b2c.png"),
+            ("7-0a1b2c-0x10.webp", "/media/uploads/7-0a1b2c-0x10.webp"),
+            ("7-0a1b2c-axb.webp", "/media/uploads/7-0a1b2c-axb.webp"),
+        ] {
+            let picture = Picture::of("heron", image);
+            assert_eq!(
+                (
+                    picture.src.as_str(),
+                    picture.srcset,
+                    picture.width,
+                    picture.height
+                ),
+                (src, None, 400, 300)
+            );
+        }
+    }
+
+    #[test]
+    fn copies_keep_the_shape_of_the_picture() {
+        assert_eq!(picture_widths(4000), vec![320, 640, 1280]);
+        assert_eq!(picture_widths(1280), vec![320, 640, 1280]);
+        assert_eq!(picture_widths(320), vec![320]);
+        assert_eq!(copy_height(1280, 960, 320), 240);
+        assert_eq!(copy_height(500, 333, 320), 213);
+        assert_eq!(copy_height(1280, 2, 320), 1);
     }
 
     #[test]

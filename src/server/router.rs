@@ -61,12 +61,16 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// Holds every request body to `MAX_BODY_BYTES`, and a product file upload to
-/// `import::MAX_BYTES`: a bigger `Content-Length` is refused with 413 at once, and a body that
-/// grows past it as it is read fails its extractor with 413.
+/// Holds every request body to `MAX_BODY_BYTES`, a product file upload to `import::MAX_BYTES`
+/// and a product picture to twice `images::MAX_IMAGE_BYTES` (so a photo a little too big is
+/// read and gets the edit page's message, not a bare error): a bigger `Content-Length` is
+/// refused with 413 at once, and a body that grows past it as it is read fails its extractor.
 async fn limit_bodies(request: Request<Body>, next: Next) -> Response {
-    let limit = if request.uri().path() == IMPORT_PATH {
+    let path = request.uri().path();
+    let limit = if path == IMPORT_PATH {
         crate::admin::import::MAX_BYTES
+    } else if is_picture_upload(path) {
+        2 * crate::catalog::images::MAX_IMAGE_BYTES
     } else {
         MAX_BODY_BYTES
     };
@@ -80,6 +84,13 @@ async fn limit_bodies(request: Request<Body>, next: Next) -> Response {
     }
     next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit))))
         .await
+}
+
+/// `/admin/products/{id}/image`.
+fn is_picture_upload(path: &str) -> bool {
+    path.strip_prefix("/admin/products/")
+        .and_then(|rest| rest.strip_suffix("/image"))
+        .is_some_and(|id| id.parse::<i64>().is_ok())
 }
 
 /// Builds the whole application router around `state`.

@@ -3,7 +3,7 @@
 
 use crate::{
     cart::pages::{AddToCartForm, AddToWishlistButton, CartPage, ProductTile},
-    catalog::pages::Breadcrumb,
+    catalog::pages::{Breadcrumb, Loading, ProductImage},
     catalog::{
         api::{get_product, load_home_catalog},
         model::{CategoryLink, ProductDetail, stock_status},
@@ -124,7 +124,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
         <script type="application/ld+json" inner_html=product.json_ld.clone()></script>
         <Breadcrumb trail=product.trail.clone()/>
         <article class="grid gap-8 md:grid-cols-2">
-            <img src=product.image_url() alt=product.title.clone() width="400" height="300" class="w-full rounded-lg border border-slate-200"/>
+            <ProductImage picture=product.picture() alt=product.title.clone() sizes="(min-width: 768px) 50vw, 100vw" size=None loading=Loading::Hero class="w-full rounded-lg border border-slate-200"/>
             <div class="space-y-4">
                 <h1 class="text-3xl font-bold">{product.title.clone()}</h1>
                 <p class="text-slate-600">"by " {product.brand.clone()}</p>

@@ -485,19 +485,24 @@ fn location(reply: &Reply) -> &str {
         .unwrap_or_default()
 }
 
-/// A new admin, the product they just made, and a small PNG picture for it.
-async fn product_to_picture<'a>(
-    app: &'a TestApp,
-    title: &str,
-    sku: &str,
-) -> (Client<'a>, i64, Vec<u8>) {
+/// A `width` × `height` PNG whose colours start from `shade`, so each shade is a new file.
+fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([shade, (x % 256) as u8, (y % 256) as u8])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(pixels)
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .unwrap();
+    bytes.into_inner()
+}
+
+/// A new admin and the product they just made.
+async fn product_to_picture<'a>(app: &'a TestApp, title: &str, sku: &str) -> (Client<'a>, i64) {
     let category = any_category(app).await;
     let mut admin = admin(app).await;
     let reply = save(&mut admin, &product_form(title, &category, sku, &[])).await;
-    let id = reply.body.parse().unwrap();
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(0..=255u8);
-    (admin, id, png)
+    (admin, reply.body.parse().unwrap())
 }
 
 /// The picture file a product names.
@@ -509,11 +514,11 @@ async fn image_of(app: &TestApp, id: i64) -> String {
         .unwrap()
 }
 
-/// Asks `app` for the uploaded picture `file`: it must be `png`, served as PNG.
-async fn assert_serves_png(app: &TestApp, file: &str, png: &[u8]) {
+/// Asks `app` for the uploaded copy `file`: a WebP picture `size` big, cached for a year.
+async fn assert_serves_webp(app: &TestApp, file: &str, size: (u32, u32)) {
     let served = app.get(&format!("/media/uploads/{file}")).await;
-    assert_eq!(served.status(), StatusCode::OK);
-    assert_eq!(served.headers()[header::CONTENT_TYPE], "image/png");
+    assert_eq!(served.status(), StatusCode::OK, "{file}");
+    assert_eq!(served.headers()[header::CONTENT_TYPE], "image/webp");
     assert_eq!(
         served.headers()[header::CACHE_CONTROL],
         "public, max-age=31536000, immutable"
@@ -521,51 +526,71 @@ async fn assert_serves_png(app: &TestApp, file: &str, png: &[u8]) {
     let body = axum::body::to_bytes(served.into_body(), usize::MAX)
         .await
         .unwrap();
-    assert_eq!(body.as_ref(), png);
+    let picture = image::load_from_memory_with_format(&body, image::ImageFormat::WebP).unwrap();
+    assert_eq!((picture.width(), picture.height()), size, "{file}");
 }
 
 async fn uploaded_pictures_are_sniffed_limited_and_cached(backend: Backend) {
     let app = seeded(backend).await;
-    let (mut admin, id, png) = product_to_picture(&app, "Framed Heron Print", "FHP-1").await;
+    let (mut admin, id) = product_to_picture(&app, "Framed Heron Print", "FHP-1").await;
 
-    let stored = upload(&mut admin, id, &png).await;
+    let stored = upload(&mut admin, id, &png(1600, 1200, 1)).await;
     assert_eq!(stored.status, StatusCode::SEE_OTHER);
     assert_eq!(location(&stored), format!("/admin/products/{id}?saved=1"));
     let file = image_of(&app, id).await;
-    assert!(
-        file.starts_with(&format!("{id}-")) && file.ends_with(".png"),
-        "{file}"
-    );
+    let stem = file
+        .strip_suffix("-1280x960.webp")
+        .unwrap_or_else(|| panic!("{file}"));
+    assert!(stem.starts_with(&format!("{id}-")), "{file}");
+    for (copy, size) in [
+        ("320x240", (320, 240)),
+        ("640x480", (640, 480)),
+        ("1280x960", (1280, 960)),
+    ] {
+        assert_serves_webp(&app, &format!("{stem}-{copy}.webp"), size).await;
+    }
     let page = admin.get("/p/framed-heron-print").await;
-    assert!(
-        page.body.contains(&format!("/media/uploads/{file}")),
-        "{}",
-        page.body
+    let hero = format!(
+        "srcset=\"/media/uploads/{stem}-320x240.webp 320w, /media/uploads/{stem}-640x480.webp 640w, \
+         /media/uploads/{stem}-1280x960.webp 1280w\""
     );
-    assert_serves_png(&app, &file, &png).await;
+    assert!(page.body.contains(&hero), "{}", page.body);
+    assert!(page.body.contains(r#"width="1280" height="960""#));
+    assert!(page.body.contains(r#"fetchpriority="high""#));
 
     let script = upload(&mut admin, id, b"<svg onload=\"alert(1)\"></svg>").await;
     assert_eq!(
         location(&script),
         format!("/admin/products/{id}?image_error=type")
     );
+    let mut damaged = png(64, 64, 2);
+    damaged.truncate(damaged.len() / 2);
+    let unreadable = upload(&mut admin, id, &damaged).await;
+    assert_eq!(
+        location(&unreadable),
+        format!("/admin/products/{id}?image_error=unreadable")
+    );
     let mut huge = b"\x89PNG\r\n\x1a\n".to_vec();
-    huge.resize(950 * 1024, 0);
+    huge.resize(emporium::catalog::images::MAX_IMAGE_BYTES + 1, 0);
     let too_large = upload(&mut admin, id, &huge).await;
     assert_eq!(
         location(&too_large),
         format!("/admin/products/{id}?image_error=too-large")
     );
+    huge.resize(2 * emporium::catalog::images::MAX_IMAGE_BYTES, 0);
+    let far_too_large = upload(&mut admin, id, &huge).await;
+    assert_eq!(far_too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
     let unchanged = image_of(&app, id).await;
     assert_eq!(unchanged, file);
 
     let mut customer = register(&app, "Pia", &unique_email("pia")).await;
+    let small = png(8, 8, 3);
     assert_eq!(
-        upload(&mut customer, id, &png).await.status,
+        upload(&mut customer, id, &small).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        upload(&mut app.client(), id, &png).await.status,
+        upload(&mut app.client(), id, &small).await.status,
         StatusCode::UNAUTHORIZED
     );
     for probe in ["..%2F..%2Fsecret.key", "secret.key", "x.svg", "nothing.png"] {
@@ -582,11 +607,14 @@ async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) 
     let env = store.env("pictures", "live/shop");
     let app = spawn_app_with(backend, &env).await;
     emporium::catalog::seed::seed(app.db(), 5, 1).await.unwrap();
-    let (mut admin, id, mut png) = product_to_picture(&app, "Shared Heron Print", "SHP-1").await;
+    let (mut admin, id) = product_to_picture(&app, "Shared Heron Print", "SHP-1").await;
 
-    let stored = upload(&mut admin, id, &png).await;
+    let stored = upload(&mut admin, id, &png(500, 250, 1)).await;
     assert_eq!(location(&stored), format!("/admin/products/{id}?saved=1"));
     let file = image_of(&app, id).await;
+    let stem = file
+        .strip_suffix("-500x250.webp")
+        .unwrap_or_else(|| panic!("{file}"));
     assert!(
         !app.state().config.data_dir.join("media").exists(),
         "nothing is kept on the node's disk"
@@ -594,7 +622,8 @@ async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) 
     // Another node, with its own database and data folder, serves it from the bucket.
     let other = spawn_app_with(backend, &env).await;
     for node in [&app, &other] {
-        assert_serves_png(node, &file, &png).await;
+        assert_serves_webp(node, &format!("{stem}-320x160.webp"), (320, 160)).await;
+        assert_serves_webp(node, &file, (500, 250)).await;
     }
     assert_eq!(
         other.get("/media/uploads/1-0a0b.png").await.status(),
@@ -608,9 +637,8 @@ async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) 
         other.get(&format!("/media/uploads/{file}")).await.status(),
         StatusCode::SERVICE_UNAVAILABLE
     );
-    png.push(0);
     assert_eq!(
-        upload(&mut admin, id, &png).await.status,
+        upload(&mut admin, id, &png(500, 250, 2)).await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
     let kept = image_of(&app, id).await;
