@@ -1,7 +1,7 @@
 //! Product pictures: a generated SVG per product slug (so the demo catalog has images without a
 //! network), and pictures uploaded by staff.
 
-use super::model::{copy_height, is_slug, picture_widths};
+use super::model::{copy_height, copy_name, is_slug, picture_widths};
 use crate::platform::{
     audit::{self, Action, Actor, Origin},
     auth::{Permission, Session, permitted},
@@ -162,10 +162,7 @@ pub fn webp_copies(prefix: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>,
         if picture.dimensions() != (width, height) {
             picture = picture.resize_exact(width, height, FilterType::Lanczos3);
         }
-        copies.push((
-            format!("{prefix}-{width}x{height}.webp"),
-            encode_webp(&picture),
-        ));
+        copies.push((copy_name(prefix, width, height), encode_webp(&picture)));
     }
     copies.reverse();
     Ok(copies)

@@ -138,8 +138,8 @@ impl Picture {
         let copies: Vec<(u32, String)> = picture_widths(width)
             .into_iter()
             .map(|w| {
-                let h = copy_height(width, height, w);
-                (w, format!("/media/uploads/{stem}-{w}x{h}.webp"))
+                let name = copy_name(stem, w, copy_height(width, height, w));
+                (w, format!("/media/uploads/{name}"))
             })
             .collect();
         let src = copies
@@ -161,6 +161,11 @@ impl Picture {
             height,
         }
     }
+}
+
+/// The file name of the `width` × `height` copy of the upload `stem` (`{id}-{digest}`).
+pub fn copy_name(stem: &str, width: u32, height: u32) -> String {
+    format!("{stem}-{width}x{height}.webp")
 }
 
 /// `"1280x960"` as `(1280, 960)`; `None` for anything else, a zero side included.
