@@ -7,6 +7,8 @@ function usTax(subtotal: number): number {
 }
 
 test("check out with a new address: a declined card, then a good one, makes one order", async ({ page }) => {
+  // A shopper's whole visit (sign-up, products, two payments, the order): near 30 s here.
+  test.slow();
   const [a, b] = await stockedProducts(page, 2);
   await register(page, "Hedy", uniqueEmail("checkout"));
   await expect(page.getByTestId("user-name")).toHaveText("Hedy");

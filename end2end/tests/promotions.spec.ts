@@ -21,6 +21,8 @@ test("the admin creates a code, a shopper applies it at checkout and prints the 
   baseURL,
   isMobile,
 }) => {
+  // An admin's and a shopper's whole visits, many page loads: near 30 s here.
+  test.slow();
   const code = `SAVE${uniqueWord().toUpperCase()}`;
   await page.goto("/login?next=/admin/promotions");
   await signInAsAdmin(page);

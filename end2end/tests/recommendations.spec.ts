@@ -106,6 +106,8 @@ test("the cart suggests what others bought with what is in it, and the admin see
   browser,
   baseURL,
 }) => {
+  // An admin's and a shopper's whole visits, many page loads: near 30 s here.
+  test.slow();
   const [mugTitle, saucerTitle] = [`Mug ${uniqueWord()}`, `Saucer ${uniqueWord()}`];
   const [mug] = await boughtTogether(browser, baseURL!, [mugTitle, saucerTitle]);
 
