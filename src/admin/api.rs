@@ -229,9 +229,10 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
     };
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
-    if !super::db::delete_product(&state.db, id).await? {
-        return Err(AppError::NotFound);
-    }
+    let image = super::db::delete_product(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::catalog::images::remove_picture(state.service(), &image).await;
     crate::search::sync::reindex_now(&state, id).await;
     audit::record(
         &state.db,

@@ -355,8 +355,9 @@ pub async fn set_status(db: &Db, id: i64, status: ProductStatus) -> Result<bool,
     Ok(updated.rows_affected() == 1)
 }
 
-/// Deletes a product and its variants. False when there is no such product.
-pub async fn delete_product(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+/// Deletes a product and its variants; the picture it had (`None` when there is no such
+/// product), for the media store to let go of once the deletion is committed.
+pub async fn delete_product(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let deleted = delete_product_in(&mut tx, id).await?;
     tx.commit().await?;
@@ -364,14 +365,17 @@ pub async fn delete_product(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
 }
 
 /// `delete_product` inside a transaction.
-pub async fn delete_product_in(tx: &mut sqlx::AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn delete_product_in(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
     note_deleted(tx, Deleted::Product(id)).await?;
-    let deleted = sqlx::query("DELETE FROM products WHERE id = $1")
+    let image = sqlx::query_scalar("DELETE FROM products WHERE id = $1 RETURNING image")
         .bind(id)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
     record_change(tx, Some(id)).await?;
-    Ok(deleted.rows_affected() == 1)
+    Ok(image)
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,11 +1,11 @@
 //! Product pictures: a generated SVG per product slug (so the demo catalog has images without a
 //! network), and pictures uploaded by staff.
 
-use super::model::{copy_height, copy_name, is_slug, picture_widths};
+use super::model::{copy_height, copy_name, is_slug, picture_widths, stored_files};
 use crate::platform::{
     audit::{self, Action, Actor, Origin},
     auth::{Permission, Session, permitted},
-    db::{Db, now_ms},
+    db::{Backend, Db, now_ms},
     http::ClientAddress,
     media::MediaStore,
     state::AppState,
@@ -267,7 +267,10 @@ pub async fn upload_product_image(
     }
     let origin = Origin::new(&headers, client.as_deref());
     let saved = match set_image(&state.db, id, &file).await {
-        Ok(true) => {
+        Ok(Some(before)) => {
+            if before != file {
+                remove_picture(store, &before).await;
+            }
             let subject = format!("product {id}");
             let summary = format!("picture → {file}");
             audit::append(
@@ -281,7 +284,11 @@ pub async fn upload_product_image(
             .await
             .map(|()| true)
         }
-        other => other,
+        Ok(None) => {
+            remove_picture(store, &file).await;
+            Ok(false)
+        }
+        Err(error) => Err(error),
     };
     match saved {
         Ok(true) => back(None),
@@ -293,14 +300,40 @@ pub async fn upload_product_image(
     }
 }
 
-async fn set_image(db: &Db, id: i64, file: &str) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query("UPDATE products SET image = $1, updated_at = $2 WHERE id = $3")
-        .bind(file)
-        .bind(now_ms())
-        .bind(id)
-        .execute(db.writer())
-        .await?;
-    Ok(updated.rows_affected() == 1)
+/// Names `file` product `id`'s picture; the picture it had before, or `None` when there is no
+/// such product.
+async fn set_image(db: &Db, id: i64, file: &str) -> Result<Option<String>, sqlx::Error> {
+    let lock = if db.backend() == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let mut tx = db.begin_write().await?;
+    let before: Option<String> =
+        sqlx::query_scalar(&format!("SELECT image FROM products WHERE id = $1{lock}"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if before.is_some() {
+        sqlx::query("UPDATE products SET image = $1, updated_at = $2 WHERE id = $3")
+            .bind(file)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(before)
+}
+
+/// Takes every file of a picture no product shows any more out of the media store. A file that
+/// cannot be removed is logged and left: the product is right either way.
+pub async fn remove_picture(store: &MediaStore, image: &str) {
+    for name in stored_files(image) {
+        if let Err(error) = store.delete(&format!("uploads/{name}")).await {
+            tracing::warn!(%error, file = %name, "removing an old picture failed");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -128,19 +128,12 @@ impl Picture {
             width: 400,
             height: 300,
         };
-        let Some((stem, (width, height))) = image
-            .strip_suffix(".webp")
-            .and_then(|name| name.rsplit_once('-'))
-            .and_then(|(stem, size)| Some((stem, parse_size(size)?)))
-        else {
+        let Some((width, height, copies)) = upload_copies(image) else {
             return single;
         };
-        let copies: Vec<(u32, String)> = picture_widths(width)
+        let copies: Vec<(u32, String)> = copies
             .into_iter()
-            .map(|w| {
-                let name = copy_name(stem, w, copy_height(width, height, w));
-                (w, format!("/media/uploads/{name}"))
-            })
+            .map(|(w, name)| (w, format!("/media/uploads/{name}")))
             .collect();
         let src = copies
             .iter()
@@ -160,6 +153,31 @@ impl Picture {
             width,
             height,
         }
+    }
+}
+
+/// Each copy of an upload: its width and file name.
+type Copies = Vec<(u32, String)>;
+
+/// An upload kept at several widths (`image` names the widest): its size and its copies,
+/// narrowest first. `None` for no picture or a single file.
+fn upload_copies(image: &str) -> Option<(u32, u32, Copies)> {
+    let (stem, size) = image.strip_suffix(".webp")?.rsplit_once('-')?;
+    let (width, height) = parse_size(size)?;
+    let copies = picture_widths(width)
+        .into_iter()
+        .map(|w| (w, copy_name(stem, w, copy_height(width, height, w))))
+        .collect();
+    Some((width, height, copies))
+}
+
+/// Every file the media store keeps for a product's picture `image` (empty for none), under
+/// `uploads/`.
+pub fn stored_files(image: &str) -> Vec<String> {
+    match upload_copies(image) {
+        Some((.., copies)) => copies.into_iter().map(|(_, name)| name).collect(),
+        None if image.is_empty() => Vec::new(),
+        None => vec![image.to_owned()],
     }
 }
 
@@ -359,6 +377,16 @@ mod tests {
                 (src, None, 400, 300)
             );
         }
+    }
+
+    #[test]
+    fn the_store_keeps_every_copy_of_an_upload_or_its_one_file() {
+        assert_eq!(
+            stored_files("7-0a1b2c-500x333.webp"),
+            ["7-0a1b2c-320x213.webp", "7-0a1b2c-500x333.webp"]
+        );
+        assert_eq!(stored_files("7-0a1b2c.png"), ["7-0a1b2c.png"]);
+        assert!(stored_files("").is_empty());
     }
 
     #[test]

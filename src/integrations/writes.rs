@@ -16,7 +16,10 @@ use crate::{
         model::{MAX_STOCK, ProductForm, VariantForm, changes},
         service::save_product_in,
     },
-    catalog::db::{ProductRecord, VariantRecord, product_record_in},
+    catalog::{
+        db::{ProductRecord, VariantRecord, product_record_in},
+        images::remove_picture,
+    },
     checkout::model::OrderStatus,
     error::{AppError, FieldError},
     fulfilment::service::change_status,
@@ -517,8 +520,11 @@ pub async fn delete_product(
         .map_err(problem)?
         .ok_or_else(|| problem(AppError::NotFound))?;
     check_if_match(&headers, &etag_of(&before))?;
-    delete_product_in(&mut tx, id).await.map_err(problem)?;
+    let image = delete_product_in(&mut tx, id).await.map_err(problem)?;
     tx.commit().await.map_err(problem)?;
+    if let Some(image) = image {
+        remove_picture(state.service(), &image).await;
+    }
     reindex_now(&state, id).await;
     let summary = format!("deleted “{}”", before.title);
     let origin = origin(&headers, &client);

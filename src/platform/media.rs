@@ -145,6 +145,17 @@ impl MediaStore {
             Self::Bucket(bucket) => bucket.get(name).await,
         }
     }
+
+    /// Removes the file stored under `name`; one that is not there is removed already.
+    pub async fn delete(&self, name: &str) -> Result<(), MediaError> {
+        match self {
+            Self::Folder(root) => match tokio::fs::remove_file(root.join(name)).await {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),
+                _ => Ok(()),
+            },
+            Self::Bucket(bucket) => bucket.delete(name).await,
+        }
+    }
 }
 
 /// An S3-compatible bucket.
@@ -238,6 +249,17 @@ impl Bucket {
         match response.status() {
             reqwest::StatusCode::NOT_FOUND => Ok(None),
             status if status.is_success() => Ok(Some(response.bytes().await?.to_vec())),
+            status => Err(MediaError::Refused(status)),
+        }
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), MediaError> {
+        let response = self
+            .request(reqwest::Method::DELETE, name, EMPTY_SHA256)
+            .send()
+            .await?;
+        match response.status() {
+            status if status.is_success() || status == reqwest::StatusCode::NOT_FOUND => Ok(()),
             status => Err(MediaError::Refused(status)),
         }
     }

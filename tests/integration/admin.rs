@@ -28,6 +28,7 @@ on_both_backends!(
     admins_add_rename_move_and_delete_categories,
     uploaded_pictures_are_sniffed_limited_and_cached,
     pictures_in_a_shared_bucket_are_served_by_every_node,
+    a_products_old_pictures_leave_the_store,
     the_dashboard_lists_active_variants_running_out_lowest_first,
 );
 
@@ -629,6 +630,19 @@ async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) 
         other.get("/media/uploads/1-0a0b.png").await.status(),
         StatusCode::NOT_FOUND
     );
+    // A new picture takes the old one's copies out of the bucket.
+    upload(&mut admin, id, &png(500, 250, 3)).await;
+    let old = [file.clone(), format!("{stem}-320x160.webp")];
+    let file = image_of(&app, id).await;
+    assert_ne!(file, old[0]);
+    for gone in old {
+        assert_eq!(
+            other.get(&format!("/media/uploads/{gone}")).await.status(),
+            StatusCode::NOT_FOUND,
+            "{gone}"
+        );
+    }
+    assert_serves_webp(&other, &file, (500, 250)).await;
 
     // The store is gone: reads and writes say so with a 503 (not a 404 a cache would keep)
     // and the product keeps its picture.
@@ -643,6 +657,83 @@ async fn pictures_in_a_shared_bucket_are_served_by_every_node(backend: Backend) 
     );
     let kept = image_of(&app, id).await;
     assert_eq!(kept, file);
+}
+
+/// The files in the node's picture folder that belong to product `id`.
+fn stored_copies(app: &TestApp, id: i64) -> Vec<String> {
+    let folder = app.state().config.data_dir.join("media/uploads");
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+                .filter(|name| name.starts_with(&format!("{id}-")))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// The copies `image` names, as the product page would ask for them.
+fn copies_of(image: &str) -> Vec<String> {
+    let stem = image.strip_suffix("-640x480.webp").unwrap();
+    let mut names = vec![format!("{stem}-320x240.webp"), image.to_owned()];
+    names.sort();
+    names
+}
+
+async fn a_products_old_pictures_leave_the_store(backend: Backend) {
+    let app = seeded(backend).await;
+    let (mut admin, id) = product_to_picture(&app, "Framed Crane Print", "FCP-1").await;
+
+    upload(&mut admin, id, &png(640, 480, 1)).await;
+    let first = image_of(&app, id).await;
+    assert_eq!(stored_copies(&app, id), copies_of(&first));
+    // A new picture takes the old one's place in the store too.
+    upload(&mut admin, id, &png(640, 480, 2)).await;
+    let second = image_of(&app, id).await;
+    assert_ne!(second, first);
+    assert_eq!(stored_copies(&app, id), copies_of(&second));
+    assert_eq!(
+        app.get(&format!("/media/uploads/{first}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // The same picture again keeps its files.
+    upload(&mut admin, id, &png(640, 480, 2)).await;
+    assert_eq!(image_of(&app, id).await, second);
+    assert_eq!(stored_copies(&app, id), copies_of(&second));
+
+    let reply = admin
+        .call("delete_product", &[("id", &id.to_string())])
+        .await;
+    assert!(
+        reply.status.is_success() || reply.status.is_redirection(),
+        "{}",
+        reply.body
+    );
+    assert_eq!(stored_copies(&app, id), Vec::<String>::new());
+    // A picture sent for a product deleted meanwhile is not kept.
+    assert_eq!(
+        upload(&mut admin, id, &png(640, 480, 3)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(stored_copies(&app, id), Vec::<String>::new());
+
+    // Deleted through the API, the same.
+    let (_, other) = product_to_picture(&app, "Framed Stork Print", "FSP-1").await;
+    upload(&mut admin, other, &png(640, 480, 4)).await;
+    assert_eq!(stored_copies(&app, other).len(), 2);
+    let key = crate::api_keys::make_key(&app, "PIM", &["catalog:write"]).await;
+    let deleted = app
+        .request(
+            axum::http::Request::delete(format!("/api/v1/products/{other}"))
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(stored_copies(&app, other), Vec::<String>::new());
 }
 
 async fn the_dashboard_lists_active_variants_running_out_lowest_first(backend: Backend) {
