@@ -2,16 +2,21 @@
 //! drive over HTTP.
 
 use super::model::{TwoFactorSetup, TwoFactorStatus};
+#[cfg(feature = "ssr")]
+use super::session;
 use crate::error::AppError;
 use crate::platform::auth::SessionUser;
+#[cfg(feature = "ssr")]
+use crate::{
+    platform::{auth::require_user, state::AppState},
+    ui::safe_next,
+};
 use leptos::prelude::*;
 
 /// Creates an account and emails a link that confirms its address and signs it in; goes to
 /// the page that says so. The answer is the same for an address that has an account.
 #[server(endpoint = "register")]
 pub async fn register(name: String, email: String, password: String) -> Result<(), AppError> {
-    use super::session;
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::register(&state, &name, &email, password).await?;
     leptos_axum::redirect("/check-your-email");
@@ -38,8 +43,6 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<Option<SessionUser>, AppError> {
-    use super::session;
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let user = session::login(&state, &email, password).await?;
     go_on(&user, next.as_deref().unwrap_or("/"));
@@ -49,7 +52,6 @@ pub async fn login(
 /// The second step of signing in: a code from the authenticator app, or a recovery code.
 #[server(endpoint = "sign_in_code")]
 pub async fn sign_in_code(code: String, next: Option<String>) -> Result<SessionUser, AppError> {
-    use crate::{platform::state::AppState, ui::safe_next};
     let state = AppState::current()?;
     let user = super::two_factor::finish_sign_in(&state, &code).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
@@ -59,14 +61,12 @@ pub async fn sign_in_code(code: String, next: Option<String>) -> Result<SessionU
 /// Whether the signed-in user has two-step sign-in.
 #[server(endpoint = "two_factor")]
 pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {
-    use crate::platform::state::AppState;
     super::two_factor::status(&AppState::current()?).await
 }
 
 /// Starts enrolling an authenticator app: its QR code and secret.
 #[server(endpoint = "start_two_factor")]
 pub async fn start_two_factor() -> Result<TwoFactorSetup, AppError> {
-    use crate::platform::state::AppState;
     super::two_factor::start(&AppState::current()?).await
 }
 
@@ -74,29 +74,24 @@ pub async fn start_two_factor() -> Result<TwoFactorSetup, AppError> {
 /// recovery codes, shown once.
 #[server(endpoint = "confirm_two_factor")]
 pub async fn confirm_two_factor(code: String, password: String) -> Result<Vec<String>, AppError> {
-    use crate::platform::state::AppState;
     super::two_factor::confirm(&AppState::current()?, &code, password).await
 }
 
 /// Replaces the recovery codes (the current password is required); returns the new ones.
 #[server(endpoint = "new_recovery_codes")]
 pub async fn new_recovery_codes(password: String) -> Result<Vec<String>, AppError> {
-    use crate::platform::state::AppState;
     super::two_factor::renew_recovery_codes(&AppState::current()?, password).await
 }
 
 /// Turns two-step sign-in off (customers only; the current password is required).
 #[server(endpoint = "turn_off_two_factor")]
 pub async fn turn_off_two_factor(password: String) -> Result<(), AppError> {
-    use crate::platform::state::AppState;
     super::two_factor::turn_off(&AppState::current()?, password).await
 }
 
 /// Signs this device out.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use super::session;
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::logout(&state).await?;
     leptos_axum::redirect("/");
@@ -106,8 +101,6 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user, or `None`.
 #[server(endpoint = "current_user")]
 pub async fn get_current_user() -> Result<Option<SessionUser>, AppError> {
-    use super::session;
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::current_user(&state).await
 }
@@ -120,8 +113,6 @@ pub async fn update_details(
     email: String,
     current_password: Option<String>,
 ) -> Result<Option<String>, AppError> {
-    use super::session;
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::update_details(&state, &name, &email, current_password.unwrap_or_default()).await
 }
@@ -132,8 +123,6 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use super::session;
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::change_password(&state, current_password, new_password).await
 }
@@ -141,8 +130,6 @@ pub async fn change_password(
 /// Signs the user out on every device, this one included.
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    use super::session;
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     session::sign_out_everywhere(&state).await?;
     leptos_axum::redirect("/login");
@@ -153,7 +140,6 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 /// either way.
 #[server(endpoint = "forgot_password")]
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     super::recovery::request_reset(&state, &email).await
 }
@@ -161,7 +147,6 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 /// True when the reset link `token` still works (unused, unexpired).
 #[server(endpoint = "reset_link")]
 pub async fn check_reset_link(token: String) -> Result<bool, AppError> {
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     super::recovery::link_works(&state, super::db::LinkPurpose::ResetPassword, &token).await
 }
@@ -173,7 +158,6 @@ pub async fn reset_password(
     token: String,
     password: String,
 ) -> Result<Option<SessionUser>, AppError> {
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let user = super::recovery::reset_password(&state, &token, password).await?;
     go_on(&user, "/account");
@@ -183,7 +167,6 @@ pub async fn reset_password(
 /// True when the confirmation link `token` still works (unused, unexpired).
 #[server(endpoint = "verify_link")]
 pub async fn check_verify_link(token: String) -> Result<bool, AppError> {
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     super::recovery::link_works(&state, super::db::LinkPurpose::VerifyEmail, &token).await
 }
@@ -192,7 +175,6 @@ pub async fn check_verify_link(token: String) -> Result<bool, AppError> {
 /// two-step sign-in); goes home.
 #[server(endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<Option<SessionUser>, AppError> {
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let user = super::verification::confirm(&state, &token).await?;
     go_on(&user, "/");
@@ -202,7 +184,6 @@ pub async fn verify_email(token: String) -> Result<Option<SessionUser>, AppError
 /// Sends the signed-in shopper a new link to confirm their address.
 #[server(endpoint = "resend_verification")]
 pub async fn resend_verification() -> Result<(), AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     super::verification::resend(&state, session.user_id).await
@@ -212,7 +193,6 @@ pub async fn resend_verification() -> Result<(), AppError> {
 /// signed out, goes home.
 #[server(endpoint = "delete_account")]
 pub async fn delete_account(password: String, confirm: String) -> Result<(), AppError> {
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     super::privacy::delete_account(&state, password, &confirm).await?;
     leptos_axum::redirect("/");

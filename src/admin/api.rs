@@ -1,7 +1,19 @@
 //! Admin server functions and their wire types. Every one starts with `require` and the permission it needs.
 
 use super::model::{ImportView, ProductForm};
+#[cfg(feature = "ssr")]
+use super::{db, model::VariantForm};
 use crate::{catalog::model::CategoryOption, error::AppError, platform::money::Money};
+#[cfg(feature = "ssr")]
+use crate::{
+    catalog::model::ProductStatus,
+    platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        db::now_ms,
+        state::AppState,
+    },
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -85,10 +97,6 @@ pub struct ProductEditor {
 
 #[server(endpoint = "admin_overview")]
 pub async fn get_admin_overview() -> Result<Overview, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::ReadAnalytics)?;
     let state = AppState::current()?;
     Ok(super::db::overview(&state.db).await?)
@@ -97,10 +105,6 @@ pub async fn get_admin_overview() -> Result<Overview, AppError> {
 /// The variants running out, lowest first, for the people who restock them.
 #[server(endpoint = "admin_low_stock")]
 pub async fn admin_low_stock() -> Result<LowStock, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     Ok(super::db::low_stock(&state.db, state.config.low_stock).await?)
@@ -112,10 +116,6 @@ pub async fn list_admin_products(
     // Absent for the first page without filters.
     #[server(default)] filter: ProductFilter,
 ) -> Result<AdminProducts, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     Ok(super::db::list_products(&state.db, &filter).await?)
@@ -124,11 +124,6 @@ pub async fn list_admin_products(
 /// The product form for product `id`, or an empty one when `id` is None.
 #[server(endpoint = "admin_product")]
 pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppError> {
-    use super::{db, model::VariantForm};
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let (mut product, image_url) = match id {
@@ -160,11 +155,6 @@ pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppErr
 /// the product's edit page.
 #[server(endpoint = "save_product")]
 pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        state::AppState,
-    };
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let input = product.check().map_err(AppError::Invalid)?;
@@ -193,12 +183,6 @@ pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
 /// Archives, activates or drafts a product.
 #[server(endpoint = "set_product_status")]
 pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError> {
-    use crate::catalog::model::ProductStatus;
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        state::AppState,
-    };
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let status = ProductStatus::parse(&status)
@@ -222,11 +206,6 @@ pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError>
 /// Deletes a product for good; goes back to the product list.
 #[server(endpoint = "delete_product")]
 pub async fn delete_product(id: i64) -> Result<(), AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        state::AppState,
-    };
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let image = super::db::delete_product(&state.db, id)
@@ -249,10 +228,6 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
 /// Every category, in tree order, with what uses it.
 #[server(endpoint = "admin_categories")]
 pub async fn list_admin_categories() -> Result<Vec<AdminCategory>, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     Ok(super::db::categories(&state.db).await?)
@@ -266,11 +241,6 @@ pub async fn save_category(
     name: String,
     parent: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        state::AppState,
-    };
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let id = crate::error::optional_id(id.as_deref())?;
@@ -295,11 +265,6 @@ pub async fn save_category(
 /// Deletes a category that no product and no subcategory uses.
 #[server(endpoint = "delete_category")]
 pub async fn delete_category(id: i64) -> Result<(), AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        state::AppState,
-    };
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     super::service::delete_category(&state.db, id).await?;
@@ -328,10 +293,6 @@ async fn rebuild_index(state: &crate::platform::state::AppState) {
 /// A product import: its preview before the go, then its progress and problems.
 #[server(endpoint = "product_import")]
 pub async fn product_import(id: i64) -> Result<ImportView, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     super::import::view(&state.db, id).await
@@ -340,12 +301,6 @@ pub async fn product_import(id: i64) -> Result<ImportView, AppError> {
 /// The go for a product import: a node works through it within seconds.
 #[server(endpoint = "confirm_import")]
 pub async fn confirm_import(id: i64) -> Result<(), AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        db::now_ms,
-        state::AppState,
-    };
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let (file, products) = super::import::confirm(&state.db, id, now_ms()).await?;

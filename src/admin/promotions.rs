@@ -2,6 +2,20 @@
 //! edits one, and switching one off or on.
 
 use super::pages::AdminFrame;
+#[cfg(feature = "ssr")]
+use crate::{
+    catalog::db::category_options,
+    checkout::db::promotion_sales,
+    error::optional_id,
+    platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        db::now_ms,
+        money::Money,
+        state::AppState,
+    },
+    promotions::db,
+};
 use crate::{
     catalog::model::CategoryOption,
     dates::long_date,
@@ -25,16 +39,6 @@ pub struct PromotionsDesk {
 /// Every promotion, newest first, with its uses and sales; and promotion `edit` for the form.
 #[server(endpoint = "admin_promotions")]
 pub async fn admin_promotions(edit: Option<i64>) -> Result<PromotionsDesk, AppError> {
-    use crate::{
-        catalog::db::category_options,
-        checkout::db::promotion_sales,
-        platform::{
-            auth::{Permission, require},
-            money::Money,
-            state::AppState,
-        },
-        promotions::db,
-    };
     require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let (promotions, sales, categories) = tokio::try_join!(
@@ -82,16 +86,6 @@ pub async fn admin_promotions(edit: Option<i64>) -> Result<PromotionsDesk, AppEr
 /// Creates a promotion (`id` empty) or changes one, then shows the list.
 #[server(endpoint = "save_promotion")]
 pub async fn save_promotion(id: Option<String>, promotion: PromotionForm) -> Result<i64, AppError> {
-    use crate::{
-        error::optional_id,
-        platform::{
-            audit::{self, Action},
-            auth::{Permission, require},
-            db::now_ms,
-            state::AppState,
-        },
-        promotions::db,
-    };
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let id = optional_id(id.as_deref())?;
@@ -124,14 +118,6 @@ pub async fn save_promotion(id: Option<String>, promotion: PromotionForm) -> Res
 /// Switches a promotion off (no new order can use it) or on again.
 #[server(endpoint = "set_promotion_active")]
 pub async fn set_promotion_active(id: i64, active: bool) -> Result<(), AppError> {
-    use crate::{
-        platform::{
-            audit::{self, Action},
-            auth::{Permission, require},
-            state::AppState,
-        },
-        promotions::db,
-    };
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     if !db::set_active(&state.db, id, active).await? {

@@ -1,5 +1,10 @@
 //! The audit log's one server function: read, never write.
 
+#[cfg(feature = "ssr")]
+use crate::platform::{
+    auth::{Permission, require},
+    state::AppState,
+};
 use crate::{error::AppError, platform::audit::Action, ui::Page};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -29,10 +34,6 @@ pub async fn admin_audit(
     actor: Option<String>,
     page: Option<i64>,
 ) -> Result<Page<AuditEntry>, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::ReadAudit)?;
     let state = AppState::current()?;
     let action = match action.as_deref().map(str::trim) {

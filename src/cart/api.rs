@@ -2,16 +2,22 @@
 //! wishlist does.
 
 use super::model::{CartView, WishlistItem};
+#[cfg(feature = "ssr")]
+use super::{
+    db::{self, Owner},
+    model::Quantity,
+    owner::{current_owner, owner_for_write},
+};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::events::EventKind;
+#[cfg(feature = "ssr")]
+use crate::platform::{auth::require_user, state::AppState};
 use leptos::prelude::*;
 
 /// The cart of this browser or user, with today's prices.
 #[server(endpoint = "cart")]
 pub async fn get_cart() -> Result<CartView, AppError> {
-    use super::{db, owner::current_owner};
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     match current_owner() {
         Some(owner) => Ok(db::view(&state.db, &owner).await?),
@@ -22,8 +28,6 @@ pub async fn get_cart() -> Result<CartView, AppError> {
 /// Units in the cart, for the header badge.
 #[server(endpoint = "cart_count")]
 pub async fn get_cart_count() -> Result<i64, AppError> {
-    use super::{db, owner::current_owner};
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     match current_owner() {
         Some(owner) => Ok(db::count(&state.db, &owner).await?),
@@ -34,8 +38,6 @@ pub async fn get_cart_count() -> Result<i64, AppError> {
 /// Puts `quantity` of the variant `sku` in the cart.
 #[server(endpoint = "add_to_cart")]
 pub async fn add_to_cart(sku: String, quantity: String) -> Result<(), AppError> {
-    use super::{db, model::Quantity, owner::owner_for_write};
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let max = state.config.max_line_quantity;
     let quantity = Quantity::parse(&quantity, max).map_err(AppError::BadRequest)?;
@@ -55,8 +57,6 @@ pub async fn add_to_cart(sku: String, quantity: String) -> Result<(), AppError> 
 /// neither.
 #[server(endpoint = "add_both_to_cart")]
 pub async fn add_both_to_cart(first: String, second: String) -> Result<(), AppError> {
-    use super::{db, owner::owner_for_write};
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let owner = owner_for_write(&state);
     let items = [(first.as_str(), 1), (second.as_str(), 1)];
@@ -70,8 +70,6 @@ pub async fn add_both_to_cart(first: String, second: String) -> Result<(), AppEr
 /// Changes how many of `sku` the cart holds.
 #[server(endpoint = "update_cart_line")]
 pub async fn update_cart_line(sku: String, quantity: String) -> Result<(), AppError> {
-    use super::{db, model::Quantity, owner::current_owner};
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let max = state.config.max_line_quantity;
     let quantity = Quantity::parse(&quantity, max).map_err(AppError::BadRequest)?;
@@ -82,8 +80,6 @@ pub async fn update_cart_line(sku: String, quantity: String) -> Result<(), AppEr
 /// Takes `sku` out of the cart.
 #[server(endpoint = "remove_from_cart")]
 pub async fn remove_from_cart(sku: String) -> Result<(), AppError> {
-    use super::{db, owner::current_owner};
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     if let Some(owner) = current_owner()
         && let Some(product) = db::remove_line(&state.db, &owner, &sku).await?
@@ -96,8 +92,6 @@ pub async fn remove_from_cart(sku: String) -> Result<(), AppError> {
 /// Moves `sku` from the cart to the signed-in shopper's wishlist.
 #[server(endpoint = "move_to_wishlist")]
 pub async fn move_to_wishlist(sku: String) -> Result<(), AppError> {
-    use super::db::{self, Owner};
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     let product = db::add_to_wishlist(&state.db, session.user_id, &sku).await?;
@@ -109,7 +103,6 @@ pub async fn move_to_wishlist(sku: String) -> Result<(), AppError> {
 /// The signed-in shopper's wishlist.
 #[server(endpoint = "wishlist")]
 pub async fn get_wishlist() -> Result<Vec<WishlistItem>, AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::wishlist(&state.db, session.user_id).await?)
@@ -118,7 +111,6 @@ pub async fn get_wishlist() -> Result<Vec<WishlistItem>, AppError> {
 /// Saves `sku` on the signed-in shopper's wishlist.
 #[server(endpoint = "add_to_wishlist")]
 pub async fn add_to_wishlist(sku: String) -> Result<(), AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     let product = super::db::add_to_wishlist(&state.db, session.user_id, &sku).await?;
@@ -129,7 +121,6 @@ pub async fn add_to_wishlist(sku: String) -> Result<(), AppError> {
 /// Takes `sku` off the signed-in shopper's wishlist.
 #[server(endpoint = "remove_from_wishlist")]
 pub async fn remove_from_wishlist(sku: String) -> Result<(), AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::remove_from_wishlist(&state.db, session.user_id, &sku).await?)

@@ -1,7 +1,14 @@
 //! Catalog server functions and the wire types they return.
 
+#[cfg(feature = "ssr")]
+use super::db;
 use super::model::{HomeCatalog, ProductDetail};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::{
+    events::{Event, EventKind},
+    platform::{auth::current_session, state::AppState},
+};
 use leptos::prelude::*;
 
 /// How many products the home page shows.
@@ -10,9 +17,6 @@ pub const HOME_PRODUCTS: i64 = 12;
 /// Departments and new arrivals for the home page.
 #[server(endpoint = "load_home_catalog")]
 pub async fn load_home_catalog() -> Result<HomeCatalog, AppError> {
-    use super::db;
-    use crate::platform::state::AppState;
-
     let state = AppState::current()?;
     let (departments, featured) = tokio::try_join!(
         db::departments(&state.db),
@@ -27,12 +31,6 @@ pub async fn load_home_catalog() -> Result<HomeCatalog, AppError> {
 /// The product page's data. Records a `product_view` event.
 #[server(endpoint = "product")]
 pub async fn get_product(slug: String) -> Result<ProductDetail, AppError> {
-    use super::db;
-    use crate::{
-        events::{Event, EventKind},
-        platform::{auth::current_session, state::AppState},
-    };
-
     let state = AppState::current()?;
     let (id, mut product) = db::product_detail(&state.db, &slug)
         .await?

@@ -4,6 +4,29 @@ use super::model::{
     Address, AddressForm, BoughtAgain, CardForm, CheckoutView, InvoiceView, OrderSummary,
     OrderView, Placed, ReturnForm,
 };
+#[cfg(feature = "ssr")]
+use super::{
+    db,
+    model::{ShippingMethod, ShippingRates, is_order_number},
+    payment::gateway,
+    service::{self, OrderRequest},
+};
+#[cfg(feature = "ssr")]
+use crate::{
+    cart::db::{Owner, add_line, view},
+    dates::year_month,
+    error::FieldError,
+    events::{Event, EventKind},
+    platform::{
+        auth::{Permission, require_user},
+        db::now_ms,
+        http::client_ip,
+        limits::{Limit, PerUserAndAddress},
+        state::AppState,
+        tokens::random_hex,
+    },
+    ui::safe_next,
+};
 use crate::{error::AppError, promotions::model::Offer};
 use leptos::prelude::*;
 
@@ -11,12 +34,6 @@ use leptos::prelude::*;
 /// rates, tax rates and a fresh idempotency key for "Place order". Records `checkout_started`.
 #[server(endpoint = "checkout")]
 pub async fn get_checkout() -> Result<CheckoutView, AppError> {
-    use super::{db, model::ShippingRates, payment::gateway};
-    use crate::{
-        cart::db::{Owner, view},
-        events::{Event, EventKind},
-        platform::{auth::require_user, state::AppState, tokens::random_hex},
-    };
     let session = require_user()?;
     let state = AppState::current()?;
     let owner = Owner::User(session.user_id);
@@ -69,17 +86,6 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
 /// further tries are refused for a while, so codes cannot be guessed by trying them all.
 #[server(endpoint = "apply_code")]
 pub async fn apply_code(code: String) -> Result<Offer, AppError> {
-    use super::model::ShippingRates;
-    use crate::{
-        error::FieldError,
-        platform::{
-            auth::require_user,
-            db::now_ms,
-            http::client_ip,
-            limits::{Limit, PerUserAndAddress},
-            state::AppState,
-        },
-    };
     const GUESSES: PerUserAndAddress = PerUserAndAddress {
         kind: "code",
         per_user: Limit {
@@ -127,22 +133,6 @@ pub async fn place_order(
     code: Option<String>,
     card: CardForm,
 ) -> Result<Placed, AppError> {
-    use super::{
-        model::ShippingMethod,
-        payment::gateway,
-        service::{self, OrderRequest},
-    };
-    use crate::{
-        dates::year_month,
-        error::FieldError,
-        platform::{
-            auth::require_user,
-            db::now_ms,
-            http::client_ip,
-            limits::{Limit, PerUserAndAddress},
-            state::AppState,
-        },
-    };
     /// "Place order" presses allowed in a minute (retries after a declined card included), per
     /// shopper and per network address (which several shoppers may share).
     const PRESSES: PerUserAndAddress = PerUserAndAddress {
@@ -216,7 +206,6 @@ pub async fn place_order(
 /// The signed-in shopper's addresses.
 #[server(endpoint = "addresses")]
 pub async fn list_addresses() -> Result<Vec<Address>, AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::addresses(&state.db, session.user_id).await?)
@@ -231,10 +220,6 @@ pub async fn save_address(
     make_default: Option<String>,
     next: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::{
-        platform::{auth::require_user, state::AppState},
-        ui::safe_next,
-    };
     let session = require_user()?;
     let state = AppState::current()?;
     let id = crate::error::optional_id(id.as_deref())?;
@@ -257,7 +242,6 @@ pub async fn save_address(
 /// Deletes one of the shopper's addresses.
 #[server(endpoint = "delete_address")]
 pub async fn delete_address(id: i64) -> Result<(), AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     if !super::db::delete_address(&state.db, session.user_id, id).await? {
@@ -269,7 +253,6 @@ pub async fn delete_address(id: i64) -> Result<(), AppError> {
 /// Makes one of the shopper's addresses the default.
 #[server(endpoint = "set_default_address")]
 pub async fn set_default_address(id: i64) -> Result<(), AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     if !super::db::set_default_address(&state.db, session.user_id, id).await? {
@@ -281,11 +264,6 @@ pub async fn set_default_address(id: i64) -> Result<(), AppError> {
 /// One order, for its owner or an admin; anyone else gets 404.
 #[server(endpoint = "order")]
 pub async fn get_order(number: String) -> Result<OrderView, AppError> {
-    use super::{model::is_order_number, payment::gateway};
-    use crate::platform::{
-        auth::{Permission, require_user},
-        state::AppState,
-    };
     let session = require_user()?;
     let state = AppState::current()?;
     if !is_order_number(&number) {
@@ -307,11 +285,6 @@ pub async fn get_order(number: String) -> Result<OrderView, AppError> {
 /// paid, gets 404.
 #[server(endpoint = "invoice")]
 pub async fn get_invoice(number: String) -> Result<InvoiceView, AppError> {
-    use super::model::is_order_number;
-    use crate::platform::{
-        auth::{Permission, require_user},
-        state::AppState,
-    };
     let session = require_user()?;
     let state = AppState::current()?;
     if !is_order_number(&number) {
@@ -332,7 +305,6 @@ pub async fn get_invoice(number: String) -> Result<InvoiceView, AppError> {
 /// The shopper's orders, newest first.
 #[server(endpoint = "orders")]
 pub async fn list_orders() -> Result<Vec<OrderSummary>, AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::orders_of(&state.db, session.user_id).await?)
@@ -343,10 +315,6 @@ pub async fn list_orders() -> Result<Vec<OrderSummary>, AppError> {
 /// left out and named.
 #[server(endpoint = "buy_again")]
 pub async fn buy_again(number: String) -> Result<BoughtAgain, AppError> {
-    use crate::{
-        cart::db::{Owner, add_line},
-        platform::{auth::require_user, state::AppState},
-    };
     let session = require_user()?;
     let state = AppState::current()?;
     let items = super::db::ordered_items(&state.db, number.trim(), session.user_id)
@@ -376,7 +344,6 @@ pub async fn buy_again(number: String) -> Result<BoughtAgain, AppError> {
 /// the order desk answers.
 #[server(endpoint = "request_return")]
 pub async fn request_return(number: String, request: ReturnForm) -> Result<(), AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     super::returns::request(&state, session.user_id, number.trim(), &request).await

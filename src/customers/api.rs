@@ -1,5 +1,11 @@
 //! Account management server functions, for admins only.
 
+#[cfg(feature = "ssr")]
+use crate::platform::{
+    audit::{self, Action},
+    auth::{Permission, require},
+    state::AppState,
+};
 use crate::{error::AppError, platform::auth::Role, ui::Page};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -29,10 +35,6 @@ pub struct AccountPage {
 /// Accounts, newest first, found by name or email.
 #[server(endpoint = "admin_users")]
 pub async fn admin_users(q: Option<String>, page: Option<i64>) -> Result<AccountPage, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     let viewer = require(Permission::ReadCustomers)?;
     let state = AppState::current()?;
     let q = q.unwrap_or_default();
@@ -49,11 +51,6 @@ pub async fn admin_users(q: Option<String>, page: Option<i64>) -> Result<Account
 /// Nobody changes their own role (a shop always keeps the owner doing this).
 #[server(endpoint = "set_user_role")]
 pub async fn set_user_role(id: String, role: String) -> Result<(), AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        state::AppState,
-    };
     let owner = require(Permission::ManageStaff)?;
     let state = AppState::current()?;
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;

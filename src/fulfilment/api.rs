@@ -7,6 +7,15 @@ use crate::{
     error::AppError,
     platform::money::Money,
 };
+#[cfg(feature = "ssr")]
+use crate::{
+    checkout::{model::ReturnStatus, refunds, returns},
+    platform::{
+        audit::{self, Action},
+        auth::{Permission, require},
+        state::AppState,
+    },
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -62,10 +71,6 @@ pub async fn admin_orders(
     q: Option<String>,
     page: Option<i64>,
 ) -> Result<DeskPage, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::ReadOrders)?;
     let state = AppState::current()?;
     let status = match status.as_deref().map(str::trim) {
@@ -83,10 +88,6 @@ pub async fn admin_orders(
 /// One order with its customer and history.
 #[server(endpoint = "admin_order")]
 pub async fn admin_order(number: String) -> Result<DeskOrder, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::ReadOrders)?;
     let state = AppState::current()?;
     super::db::order(&state.db, &number, state.config.return_days)
@@ -97,11 +98,6 @@ pub async fn admin_order(number: String) -> Result<DeskOrder, AppError> {
 /// Moves an order to `status` when its current status allows it; the customer is told.
 #[server(endpoint = "set_order_status")]
 pub async fn set_order_status(number: String, status: String) -> Result<(), AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        state::AppState,
-    };
     let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
     let to = OrderStatus::parse(status.trim())
@@ -123,14 +119,6 @@ pub async fn set_order_status(number: String, status: String) -> Result<(), AppE
 /// amount, up to what is left. The customer is told once the gateway has made the refund.
 #[server(endpoint = "refund_order")]
 pub async fn refund_order(number: String, refund: RefundForm) -> Result<(), AppError> {
-    use crate::{
-        checkout::refunds,
-        platform::{
-            audit::{self, Action},
-            auth::{Permission, require},
-            state::AppState,
-        },
-    };
     let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
     refunds::refund(&state, &number, &refund, staff.user_id).await?;
@@ -148,14 +136,6 @@ pub async fn refund_order(number: String, refund: RefundForm) -> Result<(), AppE
 /// Sends a refund the gateway could not be asked about to it again (same idempotency key).
 #[server(endpoint = "resend_refund")]
 pub async fn resend_refund(number: String, id: i64) -> Result<(), AppError> {
-    use crate::{
-        checkout::refunds,
-        platform::{
-            audit::{self, Action},
-            auth::{Permission, require},
-            state::AppState,
-        },
-    };
     let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
     refunds::resend(&state, &number, id).await?;
@@ -175,11 +155,6 @@ pub async fn resend_refund(number: String, id: i64) -> Result<(), AppError> {
 /// and tracking number if given; the customer is told, with the tracking link.
 #[server(endpoint = "ship_order")]
 pub async fn ship_order(number: String, shipment: ShipmentForm) -> Result<(), AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        state::AppState,
-    };
     let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
     super::service::ship(&state, &number, &shipment, Some(staff.user_id)).await?;
@@ -204,14 +179,6 @@ pub async fn advance_return(
     #[server(default)] note: String,
     #[server(default)] restock: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::{
-        checkout::{model::ReturnStatus, returns},
-        platform::{
-            audit::{self, Action},
-            auth::{Permission, require},
-            state::AppState,
-        },
-    };
     let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
     let to = ReturnStatus::parse(to.trim())

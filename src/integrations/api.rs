@@ -6,15 +6,18 @@ use super::model::{
     WebhookView,
 };
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::platform::{
+    audit::{self, Action},
+    auth::{Permission, require},
+    db::now_ms,
+    state::AppState,
+};
 use leptos::prelude::*;
 
 /// Every key, newest first.
 #[server(endpoint = "admin_api_keys")]
 pub async fn admin_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     super::service::list(&state.db).await
@@ -23,12 +26,6 @@ pub async fn admin_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
 /// Makes a key; the answer holds the whole key, which is never shown again.
 #[server(endpoint = "create_api_key")]
 pub async fn create_api_key(key: ApiKeyForm) -> Result<IssuedKey, AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        db::now_ms,
-        state::AppState,
-    };
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     let issued = super::service::issue(&state.db, &key, Some(owner.user_id), now_ms()).await?;
@@ -49,12 +46,6 @@ pub async fn create_api_key(key: ApiKeyForm) -> Result<IssuedKey, AppError> {
 /// Revokes a key: the next request with it gets 401.
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        db::now_ms,
-        state::AppState,
-    };
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     super::service::revoke(&state.db, id, now_ms()).await?;
@@ -72,7 +63,6 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
 /// The REST API's routes, read from its OpenAPI document, for the reference page.
 #[server(endpoint = "api_reference")]
 pub async fn api_reference() -> Result<Vec<ApiOperation>, AppError> {
-    use crate::platform::auth::{Permission, require};
     require(Permission::ManageIntegrations)?;
     Ok(super::rest::reference())
 }
@@ -80,10 +70,6 @@ pub async fn api_reference() -> Result<Vec<ApiOperation>, AppError> {
 /// Every webhook endpoint, newest first.
 #[server(endpoint = "admin_webhooks")]
 pub async fn admin_webhooks() -> Result<Vec<WebhookView>, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     super::webhooks::list(&state.db).await
@@ -92,12 +78,6 @@ pub async fn admin_webhooks() -> Result<Vec<WebhookView>, AppError> {
 /// Registers an endpoint; the answer holds its signing secret, which is never shown again.
 #[server(endpoint = "create_webhook")]
 pub async fn create_webhook(webhook: WebhookForm) -> Result<IssuedWebhook, AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        db::now_ms,
-        state::AppState,
-    };
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     let issued =
@@ -119,11 +99,6 @@ pub async fn create_webhook(webhook: WebhookForm) -> Result<IssuedWebhook, AppEr
 /// Pauses (`active` false) or resumes an endpoint.
 #[server(endpoint = "set_webhook_active")]
 pub async fn set_webhook_active(id: i64, active: bool) -> Result<(), AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        state::AppState,
-    };
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     super::webhooks::set_active(&state.db, id, active).await?;
@@ -142,11 +117,6 @@ pub async fn set_webhook_active(id: i64, active: bool) -> Result<(), AppError> {
 /// Deletes an endpoint and its delivery log; goes back to the list.
 #[server(endpoint = "delete_webhook")]
 pub async fn delete_webhook(id: i64) -> Result<(), AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        state::AppState,
-    };
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     super::webhooks::delete(&state.db, id).await?;
@@ -165,10 +135,6 @@ pub async fn delete_webhook(id: i64) -> Result<(), AppError> {
 /// An endpoint with its newest deliveries.
 #[server(endpoint = "admin_webhook")]
 pub async fn admin_webhook(id: i64) -> Result<WebhookLog, AppError> {
-    use crate::platform::{
-        auth::{Permission, require},
-        state::AppState,
-    };
     require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     super::webhooks::log(&state.db, id).await
@@ -177,12 +143,6 @@ pub async fn admin_webhook(id: i64) -> Result<WebhookLog, AppError> {
 /// Queues a copy of one of endpoint `endpoint`'s deliveries (the same event and body), at once.
 #[server(endpoint = "resend_webhook")]
 pub async fn resend_webhook(endpoint: i64, delivery: i64) -> Result<(), AppError> {
-    use crate::platform::{
-        audit::{self, Action},
-        auth::{Permission, require},
-        db::now_ms,
-        state::AppState,
-    };
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     super::webhooks::resend(&state.db, endpoint, delivery, now_ms()).await?;

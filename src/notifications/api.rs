@@ -2,12 +2,16 @@
 
 use super::model::{Notification, Preferences};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::platform::{
+    auth::{current_session, require_user},
+    state::AppState,
+};
 use leptos::prelude::*;
 
 /// The signed-in shopper's newest notifications.
 #[server(endpoint = "notifications")]
 pub async fn list_notifications() -> Result<Vec<Notification>, AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::list(&state.db, session.user_id).await?)
@@ -16,7 +20,6 @@ pub async fn list_notifications() -> Result<Vec<Notification>, AppError> {
 /// How many notifications the signed-in shopper has not read; 0 when signed out.
 #[server(endpoint = "unread_notifications")]
 pub async fn unread_notifications() -> Result<i64, AppError> {
-    use crate::platform::{auth::current_session, state::AppState};
     let Some(session) = current_session() else {
         return Ok(0);
     };
@@ -26,7 +29,6 @@ pub async fn unread_notifications() -> Result<i64, AppError> {
 
 #[server(endpoint = "mark_notifications_read")]
 pub async fn mark_notifications_read() -> Result<(), AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::mark_all_read(&state.db, session.user_id).await?)
@@ -34,7 +36,6 @@ pub async fn mark_notifications_read() -> Result<(), AppError> {
 
 #[server(endpoint = "notification_preferences")]
 pub async fn notification_preferences() -> Result<Preferences, AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     Ok(super::db::preferences(&state.db, session.user_id).await?)
@@ -47,7 +48,6 @@ pub async fn save_notification_preferences(
     orders_app: Option<String>,
     news_email: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::platform::{auth::require_user, state::AppState};
     let session = require_user()?;
     let state = AppState::current()?;
     let preferences = Preferences {

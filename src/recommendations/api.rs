@@ -4,6 +4,8 @@
 
 use super::model::{Picks, Row, Together};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::{events::EventKind, platform::state::AppState};
 use leptos::prelude::*;
 
 /// The shopper of this request: their visitor id, account and cart.
@@ -53,7 +55,6 @@ fn shown(state: &crate::platform::state::AppState, picks: Picks) -> Picks {
 /// from its category.
 #[server(endpoint = "recommended_with")]
 pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let picks = super::serve::also_viewed(&state.db, &slug, &shopper(&state).await?)
         .await?
@@ -64,7 +65,6 @@ pub async fn recommended_with(slug: String) -> Result<Picks, AppError> {
 /// For the product page at `slug`: what is most often bought with it, when that makes a pair.
 #[server(endpoint = "bought_together")]
 pub async fn bought_together(slug: String) -> Result<Option<Together>, AppError> {
-    use crate::{events::EventKind, platform::state::AppState};
     let state = AppState::current()?;
     let pair = super::serve::bought_together(&state.db, &slug, &shopper(&state).await?).await?;
     if pair.is_some() {
@@ -82,7 +82,6 @@ pub async fn bought_together(slug: String) -> Result<Option<Together>, AppError>
 /// they are on).
 #[server(endpoint = "recently_viewed")]
 pub async fn recently_viewed(except: Option<String>) -> Result<Picks, AppError> {
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let shopper = shopper(&state).await?;
     let picks = super::serve::recently_viewed(&state.db, &shopper, except.as_deref()).await?;
@@ -92,7 +91,6 @@ pub async fn recently_viewed(except: Option<String>) -> Result<Picks, AppError> 
 /// For the home page: picks from this visitor's browsing, or what is popular this week.
 #[server(endpoint = "recommended_for_you")]
 pub async fn recommended_for_you() -> Result<Picks, AppError> {
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let picks = super::serve::for_you(&state.db, &shopper(&state).await?).await?;
     Ok(shown(&state, picks))
@@ -101,7 +99,6 @@ pub async fn recommended_for_you() -> Result<Picks, AppError> {
 /// For the cart page: what goes with what is in the cart.
 #[server(endpoint = "with_your_cart")]
 pub async fn with_your_cart() -> Result<Picks, AppError> {
-    use crate::platform::state::AppState;
     let state = AppState::current()?;
     let picks = super::serve::with_your_cart(&state.db, &shopper(&state).await?).await?;
     Ok(shown(&state, picks))
@@ -110,7 +107,6 @@ pub async fn with_your_cart() -> Result<Picks, AppError> {
 /// A shopper followed the product at `slug` from `row`.
 #[server(endpoint = "picked")]
 pub async fn picked(row: Row, slug: String) -> Result<(), AppError> {
-    use crate::{events::EventKind, platform::state::AppState};
     let state = AppState::current()?;
     let product = crate::catalog::db::product_on_sale(&state.db, &slug)
         .await?

@@ -1,18 +1,25 @@
 //! Review server functions.
 
 use super::model::{ReviewForm, ReviewsView};
+#[cfg(feature = "ssr")]
+use super::{db, model::REVIEWS_PAGE_SIZE};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::{
+    events::{Event, EventKind},
+    platform::{
+        audit::{self, Action},
+        auth::{Permission, current_session, require, require_user},
+        state::AppState,
+    },
+    search::sync::reindex_now,
+};
 use leptos::prelude::*;
 
 /// A product's rating summary and one page (from 1) of its reviews, newest first, plus the
 /// signed-in shopper's own review.
 #[server(endpoint = "product_reviews")]
 pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsView, AppError> {
-    use super::{db, model::REVIEWS_PAGE_SIZE};
-    use crate::platform::{
-        auth::{Permission, current_session},
-        state::AppState,
-    };
     let state = AppState::current()?;
     let product = crate::catalog::db::product_on_sale(&state.db, &slug)
         .await?
@@ -41,12 +48,6 @@ pub async fn product_reviews(slug: String, page: Option<i64>) -> Result<ReviewsV
 /// Writes the signed-in shopper's review of the product at `slug`, replacing their earlier one.
 #[server(endpoint = "save_review")]
 pub async fn save_review(slug: String, review: ReviewForm) -> Result<(), AppError> {
-    use super::db;
-    use crate::{
-        events::{Event, EventKind},
-        platform::{auth::require_user, state::AppState},
-        search::sync::reindex_now,
-    };
     let session = require_user()?;
     let state = AppState::current()?;
     let review = review.check().map_err(AppError::Invalid)?;
@@ -69,11 +70,6 @@ pub async fn save_review(slug: String, review: ReviewForm) -> Result<(), AppErro
 /// Deletes the signed-in shopper's own review of the product at `slug`.
 #[server(endpoint = "delete_review")]
 pub async fn delete_review(slug: String) -> Result<(), AppError> {
-    use super::db;
-    use crate::{
-        platform::{auth::require_user, state::AppState},
-        search::sync::reindex_now,
-    };
     let session = require_user()?;
     let state = AppState::current()?;
     let product = crate::catalog::db::product_on_sale(&state.db, &slug)
@@ -90,15 +86,6 @@ pub async fn delete_review(slug: String) -> Result<(), AppError> {
 /// Removes any shopper's review: for staff moderating the shop.
 #[server(endpoint = "remove_review")]
 pub async fn remove_review(id: String) -> Result<(), AppError> {
-    use super::db;
-    use crate::{
-        platform::{
-            audit::{self, Action},
-            auth::{Permission, require},
-            state::AppState,
-        },
-        search::sync::reindex_now,
-    };
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;

@@ -1,7 +1,19 @@
 //! The search server function.
 
 use super::model::{RawSearch, SearchResults, Suggestion};
+#[cfg(feature = "ssr")]
+use super::{
+    index::{SearchError, SearchIndex},
+    model::{MAX_QUERY_CHARS, MAX_SUGGESTIONS, SearchRequest},
+};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::{
+    catalog::db::product_cards,
+    error::internal,
+    events::{Event, EventKind},
+    platform::{auth::current_session, state::AppState},
+};
 use leptos::prelude::*;
 
 /// Every place for a search on this node is taken.
@@ -21,17 +33,6 @@ pub async fn search_products(
     #[server(default)] raw: RawSearch,
     scope: Option<String>,
 ) -> Result<SearchResults, AppError> {
-    use super::{
-        index::{SearchError, SearchIndex},
-        model::SearchRequest,
-    };
-    use crate::{
-        catalog::db::product_cards,
-        error::internal,
-        events::{Event, EventKind},
-        platform::{auth::current_session, state::AppState},
-    };
-
     let state = AppState::current()?;
     if SearchIndex::of(&state).is_warming() {
         return Err(AppError::Unavailable(WARMING_UP.into()));
@@ -91,12 +92,6 @@ pub async fn search_products(
 /// Up to eight products for what has been typed in the search box so far.
 #[server(endpoint = "suggest")]
 pub async fn suggest_products(q: String) -> Result<Vec<Suggestion>, AppError> {
-    use super::{
-        index::SearchIndex,
-        model::{MAX_QUERY_CHARS, MAX_SUGGESTIONS},
-    };
-    use crate::{error::internal, platform::state::AppState};
-
     let state = AppState::current()?;
     let text: String = q.chars().take(MAX_QUERY_CHARS).collect();
     let index = SearchIndex::of(&state).clone();
