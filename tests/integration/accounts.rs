@@ -69,10 +69,7 @@ async fn age_rotations(app: &TestApp) {
 }
 
 async fn count_users(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap()
+    app.scalar("SELECT COUNT(*) FROM users").await
 }
 
 async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
@@ -403,10 +400,7 @@ async fn hostile_input_is_rejected_without_writing(backend: Backend) {
 async fn forged_tokens_are_treated_as_signed_out(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = register(&app, "Ida", &unique_email("ida")).await;
-    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let user_id: i64 = app.scalar("SELECT id FROM users").await;
     let genuine = client.cookies["emporium_access"].clone();
     let foreign = TokenKeys::new(b"someone-else's-secret-of-32-bytes!!").issue(
         user_id,

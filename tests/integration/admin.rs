@@ -42,12 +42,8 @@ async fn seeded(backend: Backend) -> TestApp {
 }
 
 pub(crate) async fn any_category(app: &TestApp) -> String {
-    sqlx::query_scalar(
-        "SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap()
+    app.scalar("SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1")
+        .await
 }
 
 /// The form a browser posts for a product with one variant, plus `extra` fields.
@@ -88,10 +84,7 @@ async fn save(client: &mut Client<'_>, form: &[(&str, &str)]) -> Reply {
 }
 
 async fn product_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM products")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap()
+    app.scalar("SELECT COUNT(*) FROM products").await
 }
 
 async fn admins_create_edit_archive_and_delete_products(backend: Backend) {
@@ -119,10 +112,9 @@ async fn admins_create_edit_archive_and_delete_products(backend: Backend) {
         .call("admin_product", &[("id", &id.to_string())])
         .await;
     assert_eq!(editor.status, StatusCode::OK, "{}", editor.body);
-    let variant: i64 = sqlx::query_scalar("SELECT id FROM product_variants WHERE sku = 'MQN-TEAL'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let variant: i64 = app
+        .scalar("SELECT id FROM product_variants WHERE sku = 'MQN-TEAL'")
+        .await;
 
     // Edit: a new title and price, and a second variant.
     let (id_text, variant_text) = (id.to_string(), variant.to_string());
@@ -200,14 +192,8 @@ async fn bad_product_fields_are_reported_and_nothing_is_written(backend: Backend
     let app = seeded(backend).await;
     let category = any_category(&app).await;
     let mut admin = admin(&app).await;
-    let taken_sku: String = sqlx::query_scalar("SELECT sku FROM product_variants LIMIT 1")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
-    let taken_slug: String = sqlx::query_scalar("SELECT slug FROM products LIMIT 1")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let taken_sku: String = app.scalar("SELECT sku FROM product_variants LIMIT 1").await;
+    let taken_slug: String = app.scalar("SELECT slug FROM products LIMIT 1").await;
     let before = product_count(&app).await;
     let cases: [(&[(&str, &str)], &str); 7] = [
         (&[("product[title]", " ")], "title"),
@@ -274,11 +260,9 @@ async fn bad_product_fields_are_reported_and_nothing_is_written(backend: Backend
         reply.body
     );
     assert!(reply.body.contains("variants[0][sku]"), "{}", reply.body);
-    let titles: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE title = 'Stale Lamp'")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let titles: i64 = app
+        .scalar("SELECT COUNT(*) FROM products WHERE title = 'Stale Lamp'")
+        .await;
     assert_eq!(titles, 0);
     let missing = admin
         .call(
@@ -294,10 +278,9 @@ async fn only_admins_manage_products(backend: Backend) {
     let app = seeded(backend).await;
     let category = any_category(&app).await;
     let form = product_form("Sneaky Product", &category, "SNEAK-1", &[]);
-    let id: String = sqlx::query_scalar::<_, i64>("SELECT MIN(id) FROM products")
-        .fetch_one(app.db().pool())
+    let id: String = app
+        .scalar::<i64>("SELECT MIN(id) FROM products")
         .await
-        .unwrap()
         .to_string();
     let calls: [(&str, Vec<(&str, &str)>); 5] = [
         ("save_product", form.clone()),

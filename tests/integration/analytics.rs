@@ -272,10 +272,9 @@ async fn each_report_downloads_whole_as_csv_for_staff_who_read_analytics(backend
     assert_eq!(sales.status, StatusCode::OK);
     let lines: Vec<&str> = sales.body.lines().collect();
     assert_eq!((lines[0], lines.len()), ("Day,Orders,Revenue", 31));
-    let placed: String = sqlx::query_scalar("SELECT CAST(total_minor AS TEXT) FROM orders")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let placed: String = app
+        .scalar("SELECT CAST(total_minor AS TEXT) FROM orders")
+        .await;
     assert!(
         lines[27].ends_with(&format!(
             ",1,{}.{}",
@@ -336,10 +335,7 @@ async fn analytics_are_for_admins_only(backend: Backend) {
 /// that batch are still written.
 async fn an_event_for_a_deleted_product_loses_only_itself(backend: Backend) {
     let app = seeded_app(backend, 3, 5).await;
-    let kept: i64 = sqlx::query_scalar("SELECT MIN(id) FROM products")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let kept: i64 = app.scalar("SELECT MIN(id) FROM products").await;
     for product in [kept, kept + 1_000_000, kept] {
         app.state().events.record(Event {
             product_id: Some(product),

@@ -78,10 +78,7 @@ async fn an_admin_makes_a_key_that_opens_the_api_until_revoked(backend: Backend)
     let app = seeded_app(backend, 30, 3).await;
     let key = make_key(&app, "Warehouse", &["catalog:read"]).await;
     assert!(key.starts_with("emp_"), "{key}");
-    let stored: String = sqlx::query_scalar("SELECT secret_digest FROM api_keys")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let stored: String = app.scalar("SELECT secret_digest FROM api_keys").await;
     assert!(
         !stored.contains(&key[13..]),
         "only a digest of the key is kept"
@@ -248,10 +245,7 @@ async fn only_admins_manage_keys_and_a_bad_form_changes_nothing(backend: Backend
         "{}",
         reply.body
     );
-    let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let keys: i64 = app.scalar("SELECT COUNT(*) FROM api_keys").await;
     assert_eq!(keys, 0);
 }
 

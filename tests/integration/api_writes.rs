@@ -122,12 +122,8 @@ impl Answer {
 }
 
 async fn a_category(app: &TestApp) -> String {
-    sqlx::query_scalar(
-        "SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap()
+    app.scalar("SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1")
+        .await
 }
 
 fn mug(category: &str, price_minor: i64) -> Value {
@@ -253,10 +249,9 @@ async fn products_are_created_replaced_and_deleted_as_last_read(backend: Backend
 async fn only_one_of_writes_sent_at_once_with_the_same_if_match_wins(backend: Backend) {
     let app = seeded_app(backend, 1, 9).await;
     let key = api_key(&app, "WMS", &["catalog:read", "inventory:write"]).await;
-    let sku: String = sqlx::query_scalar("SELECT sku FROM product_variants ORDER BY id LIMIT 1")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let sku: String = app
+        .scalar("SELECT sku FROM product_variants ORDER BY id LIMIT 1")
+        .await;
     let path = format!("/api/v1/inventory/{sku}");
     let read = key.get(&path).await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.json);
@@ -291,12 +286,7 @@ async fn an_idempotency_key_acts_once_even_sent_at_once(backend: Backend) {
     let app = seeded_app(backend, 1, 11).await;
     let key = api_key(&app, "PIM", &["catalog:write"]).await;
     let category = a_category(&app).await;
-    let count = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM products")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap()
-    };
+    let count = || async { app.scalar::<i64>("SELECT COUNT(*) FROM products").await };
     let before = count().await;
     let posts = (0..6).map(|_| {
         let (key, category) = (&key, &category);
@@ -430,10 +420,7 @@ async fn orders_move_on_as_the_order_desk_allows(backend: Backend) {
     let to = address(&mut buyer, "US").await;
     let reply = place(&mut buyer, &checkout_key(1), &to, GOOD_CARD, &[]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let number: String = sqlx::query_scalar("SELECT number FROM orders")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let number: String = app.scalar("SELECT number FROM orders").await;
     let path = format!("/api/v1/orders/{number}/status");
 
     reader
@@ -456,11 +443,9 @@ async fn orders_move_on_as_the_order_desk_allows(backend: Backend) {
         .post_once(&path, "ship-1", json!({"status": "shipped"}))
         .await;
     assert_eq!(again.json, moved.json);
-    let history: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM order_status_changes WHERE to_status = 'shipped'")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let history: i64 = app
+        .scalar("SELECT COUNT(*) FROM order_status_changes WHERE to_status = 'shipped'")
+        .await;
     assert_eq!(history, 1);
     // The order desk's rules hold: a shipped order is not paid again.
     key.post(&path, json!({"status": "paid"}))

@@ -142,10 +142,9 @@ async fn guest_carts_survive_and_merge_into_the_account_on_sign_in(backend: Back
     assert_eq!(count(&mut phone).await, 5, "the account keeps its cart");
 
     app.state().events.flush().await;
-    let adds: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'add_to_cart'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let adds: i64 = app
+        .scalar("SELECT COUNT(*) FROM events WHERE kind = 'add_to_cart'")
+        .await;
     assert_eq!(adds, 4);
 }
 
@@ -331,11 +330,9 @@ async fn an_expired_access_token_still_adds_to_the_account_cart(backend: Backend
         !shopper.cookies.contains_key(CART_COOKIE),
         "not a guest cart"
     );
-    let user_carts: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM carts WHERE user_id IS NOT NULL")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let user_carts: i64 = app
+        .scalar("SELECT COUNT(*) FROM carts WHERE user_id IS NOT NULL")
+        .await;
     assert_eq!(user_carts, 1);
 }
 
@@ -361,10 +358,9 @@ async fn the_wishlist_keeps_items_and_takes_them_from_the_cart(backend: Backend)
         .await;
     assert_eq!(rows(&app, "wishlist_items").await, 0);
     app.state().events.flush().await;
-    let saved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'wishlist_add'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let saved: i64 = app
+        .scalar("SELECT COUNT(*) FROM events WHERE kind = 'wishlist_add'")
+        .await;
     // The second save of the same item a moment later is a repeat: one event (see events).
     assert_eq!(saved, 1);
 }

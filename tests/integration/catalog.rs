@@ -80,16 +80,12 @@ async fn seeding_refuses_a_catalog_that_has_products(backend: Backend) {
 async fn the_home_page_lists_departments_and_newest_products(backend: Backend) {
     let app = spawn_app(backend).await;
     seed(app.db(), 40, 3).await.unwrap();
-    let newest: String =
-        sqlx::query_scalar("SELECT title FROM products ORDER BY created_at DESC LIMIT 1")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
-    let oldest: String =
-        sqlx::query_scalar("SELECT title FROM products ORDER BY created_at ASC LIMIT 1")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let newest: String = app
+        .scalar("SELECT title FROM products ORDER BY created_at DESC LIMIT 1")
+        .await;
+    let oldest: String = app
+        .scalar("SELECT title FROM products ORDER BY created_at ASC LIMIT 1")
+        .await;
 
     let response = app.get("/").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -209,10 +205,7 @@ async fn unknown_and_archived_products_get_the_404_page(backend: Backend) {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(body_text(response).await.contains("Page not found"));
 
-    let slug: String = sqlx::query_scalar("UPDATE products SET status = 'archived' WHERE id = (SELECT MIN(id) FROM products) RETURNING slug")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let slug: String = app.scalar("UPDATE products SET status = 'archived' WHERE id = (SELECT MIN(id) FROM products) RETURNING slug").await;
     assert_eq!(
         app.get(&format!("/p/{slug}")).await.status(),
         StatusCode::NOT_FOUND

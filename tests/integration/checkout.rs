@@ -85,10 +85,7 @@ pub(crate) async fn stock(app: &TestApp, sku: &str) -> i64 {
 }
 
 pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap()
+    app.scalar(sql).await
 }
 
 pub(crate) async fn add(client: &mut Client<'_>, sku: &str, quantity: &str) {
@@ -736,11 +733,9 @@ async fn the_invoice_prints_the_seller_and_the_totals_for_its_owner_only(backend
     )
     .await;
     assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
-    let unpaid: String =
-        sqlx::query_scalar("SELECT number FROM orders WHERE status = 'payment_failed'")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let unpaid: String = app
+        .scalar("SELECT number FROM orders WHERE status = 'payment_failed'")
+        .await;
     let refused = stranger.call("invoice", &[("number", &unpaid)]).await;
     assert_eq!(
         refused.status,

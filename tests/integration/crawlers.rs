@@ -138,10 +138,9 @@ async fn crawlers_are_kept_out_of_shoppers_pages(backend: crate::support::Backen
     let sitemap = format!("Sitemap: {}/sitemap.xml", app.state().config.public_url);
     assert!(robots.lines().any(|l| l == sitemap), "{robots}");
 
-    let slug: String = sqlx::query_scalar("SELECT slug FROM products ORDER BY id LIMIT 1")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let slug: String = app
+        .scalar("SELECT slug FROM products ORDER BY id LIMIT 1")
+        .await;
     let base = &app.state().config.public_url;
     let mut shopper = app.client();
     const NOINDEX: &str = r#"<meta name="robots" content="noindex""#;

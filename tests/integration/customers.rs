@@ -117,10 +117,9 @@ async fn roles_are_changed_by_other_admins_only(backend: Backend) {
             .await;
         assert_eq!(reply.status, status, "{id} {role}");
     }
-    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'owner'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let admins: i64 = app
+        .scalar("SELECT COUNT(*) FROM users WHERE role = 'owner'")
+        .await;
     assert_eq!(admins, 1);
 }
 

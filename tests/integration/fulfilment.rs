@@ -279,12 +279,9 @@ async fn an_order_ships_in_parcels_with_tracking_links(backend: Backend) {
         "{}",
         page.body
     );
-    let email: String = sqlx::query_scalar(
-        "SELECT payload FROM outbox WHERE kind = 'order_shipped' ORDER BY id LIMIT 1",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let email: String = app
+        .scalar("SELECT payload FROM outbox WHERE kind = 'order_shipped' ORDER BY id LIMIT 1")
+        .await;
     assert!(
         email.contains(&format!("Part of order {number} has shipped")),
         "{email}"

@@ -121,10 +121,7 @@ async fn undeliverable_emails_are_retried_then_given_up(backend: Backend) {
         let attempts = count(&app, "SELECT attempts FROM outbox").await;
         assert_eq!(attempts, attempt.min(MAX_ATTEMPTS));
     }
-    let error: String = sqlx::query_scalar("SELECT last_error FROM outbox")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let error: String = app.scalar("SELECT last_error FROM outbox").await;
     assert!(!error.is_empty());
     assert!(!dir.exists(), "nothing was written");
 }

@@ -569,10 +569,9 @@ async fn metrics_are_for_the_scraper_with_the_token(backend: Backend) {
     let token = "a-scrapers-token-0123456789";
     let app = spawn_app_with(backend, &[("EMPORIUM_METRICS_TOKEN", token.into())]).await;
     seed(app.db(), 5, 11).await.unwrap();
-    let slug: String = sqlx::query_scalar("SELECT slug FROM products ORDER BY id LIMIT 1")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let slug: String = app
+        .scalar("SELECT slug FROM products ORDER BY id LIMIT 1")
+        .await;
     let mut client = app.client();
     assert_eq!(
         client.get(&format!("/p/{slug}")).await.status,

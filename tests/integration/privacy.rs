@@ -2,7 +2,7 @@
 //! nothing of anyone else's; signed out, the download sends them to sign in.
 
 use crate::{
-    checkout::{GOOD_CARD, add, address, key, place, variant},
+    checkout::{GOOD_CARD, add, address, count, key, place, variant},
     on_both_backends,
     support::{register, seeded_app, signed_out, unique_email},
 };
@@ -73,13 +73,6 @@ async fn a_shopper_downloads_everything_the_shop_holds_about_them(
         signed_out.headers[header::LOCATION],
         "/login?next=/account/privacy"
     );
-}
-
-async fn count(app: &crate::support::TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap()
 }
 
 /// Deleting an account needs the password and "DELETE"; then the shopper's data is erased or

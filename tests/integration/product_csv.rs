@@ -119,12 +119,9 @@ async fn an_import_creates_updates_and_reports_and_run_again_changes_nothing(bac
             .fetch_all(app.db().pool())
             .await
             .unwrap();
-    let category: String = sqlx::query_scalar(
-        "SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let category: String = app
+        .scalar("SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1")
+        .await;
 
     // The export as it is changes nothing.
     let id = upload(&mut owner, &exported).await;
@@ -230,23 +227,18 @@ async fn an_import_creates_updates_and_reports_and_run_again_changes_nothing(bac
     // The same file again: nothing to do but the same two refusals.
     let again = upload(&mut owner, &changed).await;
     assert_eq!(counts(&run(&app, &mut owner, again).await), [0, 0, 7, 2]);
-    let logged: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'products.imported'")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let logged: i64 = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'products.imported'")
+        .await;
     assert_eq!(logged, 3);
 }
 
 async fn one_node_works_through_an_import_however_many_look(backend: Backend) {
     let app = seeded_app(backend, 1, 14).await;
     let mut owner = admin(&app).await;
-    let category: String = sqlx::query_scalar(
-        "SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let category: String = app
+        .scalar("SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1")
+        .await;
     // 300 products with long descriptions: more than a form may post, less than a file may.
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
@@ -282,10 +274,9 @@ async fn one_node_works_through_an_import_however_many_look(backend: Backend) {
     let ran: Vec<Option<i64>> = [a, b, c].map(Result::unwrap).to_vec();
     assert_eq!(ran.iter().filter(|r| **r == Some(id)).count(), 1, "{ran:?}");
     assert_eq!(counts(&import_view(&mut owner, id).await), [300, 0, 0, 0]);
-    let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE slug LIKE 'thing-%'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let made: i64 = app
+        .scalar("SELECT COUNT(*) FROM products WHERE slug LIKE 'thing-%'")
+        .await;
     assert_eq!(made, 300);
     // Nothing waits any more.
     assert_eq!(run_waiting(app.db(), "node-a").await.unwrap(), None);
@@ -313,10 +304,7 @@ async fn a_file_that_is_not_a_product_csv_is_refused_and_not_kept(backend: Backe
             format!("/admin/products?import_error={why}")
         );
     }
-    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM product_imports")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let kept: i64 = app.scalar("SELECT COUNT(*) FROM product_imports").await;
     assert_eq!(kept, 0);
     let mut shopper = register(&app, "Csv Uploader", &unique_email("upload")).await;
     let file = b"Handle,Variant SKU,Variant Price\nk,K-1,1.00\n";

@@ -138,11 +138,9 @@ async fn a_code_comes_off_the_lines_before_tax_and_the_admin_sees_its_sales(back
         "{}",
         page.body
     );
-    let email: String =
-        sqlx::query_scalar("SELECT payload FROM outbox WHERE kind = 'order_confirmation'")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let email: String = app
+        .scalar("SELECT payload FROM outbox WHERE kind = 'order_confirmation'")
+        .await;
     assert!(
         email.contains("SAVE10 — Ten dollars off took $10.00 off"),
         "{email}"

@@ -624,12 +624,9 @@ async fn the_demo_shops_behaviour_fills_every_row_and_beats_best_sellers(backend
     let row = picks(&mut app.client(), "recommended_with", &[("slug", &busiest)]).await;
     assert_eq!(row.heading, "Customers who viewed this also viewed");
     assert_eq!(row.products.len(), 8);
-    let bought: i64 = sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT product_id) FROM product_neighbours WHERE kind = 'bought'",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let bought: i64 = app
+        .scalar("SELECT COUNT(DISTINCT product_id) FROM product_neighbours WHERE kind = 'bought'")
+        .await;
     assert!(bought > 50, "the demo's orders pair products: {bought}");
     let evaluation = evaluate(&interactions(app.db(), now_ms()).await.unwrap());
     assert!(

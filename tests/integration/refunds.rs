@@ -105,10 +105,7 @@ async fn refunding_a_line_gives_back_its_discounted_price_and_tax(backend: Backe
     assert_eq!(order(&app, &number).await, ("paid".into(), 4_824, 438));
     assert_eq!(stock(&app, &c).await, 4, "3 left after the sale, one back");
     let year = civil(now_ms()).0;
-    let note: String = sqlx::query_scalar("SELECT credit_note FROM refunds")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let note: String = app.scalar("SELECT credit_note FROM refunds").await;
     assert_eq!(note, format!("CN-{year}-000001"));
     assert_eq!(
         count(
@@ -271,11 +268,9 @@ async fn bad_refunds_change_nothing(backend: Backend) {
     let home = address(&mut other, "US").await;
     let declined = place(&mut other, &key(2), &home, DECLINED_CARD, &[]).await;
     assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
-    let unpaid: String =
-        sqlx::query_scalar("SELECT number FROM orders WHERE status = 'payment_failed'")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let unpaid: String = app
+        .scalar("SELECT number FROM orders WHERE status = 'payment_failed'")
+        .await;
     let (status, _) = refund(&mut desk, &unpaid, &[("amount", "1")]).await;
     assert_eq!(
         status,

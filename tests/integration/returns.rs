@@ -139,10 +139,7 @@ async fn a_return_is_approved_received_and_refunded(backend: Backend) {
             .await
             .unwrap();
     assert_eq!((amount, reason), (1_072, format!("Return {id}")));
-    let refunded: i64 = sqlx::query_scalar("SELECT refunded_minor FROM orders")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let refunded: i64 = app.scalar("SELECT refunded_minor FROM orders").await;
     assert_eq!(refunded, 1_072);
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM return_steps").await,
@@ -167,12 +164,9 @@ async fn a_return_is_approved_received_and_refunded(backend: Backend) {
         .await,
         1
     );
-    let approval: String = sqlx::query_scalar(
-        "SELECT body FROM notifications WHERE title LIKE '%is approved' ORDER BY id",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let approval: String = app
+        .scalar("SELECT body FROM notifications WHERE title LIKE '%is approved' ORDER BY id")
+        .await;
     assert!(
         approval.contains("1 Market Street") && approval.contains("Thanks for telling us."),
         "{approval}"
@@ -225,11 +219,9 @@ async fn a_rejected_return_says_why_and_frees_its_units(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(returns(&app).await, [(id, "rejected".to_owned())]);
     assert_eq!(returnable(&mut buyer, &number).await, [2, 1]);
-    let told: String =
-        sqlx::query_scalar("SELECT body FROM notifications WHERE title LIKE '%not accepted'")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let told: String = app
+        .scalar("SELECT body FROM notifications WHERE title LIKE '%not accepted'")
+        .await;
     assert_eq!(told, "Colours are as pictured.");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM refunds").await, 0);
     assert_eq!(stock(&app, &b).await, 4);

@@ -33,10 +33,8 @@ async fn slug_of(app: &TestApp, sku: &str) -> String {
 }
 
 async fn first_slug(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT slug FROM products ORDER BY id LIMIT 1")
-        .fetch_one(app.db().pool())
+    app.scalar("SELECT slug FROM products ORDER BY id LIMIT 1")
         .await
-        .unwrap()
 }
 
 async fn review(
@@ -146,10 +144,9 @@ async fn reviews_make_the_products_rating(backend: Backend) {
     assert!(rated("4").is_empty());
 
     app.state().events.flush().await;
-    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'review'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let events: i64 = app
+        .scalar("SELECT COUNT(*) FROM events WHERE kind = 'review'")
+        .await;
     assert_eq!(events, 3);
 }
 
@@ -247,10 +244,7 @@ async fn bad_reviews_change_nothing(backend: Backend) {
         .unwrap();
     let (status, _) = review(&mut shopper, &slug, "4", "Fine.").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let reviews: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let reviews: i64 = app.scalar("SELECT COUNT(*) FROM reviews").await;
     assert_eq!(reviews, 0);
     assert_eq!(aggregates(&app, &slug).await, (0, 0));
 }

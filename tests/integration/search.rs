@@ -87,10 +87,9 @@ async fn a_typo_still_finds_the_product(backend: Backend) {
     assert!(offered.chars().count() >= 3, "{offered}");
 
     app.state().events.flush().await;
-    let searches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'search'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let searches: i64 = app
+        .scalar("SELECT COUNT(*) FROM events WHERE kind = 'search'")
+        .await;
     assert_eq!(searches, 8);
 }
 
@@ -98,10 +97,9 @@ async fn facet_counts_match_the_database(backend: Backend) {
     let app = seeded_app(backend, 300, 11).await;
     rebuild(&app).await;
     let all = search(&app, &[]).await;
-    let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE status = 'active'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let active: i64 = app
+        .scalar("SELECT COUNT(*) FROM products WHERE status = 'active'")
+        .await;
     assert_eq!(all.total, active as u64);
 
     for department in &all.facets.categories {
@@ -239,12 +237,7 @@ async fn filters_and_sorting_shape_the_results(backend: Backend) {
 
     let in_stock = search(&app, &[("in_stock", "1")]).await;
     assert!(in_stock.items.iter().all(|p| p.stock > 0));
-    let out_of_stock: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM products p WHERE (SELECT SUM(stock) FROM product_variants v WHERE v.product_id = p.id) = 0",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let out_of_stock: i64 = app.scalar("SELECT COUNT(*) FROM products p WHERE (SELECT SUM(stock) FROM product_variants v WHERE v.product_id = p.id) = 0").await;
     assert_eq!(in_stock.total + out_of_stock as u64, 300);
 
     let second = search(&app, &[("page", "2")]).await;
@@ -421,10 +414,8 @@ async fn a_restarted_node_opens_its_index_and_catches_up(backend: Backend) {
 }
 
 async fn first_category(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT slug FROM categories ORDER BY id LIMIT 1")
-        .fetch_one(app.db().pool())
+    app.scalar("SELECT slug FROM categories ORDER BY id LIMIT 1")
         .await
-        .unwrap()
 }
 
 async fn a_node_without_its_index_says_search_is_warming_up_until_built(backend: Backend) {

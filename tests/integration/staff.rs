@@ -197,10 +197,7 @@ async fn every_admin_function_checks_its_permission_for_every_role(backend: Back
             "{role:?} uploading a picture: {status}"
         );
     }
-    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let logged: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
     assert_eq!(logged, 0, "no call of the matrix changed anything");
 }
 
@@ -235,10 +232,9 @@ async fn admin_changes_are_logged_with_who_what_and_where(backend: Backend) {
     let reply = catalog.call("save_product", &product).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let id: String = reply.body.trim().to_owned();
-    let variant: i64 = sqlx::query_scalar("SELECT id FROM product_variants WHERE sku = 'MUG-T'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let variant: i64 = app
+        .scalar("SELECT id FROM product_variants WHERE sku = 'MUG-T'")
+        .await;
     let variant = variant.to_string();
     let mut changed = product.to_vec();
     changed[5].1 = "11.00";

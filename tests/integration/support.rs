@@ -244,6 +244,18 @@ impl TestApp {
         self.request(Request::get(uri).body(Body::empty()).unwrap())
             .await
     }
+
+    /// The one value `sql`, a query without parameters, selects.
+    pub async fn scalar<T>(&self, sql: &str) -> T
+    where
+        T: Send + Unpin,
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_scalar(sql)
+            .fetch_one(self.db().pool())
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
 }
 
 /// The whole body of a response as text.

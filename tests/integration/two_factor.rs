@@ -149,10 +149,9 @@ async fn enrolling_needs_a_code_from_the_app_and_the_password(backend: Backend) 
         !signed_in(&mut phone).await,
         "every other device is signed out"
     );
-    let stored: String = sqlx::query_scalar("SELECT code_hash FROM recovery_codes LIMIT 1")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let stored: String = app
+        .scalar("SELECT code_hash FROM recovery_codes LIMIT 1")
+        .await;
     assert!(
         codes
             .iter()

@@ -104,10 +104,7 @@ async fn signing_up_with_a_taken_address_answers_the_same_and_tells_its_owner(ba
     let (status, body) = sign_up(&mut intruder, "Mallory", &owner.to_uppercase()).await;
     assert_eq!((status, &body), (fresh_status, &fresh_body));
     assert!(signed_out(&intruder));
-    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let accounts: i64 = app.scalar("SELECT COUNT(*) FROM users").await;
     assert_eq!(accounts, 1);
     assert_eq!(
         emails(&app, "verify_email").await,
@@ -115,11 +112,9 @@ async fn signing_up_with_a_taken_address_answers_the_same_and_tells_its_owner(ba
         "only the real sign-up's"
     );
     assert_eq!(emails(&app, "sign_up_attempt").await, 1);
-    let told: String =
-        sqlx::query_scalar("SELECT recipient FROM outbox WHERE kind = 'sign_up_attempt'")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let told: String = app
+        .scalar("SELECT recipient FROM outbox WHERE kind = 'sign_up_attempt'")
+        .await;
     assert_eq!(told, owner);
     // Once an hour at most: more tries answer the same and tell nobody.
     for _ in 0..3 {

@@ -127,17 +127,11 @@ async fn touch_product(owner: &mut Client<'_>, id: i64) {
 }
 
 async fn first_product(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT MIN(id) FROM products")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap()
+    app.scalar("SELECT MIN(id) FROM products").await
 }
 
 async fn events_waiting(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap()
+    app.scalar("SELECT COUNT(*) FROM webhook_events").await
 }
 
 async fn round_at(app: &TestApp, now: i64) -> Round {
@@ -161,10 +155,7 @@ async fn events_reach_the_endpoints_that_want_them_signed(backend: Backend) {
     let to = address(&mut buyer, "US").await;
     let placed = place(&mut buyer, &key(1), &to, GOOD_CARD, &[]).await;
     assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
-    let number: String = sqlx::query_scalar("SELECT number FROM orders")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let number: String = app.scalar("SELECT number FROM orders").await;
     let product = first_product(&app).await;
     touch_product(&mut owner, product).await;
 
