@@ -62,10 +62,8 @@ async fn signed_in_name(client: &mut Client<'_>) -> Option<String> {
 
 /// Moves every rotation of refresh tokens back in time, past the grace window.
 async fn age_rotations(app: &TestApp) {
-    sqlx::query("UPDATE refresh_tokens SET used_at = used_at - 60000 WHERE used_at IS NOT NULL")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute("UPDATE refresh_tokens SET used_at = used_at - 60000 WHERE used_at IS NOT NULL")
+        .await;
 }
 
 async fn count_users(app: &TestApp) -> i64 {

@@ -177,12 +177,12 @@ async fn admins_create_edit_archive_and_delete_products(backend: Backend) {
 
     let reply = admin.call("delete_product", &[("id", &id_text)]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let left: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM product_variants WHERE product_id = $1")
-            .bind(id)
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let left: i64 = app
+        .scalar_for(
+            "SELECT COUNT(*) FROM product_variants WHERE product_id = $1",
+            id,
+        )
+        .await;
     assert_eq!(left, 0);
     let again = admin.call("delete_product", &[("id", &id_text)]).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
@@ -491,11 +491,8 @@ async fn product_to_picture<'a>(app: &'a TestApp, title: &str, sku: &str) -> (Cl
 
 /// The picture file a product names.
 async fn image_of(app: &TestApp, id: i64) -> String {
-    sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
-        .bind(id)
-        .fetch_one(app.db().pool())
+    app.scalar_for("SELECT image FROM products WHERE id = $1", id)
         .await
-        .unwrap()
 }
 
 /// Asks `app` for the uploaded copy `file`: a WebP picture `size` big, cached for a year.
@@ -724,36 +721,28 @@ async fn the_dashboard_lists_active_variants_running_out_lowest_first(backend: B
     emporium::catalog::seed::seed(app.db(), 6, 21)
         .await
         .unwrap();
-    let variants: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT id, product_id FROM product_variants ORDER BY id")
-            .fetch_all(app.db().pool())
-            .await
-            .unwrap();
+    let variants: Vec<(i64, i64)> = app
+        .rows("SELECT id, product_id FROM product_variants ORDER BY id")
+        .await;
     let set = |stock: i64, id: i64| {
         sqlx::query("UPDATE product_variants SET stock = $1 WHERE id = $2")
             .bind(stock)
             .bind(id)
             .execute(app.db().pool())
     };
-    sqlx::query("UPDATE products SET status = 'active'")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
-    sqlx::query("UPDATE product_variants SET stock = 50")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute("UPDATE products SET status = 'active'").await;
+    app.execute("UPDATE product_variants SET stock = 50").await;
     for (stock, (id, _)) in [3, 0, 4, 2].into_iter().zip(&variants) {
         set(stock, *id).await.unwrap();
     }
     // An archived product's empty variant is nobody's worry.
     let (last, archived) = *variants.last().unwrap();
     set(0, last).await.unwrap();
-    sqlx::query("UPDATE products SET status = 'archived' WHERE id = $1")
-        .bind(archived)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for(
+        "UPDATE products SET status = 'archived' WHERE id = $1",
+        archived,
+    )
+    .await;
 
     let mut owner = admin(&app).await;
     let reply = owner.call("admin_low_stock", &[]).await;

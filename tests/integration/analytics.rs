@@ -80,13 +80,7 @@ async fn sales_and_behaviour_add_up(backend: Backend) {
     .await;
     assert_eq!(reply.status, StatusCode::PAYMENT_REQUIRED, "{}", reply.body);
 
-    let title: String = sqlx::query_scalar(
-        "SELECT p.title FROM products p JOIN product_variants v ON v.product_id = p.id WHERE v.sku = $1",
-    )
-    .bind(&b)
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let title: String = app.scalar_for("SELECT p.title FROM products p JOIN product_variants v ON v.product_id = p.id WHERE v.sku = $1", &b).await;
     let word = title.split_whitespace().next().unwrap().to_owned();
     for q in [word.as_str(), "zzqqxx", "ZZQQXX "] {
         let reply = app.client().call("search", &[("raw[q]", q)]).await;
@@ -203,15 +197,11 @@ async fn closed_days_are_rolled_up_and_read_afresh_once_an_order_of_theirs_chang
         "the rollups add up to what they were made from"
     );
     // The closed days are read from the rollups, not from the orders.
-    sqlx::query("UPDATE analytics_days SET count = count + 1 WHERE metric = 'sales'")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute("UPDATE analytics_days SET count = count + 1 WHERE metric = 'sales'")
+        .await;
     assert_eq!(week(&app).await.orders, 2);
-    sqlx::query("UPDATE analytics_days SET count = count - 1 WHERE metric = 'sales'")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute("UPDATE analytics_days SET count = count - 1 WHERE metric = 'sales'")
+        .await;
 
     // One of the two units refunded: its day is read afresh at once, net of the refund.
     let mut desk = admin(&app).await;

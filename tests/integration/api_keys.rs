@@ -467,10 +467,8 @@ async fn categories_and_customers_are_read_each_with_its_scope(backend: Backend)
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     shopper(&app, "api reader").await;
-    sqlx::query("UPDATE users SET notify_news_email = 1 WHERE email LIKE 'api.reader%'")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute("UPDATE users SET notify_news_email = 1 WHERE email LIKE 'api.reader%'")
+        .await;
     let (status, _, page) = api(&app, &crm, "/api/v1/customers?limit=200").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let reader = page["data"]

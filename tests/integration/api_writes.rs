@@ -140,10 +140,8 @@ fn mug(category: &str, price_minor: i64) -> Value {
 }
 
 async fn audit(app: &TestApp) -> Vec<(String, String, String)> {
-    sqlx::query_as("SELECT actor, action, summary FROM audit_log ORDER BY id")
-        .fetch_all(app.db().pool())
+    app.rows("SELECT actor, action, summary FROM audit_log ORDER BY id")
         .await
-        .unwrap()
 }
 
 async fn products_are_created_replaced_and_deleted_as_last_read(backend: Backend) {
@@ -348,10 +346,8 @@ async fn a_stock_batch_is_all_or_nothing(backend: Backend) {
     let app = seeded_app(backend, 3, 13).await;
     let key = api_key(&app, "WMS", &["inventory:write"]).await;
     let stocks = || async {
-        sqlx::query_as::<_, (String, i64)>("SELECT sku, stock FROM product_variants ORDER BY id")
-            .fetch_all(app.db().pool())
+        app.rows::<(String, i64)>("SELECT sku, stock FROM product_variants ORDER BY id")
             .await
-            .unwrap()
     };
     let before = stocks().await;
     let items: Vec<Value> = before

@@ -190,13 +190,7 @@ async fn bad_quantities_and_items_change_nothing(backend: Backend) {
     assert_eq!(view.subtotal().minor(), 0);
 
     // An archived product leaves the cart with a notice; it cannot be added again.
-    sqlx::query(
-        "UPDATE products SET status = 'archived' WHERE id = (SELECT product_id FROM product_variants WHERE sku = $1)",
-    )
-    .bind(&skus[0])
-    .execute(app.db().pool())
-    .await
-    .unwrap();
+    app.execute_for("UPDATE products SET status = 'archived' WHERE id = (SELECT product_id FROM product_variants WHERE sku = $1)", &skus[0]).await;
     let view = cart(&mut shopper).await;
     assert!(view.lines.is_empty());
     assert!(
@@ -256,11 +250,11 @@ async fn guest_carts_expire_after_thirty_days(backend: Backend) {
     assert_eq!(add(&mut old, &sku, "1").await.0, StatusCode::OK);
     let mut fresh = app.client();
     assert_eq!(add(&mut fresh, &sku, "1").await.0, StatusCode::OK);
-    sqlx::query("UPDATE carts SET updated_at = $1 WHERE id = (SELECT MIN(id) FROM carts)")
-        .bind(now_ms() - GUEST_CART_TTL_MS - 1)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for(
+        "UPDATE carts SET updated_at = $1 WHERE id = (SELECT MIN(id) FROM carts)",
+        now_ms() - GUEST_CART_TTL_MS - 1,
+    )
+    .await;
     assert_eq!(count(&mut old).await, 0, "an expired cart is not shown");
     assert_eq!(
         delete_expired_guest_carts(app.db(), now_ms())

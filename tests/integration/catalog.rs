@@ -188,13 +188,12 @@ async fn the_product_page_shows_variants_and_records_a_view(backend: Backend) {
     assert!(html.contains(&format!(r#"<link href="{base}/p/{slug}" rel="canonical">"#)));
 
     app.state().events.flush().await;
-    let views: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM events WHERE kind = 'product_view' AND product_id = $1",
-    )
-    .bind(id)
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let views: i64 = app
+        .scalar_for(
+            "SELECT COUNT(*) FROM events WHERE kind = 'product_view' AND product_id = $1",
+            id,
+        )
+        .await;
     assert_eq!(views, 1);
 }
 

@@ -60,12 +60,12 @@ pub(crate) async fn shopper<'a>(app: &'a TestApp, tag: &str) -> Client<'a> {
 
 /// A variant with exactly `stock` units at `price` cents; returns its SKU.
 pub(crate) async fn variant(app: &TestApp, nth: i64, price: i64, stock: i64) -> String {
-    let sku: String =
-        sqlx::query_scalar("SELECT sku FROM product_variants ORDER BY id LIMIT 1 OFFSET $1")
-            .bind(nth)
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let sku: String = app
+        .scalar_for(
+            "SELECT sku FROM product_variants ORDER BY id LIMIT 1 OFFSET $1",
+            nth,
+        )
+        .await;
     sqlx::query("UPDATE product_variants SET price_minor = $1, stock = $2 WHERE sku = $3")
         .bind(price)
         .bind(stock)
@@ -77,11 +77,8 @@ pub(crate) async fn variant(app: &TestApp, nth: i64, price: i64, stock: i64) -> 
 }
 
 pub(crate) async fn stock(app: &TestApp, sku: &str) -> i64 {
-    sqlx::query_scalar("SELECT stock FROM product_variants WHERE sku = $1")
-        .bind(sku)
-        .fetch_one(app.db().pool())
+    app.scalar_for("SELECT stock FROM product_variants WHERE sku = $1", sku)
         .await
-        .unwrap()
 }
 
 pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -283,11 +280,9 @@ async fn a_declined_card_then_a_good_one_makes_one_order(backend: Backend) {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 3);
     assert_eq!(stock(&app, &sku).await, 1);
     // GB: 20% of 40.00; free standard shipping below 50.00 does not apply.
-    let total: i64 = sqlx::query_scalar("SELECT total_minor FROM orders WHERE number = $1")
-        .bind(&number)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let total: i64 = app
+        .scalar_for("SELECT total_minor FROM orders WHERE number = $1", &number)
+        .await;
     assert_eq!(total, 4_000 + 499 + 800);
 
     // Submitting the same form again returns the same order and charges nothing.
@@ -760,11 +755,8 @@ async fn buy_again_puts_what_is_still_sold_back_in_the_cart(backend: Backend) {
     let number = number(&place(&mut buyer, &key(1), &home, GOOD_CARD, &[]).await);
     assert_eq!(buyer.call("cart_count", &[]).await.body, "0");
     // Since then the second item sold out.
-    sqlx::query("UPDATE product_variants SET stock = 0 WHERE sku = $1")
-        .bind(&b)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for("UPDATE product_variants SET stock = 0 WHERE sku = $1", &b)
+        .await;
 
     let reply = buyer.call("buy_again", &[("number", &number)]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);

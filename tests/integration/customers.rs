@@ -71,11 +71,12 @@ async fn admins_find_accounts_and_change_roles(backend: Backend) {
         again.call("admin_overview", &[]).await.status,
         StatusCode::FORBIDDEN
     );
-    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE lower(email) = lower($1)")
-        .bind(&email)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let role: String = app
+        .scalar_for(
+            "SELECT role FROM users WHERE lower(email) = lower($1)",
+            &email,
+        )
+        .await;
     assert_eq!(role, "customer");
 }
 

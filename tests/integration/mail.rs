@@ -105,19 +105,14 @@ async fn emails_go_out_over_smtp(backend: Backend) {
 
 async fn undeliverable_emails_are_retried_then_given_up(backend: Backend) {
     let app = with_confirmation(backend).await;
-    sqlx::query("UPDATE outbox SET recipient = 'not an address'")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute("UPDATE outbox SET recipient = 'not an address'")
+        .await;
     let dir = tempfile_dir("failing");
     let mailer = folder_mailer(&dir);
     for attempt in 1..=MAX_ATTEMPTS + 1 {
         assert_eq!(deliver_due(app.db(), &mailer).await.unwrap(), 0);
         // The retry wait has passed.
-        sqlx::query("UPDATE outbox SET claimed_until = 0")
-            .execute(app.db().pool())
-            .await
-            .unwrap();
+        app.execute("UPDATE outbox SET claimed_until = 0").await;
         let attempts = count(&app, "SELECT attempts FROM outbox").await;
         assert_eq!(attempts, attempt.min(MAX_ATTEMPTS));
     }

@@ -91,13 +91,7 @@ async fn a_shopper_deletes_their_account_and_the_shop_forgets_them(
     assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
     add(&mut del, &sku, "1").await;
     app.state().events.flush().await;
-    let slug: String = sqlx::query_scalar(
-        "SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id WHERE v.sku = $1",
-    )
-    .bind(&sku)
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let slug: String = app.scalar_for("SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id WHERE v.sku = $1", &sku).await;
     let review = del
         .call(
             "save_review",
@@ -165,11 +159,9 @@ async fn a_shopper_deletes_their_account_and_the_shop_forgets_them(
     ] {
         assert_eq!(count(&app, sql).await, left, "{sql}");
     }
-    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE recipient = $1")
-        .bind(&email)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let outbox: i64 = app
+        .scalar_for("SELECT COUNT(*) FROM outbox WHERE recipient = $1", &email)
+        .await;
     assert_eq!(outbox, 0, "no email to the address is kept");
     let (name, line1): (String, String) =
         sqlx::query_as("SELECT ship_full_name, ship_line1 FROM orders")

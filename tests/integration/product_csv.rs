@@ -114,11 +114,9 @@ async fn an_import_creates_updates_and_reports_and_run_again_changes_nothing(bac
     let app = seeded_app(backend, 6, 13).await;
     let mut owner = admin(&app).await;
     let exported = owner.get("/admin/products/export.csv").await.body;
-    let before: Vec<(String, i64)> =
-        sqlx::query_as("SELECT slug, updated_at FROM products ORDER BY id")
-            .fetch_all(app.db().pool())
-            .await
-            .unwrap();
+    let before: Vec<(String, i64)> = app
+        .rows("SELECT slug, updated_at FROM products ORDER BY id")
+        .await;
     let category: String = app
         .scalar("SELECT slug FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1")
         .await;
@@ -216,11 +214,9 @@ async fn an_import_creates_updates_and_reports_and_run_again_changes_nothing(bac
             .await
             .unwrap();
     assert_eq!((price, stock), (3_000, 5));
-    let after: Vec<(String, i64)> =
-        sqlx::query_as("SELECT slug, updated_at FROM products ORDER BY id LIMIT 6")
-            .fetch_all(app.db().pool())
-            .await
-            .unwrap();
+    let after: Vec<(String, i64)> = app
+        .rows("SELECT slug, updated_at FROM products ORDER BY id LIMIT 6")
+        .await;
     assert_ne!(after[0], before[0], "the first product's price changed");
     assert_eq!(after[1..], before[1..], "the others were not written");
 
@@ -326,11 +322,9 @@ async fn a_file_of_many_megabytes_is_taken_whole(backend: Backend) {
     }
     assert!(file.len() > 3 * 1024 * 1024);
     let id = upload(&mut owner, &file).await;
-    let products: i64 = sqlx::query_scalar("SELECT products FROM product_imports WHERE id = $1")
-        .bind(id)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let products: i64 = app
+        .scalar_for("SELECT products FROM product_imports WHERE id = $1", id)
+        .await;
     assert_eq!(products, 3_000);
 }
 
@@ -350,11 +344,9 @@ async fn old_files_are_forgotten_and_reports_kept(backend: Backend) {
     );
     assert_eq!(forget_old(app.db(), now_ms() + 1).await.unwrap(), 2);
     assert_eq!(import_view(&mut owner, finished).await, report);
-    let body: String = sqlx::query_scalar("SELECT body FROM product_imports WHERE id = $1")
-        .bind(finished)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let body: String = app
+        .scalar_for("SELECT body FROM product_imports WHERE id = $1", finished)
+        .await;
     assert_eq!(body, "");
     let gone = owner
         .call("product_import", &[("id", &waiting.to_string())])

@@ -68,11 +68,8 @@ fn placed_number(reply: &crate::support::Reply) -> String {
 }
 
 async fn uses(app: &TestApp, id: i64) -> i64 {
-    sqlx::query_scalar("SELECT uses FROM promotions WHERE id = $1")
-        .bind(id)
-        .fetch_one(app.db().pool())
+    app.scalar_for("SELECT uses FROM promotions WHERE id = $1", id)
         .await
-        .unwrap()
 }
 
 async fn a_code_comes_off_the_lines_before_tax_and_the_admin_sees_its_sales(backend: Backend) {

@@ -33,10 +33,7 @@ on_both_backends!(
 
 /// `n` active products as (id, slug, sku of the first variant), stocked.
 async fn products(app: &TestApp, n: i64) -> Vec<(i64, String, String)> {
-    sqlx::query("UPDATE product_variants SET stock = 50")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute("UPDATE product_variants SET stock = 50").await;
     sqlx::query_as(
         "SELECT p.id, p.slug, (SELECT MIN(v.sku) FROM product_variants v WHERE v.product_id = p.id) \
          FROM products p ORDER BY p.id LIMIT $1",
@@ -93,11 +90,8 @@ async fn shoppers_who_viewed_a_product_lead_to_what_they_viewed_next(backend: Ba
     let mut fan = shopper(&app, "Archived Fan").await;
     view(&mut fan, &a.1).await;
     view(&mut fan, &e.1).await;
-    sqlx::query("UPDATE products SET status = 'archived' WHERE id = $1")
-        .bind(e.0)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for("UPDATE products SET status = 'archived' WHERE id = $1", e.0)
+        .await;
     app.state().events.flush().await;
 
     let mut guest = app.client();
@@ -209,11 +203,9 @@ async fn the_home_page_follows_a_shoppers_browsing(backend: Backend) {
         [all[2].1.as_str(), all[0].1.as_str(), all[1].1.as_str()]
     );
 
-    let category: i64 = sqlx::query_scalar("SELECT category_id FROM products WHERE id = $1")
-        .bind(all[0].0)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let category: i64 = app
+        .scalar_for("SELECT category_id FROM products WHERE id = $1", all[0].0)
+        .await;
     let mine = picks(&mut shopper, "recommended_for_you", &[]).await;
     assert_eq!(mine.heading, "Inspired by your browsing");
     assert!(
@@ -338,11 +330,11 @@ async fn a_guests_browsing_leads_home_page_picks_and_joins_the_account(backend: 
         .call("add_to_cart", &[("sku", &all[1].2), ("quantity", "1")])
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    sqlx::query("UPDATE product_variants SET stock = 0 WHERE product_id = $1")
-        .bind(all[2].0)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for(
+        "UPDATE product_variants SET stock = 0 WHERE product_id = $1",
+        all[2].0,
+    )
+    .await;
     let mine = picks(&mut guest, "recommended_for_you", &[]).await;
     assert!(
         !slugs(&mine).contains(&all[1].1.as_str()),
@@ -356,11 +348,11 @@ async fn a_guests_browsing_leads_home_page_picks_and_joins_the_account(backend: 
     );
     // Nor under "Recently viewed": what they looked at is left out once it is sold out or in
     // the cart.
-    sqlx::query("UPDATE product_variants SET stock = 0 WHERE product_id = $1")
-        .bind(all[3].0)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for(
+        "UPDATE product_variants SET stock = 0 WHERE product_id = $1",
+        all[3].0,
+    )
+    .await;
     let recent = picks(&mut guest, "recently_viewed", &[]).await;
     assert_eq!(slugs(&recent), [all[0].1.as_str()]);
     let reply = guest
@@ -398,10 +390,7 @@ async fn a_guests_browsing_leads_home_page_picks_and_joins_the_account(backend: 
 
 async fn a_product_and_what_is_bought_with_it_go_into_the_cart_together(backend: Backend) {
     let app = seeded_app(backend, 40, 11).await;
-    sqlx::query("UPDATE product_variants SET stock = 50")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute("UPDATE product_variants SET stock = 50").await;
     let single: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT p.id, p.slug, MIN(v.sku) FROM products p \
          JOIN product_variants v ON v.product_id = p.id \
@@ -431,11 +420,8 @@ async fn a_product_and_what_is_bought_with_it_go_into_the_cart_together(backend:
     assert_eq!(pair(&reply.body), None, "never bought with anything");
 
     // Both or neither: a sold-out second item adds nothing.
-    sqlx::query("UPDATE product_variants SET stock = 0 WHERE sku = $1")
-        .bind(&z.2)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for("UPDATE product_variants SET stock = 0 WHERE sku = $1", &z.2)
+        .await;
     let refused = guest
         .call("add_both_to_cart", &[("first", &x.2), ("second", &z.2)])
         .await;
@@ -595,11 +581,9 @@ async fn the_demo_shops_behaviour_fills_every_row_and_beats_best_sellers(backend
         verified > 2 * unverified && unverified > 0,
         "{verified} / {unverified}"
     );
-    let stars: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT rating, COUNT(*) FROM reviews GROUP BY rating ORDER BY rating")
-            .fetch_all(app.db().pool())
-            .await
-            .unwrap();
+    let stars: Vec<(i64, i64)> = app
+        .rows("SELECT rating, COUNT(*) FROM reviews GROUP BY rating ORDER BY rating")
+        .await;
     assert_eq!(stars.len(), 5, "{stars:?}");
     let good: i64 = stars[3..].iter().map(|s| s.1).sum();
     assert!(good > stars[..3].iter().map(|s| s.1).sum(), "{stars:?}");

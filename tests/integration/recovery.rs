@@ -63,12 +63,12 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_every_session(backend: B
         panic!("one email: {tokens:?}")
     };
     assert_eq!(token.len(), 64, "256 bits");
-    let stored: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM account_tokens WHERE token_hash = $1")
-            .bind(token)
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let stored: i64 = app
+        .scalar_for(
+            "SELECT COUNT(*) FROM account_tokens WHERE token_hash = $1",
+            token,
+        )
+        .await;
     assert_eq!(stored, 0, "only the token's hash is kept");
 
     let mut browser = app.client();
@@ -150,11 +150,11 @@ async fn dead_reset_links_get_a_clear_answer(backend: Backend) {
     );
     assert!(link_works(&mut browser, &tokens[1]).await);
 
-    sqlx::query("UPDATE account_tokens SET expires_at = $1")
-        .bind(emporium::platform::db::now_ms() - 1)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for(
+        "UPDATE account_tokens SET expires_at = $1",
+        emporium::platform::db::now_ms() - 1,
+    )
+    .await;
     let forged = "ab".repeat(32);
     for token in [tokens[1].as_str(), forged.as_str(), ""] {
         assert!(!link_works(&mut browser, token).await);

@@ -214,11 +214,9 @@ async fn cancelling_a_paid_order_refunds_it_in_full(backend: Backend) {
         ("cancelled".into(), total, total)
     );
     assert_eq!(stock(&app, &sku).await, 5, "back once, not twice");
-    let refunds: Vec<(i64, String, i64)> =
-        sqlx::query_as("SELECT amount_minor, status, restock FROM refunds")
-            .fetch_all(app.db().pool())
-            .await
-            .unwrap();
+    let refunds: Vec<(i64, String, i64)> = app
+        .rows("SELECT amount_minor, status, restock FROM refunds")
+        .await;
     assert_eq!(refunds, [(total, "succeeded".into(), 0)]);
     let desk_view = desk.call("admin_order", &[("number", &number)]).await;
     let desk_view: serde_json::Value = serde_json::from_str(&desk_view.body).unwrap();

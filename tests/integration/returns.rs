@@ -87,10 +87,7 @@ async fn step(
 
 /// The returns of the one order in the database: (id, status), oldest first.
 async fn returns(app: &TestApp) -> Vec<(i64, String)> {
-    sqlx::query_as("SELECT id, status FROM returns ORDER BY id")
-        .fetch_all(app.db().pool())
-        .await
-        .unwrap()
+    app.rows("SELECT id, status FROM returns ORDER BY id").await
 }
 
 /// The order page as its owner reads it: what each line may still send back.
@@ -267,11 +264,7 @@ async fn returns_are_for_the_owner_of_a_delivered_order_within_the_window(backen
     assert_eq!(returns(&app).await, [(id, "requested".to_owned())]);
 
     // 31 days after delivery the window has closed.
-    sqlx::query("UPDATE order_status_changes SET created_at = created_at - $1 WHERE to_status = 'delivered'")
-        .bind(31 * 86_400_000_i64)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for("UPDATE order_status_changes SET created_at = created_at - $1 WHERE to_status = 'delivered'", 31 * 86_400_000_i64).await;
     assert!(returnable(&mut buyer, &number).await.is_empty());
     let (status, body) = ask(&mut buyer, &number, &[("1", "1")], "damaged", "").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");

@@ -23,13 +23,7 @@ on_both_backends!(
 
 /// The slug of the product that sells `sku`.
 async fn slug_of(app: &TestApp, sku: &str) -> String {
-    sqlx::query_scalar(
-        "SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id WHERE v.sku = $1",
-    )
-    .bind(sku)
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap()
+    app.scalar_for("SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id WHERE v.sku = $1", sku).await
 }
 
 async fn first_slug(app: &TestApp) -> String {
@@ -128,11 +122,9 @@ async fn reviews_make_the_products_rating(backend: Backend) {
     );
 
     // Search filters by the new average at once: three stars and up finds it, four does not.
-    let id: i64 = sqlx::query_scalar("SELECT id FROM products WHERE slug = $1")
-        .bind(&slug)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let id: i64 = app
+        .scalar_for("SELECT id FROM products WHERE slug = $1", &slug)
+        .await;
     let rated = |stars: &str| {
         let (request, _) = SearchRequest::parse(&RawSearch {
             rating: Some(stars.into()),
@@ -237,11 +229,11 @@ async fn bad_reviews_change_nothing(backend: Backend) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // An archived product takes no reviews.
-    sqlx::query("UPDATE products SET status = 'archived' WHERE slug = $1")
-        .bind(&slug)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for(
+        "UPDATE products SET status = 'archived' WHERE slug = $1",
+        &slug,
+    )
+    .await;
     let (status, _) = review(&mut shopper, &slug, "4", "Fine.").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let reviews: i64 = app.scalar("SELECT COUNT(*) FROM reviews").await;

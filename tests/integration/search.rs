@@ -31,13 +31,11 @@ on_both_backends!(
 
 /// Gives the first product a distinctive title; returns its slug.
 async fn rename_first_product(app: &TestApp, title: &str) -> String {
-    sqlx::query_scalar(
+    app.scalar_for(
         "UPDATE products SET title = $1 WHERE id = (SELECT MIN(id) FROM products) RETURNING slug",
+        title,
     )
-    .bind(title)
-    .fetch_one(app.db().pool())
     .await
-    .unwrap()
 }
 
 async fn rebuild(app: &TestApp) {
@@ -117,13 +115,7 @@ async fn facet_counts_match_the_database(backend: Backend) {
         assert_eq!(scoped.total, in_sql as u64);
     }
     let brand = &all.facets.brands[0];
-    let in_sql: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM products p JOIN brands b ON b.id = p.brand_id WHERE b.slug = $1 AND p.status = 'active'",
-    )
-    .bind(&brand.key)
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let in_sql: i64 = app.scalar_for("SELECT COUNT(*) FROM products p JOIN brands b ON b.id = p.brand_id WHERE b.slug = $1 AND p.status = 'active'", &brand.key).await;
     assert_eq!(brand.count, in_sql as u64);
     let bands: u64 = all.facets.price_bands.iter().map(|b| b.count).sum();
     assert_eq!(bands, all.total, "every product falls in one price band");
@@ -134,10 +126,8 @@ async fn facet_counts_match_the_database(backend: Backend) {
 async fn each_facet_counts_as_if_its_own_filter_were_off(backend: Backend) {
     let app = seeded_app(backend, 300, 11).await;
     // Averages from 1 to 5 stars, spread over the catalog.
-    sqlx::query("UPDATE products SET rating_count = 2, rating_total = 2 + id % 9")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute("UPDATE products SET rating_count = 2, rating_total = 2 + id % 9")
+        .await;
     rebuild(&app).await;
     let everything = search(&app, &[]).await;
     let word = everything.facets.categories[0].label.to_lowercase();
@@ -363,11 +353,9 @@ async fn a_restarted_node_opens_its_index_and_catches_up(backend: Backend) {
         now_ms()
     ));
     let slug = rename_first_product(&app, "Quokka Brass Kettle").await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM products WHERE slug = $1")
-        .bind(&slug)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let id: i64 = app
+        .scalar_for("SELECT id FROM products WHERE slug = $1", &slug)
+        .await;
     {
         let index = Arc::new(SearchIndex::open(&dir).unwrap());
         assert_eq!(index.position(), None, "a new folder holds no index");
@@ -382,11 +370,11 @@ async fn a_restarted_node_opens_its_index_and_catches_up(backend: Backend) {
         assert_eq!(found(&index, "quokka"), [id]);
     }
     // While the node is down the product is renamed (a write records its change).
-    sqlx::query("UPDATE products SET title = 'Wombat Brass Kettle' WHERE id = $1")
-        .bind(id)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute_for(
+        "UPDATE products SET title = 'Wombat Brass Kettle' WHERE id = $1",
+        id,
+    )
+    .await;
     sqlx::query("INSERT INTO catalog_changes (product_id, changed_at) VALUES ($1, $2)")
         .bind(id)
         .bind(now_ms())

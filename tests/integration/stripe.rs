@@ -216,11 +216,8 @@ fn succeeded(id: &str, amount: i64) -> Value {
 }
 
 async fn order_status(app: &TestApp, number: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM orders WHERE number = $1")
-        .bind(number)
-        .fetch_one(app.db().pool())
+    app.scalar_for("SELECT status FROM orders WHERE number = $1", number)
         .await
-        .unwrap()
 }
 
 async fn a_signed_webhook_pays_the_order_once(backend: Backend) {
@@ -312,11 +309,12 @@ async fn the_shoppers_return_settles_the_order_before_the_webhook(backend: Backe
     );
     assert_eq!(order_status(&app, &first.number).await, "paid");
 
-    let total: i64 = sqlx::query_scalar("SELECT total_minor FROM orders WHERE number = $1")
-        .bind(&first.number)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let total: i64 = app
+        .scalar_for(
+            "SELECT total_minor FROM orders WHERE number = $1",
+            &first.number,
+        )
+        .await;
     let late = succeeded(&intent_id, total);
     assert_eq!(
         webhook(&app, &late, WEBHOOK_SECRET, now_ms() / 1000).await,

@@ -256,6 +256,51 @@ impl TestApp {
             .await
             .unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
+
+    /// The one value `sql` selects for its one parameter, `value`.
+    pub async fn scalar_for<'q, T, V>(&self, sql: &'q str, value: V) -> T
+    where
+        T: Send + Unpin,
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+        V: 'q + Send + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        sqlx::query_scalar(sql)
+            .bind(value)
+            .fetch_one(self.db().pool())
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
+
+    /// Every row `sql`, a query without parameters, selects.
+    pub async fn rows<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_as(sql)
+            .fetch_all(self.db().pool())
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
+
+    /// Runs `sql`, a statement without parameters, straight on the database.
+    pub async fn execute(&self, sql: &str) {
+        sqlx::query(sql)
+            .execute(self.db().pool())
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    }
+
+    /// Runs `sql` with its one parameter, `value`.
+    pub async fn execute_for<'q, V>(&self, sql: &'q str, value: V)
+    where
+        V: 'q + Send + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        sqlx::query(sql)
+            .bind(value)
+            .execute(self.db().pool())
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    }
 }
 
 /// The whole body of a response as text.

@@ -69,12 +69,12 @@ async fn code_step(client: &mut Client<'_>, code: &str) -> (StatusCode, String) 
 
 /// The time step of the last code the account `email` used.
 async fn last_step(app: &TestApp, email: &str) -> u64 {
-    let step: i64 =
-        sqlx::query_scalar("SELECT totp_last_step FROM users WHERE lower(email) = lower($1)")
-            .bind(email)
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let step: i64 = app
+        .scalar_for(
+            "SELECT totp_last_step FROM users WHERE lower(email) = lower($1)",
+            email,
+        )
+        .await;
     step as u64
 }
 

@@ -36,11 +36,8 @@ async fn me(client: &mut Client<'_>) -> serde_json::Value {
 }
 
 async fn emails(app: &TestApp, kind: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = $1")
-        .bind(kind)
-        .fetch_one(app.db().pool())
+    app.scalar_for("SELECT COUNT(*) FROM outbox WHERE kind = $1", kind)
         .await
-        .unwrap()
 }
 
 async fn signing_up_sends_a_link_that_confirms_the_address_and_signs_in(backend: Backend) {

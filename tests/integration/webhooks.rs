@@ -298,10 +298,7 @@ async fn failed_deliveries_are_tried_again_then_given_up_and_can_be_resent(backe
 
 async fn inventory_low_goes_out_once_each_time_stock_falls(backend: Backend) {
     let app = seeded_app(backend, 2, 33).await;
-    sqlx::query("UPDATE product_variants SET stock = 100")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.execute("UPDATE product_variants SET stock = 100").await;
     let mut owner = admin(&app).await;
     let warehouse = Receiver::start().await;
     let (_, secret) = endpoint(&mut owner, &warehouse.url, &["inventory.low"]).await;
