@@ -54,8 +54,7 @@ async fn sign_ins_do_not_stall_page_rendering_on_postgres() {
 }
 
 async fn signed_in_name(client: &mut Client<'_>) -> Option<String> {
-    let reply = client.call("current_user", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("current_user", &[]).await;
     let user: Option<serde_json::Value> = serde_json::from_str(&reply.body).unwrap();
     user.map(|u| u["name"].as_str().unwrap().to_owned())
 }
@@ -285,8 +284,7 @@ async fn admin_functions_need_the_admin_role(backend: Backend) {
         StatusCode::FORBIDDEN
     );
     enrol_two_factor(&mut admin).await;
-    let reply = admin.call("admin_overview", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = admin.call_ok("admin_overview", &[]).await;
     assert!(reply.body.contains(r#""customers":1"#), "{}", reply.body);
 
     // `create-admin` on an existing account ends the sessions it had as a customer.
@@ -655,8 +653,7 @@ async fn shoppers_change_their_details_and_preferences(backend: Backend) {
 
     // Preferences: order updates by email and in the shop by default, news only when asked.
     async fn preferences(client: &mut Client<'_>) -> serde_json::Value {
-        let reply = client.call("notification_preferences", &[]).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let reply = client.call_ok("notification_preferences", &[]).await;
         serde_json::from_str(&reply.body).unwrap()
     }
     let defaults = preferences(&mut dee).await;

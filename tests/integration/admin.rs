@@ -175,8 +175,7 @@ async fn admins_create_edit_archive_and_delete_products(backend: Backend) {
         StatusCode::NOT_FOUND
     );
 
-    let reply = admin.call("delete_product", &[("id", &id_text)]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    admin.call_ok("delete_product", &[("id", &id_text)]).await;
     let left: i64 = app
         .scalar_for(
             "SELECT COUNT(*) FROM product_variants WHERE product_id = $1",
@@ -745,8 +744,7 @@ async fn the_dashboard_lists_active_variants_running_out_lowest_first(backend: B
     .await;
 
     let mut owner = admin(&app).await;
-    let reply = owner.call("admin_low_stock", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = owner.call_ok("admin_low_stock", &[]).await;
     let low: emporium::admin::api::LowStock = serde_json::from_str(&reply.body).unwrap();
     assert_eq!((low.threshold, low.total), (3, 3));
     let stocks: Vec<i64> = low.variants.iter().map(|v| v.stock).collect();

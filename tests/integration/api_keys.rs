@@ -38,8 +38,7 @@ pub async fn make_key(app: &TestApp, name: &str, scopes: &[&str]) -> String {
         .collect();
     let mut form = vec![("key[name]", name)];
     form.extend(fields.iter().map(|(k, v)| (k.as_str(), *v)));
-    let reply = staff.call("create_api_key", &form).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = staff.call_ok("create_api_key", &form).await;
     let issued: Value = serde_json::from_str(&reply.body).unwrap();
     issued["key"].as_str().unwrap().to_owned()
 }
@@ -116,8 +115,7 @@ async fn an_admin_makes_a_key_that_opens_the_api_until_revoked(backend: Backend)
     assert!(key.starts_with(&format!("emp_{}_", keys[0]["prefix"].as_str().unwrap())));
 
     let id = keys[0]["id"].to_string();
-    let reply = staff.call("revoke_api_key", &[("id", &id)]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    staff.call_ok("revoke_api_key", &[("id", &id)]).await;
     let refused = api(&app, &key, "/api/v1/products").await;
     problem(&refused, StatusCode::UNAUTHORIZED);
     let response = app

@@ -65,8 +65,7 @@ async fn add(client: &mut Client<'_>, sku: &str, quantity: &str) -> (StatusCode,
 }
 
 async fn cart(client: &mut Client<'_>) -> CartView {
-    let reply = client.call("cart", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("cart", &[]).await;
     serde_json::from_str(&reply.body).unwrap()
 }
 
@@ -81,8 +80,7 @@ async fn lines(client: &mut Client<'_>) -> Vec<(String, i64)> {
 }
 
 async fn count(client: &mut Client<'_>) -> i64 {
-    let reply = client.call("cart_count", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("cart_count", &[]).await;
     reply.body.parse().unwrap()
 }
 
@@ -438,8 +436,7 @@ async fn deleted_variants_leave_carts_with_a_notice(backend: Backend) {
     assert!(cart(&mut guest).await.lines.is_empty());
 
     // The whole product is deleted.
-    let reply = admin.call("delete_product", &[("id", &id)]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    admin.call_ok("delete_product", &[("id", &id)]).await;
     let view = cart(&mut shopper).await;
     assert_eq!(
         view.notices,

@@ -120,8 +120,7 @@ pub(crate) fn key(n: u32) -> String {
 
 /// The key the checkout page gives the client for its cart as it is now.
 pub(crate) async fn checkout_key(client: &mut Client<'_>) -> String {
-    let reply = client.call("checkout", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("checkout", &[]).await;
     let view: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     view["idempotency_key"].as_str().unwrap().to_owned()
 }
@@ -758,8 +757,7 @@ async fn buy_again_puts_what_is_still_sold_back_in_the_cart(backend: Backend) {
     app.execute_for("UPDATE product_variants SET stock = 0 WHERE sku = $1", &b)
         .await;
 
-    let reply = buyer.call("buy_again", &[("number", &number)]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = buyer.call_ok("buy_again", &[("number", &number)]).await;
     let bought: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(bought["added"], 2);
     let skipped = bought["skipped"].as_array().unwrap();

@@ -20,8 +20,7 @@ async fn admins_find_accounts_and_change_roles(backend: Backend) {
     let mut shopper = register(&app, "Pat Promoted", &email).await;
     let mut admin = admin(&app).await;
 
-    let reply = admin.call("admin_users", &[("q", "PAT PROM")]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = admin.call_ok("admin_users", &[("q", "PAT PROM")]).await;
     let found: AccountPage = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(found.accounts.total, 1);
     let id = found.accounts.rows[0].id.to_string();

@@ -37,15 +37,13 @@ async fn set_status(client: &mut Client<'_>, number: &str, status: &str) -> (Sta
 }
 
 async fn desk_status(admin: &mut Client<'_>, number: &str) -> String {
-    let reply = admin.call("admin_order", &[("number", number)]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = admin.call_ok("admin_order", &[("number", number)]).await;
     let desk: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     desk["status"].as_str().unwrap().to_owned()
 }
 
 async fn unread(client: &mut Client<'_>) -> i64 {
-    let reply = client.call("unread_notifications", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("unread_notifications", &[]).await;
     reply.body.parse().unwrap()
 }
 
@@ -63,8 +61,7 @@ async fn orders_ship_and_arrive_and_the_customer_is_told(backend: Backend) {
         vec![("q", typed.as_str())],
         vec![("q", "olive")],
     ] {
-        let reply = admin.call("admin_orders", &filter).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let reply = admin.call_ok("admin_orders", &filter).await;
         assert!(reply.body.contains(&number), "{filter:?}: {}", reply.body);
         assert!(reply.body.contains(r#""total":1"#), "{}", reply.body);
     }

@@ -37,8 +37,7 @@ async fn create(desk: &mut Client<'_>, fields: &[(&str, &str)]) -> i64 {
         .map(|(name, value)| (format!("promotion[{name}]"), *value))
         .collect();
     let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), *v)).collect();
-    let reply = desk.call("save_promotion", &form).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = desk.call_ok("save_promotion", &form).await;
     reply.body.parse().unwrap()
 }
 

@@ -45,8 +45,7 @@ async fn products(app: &TestApp, n: i64) -> Vec<(i64, String, String)> {
 }
 
 async fn view(client: &mut Client<'_>, slug: &str) {
-    let reply = client.call("product", &[("slug", slug)]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    client.call_ok("product", &[("slug", slug)]).await;
 }
 
 /// A new shopper `name` buys one of each of `skus` in one paid order.
@@ -61,8 +60,7 @@ async fn buy(app: &TestApp, name: &str, skus: &[&str]) {
 }
 
 async fn picks(client: &mut Client<'_>, function: &str, form: &[(&str, &str)]) -> Picks {
-    let reply = client.call(function, form).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok(function, form).await;
     serde_json::from_str(&reply.body).unwrap()
 }
 
@@ -413,8 +411,7 @@ async fn a_product_and_what_is_bought_with_it_go_into_the_cart_together(backend:
             (slug(&p["this"]), slug(&p["other"]))
         })
     };
-    let reply = guest.call("bought_together", &[("slug", &x.1)]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = guest.call_ok("bought_together", &[("slug", &x.1)]).await;
     assert_eq!(pair(&reply.body), Some((x.1.clone(), y.1.clone())));
     let reply = guest.call("bought_together", &[("slug", &z.1)]).await;
     assert_eq!(pair(&reply.body), None, "never bought with anything");
@@ -523,8 +520,7 @@ async fn each_rows_showings_and_clicks_reach_the_admin(backend: Backend) {
     app.state().events.flush().await;
 
     let mut admin = admin(&app).await;
-    let reply = admin.call("admin_analytics", &[("days", "7")]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = admin.call_ok("admin_analytics", &[("days", "7")]).await;
     let analytics: Analytics = serde_json::from_str(&reply.body).unwrap();
     let rows: Vec<_> = analytics
         .recommendations

@@ -30,8 +30,7 @@ async fn forgot(client: &mut Client<'_>, email: &str) -> (StatusCode, String) {
 }
 
 async fn link_works(client: &mut Client<'_>, token: &str) -> bool {
-    let reply = client.call("reset_link", &[("token", token)]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("reset_link", &[("token", token)]).await;
     serde_json::from_str(&reply.body).unwrap()
 }
 
@@ -46,8 +45,7 @@ async fn reset(client: &mut Client<'_>, token: &str, password: &str) -> (StatusC
 }
 
 async fn signed_in(client: &mut Client<'_>) -> bool {
-    let reply = client.call("current_user", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("current_user", &[]).await;
     reply.body != "null"
 }
 

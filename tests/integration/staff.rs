@@ -202,8 +202,7 @@ async fn every_admin_function_checks_its_permission_for_every_role(backend: Back
 }
 
 async fn entries(client: &mut Client<'_>, form: &[(&str, &str)]) -> Vec<AuditEntry> {
-    let reply = client.call("admin_audit", form).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("admin_audit", form).await;
     serde_json::from_str::<Page<AuditEntry>>(&reply.body)
         .unwrap()
         .rows
@@ -229,8 +228,7 @@ async fn admin_changes_are_logged_with_who_what_and_where(backend: Backend) {
         ("product[variants][0][price]", "9.50"),
         ("product[variants][0][stock]", "4"),
     ];
-    let reply = catalog.call("save_product", &product).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = catalog.call_ok("save_product", &product).await;
     let id: String = reply.body.trim().to_owned();
     let variant: i64 = app
         .scalar("SELECT id FROM product_variants WHERE sku = 'MUG-T'")
@@ -242,8 +240,7 @@ async fn admin_changes_are_logged_with_who_what_and_where(backend: Backend) {
         ("product[id]", id.as_str()),
         ("product[variants][0][id]", &variant),
     ]);
-    let reply = catalog.call("save_product", &changed).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    catalog.call_ok("save_product", &changed).await;
     // A refused change is not logged.
     let reply = catalog
         .call("set_product_status", &[("id", &id), ("status", "gone")])

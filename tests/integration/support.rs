@@ -408,6 +408,13 @@ impl Client<'_> {
         self.send(request).await
     }
 
+    /// `call`, which must succeed (200).
+    pub async fn call_ok(&mut self, function: &str, form: &[(&str, &str)]) -> Reply {
+        let reply = self.call(function, form).await;
+        assert_eq!(reply.status, StatusCode::OK, "{function}: {}", reply.body);
+        reply
+    }
+
     /// Posts one file as a plain multipart form does: field `field`, named `file_name`, of type
     /// `kind`.
     pub async fn post_file(
@@ -564,8 +571,7 @@ pub fn unix_secs() -> u64 {
 /// Turns on two-step sign-in for the signed-in `client` (whose password is `PASSWORD`), as the
 /// security page does. Returns the app's secret and the recovery codes.
 pub async fn enrol_two_factor(client: &mut Client<'_>) -> (String, Vec<String>) {
-    let reply = client.call("start_two_factor", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("start_two_factor", &[]).await;
     let setup: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     let secret = setup["secret"].as_str().unwrap().replace(' ', "");
     let code = totp_code(&secret, unix_secs());

@@ -28,14 +28,12 @@ on_both_backends!(
 );
 
 async fn two_factor(client: &mut Client<'_>) -> serde_json::Value {
-    let reply = client.call("two_factor", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("two_factor", &[]).await;
     serde_json::from_str(&reply.body).unwrap()
 }
 
 async fn signed_in(client: &mut Client<'_>) -> bool {
-    let reply = client.call("current_user", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("current_user", &[]).await;
     reply.body != "null"
 }
 
@@ -97,8 +95,7 @@ async fn enrolling_needs_a_code_from_the_app_and_the_password(backend: Backend) 
     assert!(signed_in(&mut phone).await);
     assert_eq!(two_factor(&mut laptop).await["enabled"], false);
 
-    let reply = laptop.call("start_two_factor", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = laptop.call_ok("start_two_factor", &[]).await;
     let setup: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     assert!(setup["qr_svg"].as_str().unwrap().contains("<svg"));
     let secret = setup["secret"].as_str().unwrap().replace(' ', "");
@@ -329,8 +326,7 @@ async fn staff_need_two_step_sign_in_and_keep_it(backend: Backend) {
     assert_eq!(two_factor(&mut admin).await["required"], true);
 
     enrol_two_factor(&mut admin).await;
-    let reply = admin.call("admin_overview", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    admin.call_ok("admin_overview", &[]).await;
     let reply = admin
         .call("turn_off_two_factor", &[("password", PASSWORD)])
         .await;

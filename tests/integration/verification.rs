@@ -30,8 +30,7 @@ async fn sign_up(client: &mut Client<'_>, name: &str, email: &str) -> (StatusCod
 }
 
 async fn me(client: &mut Client<'_>) -> serde_json::Value {
-    let reply = client.call("current_user", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client.call_ok("current_user", &[]).await;
     serde_json::from_str(&reply.body).unwrap()
 }
 
@@ -68,8 +67,7 @@ async fn signing_up_sends_a_link_that_confirms_the_address_and_signs_in(backend:
         "{}",
         page.body
     );
-    let reply = browser.call("verify_email", &[("token", &token)]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    browser.call_ok("verify_email", &[("token", &token)]).await;
     assert_eq!(
         me(&mut browser).await["email_verified"],
         true,
@@ -137,8 +135,7 @@ async fn a_new_email_changes_only_once_its_link_is_opened(backend: Backend) {
     let new = unique_email("cleo.new");
     let form = change(&new);
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let reply = cleo.call("update_details", &form).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = cleo.call_ok("update_details", &form).await;
     assert_eq!(
         reply.body,
         format!("\"{new}\""),
@@ -158,8 +155,7 @@ async fn a_new_email_changes_only_once_its_link_is_opened(backend: Backend) {
     // A taken address gets the same answer, and nobody gets an email.
     let form = change(&taken);
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let reply = cleo.call("update_details", &form).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = cleo.call_ok("update_details", &form).await;
     assert_eq!(reply.body, format!("\"{taken}\""));
     assert!(
         emailed_tokens(&app, "verify_email", &taken).await.len() == 1,
@@ -188,8 +184,7 @@ async fn the_link_can_be_sent_again_a_few_times(backend: Backend) {
     let email = unique_email("rex");
     let mut rex = register(&app, "Rex", &email).await;
     for _ in 0..3 {
-        let reply = rex.call("resend_verification", &[]).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        rex.call_ok("resend_verification", &[]).await;
     }
     let reply = rex.call("resend_verification", &[]).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);

@@ -99,8 +99,7 @@ async fn endpoint(owner: &mut Client<'_>, url: &str, events: &[&str]) -> (i64, S
         .collect();
     let mut form = vec![("webhook[url]", url)];
     form.extend(fields.iter().map(|(k, v)| (k.as_str(), *v)));
-    let reply = owner.call("create_webhook", &form).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = owner.call_ok("create_webhook", &form).await;
     let issued: Value = serde_json::from_str(&reply.body).unwrap();
     (
         issued["view"]["id"].as_i64().unwrap(),
