@@ -316,8 +316,7 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
     );
 
     // The admin's reference page lists the same routes, read from the document.
-    let reply = admin(&app).await.call("api_reference", &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = admin(&app).await.call_ok("api_reference", &[]).await;
     let operations: Vec<ApiOperation> = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(operations.len(), 12);
     let batch = operations

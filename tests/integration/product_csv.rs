@@ -48,18 +48,16 @@ async fn upload(owner: &mut Client<'_>, text: &str) -> i64 {
 
 async fn import_view(owner: &mut Client<'_>, id: i64) -> Value {
     let reply = owner
-        .call("product_import", &[("id", &id.to_string())])
+        .call_ok("product_import", &[("id", &id.to_string())])
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     serde_json::from_str(&reply.body).unwrap()
 }
 
 /// Confirms import `id` and lets a node work through it.
 async fn run(app: &TestApp, owner: &mut Client<'_>, id: i64) -> Value {
-    let reply = owner
-        .call("confirm_import", &[("id", &id.to_string())])
+    owner
+        .call_ok("confirm_import", &[("id", &id.to_string())])
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(run_waiting(app.db(), "node-a").await.unwrap(), Some(id));
     let view = import_view(owner, id).await;
     assert_eq!(view["state"], "Finished", "{view}");
@@ -258,10 +256,9 @@ async fn one_node_works_through_an_import_however_many_look(backend: Backend) {
     let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
     assert!(text.len() > 1024 * 1024);
     let id = upload(&mut owner, &text).await;
-    let reply = owner
-        .call("confirm_import", &[("id", &id.to_string())])
+    owner
+        .call_ok("confirm_import", &[("id", &id.to_string())])
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let (a, b, c) = tokio::join!(
         run_waiting(app.db(), "node-a"),
         run_waiting(app.db(), "node-b"),

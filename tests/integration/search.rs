@@ -52,8 +52,7 @@ async fn search(app: &TestApp, pairs: &[(&str, &str)]) -> SearchResults {
         .map(|(k, v)| (format!("raw[{k}]"), *v))
         .collect();
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    let reply = app.client().call("search", &form).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = app.client().call_ok("search", &form).await;
     serde_json::from_str(&reply.body).unwrap()
 }
 
@@ -299,8 +298,7 @@ async fn suggestions_complete_the_last_word(backend: Backend) {
     let slug = rename_first_product(&app, "Zanzibar Porcelain Teapot").await;
     rebuild(&app).await;
     for typed in ["zanz", "Zanzibar porc", "zanzibar teap", "zanzbar teapot"] {
-        let reply = app.client().call("suggest", &[("q", typed)]).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let reply = app.client().call_ok("suggest", &[("q", typed)]).await;
         let suggestions: Vec<serde_json::Value> = serde_json::from_str(&reply.body).unwrap();
         assert!(suggestions.len() <= 8);
         assert_eq!(
