@@ -22,10 +22,7 @@ use crate::{
 };
 
 /// Reset links asked for per address and per network address in 15 minutes.
-const RESET_REQUESTS: Limit = Limit {
-    max: 5,
-    window_ms: 15 * 60 * 1000,
-};
+const RESET_REQUESTS: Limit = Limit::in_minutes(5, 15);
 
 /// What a used, expired or made-up link gets.
 pub const DEAD_LINK: &str =

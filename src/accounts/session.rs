@@ -31,10 +31,7 @@ pub const ACCESS_COOKIE: &str = "emporium_access";
 pub const REFRESH_COOKIE: &str = "emporium_refresh";
 
 /// Failed sign-ins and sign-ups allowed per scope (IP, account) in a minute.
-pub const FAILURES: Limit = Limit {
-    max: 5,
-    window_ms: 60_000,
-};
+pub const FAILURES: Limit = Limit::in_minutes(5, 1);
 
 /// Middleware: resolves the session from a bearer token, the access cookie, or, when the
 /// access token is missing or expired, the refresh cookie (rotating it).
@@ -203,10 +200,7 @@ pub async fn register(
     let ip_scope = format!("ip:{}", client_ip());
     // Every sign-up counts towards the hourly allowance of its network address, so nobody
     // makes accounts (or emails an address's owner) in bulk; failures count as below too.
-    let sign_ups = Limit {
-        max: state.config.sign_ups_per_hour,
-        window_ms: 60 * 60 * 1000,
-    };
+    let sign_ups = Limit::in_minutes(state.config.sign_ups_per_hour, 60);
     let _counted = sign_ups
         .take(&state.db, &[&format!("sign-up:{}", client_ip())], now_ms())
         .await?;

@@ -22,16 +22,10 @@ use crate::{
 
 /// "Someone tried to sign up" notices one address gets in an hour: more sign-ups with it are
 /// answered the same and tell nobody, so the notice cannot flood an inbox.
-const SIGN_UP_NOTICES: Limit = Limit {
-    max: 1,
-    window_ms: 60 * 60 * 1000,
-};
+const SIGN_UP_NOTICES: Limit = Limit::in_minutes(1, 60);
 
 /// Confirmation links one account may ask to be sent again in 15 minutes.
-const RESENDS: Limit = Limit {
-    max: 3,
-    window_ms: 15 * 60 * 1000,
-};
+const RESENDS: Limit = Limit::in_minutes(3, 15);
 
 /// Emails `user` a link confirming `email` (their address, or the one they are changing to), in
 /// the caller's transaction.

@@ -88,14 +88,8 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
 pub async fn apply_code(code: String) -> Result<Offer, AppError> {
     const GUESSES: PerUserAndAddress = PerUserAndAddress {
         kind: "code",
-        per_user: Limit {
-            max: 20,
-            window_ms: 60_000,
-        },
-        per_address: Limit {
-            max: 60,
-            window_ms: 60_000,
-        },
+        per_user: Limit::in_minutes(20, 1),
+        per_address: Limit::in_minutes(60, 1),
     };
     let session = require_user()?;
     let state = AppState::current()?;
@@ -137,14 +131,8 @@ pub async fn place_order(
     /// shopper and per network address (which several shoppers may share).
     const PRESSES: PerUserAndAddress = PerUserAndAddress {
         kind: "order",
-        per_user: Limit {
-            max: 10,
-            window_ms: 60_000,
-        },
-        per_address: Limit {
-            max: 30,
-            window_ms: 60_000,
-        },
+        per_user: Limit::in_minutes(10, 1),
+        per_address: Limit::in_minutes(30, 1),
     };
     let session = require_user()?;
     let state = AppState::current()?;

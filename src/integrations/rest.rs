@@ -308,6 +308,15 @@ fn page<T>(data: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Json<Page<T>> {
     Json(Page { data, next_cursor })
 }
 
+/// An order status by its name, or 400 naming them all.
+pub(super) fn status_of(text: &str) -> Result<OrderStatus, Problem> {
+    OrderStatus::parse(text).ok_or_else(|| {
+        let known: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
+        let detail = format!("status must be one of {}.", known.join(", "));
+        Problem::new(StatusCode::BAD_REQUEST, detail)
+    })
+}
+
 /// What a query string holds, or 400 when it cannot be read.
 fn query_of<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
     query.map(|Query(query)| query).map_err(|_| {
@@ -364,9 +373,7 @@ async fn product(
     Path(id): Path<String>,
 ) -> Result<Answer, Problem> {
     require(&caller, Scope::CatalogRead)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "A product id is a whole number."))?;
+    let id = writes::id_of(&id)?;
     let record = product_record(&state.db, id)
         .await
         .map_err(AppError::from)?
@@ -395,14 +402,11 @@ async fn orders(
 ) -> Result<Json<Page<OrderRecord>>, Problem> {
     require(&caller, Scope::OrdersRead)?;
     let paging = query_of(paging)?.asked()?;
-    let status = match query_of(filter)?.status.as_deref() {
-        None => None,
-        Some(text) => Some(OrderStatus::parse(text).ok_or_else(|| {
-            let known: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
-            let detail = format!("status must be one of {}.", known.join(", "));
-            Problem::new(StatusCode::BAD_REQUEST, detail)
-        })?),
-    };
+    let status = query_of(filter)?
+        .status
+        .as_deref()
+        .map(status_of)
+        .transpose()?;
     let records = order_records(&state.db, paging.after, paging.limit, status)
         .await
         .map_err(AppError::from)?;

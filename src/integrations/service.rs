@@ -109,10 +109,7 @@ fn prefix_of(key: &str) -> Option<&str> {
 
 /// Keys that do not open anything, allowed per network address in a minute: beyond that a wrong
 /// key gets 429 instead of 401 (a live key still opens).
-pub const WRONG_KEYS: Limit = Limit {
-    max: 20,
-    window_ms: 60_000,
-};
+pub const WRONG_KEYS: Limit = Limit::in_minutes(20, 1);
 
 /// The caller a key presented from `address` stands for: None for anything but a live key
 /// (malformed, unknown, revoked, or a wrong secret), which counts against `WRONG_KEYS`.

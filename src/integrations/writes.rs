@@ -7,7 +7,7 @@
 use super::{
     idempotency::{self, Answer, IdempotencyKey},
     model::Scope,
-    rest::{Problem, require},
+    rest::{Problem, require, status_of},
     service::{Caller, KEY_START},
 };
 use crate::{
@@ -20,7 +20,6 @@ use crate::{
         db::{ProductRecord, VariantRecord, product_record_in},
         images::remove_picture,
     },
-    checkout::model::OrderStatus,
     error::{AppError, FieldError},
     fulfilment::service::change_status,
     platform::{
@@ -302,7 +301,7 @@ fn name_of(text: &str, missing: &str) -> Result<String, Problem> {
     }
 }
 
-fn id_of(text: &str) -> Result<i64, Problem> {
+pub(super) fn id_of(text: &str) -> Result<i64, Problem> {
     text.parse()
         .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "A product id is a whole number."))
 }
@@ -311,22 +310,19 @@ fn problem(error: impl Into<AppError>) -> Problem {
     Problem::from(error.into())
 }
 
-/// The request's id and address, for the audit log.
-fn origin(headers: &HeaderMap, client: &Option<Extension<ClientAddress>>) -> Origin {
-    Origin::new(headers, client.as_deref())
-}
-
+/// Appends to the audit log in the key's name, with the request's id and address.
 async fn log(
     db: &Db,
     caller: &Caller,
+    headers: &HeaderMap,
+    client: &Option<Extension<ClientAddress>>,
     action: Action,
     subject: &str,
     summary: &str,
-    origin: &Origin,
 ) -> Result<(), Problem> {
     let name = format!("{KEY_START}{}", caller.prefix);
-    let actor = Actor::ApiKey(&name);
-    audit::append(db, actor, action, subject, summary, origin)
+    let origin = Origin::new(headers, client.as_deref());
+    audit::append(db, Actor::ApiKey(&name), action, subject, summary, &origin)
         .await
         .map_err(problem)
 }
@@ -391,14 +387,14 @@ pub async fn create_product(
         tx.commit().await.map_err(problem)?;
         reindex_now(&state, id).await;
         let summary = format!("created “{}”", record.title);
-        let origin = origin(&headers, &client);
         log(
             &state.db,
             &caller,
+            &headers,
+            &client,
             Action::ProductSaved,
             &format!("product {id}"),
             &summary,
-            &origin,
         )
         .await?;
         Ok(Answer {
@@ -470,14 +466,14 @@ pub async fn replace_product(
     tx.commit().await.map_err(problem)?;
     reindex_now(&state, id).await;
     let summary = changes(&form_of(&before), &form_of(&after));
-    let origin = origin(&headers, &client);
     log(
         &state.db,
         &caller,
+        &headers,
+        &client,
         Action::ProductSaved,
         &format!("product {id}"),
         &summary,
-        &origin,
     )
     .await?;
     Ok(tagged(StatusCode::OK, &after))
@@ -527,14 +523,14 @@ pub async fn delete_product(
     }
     reindex_now(&state, id).await;
     let summary = format!("deleted “{}”", before.title);
-    let origin = origin(&headers, &client);
     log(
         &state.db,
         &caller,
+        &headers,
+        &client,
         Action::ProductDeleted,
         &format!("product {id}"),
         &summary,
-        &origin,
     )
     .await?;
     Ok(Answer::no_content())
@@ -691,14 +687,14 @@ pub async fn set_stock(
     tx.commit().await.map_err(problem)?;
     reindex_now(&state, before.product_id).await;
     let summary = format!("{}: {} → {}", before.sku, before.stock, write.stock);
-    let origin = origin(&headers, &client);
     log(
         &state.db,
         &caller,
+        &headers,
+        &client,
         Action::StockSet,
         &format!("product {}", before.product_id),
         &summary,
-        &origin,
     )
     .await?;
     Ok(tagged(
@@ -804,14 +800,14 @@ pub async fn set_stocks(
         summary.push(format!("and {} more", levels.len() - 20));
     }
     let subject = format!("{} SKUs", levels.len());
-    let origin = origin(&headers, &client);
     log(
         &state.db,
         &caller,
+        &headers,
+        &client,
         Action::StockSet,
         &subject,
         &summary.join(", "),
-        &origin,
     )
     .await?;
     Ok(Answer::json(StatusCode::OK, levels))
@@ -869,11 +865,7 @@ pub async fn move_order(
     let work = async {
         let number = name_of(&number, "There is no order with that number.")?;
         let move_to: StatusMove = body_of(&body)?;
-        let to = OrderStatus::parse(move_to.status.trim()).ok_or_else(|| {
-            let known: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
-            let detail = format!("status must be one of {}.", known.join(", "));
-            Problem::new(StatusCode::BAD_REQUEST, detail)
-        })?;
+        let to = status_of(move_to.status.trim())?;
         // The status is known, so a refusal is the order's state: a conflict, not a bad request.
         change_status(&state, &number, to, None)
             .await
@@ -882,14 +874,14 @@ pub async fn move_order(
                 error => Problem::from(error),
             })?;
         let summary = format!("status → {}", to.label());
-        let origin = origin(&headers, &client);
         log(
             &state.db,
             &caller,
+            &headers,
+            &client,
             Action::OrderStatus,
             &format!("order {number}"),
             &summary,
-            &origin,
         )
         .await?;
         Ok(Answer::json(

@@ -24,6 +24,14 @@ pub struct Attempt {
 }
 
 impl Limit {
+    /// At most `max` hits in `minutes` minutes.
+    pub const fn in_minutes(max: i64, minutes: i64) -> Self {
+        Self {
+            max,
+            window_ms: minutes * 60_000,
+        }
+    }
+
     fn refused(self) -> AppError {
         AppError::TooManyAttempts {
             retry_after_secs: u64::try_from(self.window_ms / 1000).unwrap_or(60),
