@@ -169,7 +169,6 @@ pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
         _ => format!("created “{}”", input.title),
     };
     audit::record(
-        &state.db,
         staff.user_id,
         Action::ProductSaved,
         &format!("product {id}"),
@@ -192,7 +191,6 @@ pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError>
     }
     crate::search::sync::reindex_now(&state, id).await;
     audit::record(
-        &state.db,
         staff.user_id,
         Action::ProductStatus,
         &format!("product {id}"),
@@ -214,7 +212,6 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
     crate::catalog::images::remove_picture(state.service(), &image).await;
     crate::search::sync::reindex_now(&state, id).await;
     audit::record(
-        &state.db,
         staff.user_id,
         Action::ProductDeleted,
         &format!("product {id}"),
@@ -252,7 +249,6 @@ pub async fn save_category(
     });
     let summary = format!("“{}”, {place}", name.trim());
     audit::record(
-        &state.db,
         staff.user_id,
         Action::CategorySaved,
         &format!("category {saved}"),
@@ -270,7 +266,6 @@ pub async fn delete_category(id: i64) -> Result<(), AppError> {
     super::service::delete_category(&state.db, id).await?;
     rebuild_index(&state).await;
     audit::record(
-        &state.db,
         staff.user_id,
         Action::CategoryDeleted,
         &format!("category {id}"),
@@ -305,7 +300,6 @@ pub async fn confirm_import(id: i64) -> Result<(), AppError> {
     let state = AppState::current()?;
     let (file, products) = super::import::confirm(&state.db, id, now_ms()).await?;
     audit::record(
-        &state.db,
         staff.user_id,
         Action::ProductsImported,
         &format!("import {id}"),

@@ -104,7 +104,6 @@ pub async fn save_promotion(id: Option<String>, promotion: PromotionForm) -> Res
         }
     );
     audit::record(
-        &state.db,
         staff.user_id,
         Action::PromotionSaved,
         &format!("promotion {saved}"),
@@ -129,7 +128,6 @@ pub async fn set_promotion_active(id: i64, active: bool) -> Result<(), AppError>
         "switched off"
     };
     audit::record(
-        &state.db,
         staff.user_id,
         Action::PromotionActive,
         &format!("promotion {id}"),

@@ -67,7 +67,6 @@ pub async fn set_user_role(id: String, role: String) -> Result<(), AppError> {
         super::db::RoleChange::NotAllowed => return Err(AppError::Forbidden),
     };
     audit::record(
-        &state.db,
         owner.user_id,
         Action::RoleChanged,
         &format!("account {id}"),

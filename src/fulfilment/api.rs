@@ -105,7 +105,6 @@ pub async fn set_order_status(number: String, status: String) -> Result<(), AppE
     super::service::change_status(&state, &number, to, Some(staff.user_id)).await?;
     let summary = format!("status → {}", to.label());
     audit::record(
-        &state.db,
         staff.user_id,
         Action::OrderStatus,
         &format!("order {number}"),
@@ -123,7 +122,6 @@ pub async fn refund_order(number: String, refund: RefundForm) -> Result<(), AppE
     let state = AppState::current()?;
     refunds::refund(&state, &number, &refund, staff.user_id).await?;
     audit::record(
-        &state.db,
         staff.user_id,
         Action::OrderRefunded,
         &format!("order {number}"),
@@ -141,7 +139,6 @@ pub async fn resend_refund(number: String, id: i64) -> Result<(), AppError> {
     refunds::resend(&state, &number, id).await?;
     let summary = format!("refund {id} sent to the gateway again");
     audit::record(
-        &state.db,
         staff.user_id,
         Action::RefundResent,
         &format!("order {number}"),
@@ -159,7 +156,6 @@ pub async fn ship_order(number: String, shipment: ShipmentForm) -> Result<(), Ap
     let state = AppState::current()?;
     super::service::ship(&state, &number, &shipment, Some(staff.user_id)).await?;
     audit::record(
-        &state.db,
         staff.user_id,
         Action::OrderShipped,
         &format!("order {number}"),
@@ -187,7 +183,6 @@ pub async fn advance_return(
     returns::advance(&state, &number, id, to, &note, restock, staff.user_id).await?;
     let summary = format!("return {id} → {}", to.as_str());
     audit::record(
-        &state.db,
         staff.user_id,
         Action::ReturnMoved,
         &format!("order {number}"),

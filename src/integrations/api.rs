@@ -33,7 +33,6 @@ pub async fn create_api_key(key: ApiKeyForm) -> Result<IssuedKey, AppError> {
     let scopes: Vec<&str> = view.scopes.iter().map(|scope| scope.as_str()).collect();
     let summary = format!("“{}” {}, {}", view.name, view.prefix, scopes.join(" "));
     audit::record(
-        &state.db,
         owner.user_id,
         Action::ApiKeyCreated,
         &format!("API key {}", view.id),
@@ -50,7 +49,6 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
     let state = AppState::current()?;
     super::service::revoke(&state.db, id, now_ms()).await?;
     audit::record(
-        &state.db,
         owner.user_id,
         Action::ApiKeyRevoked,
         &format!("API key {id}"),
@@ -86,7 +84,6 @@ pub async fn create_webhook(webhook: WebhookForm) -> Result<IssuedWebhook, AppEr
     let events: Vec<&str> = view.events.iter().map(|kind| kind.as_str()).collect();
     let summary = format!("{} for {}", view.url, events.join(" "));
     audit::record(
-        &state.db,
         owner.user_id,
         Action::WebhookCreated,
         &format!("webhook {}", view.id),
@@ -104,7 +101,6 @@ pub async fn set_webhook_active(id: i64, active: bool) -> Result<(), AppError> {
     super::webhooks::set_active(&state.db, id, active).await?;
     let summary = if active { "resumed" } else { "paused" };
     audit::record(
-        &state.db,
         owner.user_id,
         Action::WebhookChanged,
         &format!("webhook {id}"),
@@ -121,7 +117,6 @@ pub async fn delete_webhook(id: i64) -> Result<(), AppError> {
     let state = AppState::current()?;
     super::webhooks::delete(&state.db, id).await?;
     audit::record(
-        &state.db,
         owner.user_id,
         Action::WebhookDeleted,
         &format!("webhook {id}"),
@@ -147,7 +142,6 @@ pub async fn resend_webhook(endpoint: i64, delivery: i64) -> Result<(), AppError
     let state = AppState::current()?;
     super::webhooks::resend(&state.db, endpoint, delivery, now_ms()).await?;
     audit::record(
-        &state.db,
         owner.user_id,
         Action::WebhookResent,
         &format!("webhook {endpoint}"),

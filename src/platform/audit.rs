@@ -128,9 +128,13 @@ pub use server::{Actor, Origin, append, record};
 #[cfg(feature = "ssr")]
 mod server {
     use super::Action;
-    use crate::platform::{
-        db::{Db, now_ms},
-        http::{ClientAddress, REQUEST_ID, client_ip, current_request_id},
+    use crate::{
+        error::AppError,
+        platform::{
+            db::{Db, now_ms},
+            http::{ClientAddress, REQUEST_ID, client_ip, current_request_id},
+            state::AppState,
+        },
     };
     use axum::http::HeaderMap;
 
@@ -162,19 +166,21 @@ mod server {
     }
 
     /// Appends what staff member `actor` did to `subject` (such as "product 42"), with a
-    /// summary, from the server function's request. Called once the change is made.
+    /// summary, from the server function's request (its state, id and address). Called once
+    /// the change is made.
     pub async fn record(
-        db: &Db,
         actor: i64,
         action: Action,
         subject: &str,
         summary: &str,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<(), AppError> {
+        let state = AppState::current()?;
         let origin = Origin {
             request_id: current_request_id().unwrap_or_default(),
             ip: client_ip(),
         };
-        append(db, Actor::Staff(actor), action, subject, summary, &origin).await
+        let actor = Actor::Staff(actor);
+        Ok(append(&state.db, actor, action, subject, summary, &origin).await?)
     }
 
     /// `record` for a handler that is not a server function, which names its request itself.

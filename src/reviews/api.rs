@@ -93,7 +93,6 @@ pub async fn remove_review(id: String) -> Result<(), AppError> {
         reindex_now(&state, product).await;
         let summary = format!("removed from product {product}");
         audit::record(
-            &state.db,
             staff.user_id,
             Action::ReviewRemoved,
             &format!("review {id}"),
