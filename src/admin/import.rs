@@ -47,6 +47,12 @@ const SAMPLE: usize = 10;
 /// How often each node looks for a confirmed import.
 const POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// `GET /admin/products/import` (a reload, a pasted address): the product list, which holds the
+/// import form.
+pub async fn import_form() -> Redirect {
+    Redirect::to("/admin/products")
+}
+
 /// `POST /admin/products/import` (multipart, field `file`), for staff who edit the catalog:
 /// keeps the file and goes to its preview.
 pub async fn upload(

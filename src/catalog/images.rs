@@ -209,6 +209,12 @@ pub async fn uploaded_image(State(state): State<AppState>, Path(file): Path<Stri
     }
 }
 
+/// `GET /admin/products/{id}/image` (a reload, a pasted address): the product's edit page,
+/// which holds the picture form.
+pub async fn picture_form(Path(id): Path<i64>) -> Redirect {
+    Redirect::to(&format!("/admin/products/{id}"))
+}
+
 /// `POST /admin/products/{id}/image` (multipart, field `image`): an admin replaces a product's
 /// picture. Goes back to the product's edit page, with `image_error` when the file was refused.
 /// The picture is resized once, here, into the WebP copies pages offer by width.

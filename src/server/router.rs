@@ -125,13 +125,17 @@ pub fn router(state: AppState) -> Router {
         .route("/media/uploads/{file}", get(crate::catalog::images::uploaded_image))
         .route(
             "/admin/products/{id}/image",
-            post(crate::catalog::images::upload_product_image),
+            get(crate::catalog::images::picture_form)
+                .post(crate::catalog::images::upload_product_image),
         )
         .route(
             "/admin/products/export.csv",
             get(crate::admin::csv::export_products),
         )
-        .route(IMPORT_PATH, post(crate::admin::import::upload))
+        .route(
+            IMPORT_PATH,
+            get(crate::admin::import::import_form).post(crate::admin::import::upload),
+        )
         .route(
             "/admin/analytics/{report}",
             get(crate::analytics::export::export),

@@ -29,6 +29,7 @@ on_both_backends!(
     uploaded_pictures_are_sniffed_limited_and_cached,
     pictures_in_a_shared_bucket_are_served_by_every_node,
     a_products_old_pictures_leave_the_store,
+    upload_addresses_opened_in_the_browser_lead_to_their_forms,
     the_dashboard_lists_active_variants_running_out_lowest_first,
 );
 
@@ -712,6 +713,21 @@ async fn a_products_old_pictures_leave_the_store(backend: Backend) {
         .await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     assert_eq!(stored_copies(&app, other), Vec::<String>::new());
+}
+
+/// The picture and catalog uploads only take posts; opened as a page (a reload, a pasted
+/// address), each leads to the page that holds its form instead of a bare 405.
+async fn upload_addresses_opened_in_the_browser_lead_to_their_forms(backend: Backend) {
+    let app = seeded(backend).await;
+    let mut admin = admin(&app).await;
+    for (address, form) in [
+        ("/admin/products/import", "/admin/products"),
+        ("/admin/products/7/image", "/admin/products/7"),
+    ] {
+        let reply = admin.get(address).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{address}");
+        assert_eq!(location(&reply), form);
+    }
 }
 
 async fn the_dashboard_lists_active_variants_running_out_lowest_first(backend: Backend) {
