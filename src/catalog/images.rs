@@ -5,7 +5,7 @@ use super::model::{copy_height, copy_name, is_slug, picture_widths, stored_files
 use crate::platform::{
     audit::{self, Action, Actor, Origin},
     auth::{Permission, Session, permitted},
-    db::{Backend, Db, now_ms},
+    db::{Db, now_ms},
     http::ClientAddress,
     media::MediaStore,
     state::AppState,
@@ -309,11 +309,7 @@ pub async fn upload_product_image(
 /// Names `file` product `id`'s picture; the picture it had before, or `None` when there is no
 /// such product.
 async fn set_image(db: &Db, id: i64, file: &str) -> Result<Option<String>, sqlx::Error> {
-    let lock = if db.backend() == Backend::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+    let lock = db.row_lock();
     let mut tx = db.begin_write().await?;
     let before: Option<String> =
         sqlx::query_scalar(&format!("SELECT image FROM products WHERE id = $1{lock}"))

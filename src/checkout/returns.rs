@@ -99,11 +99,7 @@ pub async fn request(
 ) -> Result<(), AppError> {
     let mut tx = state.db.begin_write().await?;
     // Locked on PostgreSQL, so two requests at once cannot both take the same units.
-    let lock = if state.db.backend() == Backend::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+    let lock = state.db.row_lock();
     let order: Option<(i64, String)> = sqlx::query_as(&format!(
         "SELECT id, status FROM orders WHERE number = $1 AND user_id = $2{lock}"
     ))

@@ -5,7 +5,7 @@ use crate::{
     accounts::db::revoke_user_families,
     platform::{
         auth::{Permission, Role},
-        db::{Backend, Db, contains_pattern, now_ms},
+        db::{Db, contains_pattern, now_ms},
     },
     ui::{Page, offset},
 };
@@ -62,11 +62,7 @@ pub enum RoleChange {
 /// second finds it may no longer.
 pub async fn set_role(db: &Db, by: i64, user: i64, role: Role) -> Result<RoleChange, sqlx::Error> {
     let now = now_ms();
-    let lock = if db.backend() == Backend::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+    let lock = db.row_lock();
     let mut tx = db.begin_write().await?;
     let roles: Vec<(i64, String)> = sqlx::query_as(&format!(
         "SELECT id, role FROM users WHERE id IN ($1, $2) ORDER BY id{lock}"

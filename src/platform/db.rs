@@ -252,6 +252,15 @@ impl Db {
         self.backend
     }
 
+    /// ` FOR UPDATE` on PostgreSQL, to end a `SELECT` that locks the rows it reads until the
+    /// transaction ends; nothing on SQLite, whose write transaction holds the whole database.
+    pub fn row_lock(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
     /// Starts a transaction that will write. SQLite takes the write lock up front so that a
     /// writer from another process waits on the busy timeout instead of failing to upgrade a
     /// read lock.
