@@ -12,6 +12,7 @@ use emporium::{
     accounts::{model::Email, session::ACCESS_COOKIE},
     catalog::seed::seed,
     platform::{
+        audit::{Action, Entry},
         auth::Role,
         db::{Db, now_ms, values_list},
     },
@@ -349,7 +350,8 @@ async fn import(db: &Db, backend: &str) {
         let id = keep(db, "bench.csv", file, owner, now_ms())
             .await
             .expect("keep");
-        confirm(db, id, now_ms()).await.expect("confirm");
+        let entry = Entry::staff(owner, Action::ProductsImported);
+        confirm(db, id, now_ms(), entry).await.expect("confirm");
         let started = Instant::now();
         run_waiting(db, "bench").await.expect("import");
         let took = started.elapsed();

@@ -8,7 +8,7 @@ use crate::{catalog::model::CategoryOption, error::AppError, platform::money::Mo
 use crate::{
     catalog::model::ProductStatus,
     platform::{
-        audit::{self, Action},
+        audit::{Action, Entry},
         auth::{Permission, require},
         db::now_ms,
         state::AppState,
@@ -158,23 +158,9 @@ pub async fn save_product(product: ProductForm) -> Result<i64, AppError> {
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let input = product.check().map_err(AppError::Invalid)?;
-    let before = match input.id {
-        Some(id) => super::db::product_form(&state.db, id).await?,
-        None => None,
-    };
-    let id = super::service::save_product(&state.db, &input).await?;
+    let entry = Entry::staff(staff.user_id, Action::ProductSaved);
+    let id = super::service::save_product(&state.db, &input, entry).await?;
     crate::search::sync::reindex_now(&state, id).await;
-    let summary = match (before, super::db::product_form(&state.db, id).await?) {
-        (Some((before, _)), Some((after, _))) => super::model::changes(&before, &after),
-        _ => format!("created “{}”", input.title),
-    };
-    audit::record(
-        staff.user_id,
-        Action::ProductSaved,
-        &format!("product {id}"),
-        &summary,
-    )
-    .await?;
     leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
     Ok(id)
 }
@@ -186,17 +172,14 @@ pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError>
     let state = AppState::current()?;
     let status = ProductStatus::parse(&status)
         .ok_or_else(|| AppError::BadRequest("Unknown product status.".into()))?;
-    if !super::db::set_status(&state.db, id, status).await? {
+    let entry = Entry::staff(staff.user_id, Action::ProductStatus).about(
+        format!("product {id}"),
+        format!("status → {}", status.as_str()),
+    );
+    if !super::db::set_status(&state.db, id, status, &entry).await? {
         return Err(AppError::NotFound);
     }
     crate::search::sync::reindex_now(&state, id).await;
-    audit::record(
-        staff.user_id,
-        Action::ProductStatus,
-        &format!("product {id}"),
-        &format!("status → {}", status.as_str()),
-    )
-    .await?;
     leptos_axum::redirect(&format!("/admin/products/{id}?saved=1"));
     Ok(())
 }
@@ -206,18 +189,13 @@ pub async fn set_product_status(id: i64, status: String) -> Result<(), AppError>
 pub async fn delete_product(id: i64) -> Result<(), AppError> {
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
-    let image = super::db::delete_product(&state.db, id)
+    let entry = Entry::staff(staff.user_id, Action::ProductDeleted)
+        .about(format!("product {id}"), "deleted");
+    let image = super::db::delete_product(&state.db, id, &entry)
         .await?
         .ok_or(AppError::NotFound)?;
     crate::catalog::images::remove_picture(state.service(), &image).await;
     crate::search::sync::reindex_now(&state, id).await;
-    audit::record(
-        staff.user_id,
-        Action::ProductDeleted,
-        &format!("product {id}"),
-        "deleted",
-    )
-    .await?;
     leptos_axum::redirect("/admin/products?deleted=1");
     Ok(())
 }
@@ -242,19 +220,10 @@ pub async fn save_category(
     let state = AppState::current()?;
     let id = crate::error::optional_id(id.as_deref())?;
     let parent = parent.filter(|p| !p.trim().is_empty());
-    let saved = super::service::save_category(&state.db, id, &name, parent.as_deref()).await?;
+    let entry = Entry::staff(staff.user_id, Action::CategorySaved);
+    let saved =
+        super::service::save_category(&state.db, id, &name, parent.as_deref(), entry).await?;
     rebuild_index(&state).await;
-    let place = parent.map_or("a department".to_owned(), |parent| {
-        format!("under {parent}")
-    });
-    let summary = format!("“{}”, {place}", name.trim());
-    audit::record(
-        staff.user_id,
-        Action::CategorySaved,
-        &format!("category {saved}"),
-        &summary,
-    )
-    .await?;
     Ok(saved)
 }
 
@@ -263,15 +232,10 @@ pub async fn save_category(
 pub async fn delete_category(id: i64) -> Result<(), AppError> {
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
-    super::service::delete_category(&state.db, id).await?;
+    let entry = Entry::staff(staff.user_id, Action::CategoryDeleted)
+        .about(format!("category {id}"), "deleted");
+    super::service::delete_category(&state.db, id, &entry).await?;
     rebuild_index(&state).await;
-    audit::record(
-        staff.user_id,
-        Action::CategoryDeleted,
-        &format!("category {id}"),
-        "deleted",
-    )
-    .await?;
     Ok(())
 }
 
@@ -298,13 +262,7 @@ pub async fn product_import(id: i64) -> Result<ImportView, AppError> {
 pub async fn confirm_import(id: i64) -> Result<(), AppError> {
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
-    let (file, products) = super::import::confirm(&state.db, id, now_ms()).await?;
-    audit::record(
-        staff.user_id,
-        Action::ProductsImported,
-        &format!("import {id}"),
-        &format!("{file}: {products} products"),
-    )
-    .await?;
+    let entry = Entry::staff(staff.user_id, Action::ProductsImported);
+    super::import::confirm(&state.db, id, now_ms(), entry).await?;
     Ok(())
 }

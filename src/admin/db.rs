@@ -12,6 +12,7 @@ use crate::{
         model::{ProductStatus, slugify},
     },
     platform::{
+        audit::Entry,
         db::{Db, contains_pattern, now_ms, values_list},
         money::Money,
     },
@@ -130,13 +131,21 @@ struct FormRow {
 
 /// A product as its edit form shows it, and its uploaded picture's file name.
 pub async fn product_form(db: &Db, id: i64) -> Result<Option<(ProductForm, String)>, sqlx::Error> {
+    product_form_in(&mut *db.pool().acquire().await?, id).await
+}
+
+/// `product_form` inside a transaction.
+pub async fn product_form_in(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<Option<(ProductForm, String)>, sqlx::Error> {
     let product: Option<FormRow> = sqlx::query_as(
         "SELECT p.title, p.slug, b.name AS brand, c.slug AS category, p.description, p.status, p.image \
          FROM products p JOIN brands b ON b.id = p.brand_id JOIN categories c ON c.id = p.category_id \
          WHERE p.id = $1",
     )
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = product else {
         return Ok(None);
@@ -146,7 +155,7 @@ pub async fn product_form(db: &Db, id: i64) -> Result<Option<(ProductForm, Strin
          WHERE product_id = $1 ORDER BY position, id",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     let amount = |minor: i64| {
         Money::from_minor(minor)
@@ -338,7 +347,12 @@ async fn brand_id(tx: &mut sqlx::AnyConnection, name: &str) -> Result<i64, sqlx:
 }
 
 /// Moves a product to `status`. False when there is no such product.
-pub async fn set_status(db: &Db, id: i64, status: ProductStatus) -> Result<bool, sqlx::Error> {
+pub async fn set_status(
+    db: &Db,
+    id: i64,
+    status: ProductStatus,
+    entry: &Entry,
+) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let now = now_ms();
     let updated = sqlx::query("UPDATE products SET status = $1, updated_at = $2 WHERE id = $3")
@@ -349,6 +363,7 @@ pub async fn set_status(db: &Db, id: i64, status: ProductStatus) -> Result<bool,
         .await?;
     if updated.rows_affected() == 1 {
         webhooks::emit(&mut tx, EventKind::ProductUpdated, id, now).await?;
+        entry.write(&mut tx).await?;
     }
     record_change(&mut tx, Some(id)).await?;
     tx.commit().await?;
@@ -357,9 +372,16 @@ pub async fn set_status(db: &Db, id: i64, status: ProductStatus) -> Result<bool,
 
 /// Deletes a product and its variants; the picture it had (`None` when there is no such
 /// product), for the media store to let go of once the deletion is committed.
-pub async fn delete_product(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn delete_product(
+    db: &Db,
+    id: i64,
+    entry: &Entry,
+) -> Result<Option<String>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let deleted = delete_product_in(&mut tx, id).await?;
+    if deleted.is_some() {
+        entry.write(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(deleted)
 }

@@ -18,6 +18,7 @@ use crate::{
     catalog::db::{ProductRecord, category_records, product_record_in},
     error::AppError,
     platform::{
+        audit::Entry,
         auth::{Permission, Session, permitted},
         db::{Db, now_ms},
         jobs::Stopping,
@@ -189,23 +190,32 @@ pub async fn view(db: &Db, id: i64) -> Result<ImportView, AppError> {
     })
 }
 
-/// The go for import `id`: a node picks it up within seconds. Returns its file name and how
-/// many products it holds; an import confirmed already is left as it is.
-pub async fn confirm(db: &Db, id: i64, now: i64) -> Result<(String, usize), AppError> {
+/// The go for import `id`: a node picks it up within seconds. `entry` logs it with the file's
+/// name and how many products it holds; an import confirmed already is left as it is.
+pub async fn confirm(db: &Db, id: i64, now: i64, entry: Entry) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
     let (name, products): (String, i64) =
         sqlx::query_as("SELECT file_name, products FROM product_imports WHERE id = $1")
             .bind(id)
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *tx)
             .await?
             .ok_or(AppError::NotFound)?;
-    sqlx::query(
+    let confirmed = sqlx::query(
         "UPDATE product_imports SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL",
     )
     .bind(now)
     .bind(id)
-    .execute(db.writer())
+    .execute(&mut *tx)
     .await?;
-    Ok((name, usize::try_from(products).unwrap_or_default()))
+    if confirmed.rows_affected() == 1 {
+        let entry = entry.about(
+            format!("import {id}"),
+            format!("{name}: {products} products"),
+        );
+        entry.write(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// What became of one product.

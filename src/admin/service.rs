@@ -3,7 +3,7 @@
 
 use super::{
     db::{self, Clashes},
-    model::{ProductInput, variant_field},
+    model::{ProductInput, changes, variant_field},
 };
 use crate::{
     catalog::{
@@ -11,16 +11,34 @@ use crate::{
         model::slugify,
     },
     error::{AppError, FieldError},
-    platform::db::{Db, now_ms, violates},
+    platform::{
+        audit::Entry,
+        db::{Db, now_ms, violates},
+    },
     search::sync::record_change,
     webhooks::{self, EventKind},
 };
 
-/// Creates or updates a product and its variants, and records the change for search and for
-/// `product.updated` webhooks. Returns the product's id.
-pub async fn save_product(db: &Db, input: &ProductInput) -> Result<i64, AppError> {
+/// Creates or updates a product and its variants, and records the change for search, for
+/// `product.updated` webhooks and in the audit log (`entry`, given its subject and what
+/// changed here). Returns the product's id.
+pub async fn save_product(
+    db: &Db,
+    input: &ProductInput,
+    mut entry: Entry,
+) -> Result<i64, AppError> {
     let mut tx = db.begin_write().await?;
+    let before = match input.id {
+        Some(id) => db::product_form_in(&mut tx, id).await?,
+        None => None,
+    };
     let id = save_product_in(&mut tx, input).await?;
+    entry.subject = format!("product {id}");
+    entry.summary = match (before, db::product_form_in(&mut tx, id).await?) {
+        (Some((before, _)), Some((after, _))) => changes(&before, &after),
+        _ => format!("created “{}”", input.title),
+    };
+    entry.write(&mut tx).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -83,12 +101,14 @@ fn conflicts(error: sqlx::Error) -> AppError {
     }
 }
 
-/// Creates a category (`id` None) or renames and moves one, refusing a parent inside itself.
+/// Creates a category (`id` None) or renames and moves one, refusing a parent inside itself;
+/// `entry` is given its subject and summary here.
 pub async fn save_category(
     db: &Db,
     id: Option<i64>,
     name: &str,
     parent: Option<&str>,
+    mut entry: Entry,
 ) -> Result<i64, AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || slugify(name).is_empty() {
@@ -98,6 +118,9 @@ pub async fn save_category(
         )]));
     }
     let field = |message: &str| AppError::Invalid(vec![FieldError::new("parent", message)]);
+    let place = parent.map_or("a department".to_owned(), |parent| {
+        format!("under {parent}")
+    });
     let mut tx = db.begin_write().await?;
     let parent = match parent {
         None => None,
@@ -121,13 +144,16 @@ pub async fn save_category(
         }
         None => db::insert_category(&mut tx, name, parent).await?,
     };
+    entry.subject = format!("category {id}");
+    entry.summary = format!("“{name}”, {place}");
+    entry.write(&mut tx).await?;
     record_change(&mut tx, None).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Deletes a category, unless products or subcategories still use it.
-pub async fn delete_category(db: &Db, id: i64) -> Result<(), AppError> {
+pub async fn delete_category(db: &Db, id: i64, entry: &Entry) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
     let (products, children) = db::category_usage(&mut tx, id).await?;
     if products > 0 {
@@ -143,6 +169,7 @@ pub async fn delete_category(db: &Db, id: i64) -> Result<(), AppError> {
     if !db::delete_category(&mut tx, id).await? {
         return Err(AppError::NotFound);
     }
+    entry.write(&mut tx).await?;
     record_change(&mut tx, None).await?;
     tx.commit().await?;
     Ok(())

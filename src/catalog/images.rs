@@ -285,7 +285,7 @@ pub async fn upload_product_image(
                 Action::ProductPicture,
                 &subject,
                 &summary,
-                &origin,
+                origin,
             )
             .await
             .map(|()| true)

@@ -322,7 +322,7 @@ async fn log(
 ) -> Result<(), Problem> {
     let name = format!("{KEY_START}{}", caller.prefix);
     let origin = Origin::new(headers, client.as_deref());
-    audit::append(db, Actor::ApiKey(&name), action, subject, summary, &origin)
+    audit::append(db, Actor::ApiKey(name), action, subject, summary, origin)
         .await
         .map_err(problem)
 }

@@ -123,7 +123,7 @@ impl Action {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{Actor, Origin, append, record};
+pub use server::{Actor, Entry, Origin, append, record};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -157,17 +157,87 @@ mod server {
         }
     }
 
+    impl Origin {
+        /// The request of the server function or page being handled.
+        pub fn current() -> Self {
+            Self {
+                request_id: current_request_id().unwrap_or_default(),
+                ip: client_ip(),
+            }
+        }
+    }
+
     /// Who made a change.
-    pub enum Actor<'a> {
+    pub enum Actor {
         /// A staff member's account: the log copies in their email.
         Staff(i64),
         /// An API key, by its public start (`emp_1a2b3c4d`).
-        ApiKey(&'a str),
+        ApiKey(String),
     }
 
-    /// Appends what staff member `actor` did to `subject` (such as "product 42"), with a
-    /// summary, from the server function's request (its state, id and address). Called once
-    /// the change is made.
+    /// A change's line in the audit log. The change writes it in its own transaction
+    /// (`Entry::write`), so the log holds an entry for every change that was made and none for
+    /// one that was not; a change whose entry cannot be written is not made.
+    pub struct Entry {
+        actor: Actor,
+        action: Action,
+        /// What was changed, such as "product 42".
+        pub subject: String,
+        /// What changed, before → after where that says something.
+        pub summary: String,
+        origin: Origin,
+    }
+
+    impl Entry {
+        /// Staff member `actor` doing `action`, in the server function's request; `about`
+        /// says to what, or the change does once it knows.
+        pub fn staff(actor: i64, action: Action) -> Self {
+            Self::new(Actor::Staff(actor), action, Origin::current())
+        }
+
+        pub fn new(actor: Actor, action: Action, origin: Origin) -> Self {
+            Self {
+                actor,
+                action,
+                subject: String::new(),
+                summary: String::new(),
+                origin,
+            }
+        }
+
+        /// The entry about `subject` (such as "product 42"), saying `summary`.
+        pub fn about(mut self, subject: impl Into<String>, summary: impl Into<String>) -> Self {
+            self.subject = subject.into();
+            self.summary = summary.into();
+            self
+        }
+
+        /// Appends the entry inside the change's transaction `tx`.
+        pub async fn write(&self, tx: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+            // The actor is copied in: the entry outlives a renamed or deleted account, or a key.
+            let (user, key) = match &self.actor {
+                Actor::Staff(user) => (Some(*user), String::new()),
+                Actor::ApiKey(prefix) => (None, format!("API key {prefix}")),
+            };
+            sqlx::query(
+                "INSERT INTO audit_log (at, actor_id, actor, action, subject, summary, request_id, ip) \
+                 VALUES ($1, $2, COALESCE((SELECT email FROM users WHERE id = $2), $3), $4, $5, $6, $7, $8)",
+            )
+            .bind(now_ms())
+            .bind(user)
+            .bind(key)
+            .bind(self.action.as_str())
+            .bind(&self.subject)
+            .bind(&self.summary)
+            .bind(&self.origin.request_id)
+            .bind(&self.origin.ip)
+            .execute(tx)
+            .await?;
+            Ok(())
+        }
+    }
+
+    /// Appends what staff member `actor` did to `subject` on its own, after the change.
     pub async fn record(
         actor: i64,
         action: Action,
@@ -175,43 +245,23 @@ mod server {
         summary: &str,
     ) -> Result<(), AppError> {
         let state = AppState::current()?;
-        let origin = Origin {
-            request_id: current_request_id().unwrap_or_default(),
-            ip: client_ip(),
-        };
-        let actor = Actor::Staff(actor);
-        Ok(append(&state.db, actor, action, subject, summary, &origin).await?)
+        let entry = Entry::staff(actor, action).about(subject, summary);
+        Ok(entry
+            .write(&mut *state.db.writer().acquire().await?)
+            .await?)
     }
 
     /// `record` for a handler that is not a server function, which names its request itself.
     pub async fn append(
         db: &Db,
-        actor: Actor<'_>,
+        actor: Actor,
         action: Action,
         subject: &str,
         summary: &str,
-        origin: &Origin,
+        origin: Origin,
     ) -> Result<(), sqlx::Error> {
-        // The actor is copied in: the entry outlives a renamed or deleted account, or a key.
-        let (user, key) = match actor {
-            Actor::Staff(user) => (Some(user), String::new()),
-            Actor::ApiKey(prefix) => (None, format!("API key {prefix}")),
-        };
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor_id, actor, action, subject, summary, request_id, ip) \
-             VALUES ($1, $2, COALESCE((SELECT email FROM users WHERE id = $2), $3), $4, $5, $6, $7, $8)",
-        )
-        .bind(now_ms())
-        .bind(user)
-        .bind(key)
-        .bind(action.as_str())
-        .bind(subject)
-        .bind(summary)
-        .bind(&origin.request_id)
-        .bind(&origin.ip)
-        .execute(db.writer())
-        .await?;
-        Ok(())
+        let entry = Entry::new(actor, action, origin).about(subject, summary);
+        entry.write(&mut *db.writer().acquire().await?).await
     }
 }
 

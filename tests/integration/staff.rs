@@ -4,7 +4,7 @@
 
 use crate::{
     on_both_backends,
-    support::{Backend, Client, admin, register, spawn_app, staff, unique_email},
+    support::{Backend, Client, TestApp, admin, register, spawn_app, staff, unique_email},
 };
 use axum::{
     body::Body,
@@ -22,6 +22,7 @@ use emporium::{
 on_both_backends!(
     every_admin_function_checks_its_permission_for_every_role,
     admin_changes_are_logged_with_who_what_and_where,
+    changes_that_cannot_be_logged_are_not_made,
 );
 
 /// A server function and arguments it decodes (so a refusal is the permission's, not the
@@ -303,4 +304,89 @@ async fn admin_changes_are_logged_with_who_what_and_where(backend: Backend) {
     let reply = owner.call("admin_audit", &[("action", "drop")]).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains("Unknown action"), "{}", reply.body);
+}
+
+/// What the changes below would alter, one figure each.
+const STATE: &[&str] = &[
+    "SELECT COUNT(*) FROM products",
+    "SELECT COUNT(*) FROM products WHERE status = 'active'",
+    "SELECT CAST(SUM(price_minor) AS BIGINT) FROM product_variants",
+    "SELECT COUNT(*) FROM categories",
+];
+
+async fn state(app: &TestApp) -> Vec<i64> {
+    let mut figures = Vec::new();
+    for sql in STATE {
+        figures.push(app.scalar(sql).await);
+    }
+    figures
+}
+
+/// Every admin change writes its audit entry in its own transaction: when the entry cannot be
+/// written (here the log's table is renamed away), the change is not made either, and the
+/// caller hears it failed instead of retrying a change that was made.
+async fn changes_that_cannot_be_logged_are_not_made(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut owner = admin(&app).await;
+    owner
+        .call_ok("save_category", &[("name", "Mugs"), ("parent", "")])
+        .await;
+    let spare = owner
+        .call_ok("save_category", &[("name", "Spare"), ("parent", "")])
+        .await;
+    let spare = spare.body.trim().to_owned();
+    let product = [
+        ("product[title]", "Tall mug"),
+        ("product[brand]", "Potter"),
+        ("product[category]", "mugs"),
+        ("product[status]", "active"),
+        ("product[variants][0][sku]", "MUG-T"),
+        ("product[variants][0][price]", "9.50"),
+        ("product[variants][0][stock]", "4"),
+    ];
+    let id = owner.call_ok("save_product", &product).await;
+    let id = id.body.trim().to_owned();
+    let variant: i64 = app
+        .scalar("SELECT id FROM product_variants WHERE sku = 'MUG-T'")
+        .await;
+    let variant = variant.to_string();
+    let mut repriced = product.to_vec();
+    repriced[5].1 = "11.00";
+    repriced.extend([
+        ("product[id]", id.as_str()),
+        ("product[variants][0][id]", &variant),
+    ]);
+    let mut another = product.to_vec();
+    another[0].1 = "Short mug";
+    another[4].1 = "MUG-S";
+
+    let before = state(&app).await;
+    let logged: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
+    app.execute("ALTER TABLE audit_log RENAME TO audit_log_away")
+        .await;
+    let changes: &[(&str, &[(&str, &str)])] = &[
+        ("save_product", &repriced),
+        ("save_product", &another),
+        ("set_product_status", &[("id", &id), ("status", "archived")]),
+        ("delete_product", &[("id", &id)]),
+        ("save_category", &[("name", "Jugs"), ("parent", "")]),
+        ("delete_category", &[("id", &spare)]),
+    ];
+    for (function, form) in changes {
+        let reply = owner.call(function, form).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{function}: {}",
+            reply.body
+        );
+        assert_eq!(state(&app).await, before, "{function} changed the shop");
+    }
+    app.execute("ALTER TABLE audit_log_away RENAME TO audit_log")
+        .await;
+    for (function, form) in changes {
+        owner.call_ok(function, form).await;
+    }
+    let now: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
+    assert_eq!(now, logged + changes.len() as i64);
 }
