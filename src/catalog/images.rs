@@ -3,7 +3,7 @@
 
 use super::model::{copy_height, copy_name, is_slug, picture_widths, stored_files};
 use crate::platform::{
-    audit::{self, Action, Actor, Origin},
+    audit::{Action, Actor, Entry, Origin},
     auth::{Permission, Session, permitted},
     db::{Db, now_ms},
     http::ClientAddress,
@@ -272,33 +272,19 @@ pub async fn upload_product_image(
         }
     }
     let origin = Origin::new(&headers, client.as_deref());
-    let saved = match set_image(&state.db, id, &file).await {
+    let entry = Entry::new(Actor::Staff(staff.user_id), Action::ProductPicture, origin)
+        .about(format!("product {id}"), format!("picture → {file}"));
+    match set_image(&state.db, id, &file, &entry).await {
         Ok(Some(before)) => {
             if before != file {
                 remove_picture(store, &before).await;
             }
-            let subject = format!("product {id}");
-            let summary = format!("picture → {file}");
-            audit::append(
-                &state.db,
-                Actor::Staff(staff.user_id),
-                Action::ProductPicture,
-                &subject,
-                &summary,
-                origin,
-            )
-            .await
-            .map(|()| true)
+            back(None)
         }
         Ok(None) => {
             remove_picture(store, &file).await;
-            Ok(false)
+            StatusCode::NOT_FOUND.into_response()
         }
-        Err(error) => Err(error),
-    };
-    match saved {
-        Ok(true) => back(None),
-        Ok(false) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => {
             tracing::error!(%error, "saving a product picture failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -307,8 +293,13 @@ pub async fn upload_product_image(
 }
 
 /// Names `file` product `id`'s picture; the picture it had before, or `None` when there is no
-/// such product.
-async fn set_image(db: &Db, id: i64, file: &str) -> Result<Option<String>, sqlx::Error> {
+/// such product. `entry` is logged with the change.
+async fn set_image(
+    db: &Db,
+    id: i64,
+    file: &str,
+    entry: &Entry,
+) -> Result<Option<String>, sqlx::Error> {
     let lock = db.row_lock();
     let mut tx = db.begin_write().await?;
     let before: Option<String> =
@@ -323,6 +314,7 @@ async fn set_image(db: &Db, id: i64, file: &str) -> Result<Option<String>, sqlx:
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        entry.write(&mut tx).await?;
     }
     tx.commit().await?;
     Ok(before)

@@ -453,7 +453,7 @@ async fn admins_add_rename_move_and_delete_categories(backend: Backend) {
 }
 
 /// Posts `bytes` as the product picture form does (multipart, field `image`).
-async fn upload(client: &mut Client<'_>, id: i64, bytes: &[u8]) -> Reply {
+pub async fn upload(client: &mut Client<'_>, id: i64, bytes: &[u8]) -> Reply {
     let path = format!("/admin/products/{id}/image");
     client
         .post_file(&path, "image", "picture.png", "image/png", bytes)
@@ -469,7 +469,7 @@ fn location(reply: &Reply) -> &str {
 }
 
 /// A `width` × `height` PNG whose colours start from `shade`, so each shade is a new file.
-fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
+pub fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
     let pixels = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([shade, (x % 256) as u8, (y % 256) as u8])
     });

@@ -3,6 +3,7 @@
 //! before → after, the request id and the address, and only the owner reads the log.
 
 use crate::{
+    admin::{png, upload},
     on_both_backends,
     support::{Backend, Client, TestApp, admin, register, spawn_app, staff, unique_email},
 };
@@ -312,6 +313,7 @@ const STATE: &[&str] = &[
     "SELECT COUNT(*) FROM products WHERE status = 'active'",
     "SELECT CAST(SUM(price_minor) AS BIGINT) FROM product_variants",
     "SELECT COUNT(*) FROM categories",
+    "SELECT COUNT(*) FROM products WHERE image <> ''",
 ];
 
 async fn state(app: &TestApp) -> Vec<i64> {
@@ -382,11 +384,19 @@ async fn changes_that_cannot_be_logged_are_not_made(backend: Backend) {
         );
         assert_eq!(state(&app).await, before, "{function} changed the shop");
     }
+    let picture = png(64, 48, 7);
+    let product: i64 = id.parse().unwrap();
+    let reply = upload(&mut owner, product, &picture).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(state(&app).await, before, "the picture was set");
+
     app.execute("ALTER TABLE audit_log_away RENAME TO audit_log")
         .await;
+    let reply = upload(&mut owner, product, &picture).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
     for (function, form) in changes {
         owner.call_ok(function, form).await;
     }
     let now: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
-    assert_eq!(now, logged + changes.len() as i64);
+    assert_eq!(now, logged + 1 + changes.len() as i64);
 }
