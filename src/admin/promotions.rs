@@ -8,7 +8,7 @@ use crate::{
     checkout::db::promotion_sales,
     error::optional_id,
     platform::{
-        audit::{self, Action},
+        audit::{Action, Entry},
         auth::{Permission, require},
         db::now_ms,
         money::Money,
@@ -91,7 +91,6 @@ pub async fn save_promotion(id: Option<String>, promotion: PromotionForm) -> Res
     let id = optional_id(id.as_deref())?;
     let now = now_ms();
     let checked = promotion.check(now).map_err(AppError::Invalid)?;
-    let saved = db::save(&state.db, id, &checked, now).await?;
     let code = promotion.code.trim();
     let summary = format!(
         "{} “{}”{}",
@@ -103,13 +102,8 @@ pub async fn save_promotion(id: Option<String>, promotion: PromotionForm) -> Res
             format!(", code {code}")
         }
     );
-    audit::record(
-        staff.user_id,
-        Action::PromotionSaved,
-        &format!("promotion {saved}"),
-        &summary,
-    )
-    .await?;
+    let entry = Entry::staff(staff.user_id, Action::PromotionSaved).saying(summary);
+    let saved = db::save(&state.db, id, &checked, now, entry).await?;
     leptos_axum::redirect("/admin/promotions");
     Ok(saved)
 }
@@ -119,21 +113,16 @@ pub async fn save_promotion(id: Option<String>, promotion: PromotionForm) -> Res
 pub async fn set_promotion_active(id: i64, active: bool) -> Result<(), AppError> {
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
-    if !db::set_active(&state.db, id, active).await? {
-        return Err(AppError::NotFound);
-    }
     let summary = if active {
         "switched on"
     } else {
         "switched off"
     };
-    audit::record(
-        staff.user_id,
-        Action::PromotionActive,
-        &format!("promotion {id}"),
-        summary,
-    )
-    .await?;
+    let entry = Entry::staff(staff.user_id, Action::PromotionActive)
+        .about(format!("promotion {id}"), summary);
+    if !db::set_active(&state.db, id, active, &entry).await? {
+        return Err(AppError::NotFound);
+    }
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 #[cfg(feature = "ssr")]
 use crate::platform::{
-    audit::{self, Action},
+    audit::{Action, Entry},
     auth::{Permission, require},
     state::AppState,
 };
@@ -61,17 +61,15 @@ pub async fn set_user_role(id: String, role: String) -> Result<(), AppError> {
             "You can't change your own role.".into(),
         ));
     }
-    let before = match super::db::set_role(&state.db, owner.user_id, id, role).await? {
-        super::db::RoleChange::Changed(before) => before,
-        super::db::RoleChange::NoSuchAccount => return Err(AppError::NotFound),
-        super::db::RoleChange::NotAllowed => return Err(AppError::Forbidden),
+    let entry = |before: Role| {
+        Entry::staff(owner.user_id, Action::RoleChanged).about(
+            format!("account {id}"),
+            format!("{} → {}", before.label(), role.label()),
+        )
     };
-    audit::record(
-        owner.user_id,
-        Action::RoleChanged,
-        &format!("account {id}"),
-        &format!("{} → {}", before.label(), role.label()),
-    )
-    .await?;
-    Ok(())
+    match super::db::set_role(&state.db, owner.user_id, id, role, entry).await? {
+        super::db::RoleChange::Changed => Ok(()),
+        super::db::RoleChange::NoSuchAccount => Err(AppError::NotFound),
+        super::db::RoleChange::NotAllowed => Err(AppError::Forbidden),
+    }
 }

@@ -4,6 +4,7 @@ use super::api::{Account, USERS_PAGE_SIZE};
 use crate::{
     accounts::db::revoke_user_families,
     platform::{
+        audit::Entry,
         auth::{Permission, Role},
         db::{Db, contains_pattern, now_ms},
     },
@@ -49,18 +50,24 @@ pub async fn list(db: &Db, q: &str, page: i64) -> Result<Page<Account>, sqlx::Er
 
 /// What became of a role change.
 pub enum RoleChange {
-    /// The account had this role before.
-    Changed(Role),
+    Changed,
     NoSuchAccount,
     /// The one changing it may no longer manage staff (someone took that away meanwhile).
     NotAllowed,
 }
 
-/// `by` gives `user` the role `role` and signs them out of every device. Both accounts are read
+/// `by` gives `user` the role `role` and signs them out of every device, logging the entry
+/// `entry` makes of the role they had. Both accounts are read
 /// in the change's transaction (their rows locked on PostgreSQL, in id order; SQLite's write
 /// transaction holds the whole database), so of two owners demoting each other at once the
 /// second finds it may no longer.
-pub async fn set_role(db: &Db, by: i64, user: i64, role: Role) -> Result<RoleChange, sqlx::Error> {
+pub async fn set_role(
+    db: &Db,
+    by: i64,
+    user: i64,
+    role: Role,
+    entry: impl FnOnce(Role) -> Entry,
+) -> Result<RoleChange, sqlx::Error> {
     let now = now_ms();
     let lock = db.row_lock();
     let mut tx = db.begin_write().await?;
@@ -89,9 +96,10 @@ pub async fn set_role(db: &Db, by: i64, user: i64, role: Role) -> Result<RoleCha
         .bind(user)
         .execute(&mut *tx)
         .await?;
+    entry(before).write(&mut tx).await?;
     tx.commit().await?;
     revoke_user_families(db, user, None, now).await?;
-    Ok(RoleChange::Changed(before))
+    Ok(RoleChange::Changed)
 }
 
 /// An account as the REST API gives it.

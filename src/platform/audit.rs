@@ -205,6 +205,12 @@ mod server {
             }
         }
 
+        /// The entry saying `summary`, about a subject the change names once it knows it.
+        pub fn saying(mut self, summary: impl Into<String>) -> Self {
+            self.summary = summary.into();
+            self
+        }
+
         /// The entry about `subject` (such as "product 42"), saying `summary`.
         pub fn about(mut self, subject: impl Into<String>, summary: impl Into<String>) -> Self {
             self.subject = subject.into();

@@ -11,6 +11,7 @@ use crate::{
     dates::iso_date,
     error::{AppError, FieldError},
     platform::{
+        audit::Entry,
         db::{Db, violates},
         money::Money,
     },
@@ -276,12 +277,13 @@ pub async fn form(db: &Db, id: i64) -> Result<Option<PromotionForm>, sqlx::Error
     }))
 }
 
-/// Saves a new promotion (`id` None) or changes one. Returns its id.
+/// Saves a new promotion (`id` None) or changes one, logging `entry` about it. Returns its id.
 pub async fn save(
     db: &Db,
     id: Option<i64>,
     promotion: &NewPromotion,
     now: i64,
+    mut entry: Entry,
 ) -> Result<i64, AppError> {
     let mut tx = db.begin_write().await?;
     let category = match &promotion.category {
@@ -346,16 +348,28 @@ pub async fn save(
         }
         Err(e) => return Err(e.into()),
     };
+    entry.subject = format!("promotion {saved}");
+    entry.write(&mut tx).await?;
     tx.commit().await?;
     Ok(saved)
 }
 
-/// Turns promotion `id` on or off. False when there is no such promotion.
-pub async fn set_active(db: &Db, id: i64, active: bool) -> Result<bool, sqlx::Error> {
+/// Turns promotion `id` on or off, logging `entry`. False when there is no such promotion.
+pub async fn set_active(
+    db: &Db,
+    id: i64,
+    active: bool,
+    entry: &Entry,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     let updated = sqlx::query("UPDATE promotions SET active = $1 WHERE id = $2")
         .bind(i64::from(active))
         .bind(id)
-        .execute(db.writer())
+        .execute(&mut *tx)
         .await?;
+    if updated.rows_affected() == 1 {
+        entry.write(&mut tx).await?;
+    }
+    tx.commit().await?;
     Ok(updated.rows_affected() == 1)
 }

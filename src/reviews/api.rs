@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::{
     events::{Event, EventKind},
     platform::{
-        audit::{self, Action},
+        audit::{Action, Entry},
         auth::{Permission, current_session, require, require_user},
         state::AppState,
     },
@@ -89,16 +89,14 @@ pub async fn remove_review(id: String) -> Result<(), AppError> {
     let staff = require(Permission::EditCatalog)?;
     let state = AppState::current()?;
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
-    if let Some(product) = db::remove(&state.db, id).await? {
-        reindex_now(&state, product).await;
-        let summary = format!("removed from product {product}");
-        audit::record(
-            staff.user_id,
-            Action::ReviewRemoved,
-            &format!("review {id}"),
-            &summary,
+    let entry = |product| {
+        Entry::staff(staff.user_id, Action::ReviewRemoved).about(
+            format!("review {id}"),
+            format!("removed from product {product}"),
         )
-        .await?;
+    };
+    if let Some(product) = db::remove(&state.db, id, entry).await? {
+        reindex_now(&state, product).await;
         Ok(())
     } else {
         Err(AppError::NotFound)

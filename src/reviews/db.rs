@@ -4,7 +4,10 @@
 use super::model::{REVIEWS_PAGE_SIZE, RatingSummary, Review, ReviewInput, public_name};
 use crate::{
     checkout::db::has_bought,
-    platform::db::{Db, now_ms},
+    platform::{
+        audit::Entry,
+        db::{Db, now_ms},
+    },
     search::sync::record_change,
 };
 
@@ -182,24 +185,30 @@ pub async fn import(db: &Db, reviews: &[ImportedReview]) -> Result<u64, sqlx::Er
     Ok(written)
 }
 
-/// Deletes the review `id` (any author's: for admins). Returns its product, or `None` when
-/// there is no such review.
-pub async fn remove(db: &Db, id: i64) -> Result<Option<i64>, sqlx::Error> {
+/// Deletes the review `id` (any author's: for admins), logging the entry `entry` makes of its
+/// product. Returns the product, or `None` when there is no such review.
+pub async fn remove(
+    db: &Db,
+    id: i64,
+    entry: impl FnOnce(i64) -> Entry,
+) -> Result<Option<i64>, sqlx::Error> {
     let product: Option<i64> = sqlx::query_scalar("SELECT product_id FROM reviews WHERE id = $1")
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
     match product {
-        Some(product) => Ok(delete_where(db, product, "id = $2", id)
-            .await?
-            .then_some(product)),
+        Some(product) => Ok(
+            delete_where(db, product, "id = $2", id, Some(entry(product)))
+                .await?
+                .then_some(product),
+        ),
         None => Ok(None),
     }
 }
 
 /// Deletes `user`'s review of `product`. False when they had none.
 pub async fn remove_own(db: &Db, product: i64, user: i64) -> Result<bool, sqlx::Error> {
-    delete_where(db, product, "user_id = $2", user).await
+    delete_where(db, product, "user_id = $2", user, None).await
 }
 
 async fn delete_where(
@@ -207,6 +216,7 @@ async fn delete_where(
     product: i64,
     filter: &str,
     value: i64,
+    entry: Option<Entry>,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     lock_product(&mut tx, product).await?;
@@ -221,6 +231,9 @@ async fn delete_where(
         return Ok(false);
     }
     recount(&mut tx, product).await?;
+    if let Some(entry) = entry {
+        entry.write(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

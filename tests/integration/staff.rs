@@ -314,6 +314,10 @@ const STATE: &[&str] = &[
     "SELECT CAST(SUM(price_minor) AS BIGINT) FROM product_variants",
     "SELECT COUNT(*) FROM categories",
     "SELECT COUNT(*) FROM products WHERE image <> ''",
+    "SELECT COUNT(*) FROM promotions",
+    "SELECT COUNT(*) FROM promotions WHERE active = 1",
+    "SELECT COUNT(*) FROM reviews",
+    "SELECT COUNT(*) FROM users WHERE role = 'customer'",
 ];
 
 async fn state(app: &TestApp) -> Vec<i64> {
@@ -361,6 +365,42 @@ async fn changes_that_cannot_be_logged_are_not_made(backend: Backend) {
     let mut another = product.to_vec();
     another[0].1 = "Short mug";
     another[4].1 = "MUG-S";
+    let promotion = [
+        ("promotion[code]", "TEN"),
+        ("promotion[name]", "Ten off"),
+        ("promotion[kind]", "percent"),
+        ("promotion[value]", "10"),
+    ];
+    let promotion_id = owner.call_ok("save_promotion", &promotion).await;
+    let promotion_id = promotion_id.body.trim().to_owned();
+    let mut renamed = promotion.to_vec();
+    renamed[1].1 = "Ten percent off";
+    renamed.push(("id", &promotion_id));
+    let five = [
+        ("promotion[code]", "FIVE"),
+        ("promotion[name]", "Five off"),
+        ("promotion[kind]", "percent"),
+        ("promotion[value]", "5"),
+    ];
+    let shopper = unique_email("sue");
+    let mut sue = register(&app, "Sue", &shopper).await;
+    let slug: String = app.scalar("SELECT slug FROM products").await;
+    let review = [
+        ("slug", slug.as_str()),
+        ("review[rating]", "4"),
+        ("review[title]", ""),
+        ("review[body]", "Holds a lot of tea."),
+    ];
+    sue.call_ok("save_review", &review).await;
+    let review_id: i64 = app.scalar("SELECT id FROM reviews").await;
+    let review_id = review_id.to_string();
+    let sue_id: i64 = app
+        .scalar_for(
+            "SELECT id FROM users WHERE email = $1",
+            shopper.to_lowercase(),
+        )
+        .await;
+    let sue_id = sue_id.to_string();
 
     let before = state(&app).await;
     let logged: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
@@ -370,8 +410,16 @@ async fn changes_that_cannot_be_logged_are_not_made(backend: Backend) {
         ("save_product", &repriced),
         ("save_product", &another),
         ("set_product_status", &[("id", &id), ("status", "archived")]),
-        ("delete_product", &[("id", &id)]),
         ("save_category", &[("name", "Jugs"), ("parent", "")]),
+        ("save_promotion", &renamed),
+        ("save_promotion", &five),
+        (
+            "set_promotion_active",
+            &[("id", &promotion_id), ("active", "false")],
+        ),
+        ("remove_review", &[("id", &review_id)]),
+        ("set_user_role", &[("id", &sue_id), ("role", "support")]),
+        ("delete_product", &[("id", &id)]),
         ("delete_category", &[("id", &spare)]),
     ];
     for (function, form) in changes {
