@@ -19,6 +19,7 @@ use crate::{
     error::AppError,
     notifications::db::{EmailKind, OrderMessage, notify_order},
     platform::{
+        audit::Entry,
         db::{Backend, now_ms},
         money::Money,
         state::AppState,
@@ -329,13 +330,14 @@ async fn settle(state: &AppState, id: i64, outcome: &RefundOutcome) -> Result<()
     Ok(())
 }
 
-/// Gives back money on the order `number` as the order desk's `form` says, for `admin`. A
-/// refund the gateway is still working on is fine; one it refuses is an error that says why.
+/// Gives back money on the order `number` as the order desk's `form` says, for the staff
+/// member of `entry` (logged with the refund's record). A refund the gateway is still working
+/// on is fine; one it refuses is an error that says why.
 pub async fn refund(
     state: &AppState,
     number: &str,
     form: &RefundForm,
-    admin: i64,
+    entry: &Entry,
 ) -> Result<(), AppError> {
     let mut tx = state.db.begin_write().await?;
     let order = refundable(&mut tx, state.db.backend() == Backend::Postgres, number)
@@ -349,7 +351,8 @@ pub async fn refund(
     let plan = form
         .plan(&order.lines, order.left())
         .map_err(AppError::Invalid)?;
-    let id = record(&mut tx, &order, &plan, Some(admin), now_ms()).await?;
+    let id = record(&mut tx, &order, &plan, entry.staff_id(), now_ms()).await?;
+    entry.write(&mut tx).await?;
     tx.commit().await?;
     if let Some(id) = id
         && let RefundOutcome::Failed { message, .. } = send(state, id).await?
@@ -359,16 +362,26 @@ pub async fn refund(
     Ok(())
 }
 
-/// Sends the pending refund `id` of order `number` to the gateway again.
-pub async fn resend(state: &AppState, number: &str, id: i64) -> Result<(), AppError> {
+/// Sends the pending refund `id` of order `number` to the gateway again, once `entry` says so
+/// in the audit log.
+pub async fn resend(
+    state: &AppState,
+    number: &str,
+    id: i64,
+    entry: &Entry,
+) -> Result<(), AppError> {
+    let mut tx = state.db.begin_write().await?;
     let belongs: Option<i64> = sqlx::query_scalar(
-        "SELECT r.id FROM refunds r JOIN orders o ON o.id = r.order_id          WHERE r.id = $1 AND o.number = $2 AND r.status = 'pending'",
+        "SELECT r.id FROM refunds r JOIN orders o ON o.id = r.order_id \
+         WHERE r.id = $1 AND o.number = $2 AND r.status = 'pending'",
     )
     .bind(id)
     .bind(number)
-    .fetch_optional(state.db.pool())
+    .fetch_optional(&mut *tx)
     .await?;
     belongs.ok_or(AppError::NotFound)?;
+    entry.write(&mut tx).await?;
+    tx.commit().await?;
     match send(state, id).await? {
         RefundOutcome::Failed { message, .. } => Err(AppError::Conflict(message)),
         _ => Ok(()),

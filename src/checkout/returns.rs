@@ -18,6 +18,7 @@ use crate::{
     error::{AppError, FieldError},
     notifications::db::{EmailKind, OrderMessage, notify_order},
     platform::{
+        audit::Entry,
         db::{Backend, Db, now_ms},
         money::Money,
         state::AppState,
@@ -158,8 +159,9 @@ pub async fn request(
     Ok(())
 }
 
-/// Takes return `id` of order `number` to `to` for `admin`: approve or reject it (a rejection
-/// says why in `note`), receive it (its units back in stock with `restock`), or refund it.
+/// Takes return `id` of order `number` to `to` for the staff member of `entry` (logged with the
+/// step): approve or reject it (a rejection says why in `note`), receive it (its units back in
+/// stock with `restock`), or refund it.
 pub async fn advance(
     state: &AppState,
     number: &str,
@@ -167,8 +169,9 @@ pub async fn advance(
     to: ReturnStatus,
     note: &str,
     restock: bool,
-    admin: i64,
+    entry: &Entry,
 ) -> Result<(), AppError> {
+    let admin = entry.staff_id();
     let note = note.trim();
     if note.chars().count() > 1000 {
         return Err(AppError::Invalid(vec![FieldError::new(
@@ -212,7 +215,7 @@ pub async fn advance(
         ));
     }
     let now = now_ms();
-    step(&mut tx, id, to, note, Some(admin), now).await?;
+    step(&mut tx, id, to, note, admin, now).await?;
     let more = if note.is_empty() {
         String::new()
     } else {
@@ -263,6 +266,7 @@ pub async fn advance(
         }
         ReturnStatus::Requested => {}
     }
+    entry.write(&mut tx).await?;
     tx.commit().await?;
     if let Some(Some(refund)) = refund
         && let RefundOutcome::Failed { message, .. } = refunds::send(state, refund).await?
@@ -279,7 +283,7 @@ async fn record_refund(
     tx: &mut sqlx::AnyConnection,
     number: &str,
     id: i64,
-    admin: i64,
+    admin: Option<i64>,
     now: i64,
 ) -> Result<Option<i64>, AppError> {
     let lock = state.db.backend() == Backend::Postgres;
@@ -312,7 +316,7 @@ async fn record_refund(
         restock: false,
         reason: format!("Return {id}"),
     };
-    let refund = refunds::record(tx, &paid, &plan, Some(admin), now).await?;
+    let refund = refunds::record(tx, &paid, &plan, admin, now).await?;
     sqlx::query("UPDATE returns SET refund_id = $1 WHERE id = $2")
         .bind(refund)
         .bind(id)

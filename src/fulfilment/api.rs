@@ -11,7 +11,7 @@ use crate::{
 use crate::{
     checkout::{model::ReturnStatus, refunds, returns},
     platform::{
-        audit::{self, Action},
+        audit::{Action, Entry},
         auth::{Permission, require},
         state::AppState,
     },
@@ -102,15 +102,11 @@ pub async fn set_order_status(number: String, status: String) -> Result<(), AppE
     let state = AppState::current()?;
     let to = OrderStatus::parse(status.trim())
         .ok_or_else(|| AppError::BadRequest("Unknown order status.".into()))?;
-    super::service::change_status(&state, &number, to, Some(staff.user_id)).await?;
-    let summary = format!("status → {}", to.label());
-    audit::record(
-        staff.user_id,
-        Action::OrderStatus,
-        &format!("order {number}"),
-        &summary,
-    )
-    .await?;
+    let entry = Entry::staff(staff.user_id, Action::OrderStatus).about(
+        format!("order {number}"),
+        format!("status → {}", to.label()),
+    );
+    super::service::change_status(&state, &number, to, &entry).await?;
     Ok(())
 }
 
@@ -120,14 +116,9 @@ pub async fn set_order_status(number: String, status: String) -> Result<(), AppE
 pub async fn refund_order(number: String, refund: RefundForm) -> Result<(), AppError> {
     let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
-    refunds::refund(&state, &number, &refund, staff.user_id).await?;
-    audit::record(
-        staff.user_id,
-        Action::OrderRefunded,
-        &format!("order {number}"),
-        &refund.summary(),
-    )
-    .await?;
+    let entry = Entry::staff(staff.user_id, Action::OrderRefunded)
+        .about(format!("order {number}"), refund.summary());
+    refunds::refund(&state, &number, &refund, &entry).await?;
     Ok(())
 }
 
@@ -136,15 +127,11 @@ pub async fn refund_order(number: String, refund: RefundForm) -> Result<(), AppE
 pub async fn resend_refund(number: String, id: i64) -> Result<(), AppError> {
     let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
-    refunds::resend(&state, &number, id).await?;
-    let summary = format!("refund {id} sent to the gateway again");
-    audit::record(
-        staff.user_id,
-        Action::RefundResent,
-        &format!("order {number}"),
-        &summary,
-    )
-    .await?;
+    let entry = Entry::staff(staff.user_id, Action::RefundResent).about(
+        format!("order {number}"),
+        format!("refund {id} sent to the gateway again"),
+    );
+    refunds::resend(&state, &number, id, &entry).await?;
     Ok(())
 }
 
@@ -154,14 +141,9 @@ pub async fn resend_refund(number: String, id: i64) -> Result<(), AppError> {
 pub async fn ship_order(number: String, shipment: ShipmentForm) -> Result<(), AppError> {
     let staff = require(Permission::HandleOrders)?;
     let state = AppState::current()?;
-    super::service::ship(&state, &number, &shipment, Some(staff.user_id)).await?;
-    audit::record(
-        staff.user_id,
-        Action::OrderShipped,
-        &format!("order {number}"),
-        &shipment.summary(),
-    )
-    .await?;
+    let entry = Entry::staff(staff.user_id, Action::OrderShipped)
+        .about(format!("order {number}"), shipment.summary());
+    super::service::ship(&state, &number, &shipment, &entry).await?;
     Ok(())
 }
 
@@ -180,14 +162,10 @@ pub async fn advance_return(
     let to = ReturnStatus::parse(to.trim())
         .ok_or_else(|| AppError::BadRequest("Unknown status for a return.".into()))?;
     let restock = restock.is_some();
-    returns::advance(&state, &number, id, to, &note, restock, staff.user_id).await?;
-    let summary = format!("return {id} → {}", to.as_str());
-    audit::record(
-        staff.user_id,
-        Action::ReturnMoved,
-        &format!("order {number}"),
-        &summary,
-    )
-    .await?;
+    let entry = Entry::staff(staff.user_id, Action::ReturnMoved).about(
+        format!("order {number}"),
+        format!("return {id} → {}", to.as_str()),
+    );
+    returns::advance(&state, &number, id, to, &note, restock, &entry).await?;
     Ok(())
 }

@@ -15,6 +15,7 @@ use crate::{
     error::AppError,
     notifications::db::{EmailKind, OrderMessage, notify_order},
     platform::{
+        audit::Entry,
         db::{Backend, now_ms},
         state::AppState,
     },
@@ -48,20 +49,21 @@ fn message(number: &str, to: OrderStatus) -> Option<(EmailKind, String, String)>
     }
 }
 
-/// Moves the order `number` to `to`, recording who did it (`by` a staff member, or None for an
-/// API key) and telling the customer. An unpaid
+/// Moves the order `number` to `to`, recording who did it (`entry`, logged with the change) and
+/// telling the customer. An unpaid
 /// order's payment is let go at the gateway before it is cancelled; a paid order cancelled is
 /// refunded in full (its refund is recorded with the cancellation, then sent to the gateway).
 pub async fn change_status(
     state: &AppState,
     number: &str,
     to: OrderStatus,
-    by: Option<i64>,
+    entry: &Entry,
 ) -> Result<(), AppError> {
     if to == OrderStatus::Shipped {
         // Every unit still to ship, in one untracked parcel.
-        return ship(state, number, &ShipmentForm::default(), by).await;
+        return ship(state, number, &ShipmentForm::default(), entry).await;
     }
+    let by = entry.staff_id();
     if to == OrderStatus::Cancelled
         && let Some(waiting) = waiting_by_number(&state.db, number, None).await?
         && release_payment(state, &waiting).await? == Release::PaidAfterAll
@@ -102,6 +104,7 @@ pub async fn change_status(
         }
     }
     tell(&mut tx, user, number, to, None).await?;
+    entry.write(&mut tx).await?;
     tx.commit().await?;
     if let Some(refund) = refund
         && let RefundOutcome::Failed { message, .. } = refunds::send(state, refund).await?
@@ -125,8 +128,9 @@ pub async fn ship(
     state: &AppState,
     number: &str,
     form: &ShipmentForm,
-    by: Option<i64>,
+    entry: &Entry,
 ) -> Result<(), AppError> {
+    let by = entry.staff_id();
     let mut tx = state.db.begin_write().await?;
     // Locked first on PostgreSQL: the units left to ship are read before the parcel is written.
     let lock = state.db.backend() == Backend::Postgres;
@@ -156,6 +160,7 @@ pub async fn ship(
     let tracking =
         tracking_url(&plan.carrier, &plan.tracking).map(|url| format!("Track the parcel: {url}"));
     tell(&mut tx, user, number, to, tracking).await?;
+    entry.write(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

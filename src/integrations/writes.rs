@@ -23,7 +23,7 @@ use crate::{
     error::{AppError, FieldError},
     fulfilment::service::change_status,
     platform::{
-        audit::{self, Action, Actor, Origin},
+        audit::{Action, Actor, Entry, Origin},
         db::{Backend, Db},
         http::ClientAddress,
         state::AppState,
@@ -310,21 +310,37 @@ fn problem(error: impl Into<AppError>) -> Problem {
     Problem::from(error.into())
 }
 
-/// Appends to the audit log in the key's name, with the request's id and address.
+/// Writes the audit log's entry for a change made in the key's name, with the request's id and
+/// address, inside the change's transaction `tx`.
 async fn log(
-    db: &Db,
+    tx: &mut sqlx::AnyConnection,
     caller: &Caller,
     headers: &HeaderMap,
     client: &Option<Extension<ClientAddress>>,
     action: Action,
-    subject: &str,
-    summary: &str,
+    subject: String,
+    summary: String,
 ) -> Result<(), Problem> {
-    let name = format!("{KEY_START}{}", caller.prefix);
-    let origin = Origin::new(headers, client.as_deref());
-    audit::append(db, Actor::ApiKey(name), action, subject, summary, origin)
+    entry(caller, headers, client, action)
+        .about(subject, summary)
+        .write(tx)
         .await
         .map_err(problem)
+}
+
+/// The audit log's entry for `action` made in the key's name, in this request.
+fn entry(
+    caller: &Caller,
+    headers: &HeaderMap,
+    client: &Option<Extension<ClientAddress>>,
+    action: Action,
+) -> Entry {
+    let name = format!("{KEY_START}{}", caller.prefix);
+    Entry::new(
+        Actor::ApiKey(name),
+        action,
+        Origin::new(headers, client.as_deref()),
+    )
 }
 
 /// Locks a product's rows until the transaction ends (PostgreSQL; SQLite's write transaction
@@ -384,19 +400,20 @@ pub async fn create_product(
             .await
             .map_err(problem)?
             .ok_or_else(|| problem(AppError::NotFound))?;
-        tx.commit().await.map_err(problem)?;
-        reindex_now(&state, id).await;
         let summary = format!("created “{}”", record.title);
+        let subject = format!("product {id}");
         log(
-            &state.db,
+            &mut tx,
             &caller,
             &headers,
             &client,
             Action::ProductSaved,
-            &format!("product {id}"),
-            &summary,
+            subject,
+            summary,
         )
         .await?;
+        tx.commit().await.map_err(problem)?;
+        reindex_now(&state, id).await;
         Ok(Answer {
             location: Some(format!("/api/v1/products/{id}")),
             ..tagged(StatusCode::CREATED, &record)
@@ -463,19 +480,20 @@ pub async fn replace_product(
         .await
         .map_err(problem)?
         .ok_or_else(|| problem(AppError::NotFound))?;
-    tx.commit().await.map_err(problem)?;
-    reindex_now(&state, id).await;
     let summary = changes(&form_of(&before), &form_of(&after));
+    let subject = format!("product {id}");
     log(
-        &state.db,
+        &mut tx,
         &caller,
         &headers,
         &client,
         Action::ProductSaved,
-        &format!("product {id}"),
-        &summary,
+        subject,
+        summary,
     )
     .await?;
+    tx.commit().await.map_err(problem)?;
+    reindex_now(&state, id).await;
     Ok(tagged(StatusCode::OK, &after))
 }
 
@@ -517,22 +535,23 @@ pub async fn delete_product(
         .ok_or_else(|| problem(AppError::NotFound))?;
     check_if_match(&headers, &etag_of(&before))?;
     let image = delete_product_in(&mut tx, id).await.map_err(problem)?;
+    let summary = format!("deleted “{}”", before.title);
+    let subject = format!("product {id}");
+    log(
+        &mut tx,
+        &caller,
+        &headers,
+        &client,
+        Action::ProductDeleted,
+        subject,
+        summary,
+    )
+    .await?;
     tx.commit().await.map_err(problem)?;
     if let Some(image) = image {
         remove_picture(state.service(), &image).await;
     }
     reindex_now(&state, id).await;
-    let summary = format!("deleted “{}”", before.title);
-    log(
-        &state.db,
-        &caller,
-        &headers,
-        &client,
-        Action::ProductDeleted,
-        &format!("product {id}"),
-        &summary,
-    )
-    .await?;
     Ok(Answer::no_content())
 }
 
@@ -684,19 +703,20 @@ pub async fn set_stock(
     record_change(&mut tx, Some(before.product_id))
         .await
         .map_err(problem)?;
-    tx.commit().await.map_err(problem)?;
-    reindex_now(&state, before.product_id).await;
     let summary = format!("{}: {} → {}", before.sku, before.stock, write.stock);
+    let subject = format!("product {}", before.product_id);
     log(
-        &state.db,
+        &mut tx,
         &caller,
         &headers,
         &client,
         Action::StockSet,
-        &format!("product {}", before.product_id),
-        &summary,
+        subject,
+        summary,
     )
     .await?;
+    tx.commit().await.map_err(problem)?;
+    reindex_now(&state, before.product_id).await;
     Ok(tagged(
         StatusCode::OK,
         &StockLevel {
@@ -787,10 +807,6 @@ pub async fn set_stocks(
             .await
             .map_err(problem)?;
     }
-    tx.commit().await.map_err(problem)?;
-    if let Err(error) = SearchIndex::of(&state).reindex(&state.db, &products).await {
-        tracing::warn!(%error, "search index: re-indexing after a stock batch failed");
-    }
     let mut summary: Vec<String> = levels
         .iter()
         .take(20)
@@ -800,16 +816,21 @@ pub async fn set_stocks(
         summary.push(format!("and {} more", levels.len() - 20));
     }
     let subject = format!("{} SKUs", levels.len());
+    let summary = summary.join(", ");
     log(
-        &state.db,
+        &mut tx,
         &caller,
         &headers,
         &client,
         Action::StockSet,
-        &subject,
-        &summary.join(", "),
+        subject,
+        summary,
     )
     .await?;
+    tx.commit().await.map_err(problem)?;
+    if let Err(error) = SearchIndex::of(&state).reindex(&state.db, &products).await {
+        tracing::warn!(%error, "search index: re-indexing after a stock batch failed");
+    }
     Ok(Answer::json(StatusCode::OK, levels))
 }
 
@@ -867,23 +888,16 @@ pub async fn move_order(
         let move_to: StatusMove = body_of(&body)?;
         let to = status_of(move_to.status.trim())?;
         // The status is known, so a refusal is the order's state: a conflict, not a bad request.
-        change_status(&state, &number, to, None)
+        let entry = entry(&caller, &headers, &client, Action::OrderStatus).about(
+            format!("order {number}"),
+            format!("status → {}", to.label()),
+        );
+        change_status(&state, &number, to, &entry)
             .await
             .map_err(|error| match error {
                 AppError::BadRequest(detail) => Problem::new(StatusCode::CONFLICT, detail),
                 error => Problem::from(error),
             })?;
-        let summary = format!("status → {}", to.label());
-        log(
-            &state.db,
-            &caller,
-            &headers,
-            &client,
-            Action::OrderStatus,
-            &format!("order {number}"),
-            &summary,
-        )
-        .await?;
         Ok(Answer::json(
             StatusCode::OK,
             OrderMoved {

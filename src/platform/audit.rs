@@ -205,6 +205,14 @@ mod server {
             }
         }
 
+        /// The staff member making the change; None for an API key.
+        pub fn staff_id(&self) -> Option<i64> {
+            match self.actor {
+                Actor::Staff(id) => Some(id),
+                Actor::ApiKey(_) => None,
+            }
+        }
+
         /// The entry saying `summary`, about a subject the change names once it knows it.
         pub fn saying(mut self, summary: impl Into<String>) -> Self {
             self.summary = summary.into();

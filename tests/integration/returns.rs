@@ -17,6 +17,7 @@ on_both_backends!(
     a_rejected_return_says_why_and_frees_its_units,
     returns_are_for_the_owner_of_a_delivered_order_within_the_window,
     return_requests_at_once_never_pass_what_was_bought,
+    order_desk_changes_that_cannot_be_logged_are_not_made,
 );
 
 /// A delivered order of two units of `a` and one of `b` by `buyer`; its number.
@@ -312,4 +313,79 @@ async fn return_requests_at_once_never_pass_what_was_bought(backend: Backend) {
         .await,
         2
     );
+}
+
+/// The order desk's changes write their audit entry in their own transaction: while the entry
+/// cannot be written, a refund, a parcel, a status or a return's step is not made either (and
+/// no refund reaches the gateway).
+async fn order_desk_changes_that_cannot_be_logged_are_not_made(backend: Backend) {
+    let app = seeded_app(backend, 20, 9).await;
+    let mut desk = admin(&app).await;
+    let (a, b) = (
+        variant(&app, 0, 1_000, 5).await,
+        variant(&app, 1, 2_000, 5).await,
+    );
+    let mut buyer = shopper(&app, "returner").await;
+    let delivered = delivered(&mut desk, &mut buyer, &a, &b).await;
+    let (status, body) = ask(&mut buyer, &delivered, &[("0", "1")], "damaged", "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = returns(&app).await[0].0.to_string();
+    add(&mut buyer, &a, "1").await;
+    let home = address(&mut buyer, "US").await;
+    let reply = place(&mut buyer, &key(4), &home, GOOD_CARD, &[]).await;
+    let placed: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    let paid = placed["number"].as_str().unwrap().to_owned();
+
+    let state = [
+        "SELECT COUNT(*) FROM orders WHERE status = 'paid'",
+        "SELECT COUNT(*) FROM refunds",
+        "SELECT COUNT(*) FROM shipments",
+        "SELECT COUNT(*) FROM returns WHERE status = 'requested'",
+        "SELECT COUNT(*) FROM notifications",
+        "SELECT CAST(SUM(stock) AS BIGINT) FROM product_variants",
+    ];
+    let before = app.figures(&state).await;
+    let logged: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
+    let refund = [
+        ("number", paid.as_str()),
+        ("refund[amount]", "1.00"),
+        ("refund[reason]", "Late"),
+    ];
+    let ship = [("number", paid.as_str()), ("shipment[carrier]", "")];
+    let approve = [
+        ("number", delivered.as_str()),
+        ("id", &id),
+        ("to", "approved"),
+    ];
+    app.break_audit_log().await;
+    let changes: [(&str, &[(&str, &str)]); 4] = [
+        ("refund_order", &refund),
+        ("ship_order", &ship),
+        (
+            "set_order_status",
+            &[("number", &paid), ("status", "cancelled")],
+        ),
+        ("advance_return", &approve),
+    ];
+    for (function, form) in changes {
+        let reply = desk.call(function, form).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{function}: {}",
+            reply.body
+        );
+        assert_eq!(
+            app.figures(&state).await,
+            before,
+            "{function} changed the order"
+        );
+    }
+
+    app.mend_audit_log().await;
+    for (function, form) in [changes[0], changes[1], changes[3]] {
+        desk.call_ok(function, form).await;
+    }
+    let now: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
+    assert_eq!(now, logged + 3);
 }

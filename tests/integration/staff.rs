@@ -5,7 +5,7 @@
 use crate::{
     admin::{png, upload},
     on_both_backends,
-    support::{Backend, Client, TestApp, admin, register, spawn_app, staff, unique_email},
+    support::{Backend, Client, admin, register, spawn_app, staff, unique_email},
 };
 use axum::{
     body::Body,
@@ -320,14 +320,6 @@ const STATE: &[&str] = &[
     "SELECT COUNT(*) FROM users WHERE role = 'customer'",
 ];
 
-async fn state(app: &TestApp) -> Vec<i64> {
-    let mut figures = Vec::new();
-    for sql in STATE {
-        figures.push(app.scalar(sql).await);
-    }
-    figures
-}
-
 /// Every admin change writes its audit entry in its own transaction: when the entry cannot be
 /// written (here the log's table is renamed away), the change is not made either, and the
 /// caller hears it failed instead of retrying a change that was made.
@@ -402,10 +394,9 @@ async fn changes_that_cannot_be_logged_are_not_made(backend: Backend) {
         .await;
     let sue_id = sue_id.to_string();
 
-    let before = state(&app).await;
+    let before = app.figures(STATE).await;
     let logged: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
-    app.execute("ALTER TABLE audit_log RENAME TO audit_log_away")
-        .await;
+    app.break_audit_log().await;
     let changes: &[(&str, &[(&str, &str)])] = &[
         ("save_product", &repriced),
         ("save_product", &another),
@@ -430,16 +421,19 @@ async fn changes_that_cannot_be_logged_are_not_made(backend: Backend) {
             "{function}: {}",
             reply.body
         );
-        assert_eq!(state(&app).await, before, "{function} changed the shop");
+        assert_eq!(
+            app.figures(STATE).await,
+            before,
+            "{function} changed the shop"
+        );
     }
     let picture = png(64, 48, 7);
     let product: i64 = id.parse().unwrap();
     let reply = upload(&mut owner, product, &picture).await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(state(&app).await, before, "the picture was set");
+    assert_eq!(app.figures(STATE).await, before, "the picture was set");
 
-    app.execute("ALTER TABLE audit_log_away RENAME TO audit_log")
-        .await;
+    app.mend_audit_log().await;
     let reply = upload(&mut owner, product, &picture).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     for (function, form) in changes {

@@ -283,6 +283,27 @@ impl TestApp {
     }
 
     /// Runs `sql`, a statement without parameters, straight on the database.
+    /// Renames the audit log's table away, so that writing an entry fails; a change that
+    /// writes one then fails too, until `mend_audit_log`.
+    pub async fn break_audit_log(&self) {
+        self.execute("ALTER TABLE audit_log RENAME TO audit_log_away")
+            .await;
+    }
+
+    pub async fn mend_audit_log(&self) {
+        self.execute("ALTER TABLE audit_log_away RENAME TO audit_log")
+            .await;
+    }
+
+    /// The figures `queries` select, one each.
+    pub async fn figures(&self, queries: &[&str]) -> Vec<i64> {
+        let mut figures = Vec::new();
+        for sql in queries {
+            figures.push(self.scalar(sql).await);
+        }
+        figures
+    }
+
     pub async fn execute(&self, sql: &str) {
         sqlx::query(sql)
             .execute(self.db().pool())
