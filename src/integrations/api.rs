@@ -8,7 +8,7 @@ use super::model::{
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::platform::{
-    audit::{self, Action},
+    audit::{Action, Entry},
     auth::{Permission, require},
     db::now_ms,
     state::AppState,
@@ -28,18 +28,8 @@ pub async fn admin_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
 pub async fn create_api_key(key: ApiKeyForm) -> Result<IssuedKey, AppError> {
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
-    let issued = super::service::issue(&state.db, &key, Some(owner.user_id), now_ms()).await?;
-    let view = &issued.view;
-    let scopes: Vec<&str> = view.scopes.iter().map(|scope| scope.as_str()).collect();
-    let summary = format!("“{}” {}, {}", view.name, view.prefix, scopes.join(" "));
-    audit::record(
-        owner.user_id,
-        Action::ApiKeyCreated,
-        &format!("API key {}", view.id),
-        &summary,
-    )
-    .await?;
-    Ok(issued)
+    let entry = Entry::staff(owner.user_id, Action::ApiKeyCreated);
+    super::service::issue(&state.db, &key, Some(entry), now_ms()).await
 }
 
 /// Revokes a key: the next request with it gets 401.
@@ -47,15 +37,9 @@ pub async fn create_api_key(key: ApiKeyForm) -> Result<IssuedKey, AppError> {
 pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
-    super::service::revoke(&state.db, id, now_ms()).await?;
-    audit::record(
-        owner.user_id,
-        Action::ApiKeyRevoked,
-        &format!("API key {id}"),
-        "revoked",
-    )
-    .await?;
-    Ok(())
+    let entry = Entry::staff(owner.user_id, Action::ApiKeyRevoked)
+        .about(format!("API key {id}"), "revoked");
+    super::service::revoke(&state.db, id, now_ms(), &entry).await
 }
 
 /// The REST API's routes, read from its OpenAPI document, for the reference page.
@@ -78,19 +62,8 @@ pub async fn admin_webhooks() -> Result<Vec<WebhookView>, AppError> {
 pub async fn create_webhook(webhook: WebhookForm) -> Result<IssuedWebhook, AppError> {
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
-    let issued =
-        super::webhooks::create(&state.db, &webhook, Some(owner.user_id), now_ms()).await?;
-    let view = &issued.view;
-    let events: Vec<&str> = view.events.iter().map(|kind| kind.as_str()).collect();
-    let summary = format!("{} for {}", view.url, events.join(" "));
-    audit::record(
-        owner.user_id,
-        Action::WebhookCreated,
-        &format!("webhook {}", view.id),
-        &summary,
-    )
-    .await?;
-    Ok(issued)
+    let entry = Entry::staff(owner.user_id, Action::WebhookCreated);
+    super::webhooks::create(&state.db, &webhook, entry, now_ms()).await
 }
 
 /// Pauses (`active` false) or resumes an endpoint.
@@ -98,16 +71,10 @@ pub async fn create_webhook(webhook: WebhookForm) -> Result<IssuedWebhook, AppEr
 pub async fn set_webhook_active(id: i64, active: bool) -> Result<(), AppError> {
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
-    super::webhooks::set_active(&state.db, id, active).await?;
     let summary = if active { "resumed" } else { "paused" };
-    audit::record(
-        owner.user_id,
-        Action::WebhookChanged,
-        &format!("webhook {id}"),
-        summary,
-    )
-    .await?;
-    Ok(())
+    let entry =
+        Entry::staff(owner.user_id, Action::WebhookChanged).about(format!("webhook {id}"), summary);
+    super::webhooks::set_active(&state.db, id, active, &entry).await
 }
 
 /// Deletes an endpoint and its delivery log; goes back to the list.
@@ -115,14 +82,9 @@ pub async fn set_webhook_active(id: i64, active: bool) -> Result<(), AppError> {
 pub async fn delete_webhook(id: i64) -> Result<(), AppError> {
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
-    super::webhooks::delete(&state.db, id).await?;
-    audit::record(
-        owner.user_id,
-        Action::WebhookDeleted,
-        &format!("webhook {id}"),
-        "deleted",
-    )
-    .await?;
+    let entry = Entry::staff(owner.user_id, Action::WebhookDeleted)
+        .about(format!("webhook {id}"), "deleted");
+    super::webhooks::delete(&state.db, id, &entry).await?;
     leptos_axum::redirect("/admin/webhooks");
     Ok(())
 }
@@ -140,13 +102,9 @@ pub async fn admin_webhook(id: i64) -> Result<WebhookLog, AppError> {
 pub async fn resend_webhook(endpoint: i64, delivery: i64) -> Result<(), AppError> {
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
-    super::webhooks::resend(&state.db, endpoint, delivery, now_ms()).await?;
-    audit::record(
-        owner.user_id,
-        Action::WebhookResent,
-        &format!("webhook {endpoint}"),
-        &format!("delivery {delivery} sent again"),
-    )
-    .await?;
-    Ok(())
+    let entry = Entry::staff(owner.user_id, Action::WebhookResent).about(
+        format!("webhook {endpoint}"),
+        format!("delivery {delivery} sent again"),
+    );
+    super::webhooks::resend(&state.db, endpoint, delivery, now_ms(), &entry).await
 }

@@ -1,7 +1,10 @@
 //! The `api_keys` table.
 
 use super::model::{ApiKeyView, Scope};
-use crate::platform::db::Db;
+use crate::platform::{
+    audit::{self, Entry},
+    db::Db,
+};
 
 #[derive(sqlx::FromRow)]
 struct KeyRow {
@@ -32,7 +35,7 @@ const COLUMNS: &str = "id, name, prefix, scopes, created_at, last_used_at, revok
 
 /// Stores a key by its prefix and the digest of the whole key.
 pub async fn insert(
-    db: &Db,
+    tx: &mut sqlx::AnyConnection,
     name: &str,
     prefix: &str,
     digest: &str,
@@ -51,7 +54,7 @@ pub async fn insert(
     .bind(scopes.join(" "))
     .bind(created_by)
     .bind(now)
-    .fetch_one(db.writer())
+    .fetch_one(tx)
     .await?;
     Ok(row.into())
 }
@@ -119,13 +122,12 @@ pub async fn forget_usage(db: &Db, id: i64, before: i64) -> Result<(), sqlx::Err
     Ok(())
 }
 
-/// Revokes a key; false when there is no such key. Revoking twice keeps the first time.
-pub async fn revoke(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let done =
+/// Revokes a key, logging `entry`; false when there is no such key. Revoking twice keeps the
+/// first time.
+pub async fn revoke(db: &Db, id: i64, now: i64, entry: &Entry) -> Result<bool, sqlx::Error> {
+    let change =
         sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
             .bind(now)
-            .bind(id)
-            .execute(db.writer())
-            .await?;
-    Ok(done.rows_affected() == 1)
+            .bind(id);
+    audit::change_one(db, change, entry).await
 }

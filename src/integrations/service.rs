@@ -10,6 +10,7 @@ use super::{
 use crate::{
     error::{AppError, FieldError},
     platform::{
+        audit::Entry,
         db::Db,
         limits::Limit,
         tokens::{hash_token, random_hex},
@@ -62,33 +63,34 @@ pub fn parse_form(form: &ApiKeyForm) -> Result<(String, Vec<Scope>), AppError> {
     }
 }
 
-/// Makes a key (`created_by` an admin, or None on the command line); the whole key is in the
-/// answer and nowhere else.
+/// Makes a key (for the staff member of `entry`, logged with it, or for None on the command
+/// line); the whole key is in the answer and nowhere else.
 pub async fn issue(
     db: &Db,
     form: &ApiKeyForm,
-    created_by: Option<i64>,
+    entry: Option<Entry>,
     now: i64,
 ) -> Result<IssuedKey, AppError> {
     let (name, scopes) = parse_form(form)?;
     let prefix = random_hex(4);
     let key = format!("{KEY_START}{prefix}_{}", random_hex(24));
-    let view = db::insert(
-        db,
-        &name,
-        &prefix,
-        &hash_token(&key),
-        &scopes,
-        created_by,
-        now,
-    )
-    .await?;
+    let created_by = entry.as_ref().and_then(Entry::staff_id);
+    let mut tx = db.begin_write().await?;
+    let digest = hash_token(&key);
+    let view = db::insert(&mut tx, &name, &prefix, &digest, &scopes, created_by, now).await?;
+    if let Some(entry) = entry {
+        let scopes: Vec<&str> = scopes.iter().map(|scope| scope.as_str()).collect();
+        let summary = format!("“{name}” {prefix}, {}", scopes.join(" "));
+        let entry = entry.about(format!("API key {}", view.id), summary);
+        entry.write(&mut tx).await?;
+    }
+    tx.commit().await?;
     Ok(IssuedKey { view, key })
 }
 
-/// Revokes a key at once (404 when there is none).
-pub async fn revoke(db: &Db, id: i64, now: i64) -> Result<(), AppError> {
-    if db::revoke(db, id, now).await? {
+/// Revokes a key at once (404 when there is none), logging `entry`.
+pub async fn revoke(db: &Db, id: i64, now: i64, entry: &Entry) -> Result<(), AppError> {
+    if db::revoke(db, id, now, entry).await? {
         Ok(())
     } else {
         Err(AppError::NotFound)

@@ -3,7 +3,10 @@
 use super::model::{DeliveryState, DeliveryView, WebhookView};
 use crate::{
     catalog::db::LOW_STOCK,
-    platform::db::Db,
+    platform::{
+        audit::{self, Entry},
+        db::Db,
+    },
     webhooks::{self, EventKind, kinds_of},
 };
 
@@ -41,7 +44,7 @@ impl From<EndpointRow> for WebhookView {
 }
 
 pub async fn insert_endpoint(
-    db: &Db,
+    tx: &mut sqlx::AnyConnection,
     url: &str,
     events: &[EventKind],
     secret: &str,
@@ -57,7 +60,7 @@ pub async fn insert_endpoint(
     .bind(secret)
     .bind(by)
     .bind(now)
-    .fetch_one(db.writer())
+    .fetch_one(tx)
     .await
 }
 
@@ -83,23 +86,24 @@ pub async fn endpoint(db: &Db, id: i64) -> Result<Option<WebhookView>, sqlx::Err
     Ok(row.map(WebhookView::from))
 }
 
-/// Pauses or resumes an endpoint. False when there is no such endpoint.
-pub async fn set_active(db: &Db, id: i64, active: bool) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query("UPDATE webhook_endpoints SET active = $1 WHERE id = $2")
+/// Pauses or resumes an endpoint, logging `entry`. False when there is no such endpoint.
+pub async fn set_active(
+    db: &Db,
+    id: i64,
+    active: bool,
+    entry: &Entry,
+) -> Result<bool, sqlx::Error> {
+    let change = sqlx::query("UPDATE webhook_endpoints SET active = $1 WHERE id = $2")
         .bind(i64::from(active))
-        .bind(id)
-        .execute(db.writer())
-        .await?;
-    Ok(updated.rows_affected() == 1)
+        .bind(id);
+    audit::change_one(db, change, entry).await
 }
 
-/// Deletes an endpoint with its deliveries. False when there is no such endpoint.
-pub async fn delete_endpoint(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
-    let deleted = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1")
-        .bind(id)
-        .execute(db.writer())
-        .await?;
-    Ok(deleted.rows_affected() == 1)
+/// Deletes an endpoint with its deliveries, logging `entry`. False when there is no such
+/// endpoint.
+pub async fn delete_endpoint(db: &Db, id: i64, entry: &Entry) -> Result<bool, sqlx::Error> {
+    let change = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1").bind(id);
+    audit::change_one(db, change, entry).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -152,9 +156,15 @@ pub async fn deliveries(
 }
 
 /// Queues a copy of delivery `id` of endpoint `endpoint` (the same event and body), due at
-/// `now`. False when that endpoint has no such delivery.
-pub async fn resend(db: &Db, endpoint: i64, id: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let copied = sqlx::query(
+/// `now`, logging `entry`. False when that endpoint has no such delivery.
+pub async fn resend(
+    db: &Db,
+    endpoint: i64,
+    id: i64,
+    now: i64,
+    entry: &Entry,
+) -> Result<bool, sqlx::Error> {
+    let change = sqlx::query(
         "INSERT INTO webhook_deliveries (endpoint_id, event, kind, payload, created_at, \
              attempts, next_attempt_at, last_error) \
          SELECT endpoint_id, event, kind, payload, $1, 0, $1, '' FROM webhook_deliveries \
@@ -162,10 +172,8 @@ pub async fn resend(db: &Db, endpoint: i64, id: i64, now: i64) -> Result<bool, s
     )
     .bind(now)
     .bind(id)
-    .bind(endpoint)
-    .execute(db.writer())
-    .await?;
-    Ok(copied.rows_affected() == 1)
+    .bind(endpoint);
+    audit::change_one(db, change, entry).await
 }
 
 /// True when an active endpoint wants `kind`.

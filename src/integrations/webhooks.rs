@@ -20,7 +20,7 @@ use crate::{
     catalog::db::product_record,
     error::{AppError, FieldError},
     fulfilment::db::order_record,
-    platform::{db::Db, http::outbound, signature::sign, tokens::random_hex},
+    platform::{audit::Entry, db::Db, http::outbound, signature::sign, tokens::random_hex},
     webhooks::{EventKind, emit},
 };
 use futures::StreamExt;
@@ -105,7 +105,7 @@ fn parse_form(form: &WebhookForm) -> Result<(String, Vec<EventKind>), AppError> 
 pub async fn create(
     db: &Db,
     form: &WebhookForm,
-    by: Option<i64>,
+    entry: Entry,
     now: i64,
 ) -> Result<IssuedWebhook, AppError> {
     let (url, events) = parse_form(form)?;
@@ -115,7 +115,16 @@ pub async fn create(
         )));
     }
     let secret = format!("whsec_{}", random_hex(24));
-    let id = db::insert_endpoint(db, &url, &events, &secret, by, now).await?;
+    let mut tx = db.begin_write().await?;
+    let by = entry.staff_id();
+    let id = db::insert_endpoint(&mut tx, &url, &events, &secret, by, now).await?;
+    let kinds: Vec<&str> = events.iter().map(|kind| kind.as_str()).collect();
+    let summary = format!("{url} for {}", kinds.join(" "));
+    entry
+        .about(format!("webhook {id}"), summary)
+        .write(&mut tx)
+        .await?;
+    tx.commit().await?;
     let view = db::endpoint(db, id).await?.ok_or(AppError::NotFound)?;
     Ok(IssuedWebhook { view, secret })
 }
@@ -134,23 +143,29 @@ pub async fn log(db: &Db, id: i64) -> Result<WebhookLog, AppError> {
     })
 }
 
-pub async fn set_active(db: &Db, id: i64, active: bool) -> Result<(), AppError> {
-    db::set_active(db, id, active)
+pub async fn set_active(db: &Db, id: i64, active: bool, entry: &Entry) -> Result<(), AppError> {
+    db::set_active(db, id, active, entry)
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)
 }
 
-pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
-    db::delete_endpoint(db, id)
+pub async fn delete(db: &Db, id: i64, entry: &Entry) -> Result<(), AppError> {
+    db::delete_endpoint(db, id, entry)
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)
 }
 
-/// Queues delivery `delivery` of endpoint `endpoint` again, at once.
-pub async fn resend(db: &Db, endpoint: i64, delivery: i64, now: i64) -> Result<(), AppError> {
-    db::resend(db, endpoint, delivery, now)
+/// Queues delivery `delivery` of endpoint `endpoint` again, at once, logging `entry`.
+pub async fn resend(
+    db: &Db,
+    endpoint: i64,
+    delivery: i64,
+    now: i64,
+    entry: &Entry,
+) -> Result<(), AppError> {
+    db::resend(db, endpoint, delivery, now, entry)
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)

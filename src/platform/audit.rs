@@ -123,18 +123,14 @@ impl Action {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{Actor, Entry, Origin, append, record};
+pub use server::{Actor, Entry, Origin, change_one};
 
 #[cfg(feature = "ssr")]
 mod server {
     use super::Action;
-    use crate::{
-        error::AppError,
-        platform::{
-            db::{Db, now_ms},
-            http::{ClientAddress, REQUEST_ID, client_ip, current_request_id},
-            state::AppState,
-        },
+    use crate::platform::{
+        db::{Db, now_ms},
+        http::{ClientAddress, REQUEST_ID, client_ip, current_request_id},
     };
     use axum::http::HeaderMap;
 
@@ -251,31 +247,20 @@ mod server {
         }
     }
 
-    /// Appends what staff member `actor` did to `subject` on its own, after the change.
-    pub async fn record(
-        actor: i64,
-        action: Action,
-        subject: &str,
-        summary: &str,
-    ) -> Result<(), AppError> {
-        let state = AppState::current()?;
-        let entry = Entry::staff(actor, action).about(subject, summary);
-        Ok(entry
-            .write(&mut *state.db.writer().acquire().await?)
-            .await?)
-    }
-
-    /// `record` for a handler that is not a server function, which names its request itself.
-    pub async fn append(
+    /// Runs the one-statement change `change` and, when it changed a row, writes `entry` with
+    /// it, in one transaction. True when it changed a row.
+    pub async fn change_one<'q>(
         db: &Db,
-        actor: Actor,
-        action: Action,
-        subject: &str,
-        summary: &str,
-        origin: Origin,
-    ) -> Result<(), sqlx::Error> {
-        let entry = Entry::new(actor, action, origin).about(subject, summary);
-        entry.write(&mut *db.writer().acquire().await?).await
+        change: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        entry: &Entry,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = db.begin_write().await?;
+        let changed = change.execute(&mut *tx).await?.rows_affected() == 1;
+        if changed {
+            entry.write(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 }
 

@@ -11,7 +11,7 @@ use crate::{
     dates::iso_date,
     error::{AppError, FieldError},
     platform::{
-        audit::Entry,
+        audit::{self, Entry},
         db::{Db, violates},
         money::Money,
     },
@@ -361,15 +361,8 @@ pub async fn set_active(
     active: bool,
     entry: &Entry,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    let updated = sqlx::query("UPDATE promotions SET active = $1 WHERE id = $2")
+    let change = sqlx::query("UPDATE promotions SET active = $1 WHERE id = $2")
         .bind(i64::from(active))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    if updated.rows_affected() == 1 {
-        entry.write(&mut tx).await?;
-    }
-    tx.commit().await?;
-    Ok(updated.rows_affected() == 1)
+        .bind(id);
+    audit::change_one(db, change, entry).await
 }

@@ -27,7 +27,7 @@ on_both_backends!(
 );
 
 /// Uploads `text` as the products page's form does; returns the import's id.
-async fn upload(owner: &mut Client<'_>, text: &str) -> i64 {
+pub async fn upload(owner: &mut Client<'_>, text: &str) -> i64 {
     let reply = owner
         .post_file(
             "/admin/products/import",

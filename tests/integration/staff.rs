@@ -5,6 +5,7 @@
 use crate::{
     admin::{png, upload},
     on_both_backends,
+    product_csv::upload as upload_csv,
     support::{Backend, Client, admin, register, spawn_app, staff, unique_email},
 };
 use axum::{
@@ -318,6 +319,12 @@ const STATE: &[&str] = &[
     "SELECT COUNT(*) FROM promotions WHERE active = 1",
     "SELECT COUNT(*) FROM reviews",
     "SELECT COUNT(*) FROM users WHERE role = 'customer'",
+    "SELECT COUNT(*) FROM api_keys",
+    "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL",
+    "SELECT COUNT(*) FROM webhook_endpoints",
+    "SELECT COUNT(*) FROM webhook_endpoints WHERE active = 1",
+    "SELECT COUNT(*) FROM webhook_deliveries",
+    "SELECT COUNT(*) FROM product_imports WHERE confirmed_at IS NOT NULL",
 ];
 
 /// Every admin change writes its audit entry in its own transaction: when the entry cannot be
@@ -393,6 +400,31 @@ async fn changes_that_cannot_be_logged_are_not_made(backend: Backend) {
         )
         .await;
     let sue_id = sue_id.to_string();
+    let key = [("key[name]", "ERP"), ("key[scopes][0]", "catalog:read")];
+    let issued = owner.call_ok("create_api_key", &key).await;
+    let issued: serde_json::Value = serde_json::from_str(&issued.body).unwrap();
+    let key_id = issued["view"]["id"].to_string();
+    let hook = [
+        ("webhook[url]", "https://erp.example/hooks"),
+        ("webhook[events][0]", "order.paid"),
+    ];
+    let issued = owner.call_ok("create_webhook", &hook).await;
+    let issued: serde_json::Value = serde_json::from_str(&issued.body).unwrap();
+    let hook_id = issued["view"]["id"].to_string();
+    app.execute_for(
+        "INSERT INTO webhook_deliveries (endpoint_id, event, kind, payload, created_at, attempts, \
+             next_attempt_at, last_error) VALUES ($1, 'evt_1', 'order.paid', '{}', 0, 1, NULL, 'gone')",
+        hook_id.parse::<i64>().unwrap(),
+    )
+    .await;
+    let delivery: i64 = app.scalar("SELECT id FROM webhook_deliveries").await;
+    let delivery = delivery.to_string();
+    let import = upload_csv(
+        &mut owner,
+        "Handle,Variant SKU,Variant Price\njug,JUG-1,4.00\n",
+    )
+    .await;
+    let import = import.to_string();
 
     let before = app.figures(STATE).await;
     let logged: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
@@ -410,6 +442,19 @@ async fn changes_that_cannot_be_logged_are_not_made(backend: Backend) {
         ),
         ("remove_review", &[("id", &review_id)]),
         ("set_user_role", &[("id", &sue_id), ("role", "support")]),
+        ("create_api_key", &key),
+        ("revoke_api_key", &[("id", &key_id)]),
+        ("create_webhook", &hook),
+        (
+            "set_webhook_active",
+            &[("id", &hook_id), ("active", "false")],
+        ),
+        (
+            "resend_webhook",
+            &[("endpoint", &hook_id), ("delivery", &delivery)],
+        ),
+        ("confirm_import", &[("id", &import)]),
+        ("delete_webhook", &[("id", &hook_id)]),
         ("delete_product", &[("id", &id)]),
         ("delete_category", &[("id", &spare)]),
     ];
