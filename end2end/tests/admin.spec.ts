@@ -182,8 +182,13 @@ test("an admin imports products from a Shopify CSV: a preview, the go, and a rep
   );
   await expect(page.getByTestId("import-problem")).toContainText("4");
 
-  await page.goto(`/search?q=${word}`);
-  await page.getByRole("link", { name: `Kettle ${word}` }).first().click();
+  // Imported products reach the search index at the node's next poll (half a second).
+  const found = page.getByRole("link", { name: `Kettle ${word}` }).first();
+  await expect(async () => {
+    await page.goto(`/search?q=${word}`);
+    await expect(found).toBeVisible({ timeout: 1_000 });
+  }).toPass();
+  await found.click();
   await expect(page.getByRole("heading", { level: 1, name: `Kettle ${word}` })).toBeVisible();
   await expect(page.getByText("Boils fast.")).toBeVisible();
 });

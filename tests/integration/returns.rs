@@ -344,7 +344,6 @@ async fn order_desk_changes_that_cannot_be_logged_are_not_made(backend: Backend)
         "SELECT COUNT(*) FROM notifications",
         "SELECT CAST(SUM(stock) AS BIGINT) FROM product_variants",
     ];
-    let before = app.figures(&state).await;
     let logged: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
     let refund = [
         ("number", paid.as_str()),
@@ -357,7 +356,6 @@ async fn order_desk_changes_that_cannot_be_logged_are_not_made(backend: Backend)
         ("id", &id),
         ("to", "approved"),
     ];
-    app.break_audit_log().await;
     let changes: [(&str, &[(&str, &str)]); 4] = [
         ("refund_order", &refund),
         ("ship_order", &ship),
@@ -367,22 +365,9 @@ async fn order_desk_changes_that_cannot_be_logged_are_not_made(backend: Backend)
         ),
         ("advance_return", &approve),
     ];
-    for (function, form) in changes {
-        let reply = desk.call(function, form).await;
-        assert_eq!(
-            reply.status,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "{function}: {}",
-            reply.body
-        );
-        assert_eq!(
-            app.figures(&state).await,
-            before,
-            "{function} changed the order"
-        );
-    }
+    desk.changes_fail_unlogged(&changes, &state, async |_| {})
+        .await;
 
-    app.mend_audit_log().await;
     for (function, form) in [changes[0], changes[1], changes[3]] {
         desk.call_ok(function, form).await;
     }

@@ -283,27 +283,6 @@ impl TestApp {
     }
 
     /// Runs `sql`, a statement without parameters, straight on the database.
-    /// Renames the audit log's table away, so that writing an entry fails; a change that
-    /// writes one then fails too, until `mend_audit_log`.
-    pub async fn break_audit_log(&self) {
-        self.execute("ALTER TABLE audit_log RENAME TO audit_log_away")
-            .await;
-    }
-
-    pub async fn mend_audit_log(&self) {
-        self.execute("ALTER TABLE audit_log_away RENAME TO audit_log")
-            .await;
-    }
-
-    /// The figures `queries` select, one each.
-    pub async fn figures(&self, queries: &[&str]) -> Vec<i64> {
-        let mut figures = Vec::new();
-        for sql in queries {
-            figures.push(self.scalar(sql).await);
-        }
-        figures
-    }
-
     pub async fn execute(&self, sql: &str) {
         sqlx::query(sql)
             .execute(self.db().pool())
@@ -434,6 +413,42 @@ impl Client<'_> {
         let reply = self.call(function, form).await;
         assert_eq!(reply.status, StatusCode::OK, "{function}: {}", reply.body);
         reply
+    }
+
+    /// Calls each of `changes` (server function, form) while the audit log's table is renamed
+    /// away, so that no entry can be written: each must fail (500) and leave every figure
+    /// `state` selects as it was. `more` runs last, before the table is put back.
+    pub async fn changes_fail_unlogged(
+        &mut self,
+        changes: &[(&str, &[(&str, &str)])],
+        state: &[&str],
+        more: impl AsyncFnOnce(&mut Self),
+    ) {
+        let app = self.app;
+        let figures = async || {
+            let mut figures: Vec<i64> = Vec::new();
+            for sql in state {
+                figures.push(app.scalar(sql).await);
+            }
+            figures
+        };
+        let before = figures().await;
+        app.execute("ALTER TABLE audit_log RENAME TO audit_log_away")
+            .await;
+        for (function, form) in changes {
+            let reply = self.call(function, form).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{function}: {}",
+                reply.body
+            );
+            assert_eq!(figures().await, before, "{function} changed the shop");
+        }
+        more(self).await;
+        assert_eq!(figures().await, before);
+        app.execute("ALTER TABLE audit_log_away RENAME TO audit_log")
+            .await;
     }
 
     /// Posts one file as a plain multipart form does: field `field`, named `file_name`, of type
