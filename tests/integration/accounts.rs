@@ -470,7 +470,7 @@ async fn pages_behind_sign_in_redirect_with_a_return_path(backend: Backend) {
 
 /// 20 simultaneous sign-ins must not slow the home page beyond four times its idle latency:
 /// hashing runs on password threads of its own at a low priority. Measured on the 2-core build
-/// machine, hashing on the async executor or on tokio's blocking pool gave 9–28 times idle; the
+/// machine, hashing on the async executor or on tokio's blocking pool gave 5–20 times idle; the
 /// password threads give 1.2–2.8 times (on PostgreSQL the sign-ins' own writes share the cores).
 async fn sign_ins_do_not_stall_page_rendering(backend: Backend) {
     let app = spawn_app(backend).await;
