@@ -20,16 +20,31 @@ on_both_backends!(
     order_desk_changes_that_cannot_be_logged_are_not_made,
 );
 
-/// A delivered order of two units of `a` and one of `b` by `buyer`; its number.
-async fn delivered(desk: &mut Client<'_>, buyer: &mut Client<'_>, a: &str, b: &str) -> String {
-    add(buyer, a, "2").await;
-    add(buyer, b, "1").await;
-    let home = address(buyer, "US").await;
-    let reply = place(buyer, &key(3), &home, GOOD_CARD, &[]).await;
+/// The order desk, a shopper (`tag`), two SKUs of the seeded shop (`a` at 10.00, `b` at 20.00,
+/// five of each) and the shopper's delivered order (`number`) of two units of `a` and one of `b`.
+struct Delivered<'a> {
+    desk: Client<'a>,
+    buyer: Client<'a>,
+    a: String,
+    b: String,
+    number: String,
+}
+
+async fn delivered<'a>(app: &'a TestApp, tag: &str) -> Delivered<'a> {
+    let mut desk = admin(app).await;
+    let (a, b) = (
+        variant(app, 0, 1_000, 5).await,
+        variant(app, 1, 2_000, 5).await,
+    );
+    let mut buyer = shopper(app, tag).await;
+    add(&mut buyer, &a, "2").await;
+    add(&mut buyer, &b, "1").await;
+    let home = address(&mut buyer, "US").await;
+    let reply = place(&mut buyer, &key(3), &home, GOOD_CARD, &[]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let placed: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     let number = placed["number"].as_str().unwrap().to_owned();
-    let early = ask(buyer, &number, &[("0", "1")], "damaged", "").await;
+    let early = ask(&mut buyer, &number, &[("0", "1")], "damaged", "").await;
     assert_eq!(
         early.0,
         StatusCode::CONFLICT,
@@ -43,7 +58,13 @@ async fn delivered(desk: &mut Client<'_>, buyer: &mut Client<'_>, a: &str, b: &s
         )
         .await;
     }
-    number
+    Delivered {
+        desk,
+        buyer,
+        a,
+        b,
+        number,
+    }
 }
 
 /// Asks for a return of `units` (line index, units) on order `number`.
@@ -103,13 +124,13 @@ async fn returnable(buyer: &mut Client<'_>, number: &str) -> Vec<i64> {
 
 async fn a_return_is_approved_received_and_refunded(backend: Backend) {
     let app = seeded_app(backend, 20, 9).await;
-    let mut desk = admin(&app).await;
-    let (a, b) = (
-        variant(&app, 0, 1_000, 5).await,
-        variant(&app, 1, 2_000, 5).await,
-    );
-    let mut buyer = shopper(&app, "returner").await;
-    let number = delivered(&mut desk, &mut buyer, &a, &b).await;
+    let Delivered {
+        mut desk,
+        mut buyer,
+        a,
+        number,
+        ..
+    } = delivered(&app, "returner").await;
     assert_eq!(returnable(&mut buyer, &number).await, [2, 1]);
 
     let (status, body) = ask(&mut buyer, &number, &[("0", "1")], "damaged", "Cracked lid").await;
@@ -183,13 +204,13 @@ async fn a_return_is_approved_received_and_refunded(backend: Backend) {
 
 async fn a_rejected_return_says_why_and_frees_its_units(backend: Backend) {
     let app = seeded_app(backend, 20, 9).await;
-    let mut desk = admin(&app).await;
-    let (a, b) = (
-        variant(&app, 0, 1_000, 5).await,
-        variant(&app, 1, 2_000, 5).await,
-    );
-    let mut buyer = shopper(&app, "rejected").await;
-    let number = delivered(&mut desk, &mut buyer, &a, &b).await;
+    let Delivered {
+        mut desk,
+        mut buyer,
+        b,
+        number,
+        ..
+    } = delivered(&app, "rejected").await;
     let (status, body) = ask(&mut buyer, &number, &[("1", "1")], "other", "").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("Tell us what is wrong"), "{body}");
@@ -224,13 +245,12 @@ async fn a_rejected_return_says_why_and_frees_its_units(backend: Backend) {
 
 async fn returns_are_for_the_owner_of_a_delivered_order_within_the_window(backend: Backend) {
     let app = seeded_app(backend, 20, 9).await;
-    let mut desk = admin(&app).await;
-    let (a, b) = (
-        variant(&app, 0, 1_000, 5).await,
-        variant(&app, 1, 2_000, 5).await,
-    );
-    let mut buyer = shopper(&app, "owner").await;
-    let number = delivered(&mut desk, &mut buyer, &a, &b).await;
+    let Delivered {
+        mut desk,
+        mut buyer,
+        number,
+        ..
+    } = delivered(&app, "owner").await;
 
     let mut stranger = shopper(&app, "stranger").await;
     let (status, _) = ask(&mut stranger, &number, &[("0", "1")], "damaged", "").await;
@@ -273,13 +293,7 @@ async fn returns_are_for_the_owner_of_a_delivered_order_within_the_window(backen
 /// Ten requests for one unit each of a line of two, sent at once: two are taken.
 async fn return_requests_at_once_never_pass_what_was_bought(backend: Backend) {
     let app = seeded_app(backend, 20, 9).await;
-    let mut desk = admin(&app).await;
-    let (a, b) = (
-        variant(&app, 0, 1_000, 5).await,
-        variant(&app, 1, 2_000, 5).await,
-    );
-    let mut buyer = shopper(&app, "eager").await;
-    let number = delivered(&mut desk, &mut buyer, &a, &b).await;
+    let Delivered { buyer, number, .. } = delivered(&app, "eager").await;
     let cookies = cookie_header(&buyer);
     let body = format!(
         "number={number}&request%5Bquantities%5D%5B0%5D=1&request%5Breason%5D=unwanted&request%5Bnote%5D="
@@ -320,13 +334,13 @@ async fn return_requests_at_once_never_pass_what_was_bought(backend: Backend) {
 /// no refund reaches the gateway).
 async fn order_desk_changes_that_cannot_be_logged_are_not_made(backend: Backend) {
     let app = seeded_app(backend, 20, 9).await;
-    let mut desk = admin(&app).await;
-    let (a, b) = (
-        variant(&app, 0, 1_000, 5).await,
-        variant(&app, 1, 2_000, 5).await,
-    );
-    let mut buyer = shopper(&app, "returner").await;
-    let delivered = delivered(&mut desk, &mut buyer, &a, &b).await;
+    let Delivered {
+        mut desk,
+        mut buyer,
+        a,
+        number: delivered,
+        ..
+    } = delivered(&app, "returner").await;
     let (status, body) = ask(&mut buyer, &delivered, &[("0", "1")], "damaged", "").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let id = returns(&app).await[0].0.to_string();
