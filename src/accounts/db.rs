@@ -3,7 +3,7 @@
 use super::model::Email;
 use crate::platform::{
     auth::{Role, SessionUser},
-    db::Db,
+    db::{Backend, Db},
     tokens::{REFRESH_TTL_SECS, hash_token, new_token, random_hex},
 };
 
@@ -145,19 +145,24 @@ pub async fn find_user(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error>
         .await
 }
 
+/// Sets a user's password and signs out every device of theirs but `keep_family`, in one
+/// transaction.
 pub async fn set_password(
     db: &Db,
     user_id: i64,
     password_hash: &str,
+    keep_family: Option<&str>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(password_hash)
         .bind(now)
         .bind(user_id)
-        .execute(db.writer())
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    revoke_user_families(&mut tx, user_id, keep_family, now).await?;
+    tx.commit().await
 }
 
 /// Changes a user's name.
@@ -298,9 +303,15 @@ pub async fn rotate(db: &Db, presented: &str, now: i64) -> Result<Refresh, sqlx:
         Some(Step::Keep { user_id, role }) => return Ok(Refresh::JustRotated { user_id, role }),
         Some(Step::Revoke | Step::Rotate) => {}
     }
-    // Read again under the write lock: a parallel request may have rotated it since.
+    // Read again under the write lock: a parallel request may have rotated it since. On
+    // PostgreSQL the token's row is locked (not the account's, which a role change locks before
+    // the tokens), so a sign-out still in progress is waited for and then seen.
     let mut tx = db.begin_write().await?;
-    let Some(row): Option<TokenRow> = sqlx::query_as(TOKEN_ROW)
+    let lock = match db.backend() {
+        Backend::Postgres => " FOR UPDATE OF t",
+        Backend::Sqlite => "",
+    };
+    let Some(row): Option<TokenRow> = sqlx::query_as(&format!("{TOKEN_ROW}{lock}"))
         .bind(&hash)
         .fetch_optional(&mut *tx)
         .await?
@@ -385,7 +396,7 @@ pub async fn revoke_family(db: &Db, family: &str, now: i64) -> Result<(), sqlx::
 
 /// Signs a user out everywhere, except (optionally) the family of the current device.
 pub async fn revoke_user_families(
-    db: &Db,
+    tx: &mut sqlx::AnyConnection,
     user_id: i64,
     keep_family: Option<&str>,
     now: i64,
@@ -397,7 +408,7 @@ pub async fn revoke_user_families(
     .bind(now)
     .bind(user_id)
     .bind(keep_family.unwrap_or(""))
-    .execute(db.writer())
+    .execute(tx)
     .await?;
     Ok(())
 }
@@ -526,13 +537,7 @@ pub async fn reset_password(
         .bind(user)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(user)
-    .execute(&mut *tx)
-    .await?;
+    revoke_user_families(&mut tx, user, None, now).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -341,29 +341,25 @@ pub async fn change_password(
     check_password_length(&new).map_err(|m| AppError::BadRequest(m.into()))?;
     password::check_strength(&new, &[&user.name, &user.email]).map_err(AppError::BadRequest)?;
     let hash = state.passwords.hash(new).await?;
-    let now = now_ms();
-    db::set_password(&state.db, user.id, &hash, now).await?;
-    revoke_other_sessions(state, user.id, now).await
+    let keep = this_device(state, user.id).await?;
+    db::set_password(&state.db, user.id, &hash, keep.as_deref(), now_ms()).await?;
+    Ok(())
 }
 
-/// Signs `user` out on every device but this one.
-pub(super) async fn revoke_other_sessions(
-    state: &AppState,
-    user: i64,
-    now: i64,
-) -> Result<(), AppError> {
-    let keep = current_family(state)
+/// The refresh-token family of this device when it is signed in as `user`: the one session a
+/// change that signs `user` out everywhere else keeps.
+pub(super) async fn this_device(state: &AppState, user: i64) -> Result<Option<String>, AppError> {
+    Ok(current_family(state)
         .await?
         .filter(|(owner, _)| *owner == user)
-        .map(|(_, f)| f);
-    db::revoke_user_families(&state.db, user, keep.as_deref(), now).await?;
-    Ok(())
+        .map(|(_, f)| f))
 }
 
 /// Revokes every session of the signed-in user, this one included.
 pub async fn sign_out_everywhere(state: &AppState) -> Result<(), AppError> {
     let session = require_user()?;
-    db::revoke_user_families(&state.db, session.user_id, None, now_ms()).await?;
+    let mut conn = state.db.writer().acquire().await?;
+    db::revoke_user_families(&mut conn, session.user_id, None, now_ms()).await?;
     clear_cookies(state);
     Ok(())
 }

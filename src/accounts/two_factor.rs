@@ -8,7 +8,7 @@
 use super::{
     db::{self, UserRow},
     model::{TwoFactorSetup, TwoFactorStatus},
-    session::{self, attempt, password_is_right, revoke_other_sessions, start_session, succeeded},
+    session::{self, attempt, password_is_right, start_session, succeeded, this_device},
 };
 use crate::{
     error::{AppError, FieldError, SIGN_IN_TIMED_OUT, WRONG_CODE, internal},
@@ -287,14 +287,15 @@ pub async fn confirm(
         return Err(AppError::Invalid(errors));
     };
     let (codes, hashes) = new_recovery_codes();
+    let keep = this_device(state, user.id).await?;
     let mut tx = state.db.begin_write().await?;
     if !db::enable_totp(&mut tx, user.id, &pending, step, &hashes, now).await? {
         return Err(AppError::Conflict(
             "Two-step sign-in was set up from another page meanwhile. Start again.".into(),
         ));
     }
+    db::revoke_user_families(&mut tx, user.id, keep.as_deref(), now).await?;
     tx.commit().await?;
-    revoke_other_sessions(state, user.id, now).await?;
     Ok(codes)
 }
 

@@ -56,11 +56,10 @@ pub enum RoleChange {
     NotAllowed,
 }
 
-/// `by` gives `user` the role `role` and signs them out of every device, logging the entry
-/// `entry` makes of the role they had. Both accounts are read
-/// in the change's transaction (their rows locked on PostgreSQL, in id order; SQLite's write
-/// transaction holds the whole database), so of two owners demoting each other at once the
-/// second finds it may no longer.
+/// `by` gives `user` the role `role`, signs them out of every device and logs the entry `entry`
+/// makes of the role they had, in one transaction. Both accounts are read in it (their rows
+/// locked on PostgreSQL, in id order; SQLite's write transaction holds the whole database), so
+/// of two owners demoting each other at once the second finds it may no longer.
 pub async fn set_role(
     db: &Db,
     by: i64,
@@ -96,9 +95,9 @@ pub async fn set_role(
         .bind(user)
         .execute(&mut *tx)
         .await?;
+    revoke_user_families(&mut tx, user, None, now).await?;
     entry(before).write(&mut tx).await?;
     tx.commit().await?;
-    revoke_user_families(db, user, None, now).await?;
     Ok(RoleChange::Changed)
 }
 

@@ -4,8 +4,9 @@
 use crate::{
     on_both_backends,
     support::{
-        Backend, Client, PASSWORD, TestApp, admin_without_two_factor, emailed_tokens,
-        enrol_two_factor, register, signed_out, spawn_app, spawn_app_with, unique_email,
+        Backend, Client, PASSWORD, TestApp, admin, admin_without_two_factor, emailed_tokens,
+        enrol_two_factor, register, signed_out, spawn_app, spawn_app_with, totp_code, unique_email,
+        unix_secs,
     },
 };
 use axum::{
@@ -23,6 +24,7 @@ on_both_backends!(
     a_concurrent_refresh_within_the_grace_window_keeps_the_session,
     sign_out_revokes_the_family,
     changing_the_password_signs_out_other_devices,
+    changes_that_cannot_sign_devices_out_are_not_made,
     repeated_failures_are_rate_limited,
     admin_functions_need_the_admin_role,
     hostile_input_is_rejected_without_writing,
@@ -149,6 +151,55 @@ async fn sign_out_revokes_the_family(backend: Backend) {
     );
 }
 
+/// A device refreshing its session while the account is signed out everywhere (as a password
+/// change, a role change or "sign out everywhere" does) ends signed out: the refresh waits for
+/// the sign-out and then finds its token revoked, instead of rotating it into a new token the
+/// sign-out never saw. On PostgreSQL the refresh reaches its row while the sign-out's
+/// transaction is open; SQLite's single writer already orders the two.
+mod a_refresh_racing_a_sign_out_everywhere_ends_signed_out {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let app = spawn_app(Backend::Postgres).await;
+        let email = unique_email("ed");
+        let laptop = register(&app, "Ed", &email).await;
+        let user: i64 = app
+            .scalar_for(
+                "SELECT id FROM users WHERE email = $1",
+                email.to_lowercase(),
+            )
+            .await;
+        let mut phone = app.client();
+        phone.cookies.insert(
+            "emporium_refresh".into(),
+            laptop.cookies["emporium_refresh"].clone(),
+        );
+
+        let mut sign_out = app.db().begin_write().await.unwrap();
+        db::revoke_user_families(&mut sign_out, user, None, now_ms())
+            .await
+            .unwrap();
+        let waiting = "SELECT COUNT(*) FROM pg_stat_activity \
+                       WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        let commit_once_the_refresh_waits = async {
+            while app.scalar::<i64>(waiting).await == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            sign_out.commit().await.unwrap();
+        };
+        let (name, ()) = tokio::join!(signed_in_name(&mut phone), commit_once_the_refresh_waits);
+        assert_eq!(name, None);
+        let live: i64 = app
+            .scalar_for(
+                "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL",
+                user,
+            )
+            .await;
+        assert_eq!(live, 0, "no token outlives the sign-out");
+    }
+}
+
 async fn changing_the_password_signs_out_other_devices(backend: Backend) {
     let app = spawn_app(backend).await;
     let email = unique_email("di");
@@ -207,6 +258,64 @@ async fn changing_the_password_signs_out_other_devices(backend: Backend) {
         )
         .await;
     assert_eq!(new.status, StatusCode::OK);
+}
+
+/// Changing the password, turning on two-step sign-in and changing someone's role each sign
+/// devices out; a change whose sign-out cannot be written is not made (the account's other
+/// devices would otherwise stay signed in with the old password or role).
+async fn changes_that_cannot_sign_devices_out_are_not_made(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut owner = admin(&app).await;
+    let email = unique_email("di");
+    let mut di = register(&app, "Di", &email).await;
+    let id: i64 = app
+        .scalar_for(
+            "SELECT id FROM users WHERE email = $1",
+            email.to_lowercase(),
+        )
+        .await;
+    let setup = di.call_ok("start_two_factor", &[]).await;
+    let setup: serde_json::Value = serde_json::from_str(&setup.body).unwrap();
+    let code = totp_code(
+        &setup["secret"].as_str().unwrap().replace(' ', ""),
+        unix_secs(),
+    );
+    let state = [
+        format!("SELECT updated_at FROM users WHERE id = {id}"),
+        format!("SELECT COUNT(*) FROM users WHERE id = {id} AND totp_secret IS NOT NULL"),
+        format!("SELECT COUNT(*) FROM users WHERE id = {id} AND role = 'customer'"),
+    ];
+    let state: Vec<&str> = state.iter().map(String::as_str).collect();
+    let id = id.to_string();
+    di.changes_fail_without(
+        "refresh_tokens",
+        &[
+            (
+                "change_password",
+                &[
+                    ("current_password", PASSWORD),
+                    ("new_password", "amber glacier waltz quietly"),
+                ],
+            ),
+            (
+                "confirm_two_factor",
+                &[("code", &code), ("password", PASSWORD)],
+            ),
+        ],
+        &state,
+        async |_| {
+            let reply = owner
+                .call("set_user_role", &[("id", &id), ("role", "catalog")])
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{}",
+                reply.body
+            );
+        },
+    )
+    .await;
 }
 
 async fn repeated_failures_are_rate_limited(backend: Backend) {

@@ -450,7 +450,7 @@ async fn changes_that_cannot_be_logged_are_not_made(backend: Backend) {
     let picture = png(64, 48, 7);
     let product: i64 = id.parse().unwrap();
     owner
-        .changes_fail_unlogged(changes, STATE, async |owner| {
+        .changes_fail_without("audit_log", changes, STATE, async |owner| {
             let reply = upload(owner, product, &picture).await;
             assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
         })

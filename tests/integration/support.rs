@@ -415,11 +415,13 @@ impl Client<'_> {
         reply
     }
 
-    /// Calls each of `changes` (server function, form) while the audit log's table is renamed
-    /// away, so that no entry can be written: each must fail (500) and leave every figure
-    /// `state` selects as it was. `more` runs last, before the table is put back.
-    pub async fn changes_fail_unlogged(
+    /// Calls each of `changes` (server function, form) while the table `table` (one every
+    /// change must also write to, such as the audit log) is renamed away: each must fail (500)
+    /// and leave every figure `state` selects as it was. `more` runs last, before the table is
+    /// put back.
+    pub async fn changes_fail_without(
         &mut self,
+        table: &str,
         changes: &[(&str, &[(&str, &str)])],
         state: &[&str],
         more: impl AsyncFnOnce(&mut Self),
@@ -433,7 +435,7 @@ impl Client<'_> {
             figures
         };
         let before = figures().await;
-        app.execute("ALTER TABLE audit_log RENAME TO audit_log_away")
+        app.execute(&format!("ALTER TABLE {table} RENAME TO {table}_away"))
             .await;
         for (function, form) in changes {
             let reply = self.call(function, form).await;
@@ -447,7 +449,7 @@ impl Client<'_> {
         }
         more(self).await;
         assert_eq!(figures().await, before);
-        app.execute("ALTER TABLE audit_log_away RENAME TO audit_log")
+        app.execute(&format!("ALTER TABLE {table}_away RENAME TO {table}"))
             .await;
     }
 
