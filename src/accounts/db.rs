@@ -2,6 +2,7 @@
 
 use super::model::Email;
 use crate::platform::{
+    audit::{Action, Entry},
     auth::{Role, SessionUser},
     db::{Backend, Db},
     tokens::{REFRESH_TTL_SECS, hash_token, new_token, random_hex},
@@ -176,43 +177,61 @@ pub async fn set_name(db: &Db, user_id: i64, name: &str, now: i64) -> Result<(),
     Ok(())
 }
 
-/// Makes an admin of an existing account (with a new password, ending its sessions), or creates
-/// one. Returns true when created.
+/// Makes an owner of an existing account (with a new password, ending its sessions), or creates
+/// one, as `emporium create-admin` does: one transaction, logged as the command line's. Returns
+/// true when created.
 pub async fn upsert_admin(
     db: &Db,
     email: &Email,
     password_hash: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
-        "UPDATE users SET role = 'owner', password_hash = $1, updated_at = $2 WHERE lower(email) = lower($3)",
-    )
-    .bind(password_hash)
-    .bind(now)
-    .bind(email.as_str())
-    .execute(db.writer())
-    .await?
-    .rows_affected();
-    if updated > 0 {
-        // New rights and a new password: every session from before ends.
-        sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
-             AND user_id = (SELECT id FROM users WHERE lower(email) = lower($2))",
-        )
-        .bind(now)
-        .bind(email.as_str())
-        .execute(db.writer())
+    let mut tx = db.begin_write().await?;
+    let existing: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, role FROM users WHERE lower(email) = lower($1)")
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let created = existing.is_none();
+    let (id, before) = match existing {
+        Some((id, role)) => {
+            sqlx::query(
+                "UPDATE users SET role = 'owner', password_hash = $1, updated_at = $2 WHERE id = $3",
+            )
+            .bind(password_hash)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            // New rights and a new password: every session from before ends.
+            revoke_user_families(&mut tx, id, None, now).await?;
+            let role = Role::parse(&role).unwrap_or(Role::Customer);
+            (id, format!("{}, new password", role.label()))
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(INSERT_USER)
+                .bind(email.as_str())
+                .bind("Administrator")
+                .bind(password_hash)
+                .bind(Role::Owner.as_str())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            // Made by whoever runs the server: the address needs no link to prove it.
+            sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            (id, "New account".to_owned())
+        }
+    };
+    Entry::command_line(Action::RoleChanged)
+        .about(format!("account {id}"), format!("{before} → Owner"))
+        .write(&mut tx)
         .await?;
-        return Ok(false);
-    }
-    let id = insert_user(db, email, "Administrator", password_hash, Role::Owner, now).await?;
-    // Made by whoever runs the server: the address needs no link to prove it.
-    sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(db.writer())
-        .await?;
-    Ok(true)
+    tx.commit().await?;
+    Ok(created)
 }
 
 /// A new sign-in: a new family and its first refresh token (returned in the clear, once).

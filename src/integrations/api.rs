@@ -29,7 +29,7 @@ pub async fn create_api_key(key: ApiKeyForm) -> Result<IssuedKey, AppError> {
     let owner = require(Permission::ManageIntegrations)?;
     let state = AppState::current()?;
     let entry = Entry::staff(owner.user_id, Action::ApiKeyCreated);
-    super::service::issue(&state.db, &key, Some(entry), now_ms()).await
+    super::service::issue(&state.db, &key, entry, now_ms()).await
 }
 
 /// Revokes a key: the next request with it gets 401.

@@ -63,27 +63,33 @@ pub fn parse_form(form: &ApiKeyForm) -> Result<(String, Vec<Scope>), AppError> {
     }
 }
 
-/// Makes a key (for the staff member of `entry`, logged with it, or for None on the command
-/// line); the whole key is in the answer and nowhere else.
+/// Makes a key for whoever `entry` names, logged with it; the whole key is in the answer and
+/// nowhere else.
 pub async fn issue(
     db: &Db,
     form: &ApiKeyForm,
-    entry: Option<Entry>,
+    entry: Entry,
     now: i64,
 ) -> Result<IssuedKey, AppError> {
     let (name, scopes) = parse_form(form)?;
     let prefix = random_hex(4);
     let key = format!("{KEY_START}{prefix}_{}", random_hex(24));
-    let created_by = entry.as_ref().and_then(Entry::staff_id);
     let mut tx = db.begin_write().await?;
     let digest = hash_token(&key);
-    let view = db::insert(&mut tx, &name, &prefix, &digest, &scopes, created_by, now).await?;
-    if let Some(entry) = entry {
-        let scopes: Vec<&str> = scopes.iter().map(|scope| scope.as_str()).collect();
-        let summary = format!("“{name}” {prefix}, {}", scopes.join(" "));
-        let entry = entry.about(format!("API key {}", view.id), summary);
-        entry.write(&mut tx).await?;
-    }
+    let view = db::insert(
+        &mut tx,
+        &name,
+        &prefix,
+        &digest,
+        &scopes,
+        entry.staff_id(),
+        now,
+    )
+    .await?;
+    let scopes: Vec<&str> = scopes.iter().map(|scope| scope.as_str()).collect();
+    let summary = format!("“{name}” {prefix}, {}", scopes.join(" "));
+    let entry = entry.about(format!("API key {}", view.id), summary);
+    entry.write(&mut tx).await?;
     tx.commit().await?;
     Ok(IssuedKey { view, key })
 }

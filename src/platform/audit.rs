@@ -169,6 +169,8 @@ mod server {
         Staff(i64),
         /// An API key, by its public start (`emp_1a2b3c4d`).
         ApiKey(String),
+        /// Whoever runs `emporium` on the server (`create-admin`, `api-key`).
+        CommandLine,
     }
 
     /// A change's line in the audit log. The change writes it in its own transaction
@@ -201,11 +203,20 @@ mod server {
             }
         }
 
-        /// The staff member making the change; None for an API key.
+        /// A change made with the `emporium` command on the server: no request, no address.
+        pub fn command_line(action: Action) -> Self {
+            let origin = Origin {
+                request_id: String::new(),
+                ip: String::new(),
+            };
+            Self::new(Actor::CommandLine, action, origin)
+        }
+
+        /// The staff member making the change; None for an API key or the command line.
         pub fn staff_id(&self) -> Option<i64> {
             match self.actor {
                 Actor::Staff(id) => Some(id),
-                Actor::ApiKey(_) => None,
+                Actor::ApiKey(_) | Actor::CommandLine => None,
             }
         }
 
@@ -228,6 +239,7 @@ mod server {
             let (user, key) = match &self.actor {
                 Actor::Staff(user) => (Some(*user), String::new()),
                 Actor::ApiKey(prefix) => (None, format!("API key {prefix}")),
+                Actor::CommandLine => (None, "command line".to_owned()),
             };
             sqlx::query(
                 "INSERT INTO audit_log (at, actor_id, actor, action, subject, summary, request_id, ip) \

@@ -14,6 +14,7 @@ use crate::{
     integrations::{self, model::ApiKeyForm, webhooks},
     notifications::mail::{Mailer, deliver_until_stopped},
     platform::{
+        audit::{Action, Entry},
         config::Config,
         db::{Backend, Db, now_ms},
         jobs::{Stopping, run_claimed},
@@ -153,16 +154,18 @@ async fn run(command: Command) -> Result<(), Failure> {
         }
         Command::ApiKey { name, scopes } => {
             let form = ApiKeyForm { name, scopes };
-            let issued = integrations::service::issue(&open(&config).await?, &form, None, now_ms())
-                .await
-                .map_err(|error| match error {
-                    AppError::Invalid(fields) => fields
-                        .iter()
-                        .map(|f| format!("--{}: {}", f.field.trim_end_matches('s'), f.message))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    other => other.to_string(),
-                })?;
+            let entry = Entry::command_line(Action::ApiKeyCreated);
+            let issued =
+                integrations::service::issue(&open(&config).await?, &form, entry, now_ms())
+                    .await
+                    .map_err(|error| match error {
+                        AppError::Invalid(fields) => fields
+                            .iter()
+                            .map(|f| format!("--{}: {}", f.field.trim_end_matches('s'), f.message))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        other => other.to_string(),
+                    })?;
             println!("{}", issued.key);
             Ok(())
         }

@@ -1,22 +1,28 @@
 //! Staff roles and the audit log on both databases: every admin server function checks the
 //! permission it needs, walked for every role; every admin change is logged with who, what,
-//! before → after, the request id and the address, and only the owner reads the log.
+//! before → after, the request id and the address, and only the owner reads the log; so is what
+//! the `emporium` command line changes (owner accounts, API keys).
 
 use crate::{
     admin::{png, upload},
     on_both_backends,
     product_csv::upload as upload_csv,
-    support::{Backend, Client, TestApp, admin, register, spawn_app, staff, unique_email},
+    support::{
+        Backend, Client, PASSWORD, TestApp, admin, register, spawn_app, staff, unique_email,
+    },
 };
 use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
 use emporium::{
+    accounts::{db::upsert_admin, model::Email},
     audit::api::AuditEntry,
+    integrations::{model::ApiKeyForm, service::issue},
     platform::{
-        audit::Action,
+        audit::{Action, Entry},
         auth::{Permission, Role},
+        db::now_ms,
     },
     ui::Page,
 };
@@ -25,6 +31,7 @@ on_both_backends!(
     every_admin_function_checks_its_permission_for_every_role,
     admin_changes_are_logged_with_who_what_and_where,
     changes_that_cannot_be_logged_are_not_made,
+    the_command_lines_changes_are_logged,
 );
 
 /// A server function and arguments it decodes (so a refusal is the permission's, not the
@@ -165,6 +172,7 @@ async fn every_admin_function_checks_its_permission_for_every_role(backend: Back
     for role in [Role::Owner, Role::Catalog, Role::Orders, Role::Support] {
         callers.push((role, staff(&app, role.as_str()).await.0));
     }
+    let logged: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
     for (role, client) in &mut callers {
         for (permission, function, form) in MATRIX.iter().flat_map(|(permission, calls)| {
             calls.iter().map(move |(f, form)| (permission, f, form))
@@ -200,8 +208,8 @@ async fn every_admin_function_checks_its_permission_for_every_role(backend: Back
             "{role:?} uploading a picture: {status}"
         );
     }
-    let logged: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
-    assert_eq!(logged, 0, "no call of the matrix changed anything");
+    let now: i64 = app.scalar("SELECT COUNT(*) FROM audit_log").await;
+    assert_eq!(now, logged, "no call of the matrix changed anything");
 }
 
 /// The form that makes "Tall mug" (SKU MUG-T at 9.50, 4 in stock) in the category "mugs".
@@ -267,6 +275,14 @@ async fn admin_changes_are_logged_with_who_what_and_where(backend: Backend) {
         .await;
 
     let log = entries(&mut owner, &[]).await;
+    // The oldest two: `create-admin` making the owner's and the catalog manager's accounts (the
+    // test's `staff` then lowers the role in the database).
+    let (log, made) = log.split_at(4);
+    assert_eq!(made.len(), 2);
+    assert!(made.iter().all(|e| e.actor == "command line"
+        && e.action == Action::RoleChanged
+        && e.summary == "New account → Owner"
+        && e.request_id.is_empty()));
     let said: Vec<(Action, &str, &str)> = log
         .iter()
         .map(|e| (e.action, e.subject.as_str(), e.summary.as_str()))
@@ -310,12 +326,91 @@ async fn admin_changes_are_logged_with_who_what_and_where(backend: Backend) {
         .iter()
         .map(|e| e.action)
         .collect();
-    assert_eq!(only, [Action::RoleChanged]);
+    assert_eq!(only, [Action::RoleChanged; 3]);
     let by_catalog = entries(&mut owner, &[("actor", &catalog_email.to_uppercase())]).await;
     assert_eq!(by_catalog.len(), 3);
     let reply = owner.call("admin_audit", &[("action", "drop")]).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains("Unknown action"), "{}", reply.body);
+}
+
+/// `emporium create-admin` and `emporium api-key` are logged as the command line's, in their
+/// own transactions: with the log's table renamed away neither makes anything.
+async fn the_command_lines_changes_are_logged(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = unique_email("cy");
+    register(&app, "Cy", &email).await;
+    let email = Email::parse(&email).unwrap();
+    let hash = app.state().passwords.hash(PASSWORD.into()).await.unwrap();
+    let key = ApiKeyForm {
+        name: "ERP".into(),
+        scopes: vec!["catalog:read".into()],
+    };
+    let key_entry = || Entry::command_line(Action::ApiKeyCreated);
+    let state = [
+        "SELECT COUNT(*) FROM users WHERE role = 'owner'",
+        "SELECT COUNT(*) FROM users",
+        "SELECT COUNT(*) FROM api_keys",
+    ];
+    let figures = async || {
+        let mut figures: Vec<i64> = Vec::new();
+        for sql in state {
+            figures.push(app.scalar(sql).await);
+        }
+        figures
+    };
+    let before = figures().await;
+    let new_owner = Email::parse(&unique_email("owner")).unwrap();
+    app.execute("ALTER TABLE audit_log RENAME TO audit_log_away")
+        .await;
+    assert!(
+        upsert_admin(app.db(), &email, &hash, now_ms())
+            .await
+            .is_err()
+    );
+    assert!(
+        upsert_admin(app.db(), &new_owner, &hash, now_ms())
+            .await
+            .is_err()
+    );
+    assert!(issue(app.db(), &key, key_entry(), now_ms()).await.is_err());
+    assert_eq!(figures().await, before, "nothing was made");
+    app.execute("ALTER TABLE audit_log_away RENAME TO audit_log")
+        .await;
+
+    assert!(
+        !upsert_admin(app.db(), &email, &hash, now_ms())
+            .await
+            .unwrap()
+    );
+    assert!(
+        upsert_admin(app.db(), &new_owner, &hash, now_ms())
+            .await
+            .unwrap()
+    );
+    let issued = issue(app.db(), &key, key_entry(), now_ms()).await.unwrap();
+    let logged: Vec<(String, String, String, String)> = app
+        .rows("SELECT actor, action, summary, ip FROM audit_log ORDER BY id")
+        .await;
+    let line = |action: &str, summary: String| {
+        (
+            "command line".to_owned(),
+            action.to_owned(),
+            summary,
+            String::new(),
+        )
+    };
+    assert_eq!(
+        logged,
+        [
+            line("staff.role", "Customer, new password → Owner".into()),
+            line("staff.role", "New account → Owner".into()),
+            line(
+                "api_key.created",
+                format!("“ERP” {}, catalog:read", issued.view.prefix)
+            ),
+        ]
+    );
 }
 
 /// What the changes below would alter, one figure each.
