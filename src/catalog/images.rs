@@ -287,6 +287,16 @@ pub async fn upload_product_image(
         }
         Err(error) => {
             tracing::error!(%error, "saving a product picture failed");
+            // The copies stay only when they are the picture the product shows (the same file
+            // sent again) or when that cannot be read.
+            let shown: Result<Option<String>, _> =
+                sqlx::query_scalar("SELECT image FROM products WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(state.db.pool())
+                    .await;
+            if shown.is_ok_and(|shown| shown.as_deref() != Some(file.as_str())) {
+                remove_picture(store, &file).await;
+            }
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
