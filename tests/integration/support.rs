@@ -282,6 +282,26 @@ impl TestApp {
             .unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
 
+    /// One figure (a count, a sum) for each query of `state`.
+    pub async fn figures(&self, state: &[&str]) -> Vec<i64> {
+        let mut figures = Vec::new();
+        for sql in state {
+            figures.push(self.scalar(sql).await);
+        }
+        figures
+    }
+
+    /// Renames `table` away, so that every statement using it fails until `restore_table`.
+    pub async fn hide_table(&self, table: &str) {
+        self.execute(&format!("ALTER TABLE {table} RENAME TO {table}_away"))
+            .await;
+    }
+
+    pub async fn restore_table(&self, table: &str) {
+        self.execute(&format!("ALTER TABLE {table}_away RENAME TO {table}"))
+            .await;
+    }
+
     /// Runs `sql`, a statement without parameters, straight on the database.
     pub async fn execute(&self, sql: &str) {
         sqlx::query(sql)
@@ -427,16 +447,8 @@ impl Client<'_> {
         more: impl AsyncFnOnce(&mut Self),
     ) {
         let app = self.app;
-        let figures = async || {
-            let mut figures: Vec<i64> = Vec::new();
-            for sql in state {
-                figures.push(app.scalar(sql).await);
-            }
-            figures
-        };
-        let before = figures().await;
-        app.execute(&format!("ALTER TABLE {table} RENAME TO {table}_away"))
-            .await;
+        let before = app.figures(state).await;
+        app.hide_table(table).await;
         for (function, form) in changes {
             let reply = self.call(function, form).await;
             assert_eq!(
@@ -445,12 +457,15 @@ impl Client<'_> {
                 "{function}: {}",
                 reply.body
             );
-            assert_eq!(figures().await, before, "{function} changed the shop");
+            assert_eq!(
+                app.figures(state).await,
+                before,
+                "{function} changed the shop"
+            );
         }
         more(self).await;
-        assert_eq!(figures().await, before);
-        app.execute(&format!("ALTER TABLE {table}_away RENAME TO {table}"))
-            .await;
+        assert_eq!(app.figures(state).await, before);
+        app.restore_table(table).await;
     }
 
     /// Posts one file as a plain multipart form does: field `field`, named `file_name`, of type
