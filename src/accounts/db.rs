@@ -323,14 +323,20 @@ pub async fn rotate(db: &Db, presented: &str, now: i64) -> Result<Refresh, sqlx:
         Some(Step::Revoke | Step::Rotate) => {}
     }
     // Read again under the write lock: a parallel request may have rotated it since. On
-    // PostgreSQL the token's row is locked (not the account's, which a role change locks before
-    // the tokens), so a sign-out still in progress is waited for and then seen.
+    // PostgreSQL the account's row is share-locked first, as a sign-out everywhere locks it
+    // before revoking: the two take turns, so a refresh either finds its token revoked or
+    // stores its new one before the sign-out revokes them all.
     let mut tx = db.begin_write().await?;
-    let lock = match db.backend() {
-        Backend::Postgres => " FOR UPDATE OF t",
-        Backend::Sqlite => "",
-    };
-    let Some(row): Option<TokenRow> = sqlx::query_as(&format!("{TOKEN_ROW}{lock}"))
+    if db.backend() == Backend::Postgres {
+        sqlx::query(
+            "SELECT u.id FROM users u JOIN refresh_tokens t ON t.user_id = u.id \
+             WHERE t.token_hash = $1 FOR SHARE OF u",
+        )
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let Some(row): Option<TokenRow> = sqlx::query_as(TOKEN_ROW)
         .bind(&hash)
         .fetch_optional(&mut *tx)
         .await?
@@ -413,13 +419,20 @@ pub async fn revoke_family(db: &Db, family: &str, now: i64) -> Result<(), sqlx::
     revoke_family_in(&mut conn, family, now).await
 }
 
-/// Signs a user out everywhere, except (optionally) the family of the current device.
+/// Signs a user out everywhere, except (optionally) the family of the current device. The
+/// account's row is written first, which waits for a refresh in progress (`rotate`) to store its
+/// new token, so that token is revoked too.
 pub async fn revoke_user_families(
     tx: &mut sqlx::AnyConnection,
     user_id: i64,
     keep_family: Option<&str>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "UPDATE refresh_tokens SET revoked_at = $1 \
          WHERE user_id = $2 AND revoked_at IS NULL AND family <> $3",

@@ -152,18 +152,18 @@ async fn sign_out_revokes_the_family(backend: Backend) {
 }
 
 /// A device refreshing its session while the account is signed out everywhere (as a password
-/// change, a role change or "sign out everywhere" does) ends signed out: the refresh waits for
-/// the sign-out and then finds its token revoked, instead of rotating it into a new token the
-/// sign-out never saw. On PostgreSQL the refresh reaches its row while the sign-out's
-/// transaction is open; SQLite's single writer already orders the two.
-mod a_refresh_racing_a_sign_out_everywhere_ends_signed_out {
+/// change, a role change or "sign out everywhere" does) ends signed out, whichever of the two
+/// reaches the database first: a refresh that comes second finds its token revoked, and a
+/// sign-out that comes second also revokes the token the refresh just made. Both orders are
+/// forced on PostgreSQL by holding one side at a lock; SQLite's single writer already orders
+/// the two.
+mod refreshes_racing_a_sign_out_everywhere_end_signed_out {
     use super::*;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        let app = spawn_app(Backend::Postgres).await;
+    /// Ed, signed in on a laptop, and a phone holding the same refresh token only.
+    async fn ed(app: &TestApp) -> (i64, Client<'_>) {
         let email = unique_email("ed");
-        let laptop = register(&app, "Ed", &email).await;
+        let laptop = register(app, "Ed", &email).await;
         let user: i64 = app
             .scalar_for(
                 "SELECT id FROM users WHERE email = $1",
@@ -175,28 +175,99 @@ mod a_refresh_racing_a_sign_out_everywhere_ends_signed_out {
             "emporium_refresh".into(),
             laptop.cookies["emporium_refresh"].clone(),
         );
+        (user, phone)
+    }
 
+    /// Waits until `count` of this database's sessions wait for a lock.
+    async fn until_waiting(app: &TestApp, count: i64) {
+        let waiting = "SELECT COUNT(*) FROM pg_stat_activity \
+                       WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        while app.scalar::<i64>(waiting).await < count {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn live_tokens(app: &TestApp, user: i64) -> i64 {
+        app.scalar_for(
+            "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL",
+            user,
+        )
+        .await
+    }
+
+    async fn sign_out_everywhere(
+        app: &TestApp,
+        user: i64,
+    ) -> sqlx::Transaction<'static, sqlx::Any> {
         let mut sign_out = app.db().begin_write().await.unwrap();
         db::revoke_user_families(&mut sign_out, user, None, now_ms())
             .await
             .unwrap();
-        let waiting = "SELECT COUNT(*) FROM pg_stat_activity \
-                       WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        sign_out
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_sign_out_first() {
+        let app = spawn_app(Backend::Postgres).await;
+        let (user, mut phone) = ed(&app).await;
+        let sign_out = sign_out_everywhere(&app, user).await;
         let commit_once_the_refresh_waits = async {
-            while app.scalar::<i64>(waiting).await == 0 {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            until_waiting(&app, 1).await;
             sign_out.commit().await.unwrap();
         };
         let (name, ()) = tokio::join!(signed_in_name(&mut phone), commit_once_the_refresh_waits);
         assert_eq!(name, None);
-        let live: i64 = app
-            .scalar_for(
-                "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL",
-                user,
-            )
-            .await;
-        assert_eq!(live, 0, "no token outlives the sign-out");
+        assert_eq!(
+            live_tokens(&app, user).await,
+            0,
+            "no token outlives the sign-out"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_refresh_first() {
+        let app = spawn_app(Backend::Postgres).await;
+        let (user, mut phone) = ed(&app).await;
+        // The refresh stops just before it stores its new token, until the gate opens.
+        app.execute(
+            "CREATE FUNCTION gate() RETURNS trigger AS \
+             $$ BEGIN PERFORM pg_advisory_xact_lock(42); RETURN NEW; END $$ LANGUAGE plpgsql",
+        )
+        .await;
+        app.execute(
+            "CREATE TRIGGER gate BEFORE INSERT ON refresh_tokens FOR EACH ROW EXECUTE FUNCTION gate()",
+        )
+        .await;
+        let mut gate = app.db().pool().acquire().await.unwrap();
+        sqlx::query("SELECT pg_advisory_lock(42)")
+            .execute(&mut *gate)
+            .await
+            .unwrap();
+        let sign_out_while_the_refresh_waits = async {
+            until_waiting(&app, 1).await;
+            let sign_out = async {
+                sign_out_everywhere(&app, user)
+                    .await
+                    .commit()
+                    .await
+                    .unwrap();
+            };
+            let open_the_gate_once_both_wait = async {
+                until_waiting(&app, 2).await;
+                sqlx::query("SELECT pg_advisory_unlock(42)")
+                    .execute(&mut *gate)
+                    .await
+                    .unwrap();
+            };
+            tokio::join!(sign_out, open_the_gate_once_both_wait);
+        };
+        let (name, ()) = tokio::join!(signed_in_name(&mut phone), sign_out_while_the_refresh_waits);
+        assert_eq!(name.as_deref(), Some("Ed"), "the refresh came first");
+        assert_eq!(
+            live_tokens(&app, user).await,
+            0,
+            "no token outlives the sign-out"
+        );
     }
 }
 
