@@ -413,26 +413,37 @@ pub async fn family_of(db: &Db, presented: &str) -> Result<Option<(i64, String)>
         .await
 }
 
-/// Signs one device out.
-pub async fn revoke_family(db: &Db, family: &str, now: i64) -> Result<(), sqlx::Error> {
-    let mut conn = db.pool().acquire().await?;
-    revoke_family_in(&mut conn, family, now).await
+/// Signs one device out: `user`'s refresh-token family `family`. Like a sign-out everywhere, it
+/// writes the account's row first, so a refresh of this device in progress stores its new token
+/// before the family is revoked.
+pub async fn revoke_family(db: &Db, user: i64, family: &str, now: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    touch_user(&mut tx, user, now).await?;
+    revoke_family_in(&mut tx, family, now).await?;
+    tx.commit().await
+}
+
+/// Writes `user`'s row, which waits for any refresh of theirs in progress (`rotate` share-locks
+/// the row) and holds the next one off until the transaction ends.
+async fn touch_user(tx: &mut sqlx::AnyConnection, user: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user)
+        .execute(tx)
+        .await?;
+    Ok(())
 }
 
 /// Signs a user out everywhere, except (optionally) the family of the current device. The
-/// account's row is written first, which waits for a refresh in progress (`rotate`) to store its
-/// new token, so that token is revoked too.
+/// account's row is written first, so a refresh in progress stores its new token before the
+/// tokens are revoked, and that one is revoked too.
 pub async fn revoke_user_families(
     tx: &mut sqlx::AnyConnection,
     user_id: i64,
     keep_family: Option<&str>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    touch_user(tx, user_id, now).await?;
     sqlx::query(
         "UPDATE refresh_tokens SET revoked_at = $1 \
          WHERE user_id = $2 AND revoked_at IS NULL AND family <> $3",

@@ -268,8 +268,8 @@ async fn current_family(state: &AppState) -> Result<Option<(i64, String)>, AppEr
 
 /// Signs this device out: revokes its family and clears the cookies.
 pub async fn logout(state: &AppState) -> Result<(), AppError> {
-    if let Some((_, family)) = current_family(state).await? {
-        db::revoke_family(&state.db, &family, now_ms()).await?;
+    if let Some((user, family)) = current_family(state).await? {
+        db::revoke_family(&state.db, user, &family, now_ms()).await?;
     }
     clear_cookies(state);
     Ok(())

@@ -151,13 +151,13 @@ async fn sign_out_revokes_the_family(backend: Backend) {
     );
 }
 
-/// A device refreshing its session while the account is signed out everywhere (as a password
-/// change, a role change or "sign out everywhere" does) ends signed out, whichever of the two
-/// reaches the database first: a refresh that comes second finds its token revoked, and a
-/// sign-out that comes second also revokes the token the refresh just made. Both orders are
-/// forced on PostgreSQL by holding one side at a lock; SQLite's single writer already orders
-/// the two.
-mod refreshes_racing_a_sign_out_everywhere_end_signed_out {
+/// A device refreshing its session while it is signed out, or while the account is signed out
+/// everywhere (as a password change, a role change or "sign out everywhere" does), ends signed
+/// out, whichever of the two reaches the database first: a refresh that comes second finds its
+/// token revoked, and a sign-out that comes second also revokes the token the refresh just
+/// made. Both orders are forced on PostgreSQL by holding one side at a lock; SQLite's single
+/// writer already orders the two.
+mod refreshes_racing_a_sign_out_end_signed_out {
     use super::*;
 
     /// Ed, signed in on a laptop, and a phone holding the same refresh token only.
@@ -224,11 +224,14 @@ mod refreshes_racing_a_sign_out_everywhere_end_signed_out {
         );
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_refresh_first() {
+    /// The phone's refresh reaches the database first and stops just before it stores its new
+    /// token; `sign_out` comes then, and the refresh goes on once both wait.
+    async fn the_refresh_first(sign_out: impl AsyncFnOnce(&TestApp, i64, String)) {
         let app = spawn_app(Backend::Postgres).await;
         let (user, mut phone) = ed(&app).await;
-        // The refresh stops just before it stores its new token, until the gate opens.
+        let family: String = app
+            .scalar_for("SELECT family FROM refresh_tokens WHERE user_id = $1", user)
+            .await;
         app.execute(
             "CREATE FUNCTION gate() RETURNS trigger AS \
              $$ BEGIN PERFORM pg_advisory_xact_lock(42); RETURN NEW; END $$ LANGUAGE plpgsql",
@@ -245,13 +248,6 @@ mod refreshes_racing_a_sign_out_everywhere_end_signed_out {
             .unwrap();
         let sign_out_while_the_refresh_waits = async {
             until_waiting(&app, 1).await;
-            let sign_out = async {
-                sign_out_everywhere(&app, user)
-                    .await
-                    .commit()
-                    .await
-                    .unwrap();
-            };
             let open_the_gate_once_both_wait = async {
                 until_waiting(&app, 2).await;
                 sqlx::query("SELECT pg_advisory_unlock(42)")
@@ -259,15 +255,33 @@ mod refreshes_racing_a_sign_out_everywhere_end_signed_out {
                     .await
                     .unwrap();
             };
-            tokio::join!(sign_out, open_the_gate_once_both_wait);
+            tokio::join!(sign_out(&app, user, family), open_the_gate_once_both_wait);
         };
-        let (name, ()) = tokio::join!(signed_in_name(&mut phone), sign_out_while_the_refresh_waits);
+        let (name, _) = tokio::join!(signed_in_name(&mut phone), sign_out_while_the_refresh_waits);
         assert_eq!(name.as_deref(), Some("Ed"), "the refresh came first");
         assert_eq!(
             live_tokens(&app, user).await,
             0,
             "no token outlives the sign-out"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_refresh_first_then_everywhere() {
+        the_refresh_first(async |app, user, _| {
+            sign_out_everywhere(app, user).await.commit().await.unwrap();
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_refresh_first_then_this_device() {
+        the_refresh_first(async |app, user, family| {
+            db::revoke_family(app.db(), user, &family, now_ms())
+                .await
+                .unwrap();
+        })
+        .await;
     }
 }
 
