@@ -323,14 +323,15 @@ pub async fn rotate(db: &Db, presented: &str, now: i64) -> Result<Refresh, sqlx:
         Some(Step::Revoke | Step::Rotate) => {}
     }
     // Read again under the write lock: a parallel request may have rotated it since. On
-    // PostgreSQL the account's row is share-locked first, as a sign-out everywhere locks it
-    // before revoking: the two take turns, so a refresh either finds its token revoked or
-    // stores its new one before the sign-out revokes them all.
+    // PostgreSQL the account's row is locked first, as a sign-out locks it before revoking: one
+    // account's refreshes and sign-outs take turns (SQLite's writer lock already makes them),
+    // so a refresh either finds its token revoked or stores its new one before a sign-out or a
+    // detected theft revokes the family.
     let mut tx = db.begin_write().await?;
     if db.backend() == Backend::Postgres {
         sqlx::query(
             "SELECT u.id FROM users u JOIN refresh_tokens t ON t.user_id = u.id \
-             WHERE t.token_hash = $1 FOR SHARE OF u",
+             WHERE t.token_hash = $1 FOR NO KEY UPDATE OF u",
         )
         .bind(&hash)
         .execute(&mut *tx)
@@ -423,8 +424,8 @@ pub async fn revoke_family(db: &Db, user: i64, family: &str, now: i64) -> Result
     tx.commit().await
 }
 
-/// Writes `user`'s row, which waits for any refresh of theirs in progress (`rotate` share-locks
-/// the row) and holds the next one off until the transaction ends.
+/// Writes `user`'s row, which waits for any refresh of theirs in progress (`rotate` locks the
+/// row) and holds the next one off until the transaction ends.
 async fn touch_user(tx: &mut sqlx::AnyConnection, user: i64, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2")
         .bind(now)

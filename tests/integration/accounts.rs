@@ -160,22 +160,27 @@ async fn sign_out_revokes_the_family(backend: Backend) {
 mod refreshes_racing_a_sign_out_end_signed_out {
     use super::*;
 
-    /// Ed, signed in on a laptop, and a phone holding the same refresh token only.
-    async fn ed(app: &TestApp) -> (i64, Client<'_>) {
+    /// Ed, signed in on a laptop whose refresh token was rotated a while ago, and a phone
+    /// holding the laptop's current refresh token only; with the laptop's first token.
+    async fn ed(app: &TestApp) -> (i64, Client<'_>, String) {
         let email = unique_email("ed");
-        let laptop = register(app, "Ed", &email).await;
+        let mut laptop = register(app, "Ed", &email).await;
         let user: i64 = app
             .scalar_for(
                 "SELECT id FROM users WHERE email = $1",
                 email.to_lowercase(),
             )
             .await;
+        let first = laptop.cookies["emporium_refresh"].clone();
+        laptop.cookies.remove("emporium_access");
+        assert_eq!(signed_in_name(&mut laptop).await.as_deref(), Some("Ed"));
+        age_rotations(app).await;
         let mut phone = app.client();
         phone.cookies.insert(
             "emporium_refresh".into(),
             laptop.cookies["emporium_refresh"].clone(),
         );
-        (user, phone)
+        (user, phone, first)
     }
 
     /// Waits until `count` of this database's sessions wait for a lock.
@@ -209,7 +214,7 @@ mod refreshes_racing_a_sign_out_end_signed_out {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_sign_out_first() {
         let app = spawn_app(Backend::Postgres).await;
-        let (user, mut phone) = ed(&app).await;
+        let (user, mut phone, _) = ed(&app).await;
         let sign_out = sign_out_everywhere(&app, user).await;
         let commit_once_the_refresh_waits = async {
             until_waiting(&app, 1).await;
@@ -225,10 +230,11 @@ mod refreshes_racing_a_sign_out_end_signed_out {
     }
 
     /// The phone's refresh reaches the database first and stops just before it stores its new
-    /// token; `sign_out` comes then, and the refresh goes on once both wait.
-    async fn the_refresh_first(sign_out: impl AsyncFnOnce(&TestApp, i64, String)) {
+    /// token; `sign_out` (given Ed's id, the family and the laptop's first token) comes then,
+    /// and the refresh goes on once both wait.
+    async fn the_refresh_first(sign_out: impl AsyncFnOnce(&TestApp, i64, String, String)) {
         let app = spawn_app(Backend::Postgres).await;
-        let (user, mut phone) = ed(&app).await;
+        let (user, mut phone, first) = ed(&app).await;
         let family: String = app
             .scalar_for("SELECT family FROM refresh_tokens WHERE user_id = $1", user)
             .await;
@@ -255,7 +261,10 @@ mod refreshes_racing_a_sign_out_end_signed_out {
                     .await
                     .unwrap();
             };
-            tokio::join!(sign_out(&app, user, family), open_the_gate_once_both_wait);
+            tokio::join!(
+                sign_out(&app, user, family, first),
+                open_the_gate_once_both_wait
+            );
         };
         let (name, _) = tokio::join!(signed_in_name(&mut phone), sign_out_while_the_refresh_waits);
         assert_eq!(name.as_deref(), Some("Ed"), "the refresh came first");
@@ -268,7 +277,7 @@ mod refreshes_racing_a_sign_out_end_signed_out {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_refresh_first_then_everywhere() {
-        the_refresh_first(async |app, user, _| {
+        the_refresh_first(async |app, user, _, _| {
             sign_out_everywhere(app, user).await.commit().await.unwrap();
         })
         .await;
@@ -276,10 +285,22 @@ mod refreshes_racing_a_sign_out_end_signed_out {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_refresh_first_then_this_device() {
-        the_refresh_first(async |app, user, family| {
+        the_refresh_first(async |app, user, family, _| {
             db::revoke_family(app.db(), user, &family, now_ms())
                 .await
                 .unwrap();
+        })
+        .await;
+    }
+
+    /// Someone replays the laptop's first token while the phone refreshes: the theft is
+    /// detected and revokes the family, with the token the phone's refresh makes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_refresh_first_then_a_replayed_token() {
+        the_refresh_first(async |app, _, _, first| {
+            let mut thief = app.client();
+            thief.cookies.insert("emporium_refresh".into(), first);
+            assert_eq!(signed_in_name(&mut thief).await, None);
         })
         .await;
     }
