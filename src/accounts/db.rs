@@ -435,6 +435,13 @@ async fn touch_user(tx: &mut sqlx::AnyConnection, user: i64, now: i64) -> Result
     Ok(())
 }
 
+/// Signs a user out on every device, in a transaction of its own.
+pub async fn sign_out_everywhere(db: &Db, user: i64, now: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    revoke_user_families(&mut tx, user, None, now).await?;
+    tx.commit().await
+}
+
 /// Signs a user out everywhere, except (optionally) the family of the current device. The
 /// account's row is written first, so a refresh in progress stores its new token before the
 /// tokens are revoked, and that one is revoked too.

@@ -358,8 +358,7 @@ pub(super) async fn this_device(state: &AppState, user: i64) -> Result<Option<St
 /// Revokes every session of the signed-in user, this one included.
 pub async fn sign_out_everywhere(state: &AppState) -> Result<(), AppError> {
     let session = require_user()?;
-    let mut conn = state.db.writer().acquire().await?;
-    db::revoke_user_families(&mut conn, session.user_id, None, now_ms()).await?;
+    db::sign_out_everywhere(&state.db, session.user_id, now_ms()).await?;
     clear_cookies(state);
     Ok(())
 }

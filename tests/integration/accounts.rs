@@ -200,22 +200,15 @@ mod refreshes_racing_a_sign_out_end_signed_out {
         .await
     }
 
-    async fn sign_out_everywhere(
-        app: &TestApp,
-        user: i64,
-    ) -> sqlx::Transaction<'static, sqlx::Any> {
-        let mut sign_out = app.db().begin_write().await.unwrap();
-        db::revoke_user_families(&mut sign_out, user, None, now_ms())
-            .await
-            .unwrap();
-        sign_out
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_sign_out_first() {
         let app = spawn_app(Backend::Postgres).await;
         let (user, mut phone, _) = ed(&app).await;
-        let sign_out = sign_out_everywhere(&app, user).await;
+        // A sign-out everywhere, held open.
+        let mut sign_out = app.db().begin_write().await.unwrap();
+        db::revoke_user_families(&mut sign_out, user, None, now_ms())
+            .await
+            .unwrap();
         let commit_once_the_refresh_waits = async {
             until_waiting(&app, 1).await;
             sign_out.commit().await.unwrap();
@@ -278,7 +271,9 @@ mod refreshes_racing_a_sign_out_end_signed_out {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_refresh_first_then_everywhere() {
         the_refresh_first(async |app, user, _, _| {
-            sign_out_everywhere(app, user).await.commit().await.unwrap();
+            db::sign_out_everywhere(app.db(), user, now_ms())
+                .await
+                .unwrap();
         })
         .await;
     }
