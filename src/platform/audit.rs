@@ -1,5 +1,6 @@
-//! The audit log's vocabulary and its one writer: every change staff make in the admin, and
-//! every change an API key makes, is appended with who made it, what changed (before → after where it says something), the
+//! The audit log's vocabulary and its one writer: every change staff make in the admin, every
+//! change an API key makes and what the command line changes (owner accounts, API keys) is
+//! appended with who made it, what changed (before → after where it says something), the
 //! request id and the network address. Nothing in the app edits or deletes an entry.
 
 use serde::{Deserialize, Serialize};
