@@ -196,13 +196,14 @@ export async function enrolledAdmin(api: APIRequestContext): Promise<Admin> {
 }
 
 /** Signs in as a new admin on the sign-in page shown, password then code, as a person would. */
-export async function signInAsAdmin(page: Page) {
+export async function signInAsAdmin(page: Page): Promise<string> {
   const api = await request.newContext({ baseURL: SHOP.baseURL });
   const admin = await enrolledAdmin(api);
   await api.dispose();
   await signIn(page, admin.email, ADMIN_PASSWORD);
   // The code enrolment used works only once; the app's next one is accepted a step early.
   await enterCode(page, totp(admin.secret, admin.enrolledAt + 30));
+  return admin.email;
 }
 
 /** Sets up two-step sign-in on the security page shown, as a person would: types the key shown
