@@ -6,7 +6,7 @@ use crate::{
     support::{
         Backend, Client, PASSWORD, TestApp, admin, admin_without_two_factor, emailed_tokens,
         enrol_two_factor, register, signed_out, spawn_app, spawn_app_with, totp_code, unique_email,
-        unix_secs,
+        unix_secs, within_time_limit,
     },
 };
 use axum::{
@@ -202,6 +202,10 @@ mod refreshes_racing_a_sign_out_end_signed_out {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_sign_out_first() {
+        within_time_limit(sign_out_first()).await;
+    }
+
+    async fn sign_out_first() {
         let app = spawn_app(Backend::Postgres).await;
         let (user, mut phone, _) = ed(&app).await;
         // A sign-out everywhere, held open.
@@ -270,21 +274,21 @@ mod refreshes_racing_a_sign_out_end_signed_out {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_refresh_first_then_everywhere() {
-        the_refresh_first(async |app, user, _, _| {
+        within_time_limit(the_refresh_first(async |app, user, _, _| {
             db::sign_out_everywhere(app.db(), user, now_ms())
                 .await
                 .unwrap();
-        })
+        }))
         .await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_refresh_first_then_this_device() {
-        the_refresh_first(async |app, user, family, _| {
+        within_time_limit(the_refresh_first(async |app, user, family, _| {
             db::revoke_family(app.db(), user, &family, now_ms())
                 .await
                 .unwrap();
-        })
+        }))
         .await;
     }
 
@@ -292,11 +296,11 @@ mod refreshes_racing_a_sign_out_end_signed_out {
     /// detected and revokes the family, with the token the phone's refresh makes.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_refresh_first_then_a_replayed_token() {
-        the_refresh_first(async |app, _, _, first| {
+        within_time_limit(the_refresh_first(async |app, _, _, first| {
             let mut thief = app.client();
             thief.cookies.insert("emporium_refresh".into(), first);
             assert_eq!(signed_in_name(&mut thief).await, None);
-        })
+        }))
         .await;
     }
 }
