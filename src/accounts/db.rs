@@ -156,14 +156,25 @@ pub async fn set_password(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
+    replace_password(&mut tx, user_id, password_hash, keep_family, now).await?;
+    tx.commit().await
+}
+
+/// Sets `user`'s password and signs out every device of theirs but `keep_family`, in `tx`.
+async fn replace_password(
+    tx: &mut sqlx::AnyConnection,
+    user: i64,
+    password_hash: &str,
+    keep_family: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(password_hash)
         .bind(now)
-        .bind(user_id)
+        .bind(user)
         .execute(&mut *tx)
         .await?;
-    revoke_user_families(&mut tx, user_id, keep_family, now).await?;
-    tx.commit().await
+    revoke_user_families(tx, user, keep_family, now).await
 }
 
 /// Changes a user's name.
@@ -326,7 +337,8 @@ pub async fn rotate(db: &Db, presented: &str, now: i64) -> Result<Refresh, sqlx:
     // PostgreSQL the account's row is locked first, as a sign-out locks it before revoking: one
     // account's refreshes and sign-outs take turns (SQLite's writer lock already makes them),
     // so a refresh either finds its token revoked or stores its new one before a sign-out or a
-    // detected theft revokes the family.
+    // detected theft revokes the family. The lock is a statement of its own: the read after it
+    // then sees what a sign-out committed while this one waited.
     let mut tx = db.begin_write().await?;
     if db.backend() == Backend::Postgres {
         sqlx::query(
@@ -582,13 +594,7 @@ pub async fn reset_password(
     if !use_link(&mut tx, LinkPurpose::ResetPassword, token_hash, user, now).await? {
         return Ok(false);
     }
-    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(password_hash)
-        .bind(now)
-        .bind(user)
-        .execute(&mut *tx)
-        .await?;
-    revoke_user_families(&mut tx, user, None, now).await?;
+    replace_password(&mut tx, user, password_hash, None, now).await?;
     tx.commit().await?;
     Ok(true)
 }
